@@ -1,0 +1,34 @@
+/**
+ * The one registry of coded errors. Each code has its HTTP status here; the HTTP adapter is the only
+ * place that turns them into responses, and the CLI prints their messages.
+ */
+export const ERROR_CODES = {
+  VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SUPPRESSED: 422,
+  NOT_CONFIGURED: 501,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class MailsightError extends Error {
+  readonly statusCode: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'MailsightError';
+    this.statusCode = ERROR_CODES[code];
+  }
+}
+
+export const notFound = (what: string, id: string | number): MailsightError =>
+  new MailsightError('NOT_FOUND', `${what} ${id} does not exist`);

@@ -1,0 +1,75 @@
+/**
+ * The normalized event model: every fact about a message, whoever reported it, is one of these.
+ * Events are append-only; a message's status is derived from them (see message-status.ts).
+ */
+
+/** Facts about getting the message to the mailbox, reported by the sender, a relay or a provider. */
+export const DELIVERY_EVENT_TYPES = ['queued', 'sent', 'delivered', 'deferred', 'bounced', 'blocked', 'complained'] as const;
+/** Facts produced by the recipient's (or a machine's) requests to the tracking endpoints. */
+export const HIT_EVENT_TYPES = ['opened', 'clicked', 'unsubscribe_page'] as const;
+export const EVENT_TYPES = [...DELIVERY_EVENT_TYPES, ...HIT_EVENT_TYPES, 'unsubscribed'] as const;
+
+export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
+export type HitEventType = (typeof HIT_EVENT_TYPES)[number];
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Where a fact came from: pixel and redirect are our tracking endpoints, unsubscribe our one-click
+ * endpoint or confirmation page, smtp our own relay's answer, api a caller of the JSON API,
+ * webhook and dsn a provider's or a bounce email's report, inferred a fact implied by another.
+ */
+export const EVENT_SOURCES = ['pixel', 'redirect', 'unsubscribe', 'smtp', 'api', 'webhook', 'dsn', 'inferred'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+export type BounceType = 'hard' | 'soft';
+
+export interface BounceDetail {
+  bounceType: BounceType;
+  /** SMTP reply code, e.g. 550. */
+  code?: number | null;
+  /** Enhanced status code (RFC 3463), e.g. "5.1.1". */
+  status?: string | null;
+  text?: string | null;
+}
+
+/** Request facts kept for every hit; they are the evidence the classifier reads. */
+export interface HitDetail {
+  method: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Only the headers that matter: Purpose, Sec-Purpose, X-Purpose, Referer, Accept-Language. */
+  headers: Record<string, string>;
+  linkOrdinal: number | null;
+}
+
+export const KEPT_HIT_HEADERS = ['purpose', 'sec-purpose', 'x-purpose', 'referer', 'accept-language', 'x-moz'] as const;
+
+/** Longest user agent or header value kept; longer values are cut (they are evidence, not payload). */
+export const MAX_KEPT_HEADER_LENGTH = 1024;
+
+export function keptHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of KEPT_HIT_HEADERS) {
+    const value = headers[name];
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    if (text !== undefined && text !== '') kept[name] = text.slice(0, MAX_KEPT_HEADER_LENGTH);
+  }
+  return kept;
+}
+
+export interface NewEvent {
+  messageId: number;
+  campaignId: number;
+  type: EventType;
+  at: number;
+  source: EventSource;
+  hit?: HitDetail | null;
+  detail?: Record<string, unknown> | null;
+  /** Stable id for idempotent ingestion: the same report twice is stored once. */
+  dedupeKey?: string | null;
+}
+
+export interface StoredEvent extends NewEvent {
+  id: number;
+  recordedAt: number;
+}
