@@ -63,6 +63,8 @@ export interface NewEvent {
   type: EventType;
   at: number;
   source: EventSource;
+  /** hard/soft for bounces, the feedback type for complaints, one-click/page for unsubscribes. */
+  subtype?: string | null;
   hit?: HitDetail | null;
   detail?: Record<string, unknown> | null;
   /** Stable id for idempotent ingestion: the same report twice is stored once. */

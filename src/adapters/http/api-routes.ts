@@ -1,0 +1,98 @@
+/**
+ * The JSON API under /api, authenticated by an API key (Authorization: Bearer msk_...).
+ * Routes only parse, authenticate and delegate; the use cases live in src/app.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MailsightError } from '../../core/errors.js';
+import type { CampaignService } from '../../app/campaigns.js';
+import { verifyApiKey } from '../../app/keys.js';
+import type { MessageService, RecipientInput } from '../../app/messages.js';
+import type { KeyStore } from '../../app/ports.js';
+import type { ReportService } from '../../app/reports.js';
+import type { SendingService } from '../../app/sending.js';
+import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdParam, parseInput } from './api-schemas.js';
+import { openApiDocument } from './openapi.js';
+
+export interface ApiDeps {
+  keys: KeyStore;
+  campaigns: CampaignService;
+  messages: MessageService;
+  reports: ReportService;
+  sending: SendingService;
+}
+
+/** Largest API request body: a 20 MB HTML part plus JSON escaping, refused beyond with a 413. */
+export const API_BODY_LIMIT = 50 * 1024 * 1024;
+
+const id = (request: FastifyRequest) => parseInput(IdParam, request.params, 'id').id;
+
+export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  app.get('/openapi.json', async () => openApiDocument());
+
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url === '/api/openapi.json') return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new MailsightError('UNAUTHORIZED', 'missing API key: send Authorization: Bearer <key> (create one with `mailsight keys create`)');
+    const key = await verifyApiKey(deps.keys, match[1]!);
+    if (!key) throw new MailsightError('UNAUTHORIZED', 'invalid or revoked API key');
+  });
+
+  app.post('/campaigns', async (request, reply) => {
+    const input = parseInput(CreateCampaign, request.body);
+    const campaign = await deps.campaigns.createCampaign({
+      name: input.name,
+      kind: input.kind,
+      trackOpens: input.tracking.opens,
+      trackClicks: input.tracking.clicks,
+      trackingBaseUrl: input.tracking.baseUrl,
+      honeypot: input.tracking.honeypot,
+    });
+    return reply.status(201).send(campaign);
+  });
+
+  app.get('/campaigns', async () => ({ campaigns: await deps.campaigns.listCampaigns() }));
+  app.get('/campaigns/:id', async (request) => deps.campaigns.requireCampaign(id(request)));
+
+  app.post('/campaigns/:id/executions', async (request, reply) => {
+    const input = parseInput(CreateExecution, request.body);
+    const created = await deps.campaigns.createExecution(id(request), input);
+    return reply.status(201).send({ ...created.execution, links: created.links });
+  });
+
+  app.get('/executions/:id', async (request) => deps.campaigns.executionWithLinks(id(request)));
+
+  app.get('/campaigns/:id/report', async (request) => deps.reports.campaignReport(id(request)));
+
+  app.post('/messages', async (request, reply) => {
+    const input = parseInput(CreateMessage, request.body);
+    const created = await deps.messages.createMessage(input.executionId, input.to as RecipientInput[], input.cc as RecipientInput[]);
+    const sent = input.send && created.status.state !== 'blocked' ? await deps.sending.send(created.message.id) : null;
+    return reply.status(201).send({
+      id: created.message.id,
+      campaignId: created.message.campaignId,
+      executionId: created.message.executionId,
+      recipients: created.message.recipients,
+      status: sent ? { state: sent.status } : created.status,
+      suppressed: created.suppressed,
+      subject: created.subject,
+      html: created.html,
+      text: created.text,
+      headers: created.headers,
+      links: created.links,
+      send: sent,
+    });
+  });
+
+  app.get('/messages/:id', async (request) => deps.messages.view(id(request)));
+
+  app.post('/messages/:id/send', async (request) => deps.sending.send(id(request)));
+
+  app.post('/messages/:id/events', async (request, reply) => {
+    const messageId = id(request);
+    const report = parseInput(DeliveryEvent, request.body);
+    const result = await deps.messages.recordDelivery(messageId, report);
+    // 201 for a new fact, 200 when the same report (same id) was already recorded.
+    return reply.status(result.recorded ? 201 : 200).send(result);
+  });
+}

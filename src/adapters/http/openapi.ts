@@ -1,0 +1,87 @@
+/** The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json. Request schemas come from the validators. */
+import { z } from 'zod';
+import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent } from './api-schemas.js';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+
+const error = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+const errors = { '400': error, '401': error, '404': error };
+const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }];
+const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+
+let cached: object | null = null;
+
+export function openApiDocument(): object {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'mailsight API',
+      version: '0.1.0',
+      description:
+        'Campaigns, executions (content versions), messages (instrumented for tracking), delivery events and reports. ' +
+        'Authenticate with `Authorization: Bearer <key>`; create a key with `mailsight keys create`. Times are epoch milliseconds.',
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' } } },
+        CreateCampaign: schema(CreateCampaign),
+        CreateExecution: schema(CreateExecution),
+        CreateMessage: schema(CreateMessage),
+        DeliveryEvent: schema(DeliveryEvent),
+      },
+    },
+    security: [{ apiKey: [] }],
+    paths: {
+      '/api/campaigns': {
+        post: { summary: 'Create a campaign', requestBody: { required: true, ...json('CreateCampaign') }, responses: { '201': ok('The campaign'), ...errors } },
+        get: { summary: 'List campaigns', responses: { '200': ok('{ campaigns: [...] }'), ...errors } },
+      },
+      '/api/campaigns/{id}': { get: { summary: 'Read a campaign', parameters: idParam, responses: { '200': ok('The campaign'), ...errors } } },
+      '/api/campaigns/{id}/executions': {
+        post: {
+          summary: 'Create an execution (content version); its link occurrences are extracted now',
+          parameters: idParam,
+          requestBody: { required: true, ...json('CreateExecution') },
+          responses: { '201': ok('The execution with its links'), '413': error, ...errors },
+        },
+      },
+      '/api/executions/{id}': { get: { summary: 'Read an execution with its link occurrences', parameters: idParam, responses: { '200': ok('The execution'), ...errors } } },
+      '/api/campaigns/{id}/report': {
+        get: {
+          summary: 'Campaign totals, rates and clicks per link occurrence',
+          parameters: idParam,
+          responses: { '200': ok('{ campaign, totals, rates, links }'), ...errors },
+        },
+      },
+      '/api/messages': {
+        post: {
+          summary: 'Create a message for one recipient (or several at once) and get its instrumented content and headers',
+          description: 'Suppressed recipients are left out; when no To recipient is left the message is recorded as blocked. With `send: true` it is sent through the configured SMTP relay.',
+          requestBody: { required: true, ...json('CreateMessage') },
+          responses: { '201': ok('{ id, status, html, text, headers, links, suppressed, send }'), ...errors },
+        },
+      },
+      '/api/messages/{id}': { get: { summary: 'Read a message with its events and derived status', parameters: idParam, responses: { '200': ok('The message'), ...errors } } },
+      '/api/messages/{id}/send': {
+        post: { summary: 'Send the message through the configured SMTP relay', parameters: idParam, responses: { '200': ok('{ accepted, response, status }'), '409': error, '422': error, '501': error, ...errors } },
+      },
+      '/api/messages/{id}/events': {
+        post: {
+          summary: 'Record a delivery event (sent, delivered, deferred, bounced, complained); idempotent by `id`',
+          parameters: idParam,
+          requestBody: { required: true, ...json('DeliveryEvent') },
+          responses: { '201': ok('{ recorded: true }'), '200': ok('{ recorded: false }: already recorded'), ...errors },
+        },
+      },
+      '/o/{token}': { get: { summary: 'Open pixel (public): always a 43-byte GIF', security: [], responses: { '200': { description: 'image/gif' } } } },
+      '/c/{token}': { get: { summary: 'Click redirect (public)', security: [], responses: { '302': { description: 'To the stored destination' }, '404': { description: 'Invalid token' } } } },
+      '/u/{token}': {
+        get: { summary: 'Unsubscribe confirmation page (public); does not unsubscribe', security: [], responses: { '200': { description: 'text/html' } } },
+        post: { summary: 'One-click unsubscribe (RFC 8058), body List-Unsubscribe=One-Click', security: [], responses: { '200': { description: 'Unsubscribed' }, '400': { description: 'Wrong body' } } },
+      },
+    },
+  };
+  return cached;
+}

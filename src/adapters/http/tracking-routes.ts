@@ -1,0 +1,78 @@
+/**
+ * Public tracking endpoints: the open pixel, the click redirect and the unsubscribe flow. They answer
+ * only after the hit is durably recorded (group commit), and never reveal whether a token was valid
+ * beyond what the person needs (a pixel is always a pixel).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { keptHeaders, MAX_KEPT_HEADER_LENGTH } from '../../core/events.js';
+import type { HitRequest, TrackingService } from '../../app/tracking.js';
+import { TRACKING_PATHS } from '../../app/tracking-urls.js';
+import { NO_STORE_HEADERS, TRANSPARENT_GIF } from './pixel.js';
+import { confirmPage, donePage, notFoundPage } from './unsubscribe-pages.js';
+import { registerFormParsers } from './form-body.js';
+
+interface TokenParams {
+  token: string;
+}
+
+export function hitRequest(request: FastifyRequest): HitRequest {
+  const userAgent = request.headers['user-agent'];
+  return {
+    method: request.method,
+    ip: request.ip ?? null,
+    userAgent: userAgent ? userAgent.slice(0, MAX_KEPT_HEADER_LENGTH) : null,
+    headers: keptHeaders(request.headers),
+  };
+}
+
+export function sendPixel(reply: FastifyReply): FastifyReply {
+  return reply.status(200).headers({ ...NO_STORE_HEADERS, 'content-type': 'image/gif' }).send(TRANSPARENT_GIF);
+}
+
+export async function trackingRoutes(app: FastifyInstance, opts: { tracking: TrackingService }): Promise<void> {
+  const { tracking } = opts;
+  registerFormParsers(app);
+
+  app.get<{ Params: TokenParams }>(`${TRACKING_PATHS.open}:token`, async (request, reply) => {
+    try {
+      await tracking.open(request.params.token, hitRequest(request));
+    } catch (error) {
+      // The image is answered even when recording failed: an email must never show a broken image.
+      request.log.error({ err: error }, 'open hit not recorded');
+    }
+    return sendPixel(reply);
+  });
+
+  app.get<{ Params: TokenParams }>(`${TRACKING_PATHS.click}:token`, async (request, reply) => {
+    const outcome = await tracking.click(request.params.token, hitRequest(request));
+    void reply.headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' });
+    switch (outcome.kind) {
+      case 'redirect':
+        return reply.redirect(outcome.destination, 302);
+      case 'honeypot':
+        return reply.type('text/html; charset=utf-8').send('<!doctype html><title></title>');
+      case 'invalid':
+        return reply.status(404).type('text/html; charset=utf-8').send(notFoundPage());
+    }
+  });
+
+  app.get<{ Params: TokenParams }>(`${TRACKING_PATHS.unsubscribe}:token`, async (request, reply) => {
+    const valid = await tracking.unsubscribePage(request.params.token, hitRequest(request));
+    void reply.headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' }).type('text/html; charset=utf-8');
+    if (!valid) return reply.status(404).send(notFoundPage());
+    return reply.send(confirmPage(request.url));
+  });
+
+  app.post<{ Params: TokenParams; Body: Record<string, string> | undefined }>(`${TRACKING_PATHS.unsubscribe}:token`, async (request, reply) => {
+    const body = request.body;
+    void reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+    if (!body || typeof body !== 'object' || body['List-Unsubscribe'] !== 'One-Click') {
+      return reply.status(400).send('the body must be List-Unsubscribe=One-Click (RFC 8058)\n');
+    }
+    const via = body['via'] === 'page' ? 'page' : 'one-click';
+    const outcome = await tracking.unsubscribe(request.params.token, hitRequest(request), via);
+    if (outcome.kind === 'invalid') return reply.status(404).send(notFoundPage());
+    // RFC 8058: answer the POST itself, with no redirect.
+    return reply.status(200).send(donePage());
+  });
+}

@@ -1,0 +1,34 @@
+/** The small pages of the unsubscribe flow. Plain HTML, no script, nothing loaded from elsewhere. */
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex,nofollow"><title>${escapeHtml(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}
+button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.3rem;background:#c0392b;color:#fff;cursor:pointer}</style>
+</head><body>${body}</body></html>
+`;
+}
+
+/** A GET only shows this: link scanners follow every link, so unsubscribing takes a person's click. */
+export function confirmPage(action: string): string {
+  return page(
+    'Unsubscribe',
+    `<h1>Unsubscribe</h1>
+<p>Do you want to stop receiving these emails?</p>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="List-Unsubscribe" value="One-Click"><input type="hidden" name="via" value="page">
+<button type="submit">Unsubscribe</button>
+</form>`,
+  );
+}
+
+export function donePage(): string {
+  return page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will not receive these emails any more.</p>');
+}
+
+export function notFoundPage(): string {
+  return page('Not found', '<h1>Link not found</h1><p>This link is not valid. It may have been copied incompletely.</p>');
+}

@@ -1,0 +1,225 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { NewEvent } from '../../core/events.js';
+import type { PlannedLink } from '../../core/instrument/index.js';
+import type {
+  Campaign,
+  CampaignKind,
+  CampaignSettings,
+  CatalogStore,
+  Contact,
+  Execution,
+  ExecutionContent,
+  LinkOccurrence,
+  Message,
+  MessageRoute,
+  Recipients,
+  Suppression,
+} from '../../app/ports.js';
+import type { CampaignRow, ContactRow, Database, ExecutionRow, LinkRow, MessageRow } from './schema.js';
+import { eventToRow } from './event-store.js';
+
+/** Rows per INSERT statement: PostgreSQL allows 65,535 parameters, SQLite 32,766; links have 7 columns. */
+const LINK_INSERT_CHUNK = 500;
+
+export class KyselyCatalogStore implements CatalogStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createCampaign(settings: CampaignSettings, now: number): Promise<Campaign> {
+    const row = await this.db
+      .insertInto('campaigns')
+      .values({
+        name: settings.name,
+        kind: settings.kind,
+        track_opens: settings.trackOpens ? 1 : 0,
+        track_clicks: settings.trackClicks ? 1 : 0,
+        tracking_base_url: settings.trackingBaseUrl,
+        honeypot: settings.honeypot ? 1 : 0,
+        created_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toCampaign(row);
+  }
+
+  async getCampaign(id: number): Promise<Campaign | null> {
+    const row = await this.db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toCampaign(row) : null;
+  }
+
+  async listCampaigns(): Promise<Campaign[]> {
+    const rows = await this.db.selectFrom('campaigns').selectAll().orderBy('id', 'desc').execute();
+    return rows.map(toCampaign);
+  }
+
+  async createExecution(campaignId: number, content: ExecutionContent, links: readonly PlannedLink[], now: number): Promise<Execution> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('executions')
+        .values({ campaign_id: campaignId, subject: content.subject, html: content.html, text: content.text, created_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      for (let i = 0; i < links.length; i += LINK_INSERT_CHUNK) {
+        const chunk = links.slice(i, i + LINK_INSERT_CHUNK);
+        await trx
+          .insertInto('link_occurrences')
+          .values(
+            chunk.map((link) => ({
+              execution_id: row.id,
+              ordinal: link.ordinal,
+              part: link.part,
+              url: link.url,
+              raw: link.raw,
+              anchor_text: link.text,
+              condition: link.condition,
+            })),
+          )
+          .execute();
+      }
+      return toExecution(row);
+    });
+  }
+
+  async getExecution(id: number): Promise<Execution | null> {
+    const row = await this.db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toExecution(row) : null;
+  }
+
+  async listExecutions(campaignId: number): Promise<Execution[]> {
+    const rows = await this.db.selectFrom('executions').selectAll().where('campaign_id', '=', campaignId).orderBy('id').execute();
+    return rows.map(toExecution);
+  }
+
+  async getLinks(executionId: number): Promise<LinkOccurrence[]> {
+    const rows = await this.db.selectFrom('link_occurrences').selectAll().where('execution_id', '=', executionId).orderBy('ordinal').execute();
+    return rows.map(toLink);
+  }
+
+  async upsertContact(email: string, attributes: Record<string, unknown> | undefined, consent: boolean | undefined, now: number): Promise<Contact> {
+    const address = email.toLowerCase();
+    const existing = await this.db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirst();
+    if (existing) {
+      if (attributes === undefined && consent === undefined) return toContact(existing);
+      const merged = { ...parseJsonObject(existing.attributes), ...(attributes ?? {}) };
+      const row = await this.db
+        .updateTable('contacts')
+        .set({ attributes: JSON.stringify(merged), consent: consent === undefined ? existing.consent : consent ? 1 : 0 })
+        .where('id', '=', existing.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toContact(row);
+    }
+    // Two requests may create the same contact at once: insert-or-ignore, then read whoever won.
+    await this.db
+      .insertInto('contacts')
+      .values({ email: address, attributes: JSON.stringify(attributes ?? {}), consent: consent === false ? 0 : 1, created_at: now })
+      .onConflict((oc) => oc.column('email').doNothing())
+      .execute();
+    const row = await this.db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirstOrThrow();
+    return toContact(row);
+  }
+
+  async getContact(id: number): Promise<Contact | null> {
+    const row = await this.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toContact(row) : null;
+  }
+
+  async createMessage(message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message> {
+    return this.db.transaction().execute(async (trx: Transaction<Database>) => {
+      const row = await trx
+        .insertInto('messages')
+        .values({
+          execution_id: message.executionId,
+          campaign_id: message.campaignId,
+          contact_id: message.contactId,
+          recipients: JSON.stringify(message.recipients),
+          recipient_count: message.recipientCount,
+          created_at: message.createdAt,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (firstEvents.length > 0) {
+        const now = message.createdAt;
+        await trx
+          .insertInto('events')
+          .values(firstEvents.map((e) => eventToRow({ ...e, messageId: row.id, campaignId: row.campaign_id }, now)))
+          .execute();
+      }
+      return toMessage(row);
+    });
+  }
+
+  async getMessage(id: number): Promise<Message | null> {
+    const row = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async messageRoute(id: number): Promise<MessageRoute | null> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select(['campaign_id', 'execution_id', 'contact_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? { campaignId: row.campaign_id, executionId: row.execution_id, contactId: row.contact_id } : null;
+  }
+
+  async findSuppression(email: string, now: number): Promise<Suppression | null> {
+    const row = await this.db
+      .selectFrom('suppressions')
+      .selectAll()
+      .where('email', '=', email.toLowerCase())
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
+    return row ? { email: row.email, reason: row.reason, source: row.source, createdAt: row.created_at, expiresAt: row.expires_at } : null;
+  }
+}
+
+function toCampaign(row: CampaignRow): Campaign {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind as CampaignKind,
+    trackOpens: row.track_opens === 1,
+    trackClicks: row.track_clicks === 1,
+    trackingBaseUrl: row.tracking_base_url,
+    honeypot: row.honeypot === 1,
+    createdAt: row.created_at,
+  };
+}
+
+function toExecution(row: ExecutionRow): Execution {
+  return { id: row.id, campaignId: row.campaign_id, subject: row.subject, html: row.html, text: row.text, createdAt: row.created_at };
+}
+
+function toLink(row: LinkRow): LinkOccurrence {
+  return {
+    executionId: row.execution_id,
+    ordinal: row.ordinal,
+    part: row.part as LinkOccurrence['part'],
+    url: row.url,
+    raw: row.raw,
+    text: row.anchor_text,
+    condition: row.condition,
+  };
+}
+
+function toContact(row: ContactRow): Contact {
+  return { id: row.id, email: row.email, attributes: parseJsonObject(row.attributes), consent: row.consent === 1, createdAt: row.created_at };
+}
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    executionId: row.execution_id,
+    campaignId: row.campaign_id,
+    contactId: row.contact_id,
+    recipients: JSON.parse(row.recipients) as Recipients,
+    recipientCount: row.recipient_count,
+    createdAt: row.created_at,
+  };
+}
+
+export function parseJsonObject(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  const value: unknown = JSON.parse(text);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely';
+import type { EventSource, EventType, NewEvent, StoredEvent } from '../../core/events.js';
+import type { EventStore, Suppression } from '../../app/ports.js';
+import type { Database, EventRow, NewEventRow } from './schema.js';
+import { parseJsonObject } from './catalog-store.js';
+
+/** Rows per INSERT: 15 columns each, under both dialects' parameter limits. */
+const EVENT_INSERT_CHUNK = 1000;
+
+export function eventToRow(event: NewEvent, recordedAt: number): NewEventRow {
+  const hit = event.hit ?? null;
+  return {
+    message_id: event.messageId,
+    campaign_id: event.campaignId,
+    type: event.type,
+    subtype: event.subtype ?? null,
+    at: event.at,
+    source: event.source,
+    link_ordinal: hit?.linkOrdinal ?? null,
+    method: hit?.method ?? null,
+    ip: hit?.ip ?? null,
+    user_agent: hit?.userAgent ?? null,
+    headers: hit ? JSON.stringify(hit.headers) : null,
+    detail: event.detail ? JSON.stringify(event.detail) : null,
+    dedupe_key: event.dedupeKey ?? null,
+    recorded_at: recordedAt,
+  };
+}
+
+function rowToEvent(row: EventRow): StoredEvent {
+  const isHit = row.method !== null;
+  return {
+    id: row.id,
+    messageId: row.message_id,
+    campaignId: row.campaign_id,
+    type: row.type as EventType,
+    subtype: row.subtype,
+    at: row.at,
+    source: row.source as EventSource,
+    hit: isHit
+      ? {
+          method: row.method!,
+          ip: row.ip,
+          userAgent: row.user_agent,
+          headers: parseJsonObject(row.headers) as Record<string, string>,
+          linkOrdinal: row.link_ordinal,
+        }
+      : null,
+    detail: row.detail ? parseJsonObject(row.detail) : null,
+    dedupeKey: row.dedupe_key,
+    recordedAt: row.recorded_at,
+  };
+}
+
+export class KyselyEventStore implements EventStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number,
+  ) {}
+
+  async append(events: readonly NewEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const recordedAt = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      let inserted = 0;
+      for (let i = 0; i < events.length; i += EVENT_INSERT_CHUNK) {
+        const rows = events.slice(i, i + EVENT_INSERT_CHUNK).map((e) => eventToRow(e, recordedAt));
+        const result = await trx
+          .insertInto('events')
+          .values(rows)
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .executeTakeFirst();
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      return inserted;
+    });
+  }
+
+  async appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number> {
+    const recordedAt = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .insertInto('events')
+        .values(eventToRow(event, recordedAt))
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .executeTakeFirst();
+      if (suppression) {
+        await trx
+          .insertInto('suppressions')
+          .values({
+            email: suppression.email.toLowerCase(),
+            reason: suppression.reason,
+            source: suppression.source,
+            created_at: suppression.createdAt,
+            expires_at: suppression.expiresAt,
+          })
+          // A permanent suppression is never weakened; an expiring one is replaced by the newer fact.
+          .onConflict((oc) =>
+            oc
+              .column('email')
+              .doUpdateSet((eb) => ({
+                reason: eb.ref('excluded.reason'),
+                source: eb.ref('excluded.source'),
+                created_at: eb.ref('excluded.created_at'),
+                expires_at: eb.ref('excluded.expires_at'),
+              }))
+              .where('suppressions.expires_at', 'is not', null),
+          )
+          .execute();
+      }
+      return Number(result.numInsertedOrUpdatedRows ?? 0);
+    });
+  }
+
+  async listForMessage(messageId: number): Promise<StoredEvent[]> {
+    const rows = await this.db.selectFrom('events').selectAll().where('message_id', '=', messageId).orderBy('at').orderBy('id').execute();
+    return rows.map(rowToEvent);
+  }
+}

@@ -1,0 +1,37 @@
+import type { Clock } from '../../app/ports.js';
+import { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase } from './database.js';
+import { KyselyCatalogStore } from './catalog-store.js';
+import { KyselyEventStore } from './event-store.js';
+import { KyselyKeyStore } from './key-store.js';
+import { KyselyReportStore } from './report-queries.js';
+
+export { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase };
+
+export interface Storage {
+  database: OpenDatabase;
+  catalog: KyselyCatalogStore;
+  events: KyselyEventStore;
+  keys: KyselyKeyStore;
+  reports: KyselyReportStore;
+  close(): Promise<void>;
+}
+
+/** Opens the database, brings its schema up to date and returns the stores over it. */
+export async function openStorage(target: DatabaseTarget, clock: Clock): Promise<Storage> {
+  const database = openDatabase(target);
+  try {
+    await migrateToLatest(database);
+  } catch (error) {
+    await database.db.destroy();
+    throw error;
+  }
+  const { db } = database;
+  return {
+    database,
+    catalog: new KyselyCatalogStore(db),
+    events: new KyselyEventStore(db, () => clock.now()),
+    keys: new KyselyKeyStore(db),
+    reports: new KyselyReportStore(db),
+    close: () => db.destroy(),
+  };
+}

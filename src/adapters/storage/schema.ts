@@ -1,0 +1,114 @@
+/**
+ * Table types for Kysely. One schema for SQLite and PostgreSQL: times are epoch milliseconds in
+ * integer (bigint) columns, booleans are 0/1 integers, JSON is stored as text.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface SigningKeysTable {
+  id: number;
+  secret: string; // base64
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  secret_hash: string; // hex SHA-256 of the secret part
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface ContactsTable {
+  id: Generated<number>;
+  email: string; // lower-cased
+  attributes: string; // JSON object
+  consent: number; // 1 = tracking allowed
+  created_at: number;
+}
+
+export interface CampaignsTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  track_opens: number;
+  track_clicks: number;
+  tracking_base_url: string | null;
+  honeypot: number;
+  created_at: number;
+}
+
+export interface ExecutionsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  created_at: number;
+}
+
+export interface LinkOccurrencesTable {
+  execution_id: number;
+  ordinal: number;
+  part: string;
+  url: string;
+  raw: string;
+  anchor_text: string;
+  condition: string | null;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  execution_id: number;
+  campaign_id: number;
+  contact_id: number | null;
+  recipients: string; // JSON {to: string[], cc: string[]}
+  recipient_count: number;
+  created_at: number;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  message_id: number;
+  campaign_id: number;
+  type: string;
+  /** hard/soft for bounces, the feedback type for complaints, how for unsubscribes. */
+  subtype: string | null;
+  at: number;
+  source: string;
+  link_ordinal: number | null;
+  method: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  headers: string | null; // JSON
+  detail: string | null; // JSON
+  dedupe_key: string | null;
+  recorded_at: number;
+}
+
+export interface SuppressionsTable {
+  email: string;
+  reason: string;
+  source: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface Database {
+  signing_keys: SigningKeysTable;
+  api_keys: ApiKeysTable;
+  contacts: ContactsTable;
+  campaigns: CampaignsTable;
+  executions: ExecutionsTable;
+  link_occurrences: LinkOccurrencesTable;
+  messages: MessagesTable;
+  events: EventsTable;
+  suppressions: SuppressionsTable;
+}
+
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type CampaignRow = Selectable<CampaignsTable>;
+export type ExecutionRow = Selectable<ExecutionsTable>;
+export type LinkRow = Selectable<LinkOccurrencesTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type ContactRow = Selectable<ContactsTable>;

@@ -1,0 +1,83 @@
+/** Campaigns and their executions: the content versions whose link occurrences are fixed at creation. */
+import { MailsightError, notFound } from '../core/errors.js';
+import { planInstrumentation, type InstrumentPlan, type PlanOptions } from '../core/instrument/index.js';
+import type { Campaign, CampaignSettings, CatalogStore, Clock, Execution, ExecutionContent, LinkOccurrence } from './ports.js';
+import { LruCache } from './lru-cache.js';
+
+export interface InstrumentationSettings {
+  excludedDestinations: string[];
+  placeholderPatterns: RegExp[];
+}
+
+/** Executions whose instrumentation plan is kept in memory; a plan is about the size of the HTML. */
+const PLAN_CACHE_SIZE = 64;
+
+export class CampaignService {
+  readonly #plans = new LruCache<number, InstrumentPlan>(PLAN_CACHE_SIZE);
+
+  constructor(
+    private readonly catalog: CatalogStore,
+    private readonly clock: Clock,
+    private readonly settings: InstrumentationSettings,
+  ) {}
+
+  createCampaign(settings: CampaignSettings): Promise<Campaign> {
+    return this.catalog.createCampaign(settings, this.clock.now());
+  }
+
+  async requireCampaign(id: number): Promise<Campaign> {
+    const campaign = await this.catalog.getCampaign(id);
+    if (!campaign) throw notFound('campaign', id);
+    return campaign;
+  }
+
+  async createExecution(campaignId: number, content: ExecutionContent): Promise<{ execution: Execution; links: LinkOccurrence[] }> {
+    if (content.html === null && content.text === null) {
+      throw new MailsightError('VALIDATION', 'an execution needs an html or a text part (or both)');
+    }
+    const campaign = await this.requireCampaign(campaignId);
+    // Planning validates the content (size, parse) before anything is written.
+    const plan = planInstrumentation({ html: content.html, text: content.text }, this.planOptions(campaign));
+    const execution = await this.catalog.createExecution(campaign.id, content, plan.links, this.clock.now());
+    this.#plans.set(execution.id, plan);
+    return { execution, links: plan.links.map((link) => ({ ...link, executionId: execution.id })) };
+  }
+
+  listCampaigns(): Promise<Campaign[]> {
+    return this.catalog.listCampaigns();
+  }
+
+  async executionWithLinks(id: number): Promise<Execution & { links: LinkOccurrence[] }> {
+    const execution = await this.requireExecution(id);
+    return { ...execution, links: await this.catalog.getLinks(id) };
+  }
+
+  async requireExecution(id: number): Promise<Execution> {
+    const execution = await this.catalog.getExecution(id);
+    if (!execution) throw notFound('execution', id);
+    return execution;
+  }
+
+  /**
+   * The instrumentation plan of an execution. Planning is deterministic, so a plan rebuilt after a
+   * restart finds the same link occurrences, with the same ordinals, as the one stored at creation.
+   */
+  planFor(campaign: Campaign, execution: Execution): InstrumentPlan {
+    const cached = this.#plans.get(execution.id);
+    if (cached) return cached;
+    const plan = planInstrumentation({ html: execution.html, text: execution.text }, this.planOptions(campaign));
+    this.#plans.set(execution.id, plan);
+    return plan;
+  }
+
+  private planOptions(campaign: Campaign): PlanOptions {
+    return {
+      trackClicks: campaign.trackClicks,
+      trackOpens: campaign.trackOpens,
+      rewriteText: true,
+      honeypot: campaign.honeypot,
+      excludedDestinations: this.settings.excludedDestinations,
+      placeholderPatterns: this.settings.placeholderPatterns,
+    };
+  }
+}

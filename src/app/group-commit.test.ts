@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommitQueue, QueueClosedError } from './group-commit.js';
+
+function recordingWriter(delayMs = 0) {
+  const batches: number[][] = [];
+  let failNext = false;
+  return {
+    batches,
+    failOnce: () => (failNext = true),
+    write: async (batch: number[]) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (failNext) {
+        failNext = false;
+        throw new Error('disk full');
+      }
+      batches.push(batch);
+    },
+  };
+}
+
+describe('GroupCommitQueue', () => {
+  it('writes items that arrive together in one batch and resolves each after its commit', async () => {
+    const writer = recordingWriter();
+    const queue = new GroupCommitQueue(writer.write, { maxDelayMs: 5, maxBatch: 100, maxPending: 1000 });
+    const acked: number[] = [];
+    await Promise.all([1, 2, 3].map((n) => queue.enqueue(n).then(() => acked.push(n))));
+    expect(writer.batches).toEqual([[1, 2, 3]]);
+    expect(acked.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('caps the batch size and keeps every item, in order', async () => {
+    const writer = recordingWriter(1);
+    const queue = new GroupCommitQueue(writer.write, { maxDelayMs: 1, maxBatch: 4, maxPending: 1000 });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => queue.enqueue(i)));
+    expect(writer.batches.every((b) => b.length <= 4)).toBe(true);
+    expect(writer.batches.flat()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('rejects every item of a failed batch, and only those', async () => {
+    const writer = recordingWriter(1);
+    const queue = new GroupCommitQueue(writer.write, { maxDelayMs: 1, maxBatch: 2, maxPending: 1000 });
+    writer.failOnce();
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => queue.enqueue(n)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(writer.batches.flat()).toEqual([3, 4]);
+  });
+
+  it('applies backpressure: no more than maxPending items wait in memory', async () => {
+    let maxSeen = 0;
+    const queue: GroupCommitQueue<number> = new GroupCommitQueue(
+      async () => {
+        maxSeen = Math.max(maxSeen, queue.pending);
+        await new Promise((r) => setTimeout(r, 2));
+      },
+      { maxDelayMs: 1, maxBatch: 3, maxPending: 5 },
+    );
+    await Promise.all(Array.from({ length: 50 }, (_, i) => queue.enqueue(i)));
+    expect(maxSeen).toBeLessThanOrEqual(5);
+  });
+
+  it('flushes everything on close and refuses new items after', async () => {
+    const writer = recordingWriter(2);
+    const queue = new GroupCommitQueue(writer.write, { maxDelayMs: 1000, maxBatch: 100, maxPending: 1000 });
+    const pending = [queue.enqueue(1), queue.enqueue(2)];
+    await queue.close();
+    await Promise.all(pending);
+    expect(writer.batches.flat()).toEqual([1, 2]);
+    await expect(queue.enqueue(3)).rejects.toBeInstanceOf(QueueClosedError);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Group commit: many callers each hand over one item and wait until it is durably written; items
+ * arriving together are written in one transaction. An acknowledged item is therefore on disk,
+ * while the cost of a commit (and its sync) is shared by a whole batch.
+ */
+
+export interface GroupCommitOptions {
+  /** How long the first item of a batch may wait for company, in milliseconds. */
+  maxDelayMs: number;
+  /** A batch this large is written at once, without waiting. */
+  maxBatch: number;
+  /** Items accepted but not yet written; beyond this, callers wait for room (backpressure). */
+  maxPending: number;
+}
+
+export class QueueClosedError extends Error {
+  constructor() {
+    super('the write queue is closed');
+  }
+}
+
+interface Pending<T> {
+  item: T;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommitQueue<T> {
+  #pending: Pending<T>[] = [];
+  #writing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #roomWaiters: (() => void)[] = [];
+  #closed = false;
+
+  constructor(
+    private readonly write: (batch: T[]) => Promise<unknown>,
+    private readonly options: GroupCommitOptions,
+  ) {}
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  /** Resolves once the item is committed; rejects if its batch failed to commit. */
+  async enqueue(item: T): Promise<void> {
+    while (this.#pending.length >= this.options.maxPending) {
+      if (this.#closed) throw new QueueClosedError();
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    }
+    if (this.#closed) throw new QueueClosedError();
+    const done = new Promise<void>((resolve, reject) => this.#pending.push({ item, resolve, reject }));
+    this.#schedule();
+    return done;
+  }
+
+  /** Refuses new items and resolves once everything accepted so far is written. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wakeRoomWaiters();
+    while (this.#pending.length > 0 || this.#writing) {
+      if (this.#writing) await this.#writing;
+      else await this.#flush();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#writing) return; // the running write picks the new items up when it ends
+    if (this.#pending.length >= this.options.maxBatch) {
+      void this.#flush();
+    } else if (!this.#timer) {
+      this.#timer = setTimeout(() => void this.#flush(), this.options.maxDelayMs);
+    }
+  }
+
+  #flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    if (this.#writing || this.#pending.length === 0) return this.#writing ?? Promise.resolve();
+    const batch = this.#pending.splice(0, this.options.maxBatch);
+    this.#wakeRoomWaiters();
+    this.#writing = (async () => {
+      try {
+        await this.write(batch.map((p) => p.item));
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      } finally {
+        this.#writing = null;
+        // Whatever arrived during the write goes out now: it has already waited one commit.
+        if (this.#pending.length > 0) void this.#flush();
+      }
+    })();
+    return this.#writing;
+  }
+
+  #wakeRoomWaiters(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

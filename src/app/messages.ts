@@ -1,0 +1,194 @@
+/**
+ * Messages: one send of an execution to one contact (or to several recipients at once), the
+ * instrumented content a sender sends, and the delivery facts reported about it.
+ */
+import { MailsightError, notFound } from '../core/errors.js';
+import type { BounceDetail, NewEvent, StoredEvent } from '../core/events.js';
+import { applyPlan, unsubscribeHeaders, type LinkOccurrence as RenderedLink } from '../core/instrument/index.js';
+import { deriveStatus, hasInferredOpen, type MessageStatus, type StatusEvent } from '../core/message-status.js';
+import type { Keyring } from '../core/tokens.js';
+import type { CampaignService } from './campaigns.js';
+import type { CatalogStore, Clock, Contact, EventStore, Message, Suppression } from './ports.js';
+import { messageUrls } from './tracking-urls.js';
+
+export interface RecipientInput {
+  email: string;
+  attributes?: Record<string, unknown>;
+  consent?: boolean;
+}
+
+export interface RenderedMessage {
+  message: Message;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  headers: Record<string, string>;
+  links: RenderedLink[];
+}
+
+export interface CreatedMessage extends RenderedMessage {
+  status: MessageStatus;
+  /** Recipients left out because their address is suppressed. */
+  suppressed: Suppression[];
+}
+
+export interface MessageView {
+  message: Message;
+  contact: Contact | null;
+  status: MessageStatus;
+  inferredOpen: boolean;
+  events: StoredEvent[];
+}
+
+interface ReportBase {
+  at?: number;
+  /** The reporter's id for this fact: the same id twice is recorded once. */
+  id?: string;
+  /** Which recipient the fact is about, for a message sent to several at once. */
+  recipient?: string;
+}
+
+export type DeliveryReport = ReportBase &
+  (
+    | { type: 'sent' | 'delivered'; detail?: Record<string, unknown> }
+    | { type: 'deferred'; code?: number | null; status?: string | null; text?: string | null }
+    | ({ type: 'bounced' } & BounceDetail)
+    | { type: 'complained'; feedbackType?: string | null }
+  );
+
+/** How long a hard-bounced address stays suppressed (the industry's usual 90 days); complaints and unsubscribes are permanent. */
+export const HARD_BOUNCE_SUPPRESSION_MS = 90 * 24 * 60 * 60 * 1000;
+
+export interface MessageSettings {
+  publicUrl: string;
+  unsubscribeMailto: string | null;
+}
+
+export class MessageService {
+  constructor(
+    private readonly catalog: CatalogStore,
+    private readonly events: EventStore,
+    private readonly campaigns: CampaignService,
+    private readonly keyring: () => Keyring,
+    private readonly clock: Clock,
+    private readonly settings: MessageSettings,
+  ) {}
+
+  async createMessage(executionId: number, to: RecipientInput[], cc: RecipientInput[]): Promise<CreatedMessage> {
+    if (to.length === 0) throw new MailsightError('VALIDATION', 'to: a message needs at least one recipient');
+    const execution = await this.campaigns.requireExecution(executionId);
+    const now = this.clock.now();
+
+    const suppressed: Suppression[] = [];
+    const kept: { to: RecipientInput[]; cc: RecipientInput[] } = { to: [], cc: [] };
+    for (const [field, list] of [['to', to], ['cc', cc]] as const) {
+      for (const recipient of list) {
+        const suppression = await this.catalog.findSuppression(recipient.email, now);
+        if (suppression) suppressed.push(suppression);
+        else kept[field].push(recipient);
+      }
+    }
+    const everyone = [...to, ...cc];
+    const single = everyone.length === 1 ? everyone[0]! : null;
+    // Only a message to exactly one person can attribute its opens and clicks to a contact.
+    const contact = single ? await this.catalog.upsertContact(single.email, single.attributes, single.consent, now) : null;
+    const blocked = kept.to.length === 0;
+    const message = await this.catalog.createMessage(
+      {
+        executionId,
+        campaignId: execution.campaignId,
+        contactId: contact?.id ?? null,
+        recipients: { to: kept.to.map((r) => r.email), cc: kept.cc.map((r) => r.email) },
+        recipientCount: everyone.length,
+        createdAt: now,
+      },
+      [
+        { type: 'queued', at: now, source: 'api' },
+        ...(blocked ? [{ type: 'blocked' as const, at: now, source: 'api' as const, detail: { suppressions: suppressed } }] : []),
+      ],
+    );
+    if (blocked) {
+      return { message, subject: execution.subject, html: null, text: null, headers: {}, links: [], status: { state: 'blocked' }, suppressed };
+    }
+    const rendered = await this.render(message);
+    return { ...rendered, status: { state: 'queued' }, suppressed };
+  }
+
+  /** The message as it is to be sent: instrumented parts and list headers. Deterministic per key. */
+  async render(message: Message): Promise<RenderedMessage> {
+    const execution = await this.campaigns.requireExecution(message.executionId);
+    const campaign = await this.campaigns.requireCampaign(message.campaignId);
+    const urls = messageUrls(this.keyring(), campaign.trackingBaseUrl ?? this.settings.publicUrl, message.id);
+    const result = applyPlan(this.campaigns.planFor(campaign, execution), urls);
+    const headers = unsubscribeHeaders({ httpsUrl: urls.unsubscribe(), mailto: this.settings.unsubscribeMailto });
+    return { message, subject: execution.subject, html: result.html, text: result.text, headers, links: result.links };
+  }
+
+  async requireMessage(id: number): Promise<Message> {
+    const message = await this.catalog.getMessage(id);
+    if (!message) throw notFound('message', id);
+    return message;
+  }
+
+  async view(id: number): Promise<MessageView> {
+    const message = await this.requireMessage(id);
+    const [events, contact] = await Promise.all([
+      this.events.listForMessage(id),
+      message.contactId === null ? null : this.catalog.getContact(message.contactId),
+    ]);
+    const statusEvents = events.map((e): StatusEvent => ({
+      type: e.type,
+      at: e.at,
+      method: e.hit?.method ?? null,
+      bounceType: e.type === 'bounced' ? (e.subtype === 'hard' ? 'hard' : 'soft') : null,
+    }));
+    return { message, contact, status: deriveStatus(statusEvents), inferredOpen: hasInferredOpen(statusEvents), events };
+  }
+
+  /**
+   * Records a delivery fact reported through the API. A report carrying an id is stored once
+   * however often it is sent (callers retry).
+   */
+  async recordDelivery(messageId: number, report: DeliveryReport): Promise<{ recorded: boolean }> {
+    const message = await this.requireMessage(messageId);
+    const everyone = [...message.recipients.to, ...message.recipients.cc].map((r) => r.toLowerCase());
+    if (report.recipient !== undefined && !everyone.includes(report.recipient.toLowerCase())) {
+      throw new MailsightError('VALIDATION', `recipient: ${report.recipient} is not a recipient of message ${messageId}`);
+    }
+    const at = report.at ?? this.clock.now();
+    const base = { messageId, campaignId: message.campaignId, at, source: 'api' as const, dedupeKey: report.id ? `api:${messageId}:${report.id}` : null };
+    let event: NewEvent;
+    switch (report.type) {
+      case 'sent':
+      case 'delivered':
+        event = { ...base, type: report.type, detail: report.detail ?? null };
+        break;
+      case 'deferred':
+        event = { ...base, type: 'deferred', detail: { code: report.code ?? null, status: report.status ?? null, text: report.text ?? null } };
+        break;
+      case 'bounced':
+        event = { ...base, type: 'bounced', subtype: report.bounceType, detail: { code: report.code ?? null, status: report.status ?? null, text: report.text ?? null } };
+        break;
+      case 'complained':
+        event = { ...base, type: 'complained', subtype: report.feedbackType ?? 'abuse' };
+        break;
+    }
+    const suppression = this.suppressionFor(message, event, report.recipient);
+    const inserted = await this.events.appendWithSuppression(event, suppression);
+    return { recorded: inserted > 0 };
+  }
+
+  /** A complaint or a hard bounce suppresses the address it is about, when that address is known. */
+  private suppressionFor(message: Message, event: NewEvent, recipient: string | undefined): Suppression | null {
+    const everyone = [...message.recipients.to, ...message.recipients.cc];
+    const email = recipient ?? (everyone.length === 1 ? everyone[0] : undefined);
+    if (!email) return null;
+    if (event.type === 'complained') {
+      return { email, reason: 'complained', source: event.source, createdAt: event.at, expiresAt: null };
+    }
+    if (event.type === 'bounced' && event.subtype === 'hard') {
+      return { email, reason: 'hard-bounce', source: event.source, createdAt: event.at, expiresAt: event.at + HARD_BOUNCE_SUPPRESSION_MS };
+    }
+    return null;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * What the use cases need from the outside world, declared here in the application's own terms.
+ * The storage adapter implements the stores; tests pass small object literals where they need to.
+ */
+import type { NewEvent, StoredEvent } from '../core/events.js';
+import type { PlannedLink } from '../core/instrument/index.js';
+import type { SigningKey } from '../core/tokens.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const CAMPAIGN_KINDS = ['one-off', 'recurring', 'transactional'] as const;
+export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
+
+export interface CampaignSettings {
+  name: string;
+  kind: CampaignKind;
+  trackOpens: boolean;
+  trackClicks: boolean;
+  /** Base of the tracking URLs for this campaign's messages; the server's public URL when null. */
+  trackingBaseUrl: string | null;
+  honeypot: boolean;
+}
+
+export interface Campaign extends CampaignSettings {
+  id: number;
+  createdAt: number;
+}
+
+export interface ExecutionContent {
+  subject: string;
+  html: string | null;
+  text: string | null;
+}
+
+export interface Execution extends ExecutionContent {
+  id: number;
+  campaignId: number;
+  createdAt: number;
+}
+
+export interface LinkOccurrence extends PlannedLink {
+  executionId: number;
+}
+
+export interface Contact {
+  id: number;
+  email: string;
+  attributes: Record<string, unknown>;
+  consent: boolean;
+  createdAt: number;
+}
+
+export interface Recipients {
+  to: string[];
+  cc: string[];
+}
+
+export interface Message {
+  id: number;
+  executionId: number;
+  campaignId: number;
+  /** Null when the message went to several recipients at once: its hits belong to "someone". */
+  contactId: number | null;
+  recipients: Recipients;
+  recipientCount: number;
+  createdAt: number;
+}
+
+/** What a tracking hit needs to know about its message, cached on the hot path. */
+export interface MessageRoute {
+  campaignId: number;
+  executionId: number;
+  contactId: number | null;
+}
+
+export interface Suppression {
+  email: string;
+  reason: string;
+  source: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface CatalogStore {
+  createCampaign(settings: CampaignSettings, now: number): Promise<Campaign>;
+  getCampaign(id: number): Promise<Campaign | null>;
+  listCampaigns(): Promise<Campaign[]>;
+  /** The execution and its link occurrences, written in one transaction. */
+  createExecution(campaignId: number, content: ExecutionContent, links: readonly PlannedLink[], now: number): Promise<Execution>;
+  getExecution(id: number): Promise<Execution | null>;
+  listExecutions(campaignId: number): Promise<Execution[]>;
+  getLinks(executionId: number): Promise<LinkOccurrence[]>;
+  upsertContact(email: string, attributes: Record<string, unknown> | undefined, consent: boolean | undefined, now: number): Promise<Contact>;
+  getContact(id: number): Promise<Contact | null>;
+  /** The message and its first events (queued, or blocked), written in one transaction. */
+  createMessage(message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message>;
+  getMessage(id: number): Promise<Message | null>;
+  messageRoute(id: number): Promise<MessageRoute | null>;
+  findSuppression(email: string, now: number): Promise<Suppression | null>;
+}
+
+export interface EventStore {
+  /** Appends in one transaction; events whose dedupe key is already stored are skipped. Returns how many were new. */
+  append(events: readonly NewEvent[]): Promise<number>;
+  /** An event plus the suppression it causes, atomically (an unsubscribe, a complaint, a hard bounce). */
+  appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number>;
+  listForMessage(messageId: number): Promise<StoredEvent[]>;
+}
+
+/** Per-message facts summed over a campaign; see report-queries for the exact definitions. */
+export interface CampaignTotals {
+  messages: number;
+  sent: number;
+  delivered: number;
+  deferred: number;
+  hardBounced: number;
+  softBounced: number;
+  blocked: number;
+  complained: number;
+  unsubscribed: number;
+  uniqueOpens: number;
+  inferredOpens: number;
+  totalOpens: number;
+  uniqueClicks: number;
+  totalClicks: number;
+}
+
+export interface LinkClickTotals {
+  executionId: number;
+  ordinal: number;
+  uniqueClicks: number;
+  totalClicks: number;
+}
+
+export interface ReportStore {
+  campaignTotals(campaignId: number): Promise<CampaignTotals>;
+  linkClickTotals(campaignId: number): Promise<LinkClickTotals[]>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  secretHash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface KeyStore {
+  signingKeys(): Promise<SigningKey[]>;
+  /** Adds a signing key unless one with this id exists (several nodes may start at once). */
+  addSigningKey(key: SigningKey, now: number): Promise<void>;
+  addApiKey(record: ApiKeyRecord): Promise<void>;
+  findApiKey(id: string): Promise<ApiKeyRecord | null>;
+}
+
+export interface OutgoingMail {
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  html: string | null;
+  text: string | null;
+  headers: Record<string, string>;
+}
+
+export type SendOutcome =
+  | { accepted: true; response: string; messageId: string | null }
+  | { accepted: false; code: number | null; response: string };
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<SendOutcome>;
+}

@@ -1,0 +1,60 @@
+/** Campaign reports: totals, rates from the one set of formulas, and clicks per link occurrence. */
+import { deriveRates, type Rates } from '../core/rates.js';
+import type { CampaignService } from './campaigns.js';
+import type { Campaign, CampaignTotals, CatalogStore, ReportStore } from './ports.js';
+
+export interface LinkReport {
+  executionId: number;
+  ordinal: number;
+  url: string;
+  text: string;
+  part: string;
+  condition: string | null;
+  uniqueClicks: number;
+  totalClicks: number;
+}
+
+export interface CampaignReport {
+  campaign: Campaign;
+  totals: CampaignTotals & { bounced: number };
+  rates: Rates;
+  links: LinkReport[];
+}
+
+export class ReportService {
+  constructor(
+    private readonly reports: ReportStore,
+    private readonly catalog: CatalogStore,
+    private readonly campaigns: CampaignService,
+  ) {}
+
+  async campaignReport(campaignId: number): Promise<CampaignReport> {
+    const campaign = await this.campaigns.requireCampaign(campaignId);
+    const [totals, clicks, executions] = await Promise.all([
+      this.reports.campaignTotals(campaignId),
+      this.reports.linkClickTotals(campaignId),
+      this.catalog.listExecutions(campaignId),
+    ]);
+    const bounced = totals.hardBounced + totals.softBounced;
+    const rates = deriveRates({ ...totals, bounced });
+    const clicksByLink = new Map(clicks.map((c) => [`${c.executionId}:${c.ordinal}`, c]));
+    const links: LinkReport[] = [];
+    // Every occurrence is listed, clicked or not: a link nobody clicked is a finding too.
+    for (const execution of executions) {
+      for (const link of await this.catalog.getLinks(execution.id)) {
+        const c = clicksByLink.get(`${execution.id}:${link.ordinal}`);
+        links.push({
+          executionId: execution.id,
+          ordinal: link.ordinal,
+          url: link.url,
+          text: link.text,
+          part: link.part,
+          condition: link.condition,
+          uniqueClicks: c?.uniqueClicks ?? 0,
+          totalClicks: c?.totalClicks ?? 0,
+        });
+      }
+    }
+    return { campaign, totals: { ...totals, bounced }, rates, links };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The composition root: the only place that turns configuration into objects and wires them.
+ * `build()` returns a ready Fastify server (not listening), so tests drive it with inject().
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import type { NewEvent } from './core/events.js';
+import { GroupCommitQueue } from './app/group-commit.js';
+import { CampaignService } from './app/campaigns.js';
+import { loadKeyring, LiveKeyring } from './app/keys.js';
+import { MessageService } from './app/messages.js';
+import { systemClock, type Clock, type Mailer } from './app/ports.js';
+import { ReportService } from './app/reports.js';
+import { SendingService } from './app/sending.js';
+import { TrackingService } from './app/tracking.js';
+import { openStorage, type Storage } from './adapters/storage/index.js';
+import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
+import { trackingRoutes, sendPixel } from './adapters/http/tracking-routes.js';
+import { errorHandler } from './adapters/http/errors.js';
+import { TRACKING_PATHS } from './app/tracking-urls.js';
+import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
+
+export interface BuildOptions {
+  config: Readonly<Config>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Replaces the SMTP relay of the config (tests, the demo). */
+  mailer?: Mailer;
+}
+
+export interface Services {
+  campaigns: CampaignService;
+  messages: MessageService;
+  reports: ReportService;
+  sending: SendingService;
+  tracking: TrackingService;
+  keyring: LiveKeyring;
+}
+
+export interface Mailsight {
+  app: FastifyInstance;
+  storage: Storage;
+  services: Services;
+}
+
+/** Longest path parameter accepted: real tokens are ~25 characters, but a mangled pixel URL must still get its GIF. */
+const MAX_PARAM_LENGTH = 4096;
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel });
+}
+
+export async function build(options: BuildOptions): Promise<Mailsight> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config);
+  const storage = await openStorage(config.database, clock);
+
+  const keyring = new LiveKeyring(await loadKeyring(storage.keys, clock), storage.keys, clock);
+  keyring.start(undefined, (error) => logger.error({ err: error }, 'reloading signing keys failed'));
+  const currentKeyring = () => keyring.current;
+
+  const hitQueue = new GroupCommitQueue<NewEvent>((batch) => storage.events.append(batch), config.groupCommit);
+  const ownMailer = options.mailer ? null : config.smtpUrl ? smtpMailer(config.smtpUrl) : null;
+  const mailer = options.mailer ?? ownMailer;
+
+  const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
+  const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
+    publicUrl: config.publicUrl,
+    unsubscribeMailto: config.unsubscribeMailto,
+  });
+  const services: Services = {
+    campaigns,
+    messages,
+    reports: new ReportService(storage.reports, storage.catalog, campaigns),
+    sending: new SendingService(messages, storage.catalog, storage.events, mailer, clock, config.mailFrom),
+    tracking: new TrackingService(currentKeyring, storage.catalog, storage.events, hitQueue, clock),
+    keyring,
+  };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request log lines cost more than the tracking work itself; they are opt-in.
+    logController: new LogController({ disableRequestLogging: !config.logRequests }),
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors(error, request, reply) {
+      // A pixel URL mangled into an undecodable path still gets its image.
+      if (request.url.startsWith(TRACKING_PATHS.open)) return void sendPixel(reply as FastifyReply);
+      void (reply as FastifyReply).status(400).send({ error: error.code, message: error.message });
+    },
+  });
+  app.setErrorHandler(errorHandler);
+  app.addHook('onClose', async () => {
+    keyring.stop();
+    await hitQueue.close();
+    ownMailer?.close();
+    await storage.close();
+  });
+
+  app.get('/health', async () => ({ ok: true }));
+  await app.register(trackingRoutes, { tracking: services.tracking });
+  await app.register(
+    async (api) => {
+      api.addHook('onRoute', (route) => {
+        route.bodyLimit ??= API_BODY_LIMIT;
+      });
+      await apiRoutes(api, { keys: storage.keys, ...services });
+    },
+    { prefix: '/api' },
+  );
+  return { app, storage, services };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults to an embedded SQLite file in ./data', () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ dialect: 'sqlite', file: 'data/mailsight.sqlite', synchronous: 'FULL' });
+    expect(config.publicUrl).toBe('http://localhost:8080');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('uses PostgreSQL when DATABASE_URL is set', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/x' }).database).toEqual({ dialect: 'postgres', url: 'postgres://127.0.0.1/x' });
+  });
+
+  it('refuses to start with a message naming the bad setting', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ PUBLIC_URL: 'track.example.com' })).toThrow(/PUBLIC_URL: must be an http\(s\) URL/);
+    expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.1, not-an-ip' })).toThrow(/TRUSTED_PROXIES/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres/);
+  });
+
+  it('parses lists and lets overrides win', () => {
+    const config = loadConfig({ TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8,::1', PORT: '80' }, { PORT: '9000' });
+    expect(config.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(config.port).toBe(9000);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Configuration, read once at start from the environment (and CLI flags), validated, frozen.
+ * A bad setting stops the process with a message naming it.
+ */
+import path from 'node:path';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://track.example.com' });
+
+function isIpOrCidr(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: httpUrl.optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL; leave it unset for the embedded SQLite database')
+    .optional(),
+  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  TRUSTED_PROXIES: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
+  EXCLUDED_DESTINATIONS: list,
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('mailsight <no-reply@localhost>'),
+  UNSUBSCRIBE_MAILTO: z.email().optional(),
+  GROUP_COMMIT_DELAY_MS: z.coerce.number().min(0).max(1000).default(2),
+  GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  HIT_QUEUE_LIMIT: z.coerce.number().int().min(1).default(20_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_REQUESTS: boolean,
+});
+
+export type DatabaseConfig = { dialect: 'sqlite'; file: string; synchronous: 'FULL' | 'NORMAL' } | { dialect: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  database: DatabaseConfig;
+  trustedProxies: string[];
+  excludedDestinations: string[];
+  smtpUrl: string | null;
+  mailFrom: string;
+  unsubscribeMailto: string | null;
+  groupCommit: { maxDelayMs: number; maxBatch: number; maxPending: number };
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logRequests: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the configuration from environment variables; `overrides` (e.g. CLI flags) win. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Record<string, string | undefined> = {}): Readonly<Config> {
+  const merged = { ...env, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.keys(EnvSchema.shape).map((k) => [k, merged[k] === '' ? undefined : merged[k]])));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    database: e.DATABASE_URL
+      ? { dialect: 'postgres', url: e.DATABASE_URL }
+      : { dialect: 'sqlite', file: path.join(e.DATA_DIR, 'mailsight.sqlite'), synchronous: e.SQLITE_SYNCHRONOUS },
+    trustedProxies: e.TRUSTED_PROXIES,
+    excludedDestinations: e.EXCLUDED_DESTINATIONS,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    unsubscribeMailto: e.UNSUBSCRIBE_MAILTO ?? null,
+    groupCommit: { maxDelayMs: e.GROUP_COMMIT_DELAY_MS, maxBatch: e.GROUP_COMMIT_MAX_BATCH, maxPending: e.HIT_QUEUE_LIMIT },
+    logLevel: e.LOG_LEVEL,
+    logRequests: e.LOG_REQUESTS ?? false,
+  };
+  return Object.freeze(config);
+}
