@@ -1,0 +1,115 @@
+/** The storage adapter against real databases, the same suite on every dialect. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStorage, type Storage } from '../src/adapters/storage/index.js';
+import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { settableClock } from './support/server.js';
+import type { NewEvent } from '../src/core/events.js';
+import type { PlannedLink } from '../src/core/instrument/index.js';
+
+const link = (ordinal: number, url: string): PlannedLink => ({ ordinal, url, raw: url, text: `link ${ordinal}`, part: 'html', condition: null });
+
+for (const dialect of await testDialects()) {
+  describe(`storage on ${dialect}`, () => {
+    let database: TestDatabase;
+    let storage: Storage;
+    const clock = settableClock();
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      storage = await openStorage(database.config, clock);
+    });
+    afterAll(async () => {
+      await storage?.close();
+      await database?.drop();
+    });
+
+    async function newMessage(email = 'x@example.com') {
+      const campaign = await storage.catalog.createCampaign({ name: 'c', kind: 'one-off', trackOpens: true, trackClicks: true, trackingBaseUrl: null, honeypot: false }, clock.now());
+      const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [link(1, 'https://a.example/')], clock.now());
+      const contact = await storage.catalog.upsertContact(email, undefined, undefined, clock.now());
+      const message = await storage.catalog.createMessage(
+        { executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [email], cc: [] }, recipientCount: 1, createdAt: clock.now() },
+        [{ type: 'queued', at: clock.now(), source: 'api' }],
+      );
+      return { campaign, execution, contact, message };
+    }
+
+    it('migrates idempotently: a second open finds the schema up to date', async () => {
+      const again = await openStorage(database.config, clock);
+      await again.close();
+    });
+
+    it('round-trips times as exact epoch-millisecond numbers and ids as numbers', async () => {
+      clock.set(Date.UTC(2031, 0, 2, 3, 4, 5, 678));
+      const { message, campaign } = await newMessage();
+      expect(typeof message.id).toBe('number');
+      expect((await storage.catalog.getCampaign(campaign.id))!.createdAt).toBe(Date.UTC(2031, 0, 2, 3, 4, 5, 678));
+      const events = await storage.events.listForMessage(message.id);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ type: 'queued', at: Date.UTC(2031, 0, 2, 3, 4, 5, 678), source: 'api', hit: null });
+    });
+
+    it('stores an event once per dedupe key, across batches and within one', async () => {
+      const { message, campaign } = await newMessage();
+      const event = (key: string | null, at: number): NewEvent => ({ messageId: message.id, campaignId: campaign.id, type: 'delivered', at, source: 'webhook', dedupeKey: key });
+      expect(await storage.events.append([event('k1', 1), event('k2', 2), event(null, 3), event(null, 4)])).toBe(4);
+      expect(await storage.events.append([event('k1', 5), event('k3', 6)])).toBe(1);
+      const stored = await storage.events.listForMessage(message.id);
+      expect(stored.filter((e) => e.type === 'delivered').map((e) => e.at)).toEqual([1, 2, 3, 4, 6]);
+    });
+
+    it('writes a batch all or nothing: a bad row rolls back the whole batch', async () => {
+      const { message, campaign } = await newMessage();
+      const good: NewEvent = { messageId: message.id, campaignId: campaign.id, type: 'opened', at: 1, source: 'pixel', hit: { method: 'GET', ip: '203.0.113.1', userAgent: 'x', headers: {}, linkOrdinal: null } };
+      const orphan: NewEvent = { ...good, messageId: 987_654_321 }; // violates the foreign key
+      await expect(storage.events.append([good, good, orphan])).rejects.toThrow();
+      const stored = await storage.events.listForMessage(message.id);
+      expect(stored.filter((e) => e.type === 'opened')).toHaveLength(0);
+    });
+
+    it('keeps hit evidence: method, ip, user agent, headers, link ordinal', async () => {
+      const { message, campaign } = await newMessage();
+      await storage.events.append([
+        { messageId: message.id, campaignId: campaign.id, type: 'clicked', at: 10, source: 'redirect', hit: { method: 'HEAD', ip: '2001:db8::1', userAgent: 'Mozilla/5.0', headers: { 'sec-purpose': 'prefetch' }, linkOrdinal: 1 } },
+      ]);
+      const hit = (await storage.events.listForMessage(message.id)).find((e) => e.type === 'clicked');
+      expect(hit!.hit).toEqual({ method: 'HEAD', ip: '2001:db8::1', userAgent: 'Mozilla/5.0', headers: { 'sec-purpose': 'prefetch' }, linkOrdinal: 1 });
+    });
+
+    it('writes an execution and its links in one transaction (nothing half-written)', async () => {
+      const { campaign } = await newMessage();
+      const before = (await storage.catalog.listExecutions(campaign.id)).length;
+      // Two occurrences with the same ordinal violate the primary key after the execution row is inserted.
+      await expect(storage.catalog.createExecution(campaign.id, { subject: 'dup', html: '<a>', text: null }, [link(1, 'https://a/'), link(1, 'https://b/')], clock.now())).rejects.toThrow();
+      expect((await storage.catalog.listExecutions(campaign.id)).length).toBe(before);
+      const many = Array.from({ length: 1200 }, (_, i) => link(i + 1, `https://l.example/${i}`));
+      const execution = await storage.catalog.createExecution(campaign.id, { subject: 'many', html: '<p/>', text: null }, many, clock.now());
+      expect(await storage.catalog.getLinks(execution.id)).toHaveLength(1200);
+    });
+
+    it('upserts contacts case-insensitively and merges attributes', async () => {
+      const a = await storage.catalog.upsertContact('Mixed@Case.Example', { plan: 'free' }, true, 1);
+      const b = await storage.catalog.upsertContact('mixed@case.example', { city: 'Lyon' }, false, 2);
+      expect(b.id).toBe(a.id);
+      expect(b).toMatchObject({ email: 'mixed@case.example', attributes: { plan: 'free', city: 'Lyon' }, consent: false });
+    });
+
+    it('never weakens a permanent suppression, and lets an expired one lapse', async () => {
+      const { message, campaign } = await newMessage('sup@example.com');
+      const ev = (at: number): NewEvent => ({ messageId: message.id, campaignId: campaign.id, type: 'bounced', subtype: 'hard', at, source: 'api' });
+      await storage.events.appendWithSuppression(ev(100), { email: 'sup@example.com', reason: 'hard-bounce', source: 'api', createdAt: 100, expiresAt: 1000 });
+      expect(await storage.catalog.findSuppression('SUP@example.com', 500)).toMatchObject({ reason: 'hard-bounce', expiresAt: 1000 });
+      expect(await storage.catalog.findSuppression('sup@example.com', 1000)).toBeNull();
+      await storage.events.appendWithSuppression(ev(200), { email: 'sup@example.com', reason: 'unsubscribed', source: 'unsubscribe', createdAt: 200, expiresAt: null });
+      await storage.events.appendWithSuppression(ev(300), { email: 'sup@example.com', reason: 'hard-bounce', source: 'api', createdAt: 300, expiresAt: 5000 });
+      expect(await storage.catalog.findSuppression('sup@example.com', 10_000)).toMatchObject({ reason: 'unsubscribed', expiresAt: null });
+    });
+
+    it('shares signing keys between nodes: the first key written wins', async () => {
+      await storage.keys.addSigningKey({ id: 50, secret: Buffer.alloc(32, 1) }, 1);
+      await storage.keys.addSigningKey({ id: 50, secret: Buffer.alloc(32, 2) }, 2);
+      const key = (await storage.keys.signingKeys()).find((k) => k.id === 50)!;
+      expect(key.secret.equals(Buffer.alloc(32, 1))).toBe(true);
+    });
+  });
+}
