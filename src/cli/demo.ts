@@ -146,7 +146,8 @@ async function playRecipients(mails: [string, ParsedMail][], random: () => numbe
       counts.clicks++;
     }
     if (opens > 0 && random() < 0.02) {
-      const unsubscribe = /<(https?:[^>]+)>/.exec(String(mail.headers.get('list-unsubscribe') ?? ''))?.[1];
+      const header = mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '';
+      const unsubscribe = /<(https?:[^>]+)>/.exec(header)?.[1];
       if (unsubscribe) {
         await fetch(unsubscribe, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
         counts.unsubscribes++;
