@@ -149,6 +149,9 @@ for (const dialect of await testDialects()) {
       expect(blocked.body.status).toEqual({ state: 'blocked' });
       expect(blocked.body.html).toBeNull();
       expect(blocked.body.suppressed[0]).toMatchObject({ email: 'erin@corp.example', reason: 'unsubscribed' });
+      const report = await s.api('POST', `/api/messages/${blocked.body.id}/events`, { type: 'delivered' });
+      expect(report.status).toBe(409);
+      expect(report.body.message).toMatch(/blocked/);
     });
 
     it('records delivery events idempotently and suppresses hard bounces', async () => {

@@ -155,6 +155,9 @@ export class MessageService {
     if (report.recipient !== undefined && !everyone.includes(report.recipient.toLowerCase())) {
       throw new MailsightError('VALIDATION', `recipient: ${report.recipient} is not a recipient of message ${messageId}`);
     }
+    if (message.recipients.to.length === 0) {
+      throw new MailsightError('CONFLICT', `message ${messageId} was blocked (every recipient suppressed) and never sent: no delivery to report`);
+    }
     const at = report.at ?? this.clock.now();
     const base = { messageId, campaignId: message.campaignId, at, source: 'api' as const, dedupeKey: report.id ? `api:${messageId}:${report.id}` : null };
     let event: NewEvent;

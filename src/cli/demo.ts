@@ -75,11 +75,12 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   const leavers = contacts.slice(0, Math.min(3, contacts.length));
   for (const c of leavers) {
     const m = await api.post('/api/messages', { executionId: welcomeExec.id, to: [c], send: true });
-    await fetch(m.headers['List-Unsubscribe'].match(/<(https?:[^>]+)>/)[1], {
+    const response = await fetch(m.headers['List-Unsubscribe'].match(/<(https?:[^>]+)>/)[1], {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'List-Unsubscribe=One-Click',
     });
+    if (response.status !== 200) throw new Error(`one-click unsubscribe answered ${response.status}: ${await response.text()}`);
   }
 
   const campaign = await api.post('/api/campaigns', { name: 'Autumn newsletter', kind: 'one-off' });
@@ -88,10 +89,14 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
 
   const random = mulberry32(42);
   const messageIds = new Map<string, number>();
+  received.clear(); // from here on the sink holds the newsletter only
+  let blocked = 0;
   await forEachLimited(contacts, CONCURRENCY, async (c) => {
     const m = await api.post('/api/messages', { executionId: execution.id, to: [c], send: true });
-    messageIds.set(c.email, m.id);
+    if (m.status.state === 'blocked') blocked++;
+    else messageIds.set(c.email, m.id);
   });
+  if (blocked > 0) console.log(`${blocked} contacts were not sent to: they unsubscribed from the welcome mail (suppressed)`);
   // Delivery outcomes as a relay's reports would bring them: most delivered, a few bounced or deferred.
   await forEachLimited([...messageIds.entries()], CONCURRENCY, async ([email, id], i) => {
     if (!received.has(email)) return;

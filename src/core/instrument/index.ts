@@ -1,0 +1,24 @@
+/**
+ * Instrumentation of an outgoing message: click-tracking URLs in place of link
+ * destinations, an open pixel, an optional honeypot link. Pure: no I/O, and the
+ * output equals the input byte for byte outside the edited spots.
+ *
+ * Two steps, because one execution is instrumented for thousands of messages:
+ * `planInstrumentation` parses once; `applyPlan` splices each message's URLs.
+ */
+import { applyPlan, type InstrumentResult, type TrackingUrls } from './apply.js';
+import { planInstrumentation, type InstrumentInput, type PlanOptions } from './plan.js';
+
+export { applyPlan } from './apply.js';
+export type { InstrumentResult, LinkOccurrence, TrackingUrls } from './apply.js';
+export { InstrumentError } from './instrument-error.js';
+export type { InstrumentErrorCode } from './instrument-error.js';
+export { MAX_PART_LENGTH, planInstrumentation } from './plan.js';
+export type { InstrumentInput, InstrumentPlan, LinkPart, PlannedEdit, PlannedLink, PlanOptions } from './plan.js';
+export { unsubscribeHeaders } from './unsubscribe-headers.js';
+export type { UnsubscribeTargets } from './unsubscribe-headers.js';
+
+/** Plans and applies in one go, for a single message. */
+export function instrument(input: InstrumentInput, options: PlanOptions, urls: TrackingUrls): InstrumentResult {
+  return applyPlan(planInstrumentation(input, options), urls);
+}

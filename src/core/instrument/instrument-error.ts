@@ -1,0 +1,20 @@
+/**
+ * Inputs the instrumentation core refuses. Each code names one reason, so the
+ * layer that maps errors to responses can switch on it without parsing messages.
+ */
+export type InstrumentErrorCode =
+  /** A part is longer than the limit in plan.ts. */
+  | 'INPUT_TOO_LARGE'
+  /** An option (exclusion entry, unsubscribe target) cannot be understood. */
+  | 'INVALID_OPTION';
+
+export class InstrumentError extends Error {
+  override readonly name = 'InstrumentError';
+
+  constructor(
+    readonly code: InstrumentErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,80 @@
+/** The command line as a user runs it: the compiled CLI in a child process. */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const CLI = path.resolve('dist/src/cli.js');
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  return run(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+}
+
+describe('mailsight instrument --json', () => {
+  it('prints the instrumented html, the pixel and every link with raw and tracked values', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-cli-'));
+    try {
+      const html = '<html>\r\n<BODY>\r\n<A HREF="https://a.example/?x=1&amp;y=2">One</A>\r\n<a href=\'https://b.example/\' data-notrack>Two</a>\r\n</BODY>\r\n</html>\r\n';
+      writeFileSync(path.join(dir, 'm.html'), html);
+      writeFileSync(path.join(dir, 'm.txt'), 'See https://c.example/page.\n');
+      const { stdout } = await cli(['instrument', path.join(dir, 'm.html'), '--text', path.join(dir, 'm.txt'), '--json']);
+      const out = JSON.parse(stdout);
+      expect(out.links).toEqual([
+        { ordinal: 1, url: 'https://a.example/?x=1&y=2', raw: 'https://a.example/?x=1&amp;y=2', tracked: expect.stringMatching(/^https:\/\/track\.example\.com\/c\//), text: 'One', part: 'html', condition: null },
+        { ordinal: 2, url: 'https://c.example/page', raw: 'https://c.example/page', tracked: expect.stringMatching(/\/c\//), text: expect.any(String), part: 'text', condition: null },
+      ]);
+      // Byte identity outside the edits: put the raw value back, drop the pixel, and remove nothing else.
+      const restored = out.html.replace(out.links[0].tracked, out.links[0].raw).replace(out.pixel, '');
+      expect(restored).toBe(html.replace(' data-notrack', ''));
+      expect(out.text).toBe(`See ${out.links[1].tracked}.\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with a clear message for a missing file', async () => {
+    await expect(cli(['instrument', '/nonexistent/x.html', '--json'])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/ENOENT|no such file/) });
+  });
+});
+
+describe('mailsight keys, migrate and config errors', () => {
+  it('creates an API key in the data directory and refuses a bad setting by name', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-cli-'));
+    try {
+      const { stdout } = await cli(['keys', 'create', '--name', 'ci'], { DATA_DIR: dir });
+      expect(stdout.trim()).toMatch(/^msk_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
+      expect(existsSync(path.join(dir, 'mailsight.sqlite'))).toBe(true);
+      expect((await cli(['migrate'], { DATA_DIR: dir })).stdout).toMatch(/schema up to date \(sqlite\)/);
+      await expect(cli(['serve'], { DATA_DIR: dir, PORT: 'eighty' })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/invalid configuration: PORT/) });
+      await expect(cli(['frobnicate'])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'frobnicate'/) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('mailsight demo', () => {
+  it('sends a newsletter through SMTP, plays recipients and prints real counts', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-demo-test-'));
+    try {
+      const { stdout } = await cli(['demo', '--port', '0', '--contacts', '80', '--no-serve', '--data-dir', dir]);
+      const count = (label: string) => Number(new RegExp(`^\\s+${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)`, 'm').exec(stdout)?.[1]);
+      expect(stdout).toMatch(/80 messages reached the sink|7\d messages reached the sink/);
+      expect(count('messages')).toBe(80);
+      expect(count('blocked (suppressed)')).toBe(3);
+      expect(count('sent')).toBe(77);
+      expect(count('opens, unique')).toBeGreaterThan(10);
+      expect(count('clicks, unique')).toBeGreaterThan(2);
+      expect(count('opens, total')).toBeGreaterThanOrEqual(count('opens, unique') - count('clicks, unique'));
+      expect(stdout).toMatch(/clicks per link occurrence/);
+      expect(stdout).toMatch(/API key \(demo\): msk_/);
+      expect(readFileSync(path.join(dir, 'mailsight.sqlite')).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
