@@ -24,6 +24,9 @@ export interface RenderedMessage {
   text: string | null;
   headers: Record<string, string>;
   links: RenderedLink[];
+  /** The hidden honeypot link's URL when the campaign has one: no person can click it. */
+  honeypotUrl: string | null;
+  unsubscribeUrl: string;
 }
 
 export interface CreatedMessage extends RenderedMessage {
@@ -108,7 +111,7 @@ export class MessageService {
       ],
     );
     if (blocked) {
-      return { message, subject: execution.subject, html: null, text: null, headers: {}, links: [], status: { state: 'blocked' }, suppressed };
+      return { message, subject: execution.subject, html: null, text: null, headers: {}, links: [], honeypotUrl: null, unsubscribeUrl: '', status: { state: 'blocked' }, suppressed };
     }
     const rendered = await this.render(message);
     return { ...rendered, status: { state: 'queued' }, suppressed };
@@ -121,7 +124,16 @@ export class MessageService {
     const urls = messageUrls(this.keyring(), campaign.trackingBaseUrl ?? this.settings.publicUrl, message.id);
     const result = applyPlan(this.campaigns.planFor(campaign, execution), urls);
     const headers = unsubscribeHeaders({ httpsUrl: urls.unsubscribe(), mailto: this.settings.unsubscribeMailto });
-    return { message, subject: execution.subject, html: result.html, text: result.text, headers, links: result.links };
+    return {
+      message,
+      subject: execution.subject,
+      html: result.html,
+      text: result.text,
+      headers,
+      links: result.links,
+      honeypotUrl: result.honeypot ? urls.honeypot() : null,
+      unsubscribeUrl: urls.unsubscribe(),
+    };
   }
 
   async requireMessage(id: number): Promise<Message> {

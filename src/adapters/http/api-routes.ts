@@ -80,6 +80,8 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       text: created.text,
       headers: created.headers,
       links: created.links,
+      honeypotUrl: created.honeypotUrl,
+      unsubscribeUrl: created.status.state === 'blocked' ? null : created.unsubscribeUrl,
       send: sent,
     });
   });
