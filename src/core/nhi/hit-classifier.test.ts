@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { HitClassifier } from './hit-classifier.js';
+import type { HitFacts, MessageFacts, NetworkEvidence } from './verdict.js';
+
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36';
+const OLD_CHROME = 'Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/57.0.2987.133 Safari/537.36';
+const APPLE: NetworkEvidence = { name: 'apple-mpp', reason: 'net:apple-mpp', kind: 'prefetch', scope: 'opens', strength: 'certain' };
+const EOP: NetworkEvidence = { name: 'microsoft-eop', reason: 'net:microsoft-eop', kind: 'scanner', scope: 'clicks', strength: 'probable' };
+const SELF: NetworkEvidence = { name: 'self', reason: 'net:self', kind: 'self', scope: 'both', strength: 'certain' };
+
+const msg = (messageId: number, extra: Partial<MessageFacts> = {}): MessageFacts => ({ messageId, campaignId: 1, sentAt: 0, deliveredAt: 1_000, linkCount: 3, ...extra });
+const hit = (kind: HitFacts['kind'], at: number, extra: Partial<HitFacts> = {}): HitFacts => ({
+  kind,
+  at,
+  method: 'GET',
+  ip: '203.0.113.9',
+  userAgent: CHROME,
+  headers: { 'accept-language': 'en-GB' },
+  linkOrdinal: kind === 'click' ? 1 : null,
+  networks: [],
+  ...extra,
+});
+
+describe('HitClassifier', () => {
+  it('calls a person reading hours later human', () => {
+    const c = new HitClassifier<string>();
+    expect(c.observe('o', hit('open', 3_600_000), msg(1)).judgement).toEqual({ verdict: 'human', reasons: [] });
+    expect(c.observe('c', hit('click', 3_620_000), msg(1)).judgement).toEqual({ verdict: 'human', reasons: [] });
+  });
+
+  it('calls Apple MPP (bare Mozilla/5.0 from Apple egress) machine, but not the bare UA alone', () => {
+    const c = new HitClassifier<string>();
+    expect(c.observe('a', hit('open', 5_000, { userAgent: 'Mozilla/5.0', networks: [APPLE] }), msg(1)).judgement).toEqual({ verdict: 'machine', reasons: ['ua:bare-mozilla', 'net:apple-mpp'] });
+    expect(c.observe('b', hit('open', 7_200_000, { userAgent: 'Mozilla/5.0' }), msg(2)).judgement.verdict).toBe('human');
+    expect(c.observe('c', hit('open', 5_000, { userAgent: CHROME, networks: [APPLE] }), msg(3)).judgement.verdict).toBe('human');
+  });
+
+  it('calls Gmail proxy opens human and Gmail prefetch machine', () => {
+    const c = new HitClassifier<string>();
+    const proxy = 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
+    expect(c.observe('a', hit('open', 2_000, { userAgent: proxy, headers: {} }), msg(1)).judgement).toEqual({ verdict: 'human', reasons: ['proxy:gmail'] });
+    const prefetch = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0';
+    expect(c.observe('b', hit('open', 2_000, { userAgent: prefetch }), msg(2)).judgement.verdict).toBe('machine');
+  });
+
+  it('marks a multi-link burst as bot, including the clicks seen before the burst was complete', () => {
+    const c = new HitClassifier<string>();
+    const first = c.observe('1', hit('click', 45_000, { linkOrdinal: 1 }), msg(1));
+    expect(first.judgement.verdict).toBe('human');
+    const second = c.observe('2', hit('click', 45_300, { linkOrdinal: 2 }), msg(1));
+    expect(second.judgement.verdict).toBe('bot');
+    expect(second.judgement.reasons).toContain('burst:multi-link');
+    expect(second.revised.map((r) => [r.ref, r.judgement.verdict])).toEqual([['1', 'bot']]);
+  });
+
+  it('keeps a person’s later click human after a scanner’s burst', () => {
+    const c = new HitClassifier<string>();
+    c.observe('s1', hit('click', 40_000, { linkOrdinal: 1, userAgent: OLD_CHROME, ip: '40.107.3.4', headers: {}, networks: [EOP] }), msg(1));
+    c.observe('s2', hit('click', 40_200, { linkOrdinal: 2, userAgent: OLD_CHROME, ip: '40.107.3.4', headers: {}, networks: [EOP] }), msg(1));
+    const person = c.observe('p', hit('click', 1_800_000, { linkOrdinal: 2, headers: { 'accept-language': 'de', referer: 'https://eur01.safelinks.protection.outlook.com/?url=x' } }), msg(1));
+    expect(person.judgement).toEqual({ verdict: 'human', reasons: ['referer:gateway'] });
+  });
+
+  it('needs two probable signals: a gateway network alone does not decide', () => {
+    const c = new HitClassifier<string>();
+    // Browser isolation: the person's click is loaded from the vendor's network, at human timing.
+    expect(c.observe('iso', hit('click', 900_000, { networks: [EOP] }), msg(1, { linkCount: 1 })).judgement).toEqual({ verdict: 'human', reasons: ['net:microsoft-eop'] });
+    // A single-link scan: the network and the timing together do.
+    const scan = c.observe('scan', hit('click', 30_000, { networks: [EOP], userAgent: OLD_CHROME, headers: {} }), msg(2, { linkCount: 1 }));
+    expect(scan.judgement.verdict).toBe('bot');
+  });
+
+  it('marks certain signals alone: HEAD, self-named UA, honeypot, before delivery', () => {
+    const c = new HitClassifier<string>();
+    expect(c.observe('h', hit('click', 600_000, { method: 'HEAD' }), msg(1)).judgement.reasons).toEqual(['method:head']);
+    expect(c.observe('u', hit('click', 600_000, { userAgent: 'python-requests/2.31.0' }), msg(2)).judgement.verdict).toBe('bot');
+    expect(c.observe('b', hit('click', 500, {}), msg(3)).judgement.reasons).toContain('timing:before-delivery');
+  });
+
+  it('revises the recipient’s clicks around a honeypot hit, and opens from its IP', () => {
+    const c = new HitClassifier<string>();
+    c.observe('o', hit('open', 20_000, { ip: '198.51.100.7' }), msg(1));
+    c.observe('c', hit('click', 25_000, { ip: '198.51.100.7', linkOrdinal: 2 }), msg(1));
+    const trap = c.observe('t', hit('click', 26_000, { ip: '198.51.100.7', linkOrdinal: 0 }), msg(1));
+    expect(trap.judgement.reasons).toContain('honeypot');
+    expect(Object.fromEntries(trap.revised.map((r) => [r.ref, r.judgement.verdict]))).toEqual({ c: 'bot', o: 'bot' });
+  });
+
+  it('marks one IP clicking for several recipients of a campaign within seconds', () => {
+    const c = new HitClassifier<string>();
+    c.observe('a', hit('click', 120_000, { ip: '52.1.2.3' }), msg(1, { linkCount: 1 }));
+    c.observe('b', hit('click', 122_000, { ip: '52.1.2.3' }), msg(2, { linkCount: 1 }));
+    const third = c.observe('c', hit('click', 124_000, { ip: '52.1.2.3' }), msg(3, { linkCount: 1 }));
+    expect(third.judgement.reasons).toContain('burst:cross-recipient');
+    expect(third.revised.map((r) => r.ref).sort()).toEqual(['a', 'b']);
+    // Colleagues behind one NAT, minutes apart, stay human.
+    const nat = new HitClassifier<string>();
+    for (const [i, at] of [600_000, 900_000, 1_500_000].entries()) {
+      expect(nat.observe(String(i), hit('click', at, { ip: '192.0.2.200' }), msg(10 + i, { linkCount: 1 })).judgement.verdict).toBe('human');
+    }
+  });
+
+  it('gives the sender’s own networks the self verdict', () => {
+    const c = new HitClassifier<string>();
+    expect(c.observe('s', hit('open', 2_000, { networks: [SELF] }), msg(1)).judgement).toEqual({ verdict: 'self', reasons: ['net:self'] });
+  });
+});

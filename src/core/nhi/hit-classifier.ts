@@ -1,0 +1,129 @@
+/**
+ * The classifier: gives every hit a verdict with reasons, and revises earlier verdicts when later
+ * hits bring evidence (a burst completed, a honeypot hit, the same IP clicking for many recipients).
+ * Pure: time comes from the hits themselves; state is the recent activity it has seen.
+ */
+import { hitSignals, type HitSignals } from './hit-signals.js';
+import type { HitFacts, Judgement, MessageFacts } from './verdict.js';
+
+/** Clicks on two or more different links of one message within this span are a scanner's burst (1 s in the literature, 0-3 s configurable). */
+export const BURST_WINDOW_MS = 1_000;
+/** Three distinct links within this span are a burst too. */
+export const WIDE_BURST_WINDOW_MS = 2_000;
+/** Every link of a 3+-link message clicked within this span: a scanner following everything. */
+export const ALL_LINKS_WINDOW_MS = 10_000;
+export const ALL_LINKS_MIN = 3;
+/** Hits of the recipient this close to a honeypot hit belong to the same scan (10-30 s reported). */
+export const HONEYPOT_WINDOW_MS = 30_000;
+/** One IP clicking for this many recipients of one campaign within the window is a scanner, not a person. */
+export const CROSS_RECIPIENT_MIN = 3;
+export const CROSS_RECIPIENT_WINDOW_MS = 10_000;
+/** Wider when the IP already sits in a probable scanner network: a probable match widens windows. */
+export const CROSS_RECIPIENT_WIDE_WINDOW_MS = 60_000;
+/** A pixel fetched from the IP of a scanner's clicks on the same message, this close, is the scanner's. */
+export const SCANNER_OPEN_WINDOW_MS = 60_000;
+/** How long hits are kept in memory for revision, after the newest hit of their group. */
+export const RETAIN_MS = 15 * 60_000;
+/** Messages and campaign-IP groups kept in memory at most (least recently used go first). */
+export const MAX_GROUPS = 100_000;
+
+export interface ClassifiedHit<R> {
+  ref: R;
+  hit: HitFacts;
+  message: MessageFacts;
+  judgement: Judgement;
+  signals: HitSignals;
+}
+
+export interface Observation<R> {
+  judgement: Judgement;
+  /** Earlier hits whose verdict or reasons changed because of this one. */
+  revised: ClassifiedHit<R>[];
+}
+
+export class HitClassifier<R> {
+  readonly #byMessage = new Map<number, ClassifiedHit<R>[]>();
+  readonly #byCampaignIp = new Map<string, ClassifiedHit<R>[]>();
+
+  observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
+    const entry: ClassifiedHit<R> = { ref, hit, message, signals: hitSignals(hit, message), judgement: { verdict: 'human', reasons: [] } };
+    const own = this.#group(this.#byMessage, message.messageId, entry);
+    const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry) : [];
+
+    const affected = new Set<ClassifiedHit<R>>([...own, ...cross]);
+    // Opens depend on the clicks' verdicts (scanner opens), so clicks are judged first.
+    const ordered = [...affected].sort((a, b) => (a.hit.kind === 'open' ? 1 : 0) - (b.hit.kind === 'open' ? 1 : 0));
+    const revised: ClassifiedHit<R>[] = [];
+    for (const e of ordered) {
+      const next = this.#judge(e);
+      if (e !== entry && !sameJudgement(e.judgement, next)) revised.push(e);
+      e.judgement = next;
+    }
+    return { judgement: entry.judgement, revised };
+  }
+
+  #group<K>(map: Map<K, ClassifiedHit<R>[]>, key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
+    const list = map.get(key) ?? [];
+    map.delete(key); // re-insert: most recently used last
+    const kept = list.filter((e) => entry.hit.at - e.hit.at <= RETAIN_MS);
+    kept.push(entry);
+    map.set(key, kept);
+    if (map.size > MAX_GROUPS) map.delete(map.keys().next().value as K);
+    return kept;
+  }
+
+  #judge(e: ClassifiedHit<R>): Judgement {
+    const s = e.signals;
+    if (s.self.length > 0) return { verdict: 'self', reasons: unique(s.self) };
+    const context = this.#contextual(e);
+    const certain = unique([...s.certainBot, ...context.certain]);
+    const probable = unique([...s.probableBot, ...context.probable]);
+    if (certain.length > 0) return { verdict: 'bot', reasons: [...certain, ...probable] };
+    if (e.hit.kind === 'open' && s.machine.length > 0) return { verdict: 'machine', reasons: unique(s.machine) };
+    // A probable signal alone never decides; two independent ones do, unless a person is evident.
+    if (probable.length >= 2 && s.human.length === 0) return { verdict: 'bot', reasons: probable };
+    return { verdict: 'human', reasons: unique([...s.human, ...probable]) };
+  }
+
+  #contextual(e: ClassifiedHit<R>): { certain: string[]; probable: string[] } {
+    const certain: string[] = [];
+    const probable: string[] = [];
+    const own = this.#byMessage.get(e.message.messageId) ?? [];
+    const near = (ms: number) => own.filter((o) => Math.abs(o.hit.at - e.hit.at) <= ms);
+    const isLinkClick = (o: ClassifiedHit<R>) => o.hit.kind === 'click' && o.hit.linkOrdinal !== null && o.hit.linkOrdinal > 0;
+
+    // Honeypot: no person can reach it, so the recipient's clicks around it, and opens from its IP, are the scan.
+    const honeypots = own.filter((o) => o !== e && o.hit.kind === 'click' && o.hit.linkOrdinal === 0 && Math.abs(o.hit.at - e.hit.at) <= HONEYPOT_WINDOW_MS);
+    if (honeypots.some((h) => e.hit.kind !== 'open' || (e.hit.ip !== null && h.hit.ip === e.hit.ip))) certain.push('honeypot');
+
+    if (isLinkClick(e)) {
+      const links = (ms: number) => new Set(near(ms).filter(isLinkClick).map((o) => o.hit.linkOrdinal));
+      if (links(BURST_WINDOW_MS).size >= 2 || links(WIDE_BURST_WINDOW_MS).size >= 3) certain.push('burst:multi-link');
+      if (e.message.linkCount >= ALL_LINKS_MIN && links(ALL_LINKS_WINDOW_MS).size >= e.message.linkCount) certain.push('burst:all-links');
+      const repeats = near(BURST_WINDOW_MS).filter((o) => o !== e && isLinkClick(o) && o.hit.linkOrdinal === e.hit.linkOrdinal);
+      if (repeats.length > 0) probable.push('burst:repeat');
+    }
+
+    if (e.hit.kind !== 'open' && e.hit.ip) {
+      const group = this.#byCampaignIp.get(`${e.message.campaignId}|${e.hit.ip}`) ?? [];
+      const widened = e.signals.probableBot.some((r) => r.startsWith('net:'));
+      const window = widened ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+      const recipients = new Set(group.filter((o) => Math.abs(o.hit.at - e.hit.at) <= window).map((o) => o.message.messageId));
+      if (recipients.size >= CROSS_RECIPIENT_MIN) certain.push('burst:cross-recipient');
+    }
+
+    if (e.hit.kind === 'open' && e.hit.ip) {
+      const scannerClicks = near(SCANNER_OPEN_WINDOW_MS).filter((o) => o.hit.kind !== 'open' && o.hit.ip === e.hit.ip && o.judgement.verdict === 'bot');
+      if (scannerClicks.length > 0) certain.push('burst:scanner-open');
+    }
+    return { certain, probable };
+  }
+}
+
+function unique(reasons: string[]): string[] {
+  return [...new Set(reasons)];
+}
+
+function sameJudgement(a: Judgement, b: Judgement): boolean {
+  return a.verdict === b.verdict && a.reasons.length === b.reasons.length && a.reasons.every((r, i) => r === b.reasons[i]);
+}

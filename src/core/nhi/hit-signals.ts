@@ -1,0 +1,75 @@
+/**
+ * Signals one hit carries on its own: its user agent, method, headers, networks and timing.
+ * Signals that need other hits (bursts, honeypot windows) are found in hit-classifier.ts.
+ */
+import { readUserAgent } from './user-agent.js';
+import type { HitFacts, MessageFacts } from './verdict.js';
+
+/** A click this soon after delivery is rare for people and typical of gateways (median ~43 s). */
+export const FAST_CLICK_MS = 60_000;
+/** A pixel fetched this soon after delivery by a browser is typical of scanners (median ~9 s). */
+export const FAST_OPEN_MS = 10_000;
+
+const GATEWAY_REFERER = /safelinks\.protection\.outlook\.com|urldefense\.(com|proofpoint\.com)|linkprotect\.cudasvc\.com|protect-[a-z0-9-]*\.mimecast\.com/i;
+const PREFETCH_VALUE = /prefetch|preview|prerender/i;
+
+export interface HitSignals {
+  self: string[];
+  /** Each of these alone makes the hit a bot. */
+  certainBot: string[];
+  /** Two of these (or one and a contextual probable) make a bot; one alone never decides. */
+  probableBot: string[];
+  /** Prefetch on the reader's behalf (opens only). */
+  machine: string[];
+  /** Evidence of a person: informative, and it keeps probable signals from deciding. */
+  human: string[];
+}
+
+export function hitSignals(hit: HitFacts, message: MessageFacts): HitSignals {
+  const s: HitSignals = { self: [], certainBot: [], probableBot: [], machine: [], human: [] };
+  const isOpen = hit.kind === 'open';
+  const ua = readUserAgent(hit.userAgent);
+
+  for (const net of hit.networks) {
+    const applies = net.scope === 'both' || (isOpen ? net.scope === 'opens' : net.scope === 'clicks');
+    if (net.kind === 'self') s.self.push(net.reason);
+    if (!applies) continue;
+    if (net.kind === 'scanner' || net.kind === 'previewer') (net.strength === 'certain' ? s.certainBot : s.probableBot).push(net.reason);
+    if (net.kind === 'prefetch' && isOpen && ua.bareMozilla) s.machine.push('ua:bare-mozilla', net.reason);
+    if (net.kind === 'proxy') s.human.push(net.reason);
+  }
+
+  if (hit.method === 'HEAD') s.certainBot.push('method:head');
+  if (ua.selfNamedBot) s.certainBot.push('ua:self-named-bot');
+  if (ua.gmailProxy) s.human.push('proxy:gmail');
+  if (ua.yahooProxy) s.human.push('proxy:yahoo');
+
+  const prefetchHeader = ['purpose', 'sec-purpose', 'x-purpose', 'x-moz'].some((h) => PREFETCH_VALUE.test(hit.headers[h] ?? ''));
+  const referer = hit.headers['referer'] ?? '';
+  const reference = message.deliveredAt ?? message.sentAt;
+
+  if (isOpen) {
+    if (prefetchHeader) s.machine.push('header:prefetch');
+    if (ua.gmailPrefetch) s.machine.push('ua:gmail-prefetch');
+    if (ua.missing) s.probableBot.push('ua:missing');
+    if (message.deliveredAt !== null && hit.at < message.deliveredAt) s.probableBot.push('timing:before-delivery');
+    const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch;
+    if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < FAST_OPEN_MS) s.probableBot.push('timing:fast-after-delivery');
+    if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
+  } else {
+    if (hit.linkOrdinal === 0) s.certainBot.push('honeypot');
+    if (prefetchHeader) s.certainBot.push('header:prefetch');
+    if (ua.officeDiscovery) s.certainBot.push('ua:office-discovery');
+    if (ua.gmailPrefetch) s.certainBot.push('ua:gmail-prefetch');
+    // A click before the receiving server accepted the message was made in transit, by a machine.
+    const before = message.deliveredAt ?? message.sentAt;
+    if (before !== null && hit.at < before) s.certainBot.push('timing:before-delivery');
+    else if (reference !== null && hit.at - reference < FAST_CLICK_MS) s.probableBot.push('timing:fast-after-delivery');
+    if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
+    if (ua.missing) s.probableBot.push('ua:missing');
+    // Every browser sends Accept-Language; HTTP clients posing as one often forget it.
+    if (!ua.missing && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
+    if (GATEWAY_REFERER.test(referer)) s.human.push('referer:gateway');
+  }
+  return s;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { readUserAgent } from './user-agent.js';
+
+describe('readUserAgent', () => {
+  it('recognises self-named bots, libraries and previewers', () => {
+    for (const ua of [
+      'Barracuda Sentinel (EE)',
+      'python-requests/2.31.0',
+      'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+      'Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/534+ (KHTML, like Gecko) BingPreview/1.0b',
+      'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+      'curl/8.4.0',
+      'Go-http-client/1.1',
+      'GoogleMessages',
+    ]) {
+      expect(readUserAgent(ua).selfNamedBot, ua).toBe(true);
+    }
+  });
+
+  it('does not call mail proxies, mail clients or phones bots', () => {
+    for (const ua of [
+      'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)',
+      'YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html',
+      'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17830; Pro)',
+      'Mozilla/5.0 (Linux; Android 12; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',
+      'Mozilla/5.0',
+    ]) {
+      expect(readUserAgent(ua).selfNamedBot, ua).toBe(false);
+    }
+    expect(readUserAgent('Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)')).toMatchObject({ gmailProxy: true, outdatedBrowser: false });
+  });
+
+  it('flags Gmail prefetch, bare Mozilla, Office discovery and outdated browsers', () => {
+    expect(readUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0')).toMatchObject({
+      gmailPrefetch: true,
+      outdatedBrowser: false,
+    });
+    expect(readUserAgent('Mozilla/5.0').bareMozilla).toBe(true);
+    expect(readUserAgent('Mozilla/5.0 (iPhone)').bareMozilla).toBe(false);
+    expect(readUserAgent('Microsoft Office Existence Discovery').officeDiscovery).toBe(true);
+    expect(readUserAgent('Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/57.0.2987.133 Safari/537.36').outdatedBrowser).toBe(true);
+    expect(readUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36').outdatedBrowser).toBe(false);
+    expect(readUserAgent(null).missing).toBe(true);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * What a user agent says about a hit. UA lists alone catch little (scanners mostly send browser
+ * UAs), so most of these are one signal among several; only self-named bots decide alone.
+ */
+
+/** Tools that name themselves: HTTP libraries, crawlers, link previewers, security products. */
+const SELF_NAMED_BOT = new RegExp(
+  [
+    // "...bot", "...crawler", "...spider" as a word or a name ending (Googlebot, Slackbot-LinkExpanding)
+    String.raw`(?:bot|crawler|spider)(?:\b|[-_/;])`,
+    String.raw`\b(?:slurp|bingpreview|preview|scanner|linkexpanding|embedly|iframely|facebookexternalhit|whatsapp|telegram|discord|skypeuripreview|googlemessages)\b`,
+    // HTTP libraries and headless browsers
+    String.raw`\b(?:python-requests|python-urllib|aiohttp|httpx|curl|wget|libwww|lwp-|go-http-client|okhttp|java\/|apache-httpclient|axios|node-fetch|undici|headlesschrome|phantomjs|puppeteer|playwright|selenium|scrapy)`,
+    // security products
+    String.raw`\b(?:barracuda|mimecast|proofpoint|urldefense|forcepoint|sophos|trendmicro|symantec|fortiguard|zscaler|ironport)\b`,
+  ].join('|'),
+  'i',
+);
+/** Phone models whose names end in "bot" (Cubot) are people. */
+const BOT_LOOKALIKE_DEVICES = /\bcubot\b/i;
+
+/** Office's link probes: bots when they follow a link, but Outlook fetches images under similar names. */
+const OFFICE_DISCOVERY = /microsoft office (existence|protocol) discovery|^ms-office\b|\bms-office;/i;
+
+const GMAIL_IMAGE_PROXY = /GoogleImageProxy/;
+const YAHOO_MAIL_PROXY = /YahooMailProxy/;
+/** Gmail app prefetch: a Chrome 42 / Edge 12 UA seen only from Google's prefetcher. */
+const GMAIL_PREFETCH = /Chrome\/42\.0\.2311\.135.*Edge\/12\.246/;
+/** Apple Mail Privacy Protection sends exactly this, and so do real reads through Apple's proxy. */
+const BARE_MOZILLA = /^Mozilla\/5\.0$/;
+
+/**
+ * Browsers older than this major version are rare among people (browsers auto-update) and common
+ * among security gateways that pin an old headless Chrome (Chrome/57 is a known example).
+ */
+export const OUTDATED_CHROME_MAJOR = 100;
+export const OUTDATED_FIREFOX_MAJOR = 90;
+
+export interface UserAgentSignals {
+  selfNamedBot: boolean;
+  officeDiscovery: boolean;
+  gmailProxy: boolean;
+  yahooProxy: boolean;
+  gmailPrefetch: boolean;
+  bareMozilla: boolean;
+  outdatedBrowser: boolean;
+  missing: boolean;
+}
+
+export function readUserAgent(userAgent: string | null): UserAgentSignals {
+  const ua = (userAgent ?? '').trim();
+  const gmailProxy = GMAIL_IMAGE_PROXY.test(ua);
+  const yahooProxy = YAHOO_MAIL_PROXY.test(ua);
+  const gmailPrefetch = GMAIL_PREFETCH.test(ua);
+  return {
+    // The mail providers' own image proxies are people opening mail, whatever words their UA holds.
+    selfNamedBot: !gmailProxy && !yahooProxy && SELF_NAMED_BOT.test(ua) && !BOT_LOOKALIKE_DEVICES.test(ua),
+    officeDiscovery: OFFICE_DISCOVERY.test(ua),
+    gmailProxy,
+    yahooProxy,
+    gmailPrefetch,
+    bareMozilla: BARE_MOZILLA.test(ua),
+    outdatedBrowser: !gmailPrefetch && isOutdatedBrowser(ua),
+    missing: ua === '',
+  };
+}
+
+function isOutdatedBrowser(ua: string): boolean {
+  const chrome = /(?:Chrome|CriOS)\/(\d+)\./.exec(ua);
+  if (chrome) return Number(chrome[1]) < OUTDATED_CHROME_MAJOR;
+  const firefox = /Firefox\/(\d+)\./.exec(ua);
+  if (firefox && !/GoogleImageProxy/.test(ua)) return Number(firefox[1]) < OUTDATED_FIREFOX_MAJOR;
+  // Internet Explorer / Trident: no person browses with it any more, scanners still claim it.
+  return /MSIE \d|Trident\//.test(ua);
+}

@@ -1,0 +1,52 @@
+/**
+ * Who was behind a hit. Every hit is kept; the verdict says how to count it, and why.
+ * - human: a person opened or clicked.
+ * - machine: fetched on the reader's behalf without proof of reading (Apple MPP, Gmail prefetch):
+ *   it says "delivered to a mailbox that prefetches", not "read".
+ * - bot: a scanner, previewer, crawler or HTTP library acting for nobody's attention.
+ * - self: the sender's own opens and clicks (its own networks).
+ */
+export const VERDICTS = ['human', 'machine', 'bot', 'self'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export interface Judgement {
+  verdict: Verdict;
+  /** Reason codes of the signals that fired, e.g. `ua:self-named-bot`, `net:apple-mpp`, `burst:multi-link`. */
+  reasons: string[];
+}
+
+/** A network list entry that contains the hit's IP (see network-list.ts). */
+export interface NetworkEvidence {
+  name: string;
+  reason: string;
+  kind: 'prefetch' | 'scanner' | 'previewer' | 'proxy' | 'self';
+  scope: 'opens' | 'clicks' | 'both';
+  strength: 'certain' | 'probable';
+}
+
+export type HitKind = 'open' | 'click' | 'unsubscribe_page';
+
+/** What the classifier knows about one request to a tracking endpoint. */
+export interface HitFacts {
+  kind: HitKind;
+  at: number;
+  method: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Lower-case names: purpose, sec-purpose, x-purpose, referer, accept-language. */
+  headers: Record<string, string>;
+  /** Link ordinal of a click; 0 is the honeypot. */
+  linkOrdinal: number | null;
+  /** Network lists containing the IP, whatever their scope (the classifier applies scope). */
+  networks: NetworkEvidence[];
+}
+
+/** What the classifier knows about the message a hit belongs to. */
+export interface MessageFacts {
+  messageId: number;
+  campaignId: number;
+  sentAt: number | null;
+  deliveredAt: number | null;
+  /** Trackable links in the message, the honeypot not included. */
+  linkCount: number;
+}
