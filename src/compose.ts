@@ -5,12 +5,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
-import type { NewEvent } from './core/events.js';
-import { GroupCommitQueue } from './app/group-commit.js';
 import { CampaignService } from './app/campaigns.js';
 import { loadKeyring, LiveKeyring } from './app/keys.js';
 import { MessageService } from './app/messages.js';
-import { systemClock, type Clock, type Mailer } from './app/ports.js';
+import { systemClock, type Clock, type Mailer, type NetworkLookup } from './app/ports.js';
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
@@ -61,21 +59,26 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   keyring.start(undefined, (error) => logger.error({ err: error }, 'reloading signing keys failed'));
   const currentKeyring = () => keyring.current;
 
-  const hitQueue = new GroupCommitQueue<NewEvent>((batch) => storage.events.append(batch), config.groupCommit);
   const ownMailer = options.mailer ? null : config.smtpUrl ? smtpMailer(config.smtpUrl) : null;
   const mailer = options.mailer ?? ownMailer;
 
+  const networks: NetworkLookup = { match: () => [] };
+  const tracking = new TrackingService(currentKeyring, storage.catalog, storage.events, () => networks, clock, {
+    groupCommit: config.groupCommit,
+    ipStorage: config.ipStorage,
+  });
   const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
     publicUrl: config.publicUrl,
     unsubscribeMailto: config.unsubscribeMailto,
+    onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
   });
   const services: Services = {
     campaigns,
     messages,
     reports: new ReportService(storage.reports, storage.catalog, campaigns),
     sending: new SendingService(messages, storage.catalog, storage.events, mailer, clock, config.mailFrom),
-    tracking: new TrackingService(currentKeyring, storage.catalog, storage.events, hitQueue, clock),
+    tracking,
     keyring,
   };
 
@@ -94,7 +97,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   app.setErrorHandler(errorHandler);
   app.addHook('onClose', async () => {
     keyring.stop();
-    await hitQueue.close();
+    await tracking.close();
     ownMailer?.close();
     await storage.close();
   });

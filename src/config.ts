@@ -40,6 +40,9 @@ const EnvSchema = z.object({
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   TRUSTED_PROXIES: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
   EXCLUDED_DESTINATIONS: list,
+  SELF_NETWORKS: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
+  NETWORK_LISTS_DIR: z.string().min(1).optional(),
+  IP_STORAGE: z.enum(['full', 'truncated']).default('full'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('mailsight <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z.email().optional(),
@@ -59,6 +62,11 @@ export interface Config {
   database: DatabaseConfig;
   trustedProxies: string[];
   excludedDestinations: string[];
+  /** The sender's own networks: hits from them get the verdict `self`. */
+  selfNetworks: string[];
+  /** An operator's directory of network lists, read after (and overriding) the shipped ones. */
+  networkListsDir: string | null;
+  ipStorage: 'full' | 'truncated';
   smtpUrl: string | null;
   mailFrom: string;
   unsubscribeMailto: string | null;
@@ -89,6 +97,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : { dialect: 'sqlite', file: path.join(e.DATA_DIR, 'mailsight.sqlite'), synchronous: e.SQLITE_SYNCHRONOUS },
     trustedProxies: e.TRUSTED_PROXIES,
     excludedDestinations: e.EXCLUDED_DESTINATIONS,
+    selfNetworks: e.SELF_NETWORKS,
+    networkListsDir: e.NETWORK_LISTS_DIR ?? null,
+    ipStorage: e.IP_STORAGE,
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO ?? null,

@@ -7,6 +7,7 @@ import type { BounceDetail, NewEvent, StoredEvent } from '../core/events.js';
 import { applyPlan, unsubscribeHeaders, type LinkOccurrence as RenderedLink } from '../core/instrument/index.js';
 import { deriveStatus, hasInferredOpen, type MessageStatus, type StatusEvent } from '../core/message-status.js';
 import type { Keyring } from '../core/tokens.js';
+import type { Verdict } from '../core/nhi/verdict.js';
 import type { CampaignService } from './campaigns.js';
 import type { CatalogStore, Clock, Contact, EventStore, Message, Suppression } from './ports.js';
 import { messageUrls } from './tracking-urls.js';
@@ -35,12 +36,15 @@ export interface CreatedMessage extends RenderedMessage {
   suppressed: Suppression[];
 }
 
+/** An event as the API shows it: a hit's verdict flattened beside its evidence. */
+export type EventView = Omit<StoredEvent, 'judgement'> & { verdict: Verdict | null; reasons: string[]; verdictAt: number | null };
+
 export interface MessageView {
   message: Message;
   contact: Contact | null;
   status: MessageStatus;
   inferredOpen: boolean;
-  events: StoredEvent[];
+  events: EventView[];
 }
 
 interface ReportBase {
@@ -65,6 +69,8 @@ export const HARD_BOUNCE_SUPPRESSION_MS = 90 * 24 * 60 * 60 * 1000;
 export interface MessageSettings {
   publicUrl: string;
   unsubscribeMailto: string | null;
+  /** Told of every sent or delivered fact recorded here (the tracking service uses it for timing). */
+  onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => void;
 }
 
 export class MessageService {
@@ -154,7 +160,13 @@ export class MessageService {
       method: e.hit?.method ?? null,
       bounceType: e.type === 'bounced' ? (e.subtype === 'hard' ? 'hard' : 'soft') : null,
     }));
-    return { message, contact, status: deriveStatus(statusEvents), inferredOpen: hasInferredOpen(statusEvents), events };
+    const views = events.map(({ judgement, ...event }): EventView => ({
+      ...event,
+      verdict: judgement?.verdict ?? null,
+      reasons: judgement?.reasons ?? [],
+      verdictAt: judgement?.at ?? null,
+    }));
+    return { message, contact, status: deriveStatus(statusEvents), inferredOpen: hasInferredOpen(statusEvents), events: views };
   }
 
   /**
@@ -190,7 +202,12 @@ export class MessageService {
     }
     const suppression = this.suppressionFor(message, event, report.recipient);
     const inserted = await this.events.appendWithSuppression(event, suppression);
+    if (event.type === 'sent' || event.type === 'delivered') this.notifyDelivery(messageId, event.type, event.at);
     return { recorded: inserted > 0 };
+  }
+
+  notifyDelivery(messageId: number, type: 'sent' | 'delivered', at: number): void {
+    this.settings.onDelivery?.(messageId, type, at);
   }
 
   /** A complaint or a hard bounce suppresses the address it is about, when that address is known. */

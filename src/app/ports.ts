@@ -2,7 +2,8 @@
  * What the use cases need from the outside world, declared here in the application's own terms.
  * The storage adapter implements the stores; tests pass small object literals where they need to.
  */
-import type { NewEvent, StoredEvent } from '../core/events.js';
+import type { NewEvent, StoredEvent, VerdictRevision } from '../core/events.js';
+import type { NetworkEvidence } from '../core/nhi/verdict.js';
 import type { PlannedLink } from '../core/instrument/index.js';
 import type { SigningKey } from '../core/tokens.js';
 
@@ -75,6 +76,16 @@ export interface MessageRoute {
   campaignId: number;
   executionId: number;
   contactId: number | null;
+  /** False when the message's contact withheld consent to tracking: its hits are kept anonymous. */
+  consent: boolean;
+  /** First sent and delivered times known, for timing evidence. */
+  sentAt: number | null;
+  deliveredAt: number | null;
+}
+
+/** Which network lists contain an IP (Apple's egress, gateways, the sender's own networks...). */
+export interface NetworkLookup {
+  match(ip: string): NetworkEvidence[];
 }
 
 export interface Suppression {
@@ -106,6 +117,9 @@ export interface CatalogStore {
 export interface EventStore {
   /** Appends in one transaction; events whose dedupe key is already stored are skipped. Returns how many were new. */
   append(events: readonly NewEvent[]): Promise<number>;
+  /** Appends hits and applies verdict revisions of earlier hits, in one transaction. Returns the new ids, in order. */
+  appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[]): Promise<number[]>;
+  listRevisions(eventId: number): Promise<VerdictRevision[]>;
   /** An event plus the suppression it causes, atomically (an unsubscribe, a complaint, a hard bounce). */
   appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number>;
   listForMessage(messageId: number): Promise<StoredEvent[]>;

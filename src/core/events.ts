@@ -1,3 +1,5 @@
+import type { Verdict } from './nhi/verdict.js';
+
 /**
  * The normalized event model: every fact about a message, whoever reported it, is one of these.
  * Events are append-only; a message's status is derived from them (see message-status.ts).
@@ -57,6 +59,13 @@ export function keptHeaders(headers: Record<string, string | string[] | undefine
   return kept;
 }
 
+/** A hit's verdict as stored: who was behind it, why, and since when. */
+export interface StoredJudgement {
+  verdict: Verdict;
+  reasons: string[];
+  at: number;
+}
+
 export interface NewEvent {
   messageId: number;
   campaignId: number;
@@ -69,6 +78,17 @@ export interface NewEvent {
   detail?: Record<string, unknown> | null;
   /** Stable id for idempotent ingestion: the same report twice is stored once. */
   dedupeKey?: string | null;
+  /** For hits: the classifier's verdict. */
+  judgement?: StoredJudgement | null;
+  /** The contact withheld consent: the hit counts, but is kept without IP, user agent or headers. */
+  anonymous?: boolean;
+}
+
+/** A change of an earlier hit's verdict, kept as history. */
+export interface VerdictRevision {
+  eventId: number;
+  previous: StoredJudgement | null;
+  next: StoredJudgement;
 }
 
 export interface StoredEvent extends NewEvent {

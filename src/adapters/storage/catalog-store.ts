@@ -155,11 +155,27 @@ export class KyselyCatalogStore implements CatalogStore {
 
   async messageRoute(id: number): Promise<MessageRoute | null> {
     const row = await this.db
-      .selectFrom('messages')
-      .select(['campaign_id', 'execution_id', 'contact_id'])
-      .where('id', '=', id)
+      .selectFrom('messages as m')
+      .leftJoin('contacts as c', 'c.id', 'm.contact_id')
+      .select((eb) => [
+        'm.campaign_id',
+        'm.execution_id',
+        'm.contact_id',
+        'c.consent',
+        eb.selectFrom('events').select((e) => e.fn.min('at').as('at')).where('message_id', '=', id).where('type', '=', 'sent').as('sent_at'),
+        eb.selectFrom('events').select((e) => e.fn.min('at').as('at')).where('message_id', '=', id).where('type', '=', 'delivered').as('delivered_at'),
+      ])
+      .where('m.id', '=', id)
       .executeTakeFirst();
-    return row ? { campaignId: row.campaign_id, executionId: row.execution_id, contactId: row.contact_id } : null;
+    if (!row) return null;
+    return {
+      campaignId: row.campaign_id,
+      executionId: row.execution_id,
+      contactId: row.contact_id,
+      consent: row.consent !== 0,
+      sentAt: row.sent_at === null || row.sent_at === undefined ? null : Number(row.sent_at),
+      deliveredAt: row.delivered_at === null || row.delivered_at === undefined ? null : Number(row.delivered_at),
+    };
   }
 
   async findSuppression(email: string, now: number): Promise<Suppression | null> {

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { initial } from './migrations/0001-initial.js';
+import { verdicts } from './migrations/0002-verdicts.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -49,7 +50,7 @@ export function openDatabase(target: DatabaseTarget): OpenDatabase {
 }
 
 export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => ({ '0001-initial': initial(database.dialect) }) };
+  const provider: MigrationProvider = { getMigrations: async () => ({ '0001-initial': initial(database.dialect), '0002-verdicts': verdicts(database.dialect) }) };
   const migrator = new Migrator({ db: database.db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

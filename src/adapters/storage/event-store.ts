@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { EventSource, EventType, NewEvent, StoredEvent } from '../../core/events.js';
+import type { EventSource, EventType, NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../../core/events.js';
+import type { Verdict } from '../../core/nhi/verdict.js';
 import type { EventStore, Suppression } from '../../app/ports.js';
 import type { Database, EventRow, NewEventRow } from './schema.js';
 import { parseJsonObject } from './catalog-store.js';
@@ -24,7 +25,15 @@ export function eventToRow(event: NewEvent, recordedAt: number): NewEventRow {
     detail: event.detail ? JSON.stringify(event.detail) : null,
     dedupe_key: event.dedupeKey ?? null,
     recorded_at: recordedAt,
+    verdict: event.judgement?.verdict ?? null,
+    reasons: event.judgement ? JSON.stringify(event.judgement.reasons) : null,
+    verdict_at: event.judgement?.at ?? null,
+    anonymous: event.anonymous ? 1 : 0,
   };
+}
+
+function judgementFrom(verdict: string | null, reasons: string | null, at: number | null): StoredJudgement | null {
+  return verdict === null ? null : { verdict: verdict as Verdict, reasons: reasons ? (JSON.parse(reasons) as string[]) : [], at: at ?? 0 };
 }
 
 function rowToEvent(row: EventRow): StoredEvent {
@@ -49,6 +58,8 @@ function rowToEvent(row: EventRow): StoredEvent {
     detail: row.detail ? parseJsonObject(row.detail) : null,
     dedupeKey: row.dedupe_key,
     recordedAt: row.recorded_at,
+    judgement: judgementFrom(row.verdict, row.reasons, row.verdict_at),
+    anonymous: row.anonymous === 1,
   };
 }
 
@@ -74,6 +85,47 @@ export class KyselyEventStore implements EventStore {
       }
       return inserted;
     });
+  }
+
+  async appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[]): Promise<number[]> {
+    const recordedAt = this.now();
+    return this.db.transaction().execute(async (trx) => {
+      const ids: number[] = [];
+      for (let i = 0; i < events.length; i += EVENT_INSERT_CHUNK) {
+        const rows = events.slice(i, i + EVENT_INSERT_CHUNK).map((e) => eventToRow(e, recordedAt));
+        // Both dialects return the inserted rows in VALUES order.
+        const inserted = await trx.insertInto('events').values(rows).returning('id').execute();
+        ids.push(...inserted.map((r) => r.id));
+      }
+      for (const r of revisions) {
+        await trx
+          .updateTable('events')
+          .set({ verdict: r.next.verdict, reasons: JSON.stringify(r.next.reasons), verdict_at: r.next.at })
+          .where('id', '=', r.eventId)
+          .execute();
+        await trx
+          .insertInto('verdict_revisions')
+          .values({
+            event_id: r.eventId,
+            previous_verdict: r.previous?.verdict ?? null,
+            previous_reasons: r.previous ? JSON.stringify(r.previous.reasons) : null,
+            verdict: r.next.verdict,
+            reasons: JSON.stringify(r.next.reasons),
+            at: r.next.at,
+          })
+          .execute();
+      }
+      return ids;
+    });
+  }
+
+  async listRevisions(eventId: number): Promise<VerdictRevision[]> {
+    const rows = await this.db.selectFrom('verdict_revisions').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      previous: judgementFrom(row.previous_verdict, row.previous_reasons, null),
+      next: judgementFrom(row.verdict, row.reasons, row.at)!,
+    }));
   }
 
   async appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number> {

@@ -83,6 +83,20 @@ export interface EventsTable {
   detail: string | null; // JSON
   dedupe_key: string | null;
   recorded_at: number;
+  verdict: string | null;
+  reasons: string | null; // JSON string[]
+  verdict_at: number | null;
+  anonymous: Generated<number>;
+}
+
+export interface VerdictRevisionsTable {
+  id: Generated<number>;
+  event_id: number;
+  previous_verdict: string | null;
+  previous_reasons: string | null;
+  verdict: string;
+  reasons: string;
+  at: number;
 }
 
 export interface SuppressionsTable {
@@ -103,6 +117,7 @@ export interface Database {
   messages: MessagesTable;
   events: EventsTable;
   suppressions: SuppressionsTable;
+  verdict_revisions: VerdictRevisionsTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
