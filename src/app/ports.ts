@@ -3,7 +3,7 @@
  * The storage adapter implements the stores; tests pass small object literals where they need to.
  */
 import type { NewEvent, StoredEvent, VerdictRevision } from '../core/events.js';
-import type { NetworkEvidence } from '../core/nhi/verdict.js';
+import type { NetworkEvidence, Verdict } from '../core/nhi/verdict.js';
 import type { PlannedLink } from '../core/instrument/index.js';
 import type { SigningKey } from '../core/tokens.js';
 
@@ -125,6 +125,16 @@ export interface EventStore {
   listForMessage(messageId: number): Promise<StoredEvent[]>;
 }
 
+/** Opens and clicks of one verdict (or of all hits). */
+export interface EngagementTotals {
+  uniqueOpens: number;
+  /** Unique opens known only from a click (no open at or before the first click). */
+  inferredOpens: number;
+  totalOpens: number;
+  uniqueClicks: number;
+  totalClicks: number;
+}
+
 /** Per-message facts summed over a campaign; see report-queries for the exact definitions. */
 export interface CampaignTotals {
   messages: number;
@@ -141,6 +151,8 @@ export interface CampaignTotals {
   totalOpens: number;
   uniqueClicks: number;
   totalClicks: number;
+  /** The same figures counting only hits of each verdict: reports show all and human side by side. */
+  byVerdict: Record<Verdict, EngagementTotals>;
 }
 
 export interface LinkClickTotals {
@@ -148,6 +160,7 @@ export interface LinkClickTotals {
   ordinal: number;
   uniqueClicks: number;
   totalClicks: number;
+  byVerdict: Record<Verdict, { uniqueClicks: number; totalClicks: number }>;
 }
 
 export interface ReportStore {

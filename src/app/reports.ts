@@ -1,7 +1,7 @@
 /** Campaign reports: totals, rates from the one set of formulas, and clicks per link occurrence. */
 import { deriveRates, type Rates } from '../core/rates.js';
 import type { CampaignService } from './campaigns.js';
-import type { Campaign, CampaignTotals, CatalogStore, ReportStore } from './ports.js';
+import type { Campaign, CampaignTotals, CatalogStore, LinkClickTotals, ReportStore } from './ports.js';
 
 export interface LinkReport {
   executionId: number;
@@ -12,14 +12,24 @@ export interface LinkReport {
   condition: string | null;
   uniqueClicks: number;
   totalClicks: number;
+  byVerdict: LinkClickTotals['byVerdict'];
 }
 
 export interface CampaignReport {
   campaign: Campaign;
   totals: CampaignTotals & { bounced: number };
+  /** Rates over all hits, and over human hits only: reports always show both. */
   rates: Rates;
+  humanRates: Rates;
   links: LinkReport[];
 }
+
+const NO_CLICKS: LinkClickTotals['byVerdict'] = {
+  human: { uniqueClicks: 0, totalClicks: 0 },
+  machine: { uniqueClicks: 0, totalClicks: 0 },
+  bot: { uniqueClicks: 0, totalClicks: 0 },
+  self: { uniqueClicks: 0, totalClicks: 0 },
+};
 
 export class ReportService {
   constructor(
@@ -37,6 +47,7 @@ export class ReportService {
     ]);
     const bounced = totals.hardBounced + totals.softBounced;
     const rates = deriveRates({ ...totals, bounced });
+    const humanRates = deriveRates({ ...totals, ...totals.byVerdict.human, bounced });
     const clicksByLink = new Map(clicks.map((c) => [`${c.executionId}:${c.ordinal}`, c]));
     const links: LinkReport[] = [];
     // Every occurrence is listed, clicked or not: a link nobody clicked is a finding too.
@@ -52,9 +63,10 @@ export class ReportService {
           condition: link.condition,
           uniqueClicks: c?.uniqueClicks ?? 0,
           totalClicks: c?.totalClicks ?? 0,
+          byVerdict: c?.byVerdict ?? NO_CLICKS,
         });
       }
     }
-    return { campaign, totals: { ...totals, bounced }, rates, links };
+    return { campaign, totals: { ...totals, bounced }, rates, humanRates, links };
   }
 }

@@ -1,33 +1,44 @@
-/** Prints a campaign report as plain-text tables for the terminal. */
+/** Prints a campaign report as plain-text tables for the terminal: all hits and human hits side by side. */
 import type { CampaignReport } from '../app/reports.js';
+import type { Rates } from '../core/rates.js';
 
 const pct = (rate: number | null) => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
 
 export function printReport(report: CampaignReport, write: (line: string) => void = console.log): void {
   const t = report.totals;
+  const h = t.byVerdict.human;
   const r = report.rates;
-  const rows: [string, number | string, string, string][] = [
-    ['messages', t.messages, '', ''],
-    ['sent', t.sent, '', ''],
-    ['delivered', t.delivered, pct(r.deliveryRate), 'of sent'],
-    ['bounced (hard)', t.hardBounced, '', ''],
-    ['bounced (soft)', t.softBounced, pct(r.bounceRate), 'all bounces, of sent'],
-    ['deferred', t.deferred, '', ''],
-    ['blocked (suppressed)', t.blocked, pct(r.blockedRate), 'of attempts'],
-    ['opens, unique', t.uniqueOpens, pct(r.openRate), `of delivered; ${t.inferredOpens} inferred from clicks`],
-    ['opens, total', t.totalOpens, '', ''],
-    ['clicks, unique', t.uniqueClicks, pct(r.clickRate), 'of delivered'],
-    ['clicks, total', t.totalClicks, pct(r.clickToOpenRate), 'click-to-open'],
-    ['unsubscribed', t.unsubscribed, pct(r.unsubscribeRate), 'of unique opens'],
-    ['complained', t.complained, pct(r.complaintRate), 'of sent'],
+  const hr = report.humanRates;
+  type Row = [label: string, all: number, allRate: string, human: number | null, humanRate: string, note: string];
+  const same = (label: string, count: number, rate: keyof Rates | null, note: string): Row => [label, count, rate ? pct(r[rate]) : '', null, '', note];
+  const rows: Row[] = [
+    same('messages', t.messages, null, ''),
+    same('sent', t.sent, null, ''),
+    same('delivered', t.delivered, 'deliveryRate', 'of sent'),
+    same('bounced (hard)', t.hardBounced, null, ''),
+    same('bounced (soft)', t.softBounced, 'bounceRate', 'all bounces, of sent'),
+    same('deferred', t.deferred, null, ''),
+    same('blocked (suppressed)', t.blocked, 'blockedRate', 'of attempts'),
+    ['opens, unique', t.uniqueOpens, pct(r.openRate), h.uniqueOpens, pct(hr.openRate), `of delivered; inferred from clicks: ${t.inferredOpens} all, ${h.inferredOpens} human`],
+    ['opens, total', t.totalOpens, '', h.totalOpens, '', ''],
+    ['clicks, unique', t.uniqueClicks, pct(r.clickRate), h.uniqueClicks, pct(hr.clickRate), 'of delivered'],
+    ['clicks, total', t.totalClicks, pct(r.clickToOpenRate), h.totalClicks, pct(hr.clickToOpenRate), 'rate: click-to-open'],
+    ['unsubscribed', t.unsubscribed, pct(r.unsubscribeRate), null, pct(hr.unsubscribeRate), 'of unique opens'],
+    same('complained', t.complained, 'complaintRate', 'of sent'),
   ];
   write(`campaign ${report.campaign.id}: ${report.campaign.name}`);
-  for (const [label, count, rate, note] of rows) {
-    write(`  ${label.padEnd(22)}${String(count).padStart(7)}  ${rate.padStart(7)}  ${note}`);
+  write(`  ${''.padEnd(22)}${'all'.padStart(7)}  ${''.padStart(7)}  ${'human'.padStart(7)}  ${''.padStart(7)}`);
+  for (const [label, all, allRate, human, humanRate, note] of rows) {
+    write(`  ${label.padEnd(22)}${String(all).padStart(7)}  ${allRate.padStart(7)}  ${(human === null ? '' : String(human)).padStart(7)}  ${humanRate.padStart(7)}  ${note}`);
   }
-  write('\n  clicks per link occurrence (unique / total):');
+  const v = t.byVerdict;
+  write(`  not counted as human: opens ${v.machine.totalOpens} machine, ${v.bot.totalOpens} bot, ${v.self.totalOpens} self; clicks ${v.bot.totalClicks} bot, ${v.self.totalClicks} self`);
+  write('\n  clicks per link occurrence, unique / total (all | human):');
   for (const l of report.links) {
     const where = `${l.part}${l.condition ? `, ${l.condition}` : ''}`;
-    write(`  ${String(l.ordinal).padStart(3)}. ${String(l.uniqueClicks).padStart(4)} / ${String(l.totalClicks).padEnd(4)} ${l.url.slice(0, 70)}  (${where}) ${l.text ? `"${l.text.slice(0, 30)}"` : ''}`);
+    const hv = l.byVerdict.human;
+    write(
+      `  ${String(l.ordinal).padStart(3)}. ${String(l.uniqueClicks).padStart(4)} / ${String(l.totalClicks).padEnd(4)} | ${String(hv.uniqueClicks).padStart(4)} / ${String(hv.totalClicks).padEnd(4)} ${l.url.slice(0, 60)}  (${where}) ${l.text ? `"${l.text.slice(0, 30)}"` : ''}`,
+    );
   }
 }
