@@ -17,6 +17,7 @@ import { startSmtpSink } from '../adapters/smtp/smtp-sink.js';
 import { waitForSignal } from './serve.js';
 import { DEMO_HTML, DEMO_SUBJECT, DEMO_TEXT, demoContacts } from './demo-content.js';
 import { printReport } from './report-table.js';
+import { demoClock, playRecipients } from './demo-audience.js';
 
 interface DemoFlags {
   port?: string;
@@ -28,13 +29,6 @@ interface DemoFlags {
 /** Requests in flight at once while playing recipients: enough to be quick, few enough to stay polite. */
 const CONCURRENCY = 16;
 
-const USER_AGENTS = [
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:129.0) Gecko/20100101 Firefox/129.0',
-  'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17830; Pro)',
-];
 
 export async function demoCommand(flags: DemoFlags): Promise<number> {
   const contactCount = Number(flags.contacts ?? 300);
@@ -59,7 +53,10 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
   });
   const mailer = smtpMailer(`smtp://127.0.0.1:${sink.port}`);
-  const { app, storage } = await build({ config, mailer });
+  // The demo plays two days of recipients' behaviour in seconds: the server runs on a clock the
+  // player moves forward, so timing evidence (seconds after delivery, bursts) is as it would be.
+  const clock = demoClock(Date.now());
+  const { app, storage } = await build({ config, mailer, clock });
   await app.listen({ port: config.port, host: config.host });
   const base = config.publicUrl;
   const { key } = await createApiKey(storage.keys, systemClock, 'demo');
@@ -98,18 +95,31 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   });
   if (blocked > 0) console.log(`${blocked} contacts were not sent to: they unsubscribed from the welcome mail (suppressed)`);
   // Delivery outcomes as a relay's reports would bring them: most delivered, a few bounced or deferred.
+  const sentAt = clock.now();
+  const delivered = new Map<string, number>();
   await forEachLimited([...messageIds.entries()], CONCURRENCY, async ([email, id], i) => {
     if (!received.has(email)) return;
     const roll = random();
-    if (roll < 0.02) await api.post(`/api/messages/${id}/events`, { type: 'bounced', bounceType: 'hard', code: 550, status: '5.1.1', text: 'user unknown', id: `dsn-${i}` });
-    else if (roll < 0.03) await api.post(`/api/messages/${id}/events`, { type: 'deferred', code: 451, status: '4.2.2', text: 'mailbox full, retrying', id: `d-${i}` });
-    else await api.post(`/api/messages/${id}/events`, { type: 'delivered', id: `dlv-${i}` });
+    const at = sentAt + 2_000 + Math.floor(random() * 20_000);
+    if (roll < 0.02) await api.post(`/api/messages/${id}/events`, { type: 'bounced', bounceType: 'hard', code: 550, status: '5.1.1', text: 'user unknown', id: `dsn-${i}`, at });
+    else if (roll < 0.03) await api.post(`/api/messages/${id}/events`, { type: 'deferred', code: 451, status: '4.2.2', text: 'mailbox full, retrying', id: `d-${i}`, at });
+    else {
+      await api.post(`/api/messages/${id}/events`, { type: 'delivered', id: `dlv-${i}`, at });
+      delivered.set(email, at);
+    }
   });
 
-  console.log(`${received.size} messages reached the sink; playing recipients' opens and clicks...`);
-  const played = await playRecipients([...received.entries()].filter(([email]) => messageIds.has(email)), random);
+  console.log(`${received.size} messages reached the sink; playing two days of opens and clicks...`);
+  const played = await playRecipients(
+    [...received.entries()].filter(([email]) => delivered.has(email)).map(([email, mail]) => ({ email, mail, deliveredAt: delivered.get(email)! })),
+    clock,
+    random,
+  );
   const report = (await api.get(`/api/campaigns/${campaign.id}/report`)) as CampaignReport;
-  console.log(`played ${played.opens} pixel fetches, ${played.clicks} link clicks, ${played.unsubscribes} one-click unsubscribes\n`);
+  console.log(
+    `played ${played.hits} hits: ${played.byTruth.human} by people, ${played.byTruth.machine} Apple MPP prefetches, ` +
+      `${played.byTruth.bot} by a security gateway's link scanner; ${played.unsubscribes} one-click unsubscribes\n`,
+  );
   printReport(report);
 
   console.log(`\nAPI key (demo): ${key}`);
@@ -125,41 +135,6 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   mailer.close();
   await sink.close();
   return 0;
-}
-
-async function playRecipients(mails: [string, ParsedMail][], random: () => number) {
-  const counts = { opens: 0, clicks: 0, unsubscribes: 0 };
-  await forEachLimited(mails, CONCURRENCY, async ([, mail]) => {
-    const html = typeof mail.html === 'string' ? mail.html : '';
-    const pixel = /<img src="([^"]+\/o\/[^"]+)"/.exec(html)?.[1];
-    const links = [...html.matchAll(/href="([^"]+\/c\/[^"]+)"/g)].map((m) => m[1]!);
-    const unique = [...new Set(links)];
-    const ip = `198.51.100.${1 + Math.floor(random() * 250)}`;
-    const headers = { 'user-agent': USER_AGENTS[Math.floor(random() * USER_AGENTS.length)]!, 'x-forwarded-for': ip };
-    const roll = random();
-    // About 45% open (some several times), 3% click with images off (an inferred open), 1% unsubscribe.
-    const opens = roll < 0.45 ? 1 + Math.floor(random() * 3) : 0;
-    for (let i = 0; i < opens && pixel; i++) {
-      await fetch(pixel, { headers });
-      counts.opens++;
-    }
-    const clicks = (opens > 0 && random() < 0.3) || roll > 0.97 ? 1 + Math.floor(random() * 2) : 0;
-    for (let i = 0; i < clicks && unique.length > 0; i++) {
-      // Readers favour what comes first: the logo and the lead article get most clicks.
-      const link = unique[Math.min(unique.length - 1, Math.floor(unique.length * random() * random()))]!;
-      await fetch(link, { headers, redirect: 'manual' });
-      counts.clicks++;
-    }
-    if (opens > 0 && random() < 0.02) {
-      const header = mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '';
-      const unsubscribe = /<(https?:[^>]+)>/.exec(header)?.[1];
-      if (unsubscribe) {
-        await fetch(unsubscribe, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
-        counts.unsubscribes++;
-      }
-    }
-  });
-  return counts;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -179,7 +154,7 @@ function apiClient(base: string, key: string) {
   return { get: (url: string) => call('GET', url), post: (url: string, body: unknown) => call('POST', url, body) };
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -191,7 +166,7 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T, index:
 }
 
 /** A small seeded PRNG, so every demo run plays the same recipients. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
