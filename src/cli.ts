@@ -4,13 +4,16 @@
  * Each command reads the configuration through compose/config and nothing else.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 import { MailsightError } from './core/errors.js';
 import { InstrumentError } from './core/instrument/index.js';
 import { serveCommand } from './cli/serve.js';
 import { demoCommand } from './cli/demo.js';
 import { instrumentCommand } from './cli/instrument.js';
 import { keysCommand, migrateCommand } from './cli/admin.js';
+import { listsCommand } from './cli/lists.js';
+import { networkListDirs } from './compose.js';
+import { NetworkListError } from './core/nhi/network-list.js';
 
 const USAGE = `usage: mailsight <command> [options]
 
@@ -24,9 +27,13 @@ commands:
   keys create [--name NAME]   create an API key (printed once)
   keys rotate-signing         add a new signing key for tracking tokens (old tokens keep working)
   migrate                     bring the database schema up to date
+  lists import-apple <csv> [--out FILE] [--source TEXT]
+                              import Apple's egress CSV (Apple Mail Privacy Protection) as a network list
+  lists show <ip>             which network lists contain an address
 
 configuration comes from environment variables (see README): PORT, HOST, PUBLIC_URL, DATA_DIR,
-DATABASE_URL, TRUSTED_PROXIES, SMTP_URL, MAIL_FROM, EXCLUDED_DESTINATIONS, LOG_LEVEL, ...`;
+DATABASE_URL, TRUSTED_PROXIES, SELF_NETWORKS, NETWORK_LISTS_DIR, IP_STORAGE, SMTP_URL, MAIL_FROM,
+EXCLUDED_DESTINATIONS, LOG_LEVEL, ...`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -51,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate':
       return migrateCommand();
+    case 'lists': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, source: { type: 'string' } } });
+      return listsCommand(positionals, values, networkListDirs(loadConfig()));
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -68,7 +79,7 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof MailsightError || error instanceof InstrumentError) {
+    if (error instanceof ConfigError || error instanceof MailsightError || error instanceof InstrumentError || error instanceof NetworkListError) {
       console.error(`mailsight: ${error.message}`);
     } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`mailsight: ${error.message}\n\n${USAGE}`);

@@ -8,7 +8,9 @@ import type { Config } from './config.js';
 import { CampaignService } from './app/campaigns.js';
 import { loadKeyring, LiveKeyring } from './app/keys.js';
 import { MessageService } from './app/messages.js';
-import { systemClock, type Clock, type Mailer, type NetworkLookup } from './app/ports.js';
+import { systemClock, type Clock, type Mailer } from './app/ports.js';
+import { networkListFromCidrs, type NetworkList } from './core/nhi/network-list.js';
+import { LiveNetworkIndex, shippedNetworksDir } from './adapters/network-lists/network-lists.js';
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
@@ -45,6 +47,18 @@ export interface Mailsight {
 /** Longest path parameter accepted: real tokens are ~25 characters, but a mangled pixel URL must still get its GIF. */
 const MAX_PARAM_LENGTH = 4096;
 
+/** The shipped network lists, then the operator's, which override lists of the same name. */
+export function networkListDirs(config: Pick<Config, 'networkListsDir'>): string[] {
+  return [shippedNetworksDir(), ...(config.networkListsDir ? [config.networkListsDir] : [])];
+}
+
+/** The sender's own networks from SELF_NETWORKS, as a list beside networks/self.txt (not replacing it). */
+function selfNetworkLists(config: Pick<Config, 'selfNetworks'>): NetworkList[] {
+  if (config.selfNetworks.length === 0) return [];
+  const header = { name: 'self-config', reason: 'net:self', kind: 'self', scope: 'both', strength: 'certain', source: 'SELF_NETWORKS setting' } as const;
+  return [networkListFromCidrs(header, config.selfNetworks, 'SELF_NETWORKS')];
+}
+
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
 }
@@ -62,8 +76,15 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const ownMailer = options.mailer ? null : config.smtpUrl ? smtpMailer(config.smtpUrl) : null;
   const mailer = options.mailer ?? ownMailer;
 
-  const networks: NetworkLookup = { match: () => [] };
-  const tracking = new TrackingService(currentKeyring, storage.catalog, storage.events, () => networks, clock, {
+  const networks = new LiveNetworkIndex({
+    dirs: networkListDirs(config),
+    extraLists: selfNetworkLists(config),
+    intervalMs: config.networkListsReloadMs,
+    onError: (message) => logger.warn(message),
+  });
+  await networks.refresh();
+  networks.start();
+  const tracking = new TrackingService(currentKeyring, storage.catalog, storage.events, () => networks.current, clock, {
     groupCommit: config.groupCommit,
     ipStorage: config.ipStorage,
   });
@@ -97,6 +118,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   app.setErrorHandler(errorHandler);
   app.addHook('onClose', async () => {
     keyring.stop();
+    networks.stop();
     await tracking.close();
     ownMailer?.close();
     await storage.close();

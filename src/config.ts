@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   EXCLUDED_DESTINATIONS: list,
   SELF_NETWORKS: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
   NETWORK_LISTS_DIR: z.string().min(1).optional(),
+  NETWORK_LISTS_RELOAD_MS: z.coerce.number().int().min(10).default(5000),
   IP_STORAGE: z.enum(['full', 'truncated']).default('full'),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('mailsight <no-reply@localhost>'),
@@ -66,6 +67,7 @@ export interface Config {
   selfNetworks: string[];
   /** An operator's directory of network lists, read after (and overriding) the shipped ones. */
   networkListsDir: string | null;
+  networkListsReloadMs: number;
   ipStorage: 'full' | 'truncated';
   smtpUrl: string | null;
   mailFrom: string;
@@ -99,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     excludedDestinations: e.EXCLUDED_DESTINATIONS,
     selfNetworks: e.SELF_NETWORKS,
     networkListsDir: e.NETWORK_LISTS_DIR ?? null,
+    networkListsReloadMs: e.NETWORK_LISTS_RELOAD_MS,
     ipStorage: e.IP_STORAGE,
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,

@@ -85,7 +85,7 @@ export interface MessageRoute {
 
 /** Which network lists contain an IP (Apple's egress, gateways, the sender's own networks...). */
 export interface NetworkLookup {
-  match(ip: string): NetworkEvidence[];
+  match(ip: string): readonly NetworkEvidence[];
 }
 
 export interface Suppression {

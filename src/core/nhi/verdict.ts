@@ -1,3 +1,5 @@
+import type { NetworkMatch } from './network-list.js';
+
 /**
  * Who was behind a hit. Every hit is kept; the verdict says how to count it, and why.
  * - human: a person opened or clicked.
@@ -15,14 +17,8 @@ export interface Judgement {
   reasons: string[];
 }
 
-/** A network list entry that contains the hit's IP (see network-list.ts). */
-export interface NetworkEvidence {
-  name: string;
-  reason: string;
-  kind: 'prefetch' | 'scanner' | 'previewer' | 'proxy' | 'self';
-  scope: 'opens' | 'clicks' | 'both';
-  strength: 'certain' | 'probable';
-}
+/** A network list that contains the hit's IP (see network-list.ts). */
+export type NetworkEvidence = NetworkMatch;
 
 export type HitKind = 'open' | 'click' | 'unsubscribe_page';
 
@@ -38,7 +34,7 @@ export interface HitFacts {
   /** Link ordinal of a click; 0 is the honeypot. */
   linkOrdinal: number | null;
   /** Network lists containing the IP, whatever their scope (the classifier applies scope). */
-  networks: NetworkEvidence[];
+  networks: readonly NetworkEvidence[];
 }
 
 /** What the classifier knows about the message a hit belongs to. */

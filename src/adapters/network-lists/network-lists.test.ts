@@ -1,0 +1,172 @@
+import { mkdir, mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { NetworkIndex, networkListFromCidrs } from '../../core/nhi/network-list.js';
+import { LiveNetworkIndex, loadNetworkLists, shippedNetworksDir } from './network-lists.js';
+
+const listText = (name: string, entries: string[], kind = 'scanner') =>
+  `# mailsight network list\n# name: ${name}\n# reason: net:${name}\n# kind: ${kind}\n# scope: clicks\n# strength: probable\n${entries.join('\n')}\n`;
+const names = (index: NetworkIndex, ip: string) => index.match(ip).map((m) => m.name);
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'mailsight-networks-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function dirWith(name: string, files: Record<string, string>): Promise<string> {
+  const dir = path.join(root, name);
+  await mkdir(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) await writeFile(path.join(dir, file), text);
+  return dir;
+}
+
+describe('the shipped lists', () => {
+  test('all parse, from networks/ at the repository root', async () => {
+    expect(shippedNetworksDir()).toBe(path.resolve('networks'));
+    const { lists, errors } = await loadNetworkLists(['networks']);
+    expect(errors).toEqual([]);
+    expect(lists.map((l) => l.name).sort()).toEqual(['apple-mpp', 'barracuda', 'microsoft-eop', 'microsoft-teams', 'self']);
+    const apple = lists.find((l) => l.name === 'apple-mpp')!;
+    expect(apple.ranges.filter((r) => r.family === 4)).toHaveLength(3290);
+    expect(apple.ranges.filter((r) => r.family === 6)).toHaveLength(10455);
+    expect(lists.find((l) => l.name === 'self')!.ranges).toEqual([]);
+  });
+
+  test('match what they should and nothing else', async () => {
+    const index = new NetworkIndex((await loadNetworkLists([shippedNetworksDir()])).lists);
+    // From apple-mpp.txt: 104.28.28.0/26, 104.28.28.72/30, 104.28.28.76, then 104.28.28.79; 2606:54c0:2400::/39.
+    for (const ip of ['104.28.28.0', '104.28.28.63', '104.28.28.75', '104.28.28.76', '::ffff:104.28.28.79', '2606:54c0:2400::1', '2606:54c0:25ff:ffff:ffff:ffff:ffff:ffff']) {
+      expect(names(index, ip), ip).toEqual(['apple-mpp']);
+    }
+    for (const ip of ['104.28.28.77', '104.28.28.78', '8.8.8.8', '2001:4860:4860::8888', '127.0.0.1', '::1']) expect(names(index, ip), ip).toEqual([]);
+    expect(index.match('40.92.0.1')).toEqual([{ name: 'microsoft-eop', reason: 'net:microsoft-eop', kind: 'scanner', scope: 'clicks', strength: 'probable' }]);
+    expect(names(index, '2a01:111:f403:c000::1')).toEqual(['microsoft-eop']);
+    expect(names(index, '52.238.78.88')).toEqual(['microsoft-eop']);
+    expect(names(index, '52.238.78.89')).toEqual([]);
+    expect(index.match('52.123.255.255')).toEqual([{ name: 'microsoft-teams', reason: 'net:microsoft-teams', kind: 'previewer', scope: 'clicks', strength: 'probable' }]);
+    expect(names(index, '209.222.82.200')).toEqual(['barracuda']);
+    expect(names(index, '18.133.136.96')).toEqual(['barracuda']);
+  });
+});
+
+describe('loadNetworkLists', () => {
+  test('reads every *.txt; a later directory replaces a list of the same name', async () => {
+    const shipped = await dirWith('shipped', {
+      'a.txt': listText('alpha', ['10.0.0.0/8']),
+      'b.txt': listText('beta', ['192.0.2.0/24']),
+      'notes.md': 'not a list',
+      '.b.txt.123.tmp': 'half a file',
+    });
+    const operator = await dirWith('operator', { 'my-beta.txt': listText('beta', ['198.51.100.0/24']) });
+    const { lists, errors } = await loadNetworkLists([shipped, operator]);
+    expect(errors).toEqual([]);
+    const index = new NetworkIndex(lists);
+    expect(lists.map((l) => l.name)).toEqual(['alpha', 'beta']);
+    expect(names(index, '198.51.100.1')).toEqual(['beta']);
+    expect(names(index, '192.0.2.1')).toEqual([]);
+  });
+
+  test('reports a broken file, a missing directory and a name used twice in one directory, and loads the rest', async () => {
+    const dir = await dirWith('lists', {
+      'a.txt': listText('alpha', ['10.0.0.0/8']),
+      'b.txt': listText('alpha', ['11.0.0.0/8']),
+      'c.txt': listText('gamma', ['1.2.3.4/24']),
+    });
+    const missing = path.join(root, 'missing');
+    const { lists, errors } = await loadNetworkLists([dir, missing]);
+    expect(lists.map((l) => l.name)).toEqual(['alpha']);
+    expect(new NetworkIndex(lists).match('10.1.1.1')).toHaveLength(1);
+    expect(errors).toEqual([
+      `${path.join(dir, 'c.txt')}:7: invalid entry: '1.2.3.4/24' has host bits set; the /24 network is 1.2.3.0/24`,
+      `${missing}: cannot read the network list directory (ENOENT)`,
+      `${path.join(dir, 'b.txt')}: list name 'alpha' is already used by ${path.join(dir, 'a.txt')}; this file is ignored`,
+    ]);
+  });
+});
+
+describe('LiveNetworkIndex', () => {
+  let live: LiveNetworkIndex | null = null;
+  afterEach(() => live?.stop());
+
+  test('reloads changed, added and removed files; a broken edit keeps the previous version', async () => {
+    const dir = await dirWith('live', { 'scanners.txt': listText('scanners', ['10.0.0.0/8']) });
+    const reported: string[] = [];
+    let reloads = 0;
+    live = new LiveNetworkIndex({ dirs: [dir], intervalMs: 50, onError: (m) => reported.push(m), onReload: () => reloads++ });
+    expect(live.current.size).toBe(0);
+    live.start();
+    await vi.waitFor(() => expect(names(live!.current, '10.1.2.3')).toEqual(['scanners']));
+
+    await writeFile(path.join(dir, 'scanners.txt'), listText('scanners', ['10.0.0.0/8', '172.16.0.0/12']));
+    await vi.waitFor(() => expect(names(live!.current, '172.16.0.1')).toEqual(['scanners']));
+
+    await writeFile(path.join(dir, 'scanners.txt'), listText('scanners', ['10.0.0.0/8', '172.16.0.0/12', 'not-an-address']));
+    await vi.waitFor(() => expect(reported).toHaveLength(1));
+    expect(reported[0]).toBe(`${path.join(dir, 'scanners.txt')}:9: invalid entry: 'not-an-address' is not an IPv4 or IPv6 address; the previously loaded version stays in use`);
+    expect(names(live.current, '172.16.0.1')).toEqual(['scanners']);
+
+    await writeFile(path.join(dir, 'extra.txt'), listText('extra', ['192.0.2.0/24']));
+    await vi.waitFor(() => expect(names(live!.current, '192.0.2.1')).toEqual(['extra']));
+    expect(names(live.current, '172.16.0.1')).toEqual(['scanners']);
+    expect(reported).toHaveLength(1); // the broken file is reported once, not on every poll
+
+    await writeFile(path.join(dir, 'scanners.txt'), listText('scanners', ['203.0.113.0/24']));
+    await vi.waitFor(() => expect(names(live!.current, '203.0.113.9')).toEqual(['scanners']));
+    expect(names(live.current, '10.1.2.3')).toEqual([]);
+
+    await unlink(path.join(dir, 'extra.txt'));
+    await vi.waitFor(() => expect(names(live!.current, '192.0.2.1')).toEqual([]));
+    expect(reloads).toBeGreaterThanOrEqual(5);
+  });
+
+  test('refresh swaps only when something changed; a file broken from the start is reported and skipped', async () => {
+    const dir = await dirWith('refresh', { 'a.txt': listText('alpha', ['10.0.0.0/8']), 'broken.txt': '# name: broken\n10.0.0.0/8\n' });
+    const reported: string[] = [];
+    live = new LiveNetworkIndex({ dirs: [dir, path.join(root, 'operator-dir-not-created-yet')], onError: (m) => reported.push(m) });
+    expect(await live.refresh()).toBe(true);
+    const first = live.current;
+    expect(names(first, '10.0.0.1')).toEqual(['alpha']);
+    expect(reported).toEqual([
+      `${path.join(dir, 'broken.txt')}:1: missing header field 'reason' (a '# reason: ...' line before the first entry)`,
+      `${path.join(root, 'operator-dir-not-created-yet')}: cannot read the network list directory (ENOENT)`,
+    ]);
+    expect(await live.refresh()).toBe(false);
+    expect(live.current).toBe(first);
+    expect(reported).toHaveLength(2);
+
+    await mkdir(path.join(root, 'operator-dir-not-created-yet'));
+    await writeFile(path.join(root, 'operator-dir-not-created-yet', 'a.txt'), listText('alpha', ['192.0.2.0/24']));
+    // A new or changed file is read once a second poll finds it unchanged (it may still be being written).
+    expect(await live.refresh()).toBe(false);
+    expect(names(live.current, '10.0.0.1')).toEqual(['alpha']);
+    expect(await live.refresh()).toBe(true);
+    expect(names(live.current, '10.0.0.1')).toEqual([]);
+    expect(names(live.current, '192.0.2.1')).toEqual(['alpha']);
+  });
+
+  test('extra lists from configuration are always included and win on a name', async () => {
+    const dir = await dirWith('extra', { 'self.txt': listText('self', ['10.0.0.0/8'], 'self'), 'other.txt': listText('other', ['10.0.0.0/8']) });
+    const self = networkListFromCidrs({ name: 'self', reason: 'net:self', kind: 'self', scope: 'both', strength: 'certain', source: 'SELF_NETWORKS' }, ['198.51.100.0/24']);
+    live = new LiveNetworkIndex({ dirs: [dir], extraLists: [self] });
+    await live.refresh();
+    expect(names(live.current, '10.0.0.1')).toEqual(['other']);
+    expect(live.current.match('198.51.100.7')).toEqual([{ name: 'self', reason: 'net:self', kind: 'self', scope: 'both', strength: 'certain' }]);
+  });
+
+  test('concurrent refreshes share one poll; stop ends polling', async () => {
+    const dir = await dirWith('concurrent', { 'a.txt': listText('alpha', ['10.0.0.0/8']) });
+    let reloads = 0;
+    live = new LiveNetworkIndex({ dirs: [dir], intervalMs: 20, onReload: () => reloads++ });
+    const [a, b] = await Promise.all([live.refresh(), live.refresh()]);
+    expect([a, b, reloads]).toEqual([true, true, 1]);
+    live.start();
+    live.stop();
+    await writeFile(path.join(dir, 'a.txt'), listText('alpha', ['11.0.0.0/8']));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reloads).toBe(1);
+  });
+});
