@@ -67,6 +67,9 @@ export class GroupCommitQueue<T> {
     if (this.#writing) return; // the running write picks the new items up when it ends
     if (this.#pending.length >= this.options.maxBatch) {
       void this.#flush();
+    } else if (!this.#timer && this.options.maxDelayMs === 0) {
+      // No waiting for company: write what arrived in this turn of the event loop (a timer of 0 still waits ~1 ms).
+      this.#timer = setImmediate(() => void this.#flush()) as unknown as NodeJS.Timeout;
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => void this.#flush(), this.options.maxDelayMs);
     }
@@ -75,6 +78,7 @@ export class GroupCommitQueue<T> {
   #flush(): Promise<void> {
     if (this.#timer) {
       clearTimeout(this.#timer);
+      clearImmediate(this.#timer as unknown as NodeJS.Immediate);
       this.#timer = null;
     }
     if (this.#writing || this.#pending.length === 0) return this.#writing ?? Promise.resolve();

@@ -6,13 +6,26 @@
 import { hitSignals, type HitSignals } from './hit-signals.js';
 import type { HitFacts, Judgement, MessageFacts } from './verdict.js';
 
-/** Clicks on two or more different links of one message within this span are a scanner's burst (1 s in the literature, 0-3 s configurable). */
+/**
+ * Two clicks on different links of one message closer than this are machine speed: a person needs
+ * longer to move from one link to the next, even opening tabs (about half a second at the fastest).
+ */
+export const MACHINE_SPEED_GAP_MS = 400;
+/**
+ * Clicks on different links of one message within this span (1 s in the literature, 0-3 s
+ * configurable) at human speed: a probable burst, since a person opening links in tabs can do it.
+ */
 export const BURST_WINDOW_MS = 1_000;
-/** Three distinct links within this span are a burst too. */
+/** Three distinct links within this span are a probable burst too. */
 export const WIDE_BURST_WINDOW_MS = 2_000;
 /** Every link of a 3+-link message clicked within this span: a scanner following everything. */
 export const ALL_LINKS_WINDOW_MS = 10_000;
 export const ALL_LINKS_MIN = 3;
+/** Three distinct links within this span: faster than people read, but a power user opening tabs can; probable. */
+export const RAPID_LINKS_WINDOW_MS = 10_000;
+export const RAPID_LINKS_MIN = 3;
+/** One IP changing its user agent between clicks on one message within this span is rotating UAs, as scanners do. */
+export const UA_CONSISTENCY_WINDOW_MS = 60_000;
 /** Hits of the recipient this close to a honeypot hit belong to the same scan (10-30 s reported). */
 export const HONEYPOT_WINDOW_MS = 30_000;
 /** One IP clicking for this many recipients of one campaign within the window is a scanner, not a person. */
@@ -81,7 +94,7 @@ export class HitClassifier<R> {
     if (certain.length > 0) return { verdict: 'bot', reasons: [...certain, ...probable] };
     if (e.hit.kind === 'open' && s.machine.length > 0) return { verdict: 'machine', reasons: unique(s.machine) };
     // A probable signal alone never decides; two independent ones do, unless a person is evident.
-    if (probable.length >= 2 && s.human.length === 0) return { verdict: 'bot', reasons: probable };
+    if (independentSignals(probable) >= 2 && s.human.length === 0) return { verdict: 'bot', reasons: probable };
     return { verdict: 'human', reasons: unique([...s.human, ...probable]) };
   }
 
@@ -98,10 +111,15 @@ export class HitClassifier<R> {
 
     if (isLinkClick(e)) {
       const links = (ms: number) => new Set(near(ms).filter(isLinkClick).map((o) => o.hit.linkOrdinal));
-      if (links(BURST_WINDOW_MS).size >= 2 || links(WIDE_BURST_WINDOW_MS).size >= 3) certain.push('burst:multi-link');
-      if (e.message.linkCount >= ALL_LINKS_MIN && links(ALL_LINKS_WINDOW_MS).size >= e.message.linkCount) certain.push('burst:all-links');
-      const repeats = near(BURST_WINDOW_MS).filter((o) => o !== e && isLinkClick(o) && o.hit.linkOrdinal === e.hit.linkOrdinal);
-      if (repeats.length > 0) probable.push('burst:repeat');
+      const otherLinks = (ms: number) => near(ms).filter((o) => isLinkClick(o) && o.hit.linkOrdinal !== e.hit.linkOrdinal);
+      if (otherLinks(MACHINE_SPEED_GAP_MS - 1).length > 0) certain.push('burst:multi-link');
+      else if (links(BURST_WINDOW_MS).size >= 2 || links(WIDE_BURST_WINDOW_MS).size >= 3) probable.push('burst:fast-links');
+      if (e.message.linkCount >= ALL_LINKS_MIN && links(ALL_LINKS_WINDOW_MS).size >= e.message.linkCount) probable.push('burst:all-links');
+      else if (links(RAPID_LINKS_WINDOW_MS).size >= RAPID_LINKS_MIN) probable.push('burst:rapid-links');
+      // A person's browser keeps its user agent from one link to the next; a scanner may rotate it.
+      // Probes (HEAD, self-named tools) are left out: a gateway's probe often precedes the person's click.
+      const others = near(UA_CONSISTENCY_WINDOW_MS).filter((o) => isLinkClick(o) && o.hit.ip === e.hit.ip && o.hit.linkOrdinal !== e.hit.linkOrdinal && !isProbe(o));
+      if (!isProbe(e) && others.some((o) => o.hit.userAgent !== e.hit.userAgent)) probable.push('ua:inconsistent');
     }
 
     if (e.hit.kind !== 'open' && e.hit.ip) {
@@ -118,6 +136,16 @@ export class HitClassifier<R> {
     }
     return { certain, probable };
   }
+}
+
+/** Burst reasons describe one observation (clicks close together) several ways: they count once. */
+function independentSignals(reasons: readonly string[]): number {
+  return new Set(reasons.map((r) => (r.startsWith('burst:') ? 'burst' : r))).size;
+}
+
+/** A request that announces itself as a machine's, whatever else is known. */
+function isProbe(e: ClassifiedHit<unknown>): boolean {
+  return e.signals.certainBot.some((r) => r === 'method:head' || r === 'ua:self-named-bot' || r === 'ua:office-discovery');
 }
 
 function unique(reasons: string[]): string[] {

@@ -65,7 +65,11 @@ export function readUserAgent(userAgent: string | null): UserAgentSignals {
   };
 }
 
+/** Outlook for Windows renders mail with Word and fetches images under a Trident (IE) UA: a person. */
+const OUTLOOK_DESKTOP = /Microsoft Outlook|MSOffice|ms-office/i;
+
 function isOutdatedBrowser(ua: string): boolean {
+  if (OUTLOOK_DESKTOP.test(ua)) return false;
   const chrome = /(?:Chrome|CriOS)\/(\d+)\./.exec(ua);
   if (chrome) return Number(chrome[1]) < OUTDATED_CHROME_MAJOR;
   const firefox = /Firefox\/(\d+)\./.exec(ua);
