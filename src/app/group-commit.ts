@@ -28,7 +28,8 @@ interface Pending<T> {
 export class GroupCommitQueue<T> {
   #pending: Pending<T>[] = [];
   #writing: Promise<void> | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  /** Cancels the scheduled flush, when one is scheduled. */
+  #cancelScheduled: (() => void) | null = null;
   #roomWaiters: (() => void)[] = [];
   #closed = false;
 
@@ -67,20 +68,19 @@ export class GroupCommitQueue<T> {
     if (this.#writing) return; // the running write picks the new items up when it ends
     if (this.#pending.length >= this.options.maxBatch) {
       void this.#flush();
-    } else if (!this.#timer && this.options.maxDelayMs === 0) {
+    } else if (!this.#cancelScheduled && this.options.maxDelayMs === 0) {
       // No waiting for company: write what arrived in this turn of the event loop (a timer of 0 still waits ~1 ms).
-      this.#timer = setImmediate(() => void this.#flush()) as unknown as NodeJS.Timeout;
-    } else if (!this.#timer) {
-      this.#timer = setTimeout(() => void this.#flush(), this.options.maxDelayMs);
+      const immediate = setImmediate(() => void this.#flush());
+      this.#cancelScheduled = () => clearImmediate(immediate);
+    } else if (!this.#cancelScheduled) {
+      const timer = setTimeout(() => void this.#flush(), this.options.maxDelayMs);
+      this.#cancelScheduled = () => clearTimeout(timer);
     }
   }
 
   #flush(): Promise<void> {
-    if (this.#timer) {
-      clearTimeout(this.#timer);
-      clearImmediate(this.#timer as unknown as NodeJS.Immediate);
-      this.#timer = null;
-    }
+    this.#cancelScheduled?.();
+    this.#cancelScheduled = null;
     if (this.#writing || this.#pending.length === 0) return this.#writing ?? Promise.resolve();
     const batch = this.#pending.splice(0, this.options.maxBatch);
     this.#wakeRoomWaiters();
