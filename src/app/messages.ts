@@ -70,7 +70,7 @@ export interface MessageSettings {
   publicUrl: string;
   unsubscribeMailto: string | null;
   /** Told of every sent or delivered fact recorded here (the tracking service uses it for timing). */
-  onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => void;
+  onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>;
 }
 
 export class MessageService {
@@ -202,12 +202,12 @@ export class MessageService {
     }
     const suppression = this.suppressionFor(message, event, report.recipient);
     const inserted = await this.events.appendWithSuppression(event, suppression);
-    if (event.type === 'sent' || event.type === 'delivered') this.notifyDelivery(messageId, event.type, event.at);
+    if (event.type === 'sent' || event.type === 'delivered') await this.notifyDelivery(messageId, event.type, event.at);
     return { recorded: inserted > 0 };
   }
 
-  notifyDelivery(messageId: number, type: 'sent' | 'delivered', at: number): void {
-    this.settings.onDelivery?.(messageId, type, at);
+  async notifyDelivery(messageId: number, type: 'sent' | 'delivered', at: number): Promise<void> {
+    await this.settings.onDelivery?.(messageId, type, at);
   }
 
   /** A complaint or a hard bounce suppresses the address it is about, when that address is known. */

@@ -58,7 +58,7 @@ export class SendingService {
       event = { ...base, type: 'deferred', detail: { code: outcome.code, text: outcome.response } };
     }
     await this.events.append([event]);
-    if (event.type === 'sent') this.messages.notifyDelivery(messageId, 'sent', event.at);
+    if (event.type === 'sent') await this.messages.notifyDelivery(messageId, 'sent', event.at);
     return { accepted: outcome.accepted, response: outcome.response, status: outcome.accepted ? 'sent' : event.type === 'bounced' ? 'bounced' : 'deferred' };
   }
 }

@@ -53,17 +53,28 @@ interface HitRef {
 }
 
 interface PendingHit {
+  kind: 'hit';
   event: NewEvent;
   facts: HitFacts;
   message: MessageFacts;
   ref: HitRef;
 }
 
+/** A delivery time learnt after hits were judged: goes through the same queue, so verdicts change in order. */
+interface PendingDelivery {
+  kind: 'delivery';
+  messageId: number;
+  sentAt: number | null;
+  deliveredAt: number | null;
+}
+
+type Pending = PendingHit | PendingDelivery;
+
 export class TrackingService {
   readonly #routes = new LruCache<number, CachedRoute>(ROUTE_CACHE_SIZE);
   readonly #links = new LruCache<number, LinkTable>(LINK_CACHE_SIZE);
   readonly #classifier = new HitClassifier<HitRef>();
-  readonly #queue: GroupCommitQueue<PendingHit>;
+  readonly #queue: GroupCommitQueue<Pending>;
 
   constructor(
     private readonly keyring: () => Keyring,
@@ -129,12 +140,18 @@ export class TrackingService {
     return { kind: 'done', alreadyUnsubscribed: inserted === 0 };
   }
 
-  /** Learns a delivery fact reported through this node, so timing evidence uses it at once. */
-  noteDelivery(messageId: number, type: 'sent' | 'delivered', at: number): void {
+  /**
+   * Learns a delivery fact reported through this node: later hits use it at once, and hits already
+   * judged are judged again (a click before delivery was made in transit). Resolves once any
+   * revision is written.
+   */
+  async noteDelivery(messageId: number, type: 'sent' | 'delivered', at: number): Promise<void> {
     const route = this.#routes.get(messageId);
     if (!route) return;
     if (type === 'sent' && (route.sentAt === null || at < route.sentAt)) route.sentAt = at;
-    if (type === 'delivered' && (route.deliveredAt === null || at < route.deliveredAt)) route.deliveredAt = at;
+    else if (type === 'delivered' && (route.deliveredAt === null || at < route.deliveredAt)) route.deliveredAt = at;
+    else return;
+    await this.#queue.enqueue({ kind: 'delivery', messageId, sentAt: route.sentAt, deliveredAt: route.deliveredAt });
   }
 
   /** Writes every accepted hit, then refuses new ones. */
@@ -181,6 +198,7 @@ export class TrackingService {
     const type = kind === 'open' ? 'opened' : kind === 'click' ? 'clicked' : 'unsubscribe_page';
     const source = kind === 'open' ? 'pixel' : kind === 'click' ? 'redirect' : 'unsubscribe';
     return {
+      kind: 'hit',
       facts,
       message: { messageId: target.messageId, campaignId: route.campaignId, sentAt: route.sentAt, deliveredAt: route.deliveredAt, linkCount },
       ref: { eventId: null, stored: null },
@@ -203,10 +221,16 @@ export class TrackingService {
     return request;
   }
 
-  async #write(batch: PendingHit[]): Promise<void> {
+  async #write(pending: Pending[]): Promise<void> {
     const at = this.clock.now();
     const latest = new Map<HitRef, Judgement>();
-    for (const p of batch) {
+    const batch: PendingHit[] = [];
+    for (const p of pending) {
+      if (p.kind === 'delivery') {
+        for (const r of this.#classifier.noteDelivery(p.messageId, p)) latest.set(r.ref, r.judgement);
+        continue;
+      }
+      batch.push(p);
       const observation = this.#classifier.observe(p.ref, p.facts, p.message);
       latest.set(p.ref, observation.judgement);
       for (const r of observation.revised) latest.set(r.ref, r.judgement);

@@ -41,8 +41,8 @@ export const RETAIN_MS = 15 * 60_000;
 export const MAX_GROUPS = 100_000;
 
 export interface ClassifiedHit<R> {
-  ref: R;
-  hit: HitFacts;
+  readonly ref: R;
+  readonly hit: HitFacts;
   message: MessageFacts;
   judgement: Judgement;
   signals: HitSignals;
@@ -63,16 +63,38 @@ export class HitClassifier<R> {
     const own = this.#group(this.#byMessage, message.messageId, entry);
     const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry) : [];
 
-    const affected = new Set<ClassifiedHit<R>>([...own, ...cross]);
+    const revised = this.#rejudge(new Set([...own, ...cross]), entry);
+    return { judgement: entry.judgement, revised };
+  }
+
+  /**
+   * Learns the message's send or delivery time after some of its hits were judged: a click that
+   * turns out to predate delivery was made in transit. Returns the hits whose verdict changed.
+   */
+  noteDelivery(messageId: number, times: { sentAt: number | null; deliveredAt: number | null }): ClassifiedHit<R>[] {
+    const own = this.#byMessage.get(messageId);
+    if (!own) return [];
+    for (const e of own) {
+      e.message = { ...e.message, sentAt: times.sentAt, deliveredAt: times.deliveredAt };
+      e.signals = hitSignals(e.hit, e.message);
+    }
+    const affected = new Set(own);
+    for (const e of own) {
+      if (e.hit.kind !== 'open' && e.hit.ip) for (const o of this.#byCampaignIp.get(`${e.message.campaignId}|${e.hit.ip}`) ?? []) affected.add(o);
+    }
+    return this.#rejudge(affected, null);
+  }
+
+  #rejudge(affected: Set<ClassifiedHit<R>>, fresh: ClassifiedHit<R> | null): ClassifiedHit<R>[] {
     // Opens depend on the clicks' verdicts (scanner opens), so clicks are judged first.
     const ordered = [...affected].sort((a, b) => (a.hit.kind === 'open' ? 1 : 0) - (b.hit.kind === 'open' ? 1 : 0));
     const revised: ClassifiedHit<R>[] = [];
     for (const e of ordered) {
       const next = this.#judge(e);
-      if (e !== entry && !sameJudgement(e.judgement, next)) revised.push(e);
+      if (e !== fresh && !sameJudgement(e.judgement, next)) revised.push(e);
       e.judgement = next;
     }
-    return { judgement: entry.judgement, revised };
+    return revised;
   }
 
   #group<K>(map: Map<K, ClassifiedHit<R>[]>, key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
