@@ -54,7 +54,7 @@ describe('mailsight lists import-apple', () => {
 describe('mailsight lists show', () => {
   test('with the shipped lists', async () => {
     expect(await listsCommand(['show', '40.107.1.1'], {})).toBe(0);
-    expect(out).toEqual(['40.107.1.1: in 1 of 5 lists', '  microsoft-eop        scanner   clicks probable net:microsoft-eop']);
+    expect(out).toEqual(['40.107.1.1: in 1 of 6 lists', '  microsoft-eop        scanner   clicks probable net:microsoft-eop']);
     expect(await listsCommand(['show', '8.8.8.8'], {})).toBe(0);
     expect(out[2]).toBe('8.8.8.8: in none of 5 lists');
   });

@@ -29,7 +29,7 @@ describe('the shipped lists', () => {
     expect(shippedNetworksDir()).toBe(path.resolve('networks'));
     const { lists, errors } = await loadNetworkLists(['networks']);
     expect(errors).toEqual([]);
-    expect(lists.map((l) => l.name).sort()).toEqual(['apple-mpp', 'barracuda', 'microsoft-eop', 'microsoft-teams', 'self']);
+    expect(lists.map((l) => l.name).sort()).toEqual(['apple-mpp', 'apple-network', 'barracuda', 'microsoft-eop', 'microsoft-teams', 'self']);
     const apple = lists.find((l) => l.name === 'apple-mpp')!;
     expect(apple.ranges.filter((r) => r.family === 4)).toHaveLength(3290);
     expect(apple.ranges.filter((r) => r.family === 6)).toHaveLength(10455);
