@@ -56,7 +56,7 @@ describe('mailsight lists show', () => {
     expect(await listsCommand(['show', '40.107.1.1'], {})).toBe(0);
     expect(out).toEqual(['40.107.1.1: in 1 of 6 lists', '  microsoft-eop        scanner   clicks probable net:microsoft-eop']);
     expect(await listsCommand(['show', '8.8.8.8'], {})).toBe(0);
-    expect(out[2]).toBe('8.8.8.8: in none of 5 lists');
+    expect(out[2]).toBe('8.8.8.8: in none of 6 lists');
   });
 
   test('usage errors exit 2', async () => {
