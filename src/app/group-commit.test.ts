@@ -28,6 +28,15 @@ describe('GroupCommitQueue', () => {
     expect(acked.sort()).toEqual([1, 2, 3]);
   });
 
+  it('with no delay, writes what arrived in the same turn of the event loop together', async () => {
+    const writer = recordingWriter();
+    const queue = new GroupCommitQueue(writer.write, { maxDelayMs: 0, maxBatch: 100, maxPending: 1000 });
+    await Promise.all([queue.enqueue(1), queue.enqueue(2)]);
+    await queue.enqueue(3);
+    expect(writer.batches).toEqual([[1, 2], [3]]);
+    await queue.close();
+  });
+
   it('caps the batch size and keeps every item, in order', async () => {
     const writer = recordingWriter(1);
     const queue = new GroupCommitQueue(writer.write, { maxDelayMs: 1, maxBatch: 4, maxPending: 1000 });
