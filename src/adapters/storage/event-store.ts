@@ -79,7 +79,7 @@ export class KyselyEventStore implements EventStore {
         const result = await trx
           .insertInto('events')
           .values(rows)
-          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
           .executeTakeFirst();
         inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
       }
@@ -134,7 +134,7 @@ export class KyselyEventStore implements EventStore {
       const result = await trx
         .insertInto('events')
         .values(eventToRow(event, recordedAt))
-        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
         .executeTakeFirst();
       if (suppression) {
         await trx

@@ -109,9 +109,9 @@ export class KyselyReportStore implements ReportStore {
     });
     const result = await sql<Record<string, number | string>>`
       select m.execution_id, e.link_ordinal, ${sql.join(columns)}
-      from events e
-      join messages m on m.id = e.message_id
-      where e.campaign_id = ${campaignId} and ${CLICK}
+      from messages m
+      join events e on e.message_id = m.id
+      where m.campaign_id = ${campaignId} and ${CLICK}
       group by m.execution_id, e.link_ordinal
       order by m.execution_id, e.link_ordinal`.execute(this.db);
     return result.rows.map((r) => ({

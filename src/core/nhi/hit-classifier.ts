@@ -39,6 +39,13 @@ export const SCANNER_OPEN_WINDOW_MS = 60_000;
 export const RETAIN_MS = 15 * 60_000;
 /** Messages and campaign-IP groups kept in memory at most (least recently used go first). */
 export const MAX_GROUPS = 100_000;
+/**
+ * Hits kept per group at most (the newest). A message sees a handful of hits in life; a pixel
+ * hammered thousands of times must not make each new hit cost more than the last.
+ */
+export const MAX_GROUP_HITS = 16;
+/** A new hit can change the verdict of earlier hits only this close to it: the widest window above. */
+export const REVISION_WINDOW_MS = Math.max(HONEYPOT_WINDOW_MS, CROSS_RECIPIENT_WIDE_WINDOW_MS, SCANNER_OPEN_WINDOW_MS, UA_CONSISTENCY_WINDOW_MS, ALL_LINKS_WINDOW_MS);
 
 export interface ClassifiedHit<R> {
   readonly ref: R;
@@ -63,7 +70,8 @@ export class HitClassifier<R> {
     const own = this.#group(this.#byMessage, message.messageId, entry);
     const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry) : [];
 
-    const revised = this.#rejudge(new Set([...own, ...cross]), entry);
+    const close = (e: ClassifiedHit<R>) => Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS;
+    const revised = this.#rejudge(new Set([...own.filter(close), ...cross.filter(close)]), entry);
     return { judgement: entry.judgement, revised };
   }
 
@@ -100,7 +108,7 @@ export class HitClassifier<R> {
   #group<K>(map: Map<K, ClassifiedHit<R>[]>, key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
     const list = map.get(key) ?? [];
     map.delete(key); // re-insert: most recently used last
-    const kept = list.filter((e) => entry.hit.at - e.hit.at <= RETAIN_MS);
+    const kept = list.filter((e) => entry.hit.at - e.hit.at <= RETAIN_MS).slice(-(MAX_GROUP_HITS - 1));
     kept.push(entry);
     map.set(key, kept);
     if (map.size > MAX_GROUPS) map.delete(map.keys().next().value as K);

@@ -99,11 +99,14 @@ export function initial(dialect: Dialect): Migration {
         .addColumn('user_agent', 'text')
         .addColumn('headers', 'text')
         .addColumn('detail', 'text')
-        .addColumn('dedupe_key', 'text', (c) => c.unique())
+        .addColumn('dedupe_key', 'text')
         .addColumn('recorded_at', 'bigint', (c) => c.notNull())
         .execute();
+      // Two b-trees per hit and no more: every index is paid on the tracking hot path. Reports reach
+      // events through messages (messages_campaign, then events_message); only reported facts
+      // carry a dedupe key, so its unique index leaves hits out.
       await db.schema.createIndex('events_message').on('events').columns(['message_id', 'at']).execute();
-      await db.schema.createIndex('events_campaign_type').on('events').columns(['campaign_id', 'type']).execute();
+      await db.schema.createIndex('events_dedupe').on('events').column('dedupe_key').unique().where('dedupe_key', 'is not', null).execute();
 
       await db.schema
         .createTable('suppressions')
