@@ -11,24 +11,13 @@ import { performance } from 'node:perf_hooks';
 import { formatIp, parseIp, rangeContains, type IpRange } from '../src/core/nhi/ip-address.js';
 import { NetworkIndex, type NetworkList } from '../src/core/nhi/network-list.js';
 import { loadNetworkLists, shippedNetworksDir } from '../src/adapters/network-lists/network-lists.js';
+import { mulberry32 } from '../src/core/seeded-random.js';
 
 const INDEX_LOOKUPS = 1_000_000;
 /** The naive loop visits ~14k ranges per lookup; this many keeps it to a few seconds. */
 const NAIVE_LOOKUPS = 2_000;
 const WARMUP_LOOKUPS = 100_000;
 const SEED = 0x5eed;
-
-/** mulberry32: a small seeded generator, so runs are comparable. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function randomBigint(next: () => number, bits: number): bigint {
   let value = 0n;
@@ -90,7 +79,7 @@ async function main(): Promise<void> {
   const v4Count = allRanges.filter((r) => r.family === 4).length;
   console.log(`${lists.length} lists from ${dir}: ${format(v4Count)} IPv4 + ${format(allRanges.length - v4Count)} IPv6 ranges; index built in ${buildMs.toFixed(1)} ms`);
 
-  const next = random(SEED);
+  const next = mulberry32(SEED);
   const speedUps: string[] = [];
   for (const family of [4, 6] as const) {
     const ips = addresses(family, INDEX_LOOKUPS, allRanges, next);

@@ -17,6 +17,7 @@ import { startSmtpSink } from '../adapters/smtp/smtp-sink.js';
 import { waitForSignal } from './serve.js';
 import { DEMO_HTML, DEMO_SUBJECT, DEMO_TEXT, demoContacts } from './demo-content.js';
 import { printReport } from './report-table.js';
+import { mulberry32 } from '../core/seeded-random.js';
 import { demoClock, playRecipients } from './demo-audience.js';
 
 interface DemoFlags {
@@ -163,18 +164,6 @@ export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T,
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** A small seeded PRNG, so every demo run plays the same recipients. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function freePort(): Promise<number> {
