@@ -67,6 +67,10 @@ for (const dialect of await testDialects()) {
       expect(stored.filter((e) => e.type === 'opened')).toHaveLength(0);
     });
 
+    it('takes an empty batch of hits (a batch that only carried a delivery time)', async () => {
+      expect(await storage.events.appendHits([], [])).toEqual([]);
+    });
+
     it('keeps hit evidence: method, ip, user agent, headers, link ordinal', async () => {
       const { message, campaign } = await newMessage();
       await storage.events.append([

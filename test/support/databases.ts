@@ -59,8 +59,26 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
   url.pathname = `/${name}`;
   return {
     config: { dialect: 'postgres', url: url.toString() },
-    drop: () => adminQuery(`drop database if exists ${name} with (force)`),
+    drop: () => dropDatabase(name),
   };
+}
+
+/**
+ * Drops a test database once its connections have closed. A pool that was just ended may still be
+ * closing its sockets; forcing the drop then kills them mid-close and their clients report an
+ * unhandled error, so force is the last resort.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await adminQuery(`drop database if exists ${name}`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006') throw error; // 55006: object in use
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await adminQuery(`drop database if exists ${name} with (force)`);
 }
 
 async function adminQuery(statement: string): Promise<void> {

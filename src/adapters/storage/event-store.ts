@@ -89,6 +89,7 @@ export class KyselyEventStore implements EventStore {
 
   async appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[]): Promise<number[]> {
     const recordedAt = this.now();
+    if (revisions.length === 0 && events.length === 0) return [];
     if (revisions.length === 0 && events.length <= EVENT_INSERT_CHUNK) {
       // One INSERT is atomic by itself: no BEGIN and COMMIT round trips on the hot path.
       const inserted = await this.db.insertInto('events').values(events.map((e) => eventToRow(e, recordedAt))).returning('id').execute();
