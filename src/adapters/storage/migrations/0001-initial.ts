@@ -1,14 +1,9 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../database.js';
-
-/** Auto-increment primary key: the one place the two dialects differ in the schema. */
-function idType(dialect: Dialect) {
-  return dialect === 'postgres' ? sql`bigserial` : sql`integer`;
-}
+import { idColumn } from './id-column.js';
 
 export function initial(dialect: Dialect): Migration {
-  const id = idType(dialect);
-  const autoincrement = dialect === 'sqlite';
+  const [id, primaryKey] = idColumn(dialect);
   return {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -29,7 +24,7 @@ export function initial(dialect: Dialect): Migration {
 
       await db.schema
         .createTable('contacts')
-        .addColumn('id', id, (c) => (autoincrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', id, primaryKey)
         .addColumn('email', 'text', (c) => c.notNull().unique())
         .addColumn('attributes', 'text', (c) => c.notNull())
         .addColumn('consent', 'integer', (c) => c.notNull())
@@ -38,7 +33,7 @@ export function initial(dialect: Dialect): Migration {
 
       await db.schema
         .createTable('campaigns')
-        .addColumn('id', id, (c) => (autoincrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', id, primaryKey)
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('track_opens', 'integer', (c) => c.notNull())
@@ -50,7 +45,7 @@ export function initial(dialect: Dialect): Migration {
 
       await db.schema
         .createTable('executions')
-        .addColumn('id', id, (c) => (autoincrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', id, primaryKey)
         .addColumn('campaign_id', 'bigint', (c) => c.notNull().references('campaigns.id'))
         .addColumn('subject', 'text', (c) => c.notNull())
         .addColumn('html', 'text')
@@ -73,7 +68,7 @@ export function initial(dialect: Dialect): Migration {
 
       await db.schema
         .createTable('messages')
-        .addColumn('id', id, (c) => (autoincrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', id, primaryKey)
         .addColumn('execution_id', 'bigint', (c) => c.notNull().references('executions.id'))
         .addColumn('campaign_id', 'bigint', (c) => c.notNull().references('campaigns.id'))
         .addColumn('contact_id', 'bigint', (c) => c.references('contacts.id'))
@@ -86,7 +81,7 @@ export function initial(dialect: Dialect): Migration {
 
       await db.schema
         .createTable('events')
-        .addColumn('id', id, (c) => (autoincrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('id', id, primaryKey)
         .addColumn('message_id', 'bigint', (c) => c.notNull().references('messages.id'))
         .addColumn('campaign_id', 'bigint', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../database.js';
+import { idColumn } from './id-column.js';
 
 /** Verdicts on hits (human, machine, bot, self) with their reasons, and the history of revisions. */
 export function verdicts(dialect: Dialect): Migration {
@@ -13,7 +14,7 @@ export function verdicts(dialect: Dialect): Migration {
       await db.schema.alterTable('events').addColumn('anonymous', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.schema
         .createTable('verdict_revisions')
-        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', ...idColumn(dialect))
         .addColumn('event_id', 'bigint', (c) => c.notNull().references('events.id'))
         .addColumn('previous_verdict', 'text')
         .addColumn('previous_reasons', 'text')
