@@ -62,7 +62,7 @@ for (const dialect of await testDialects()) {
       expect(after.map((e: any) => e.verdict)).toEqual(['bot', 'bot', 'bot']);
       expect(after[0].reasons).toContain('burst:multi-link');
       expect(after[2].reasons).toContain('method:head');
-      const history = await s.storage.events.listRevisions(first.id);
+      const history = (await s.api('GET', `/api/events/${first.id}/verdicts`)).body.revisions as any[];
       expect(history.length).toBeGreaterThanOrEqual(1);
       expect(history[0]!.previous?.verdict).toBe(first.verdict);
       expect(history.at(-1)!.next.verdict).toBe('bot');

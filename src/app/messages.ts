@@ -3,7 +3,7 @@
  * instrumented content a sender sends, and the delivery facts reported about it.
  */
 import { MailsightError, notFound } from '../core/errors.js';
-import type { BounceDetail, NewEvent, StoredEvent } from '../core/events.js';
+import type { BounceDetail, NewEvent, StoredEvent, VerdictRevision } from '../core/events.js';
 import { applyPlan, unsubscribeHeaders, type LinkOccurrence as RenderedLink } from '../core/instrument/index.js';
 import { deriveStatus, hasInferredOpen, type MessageStatus, type StatusEvent } from '../core/message-status.js';
 import type { Keyring } from '../core/tokens.js';
@@ -167,6 +167,11 @@ export class MessageService {
       verdictAt: judgement?.at ?? null,
     }));
     return { message, contact, status: deriveStatus(statusEvents), inferredOpen: hasInferredOpen(statusEvents), events: views };
+  }
+
+  /** Every change of a hit's verdict, oldest first; empty when the first verdict still stands. */
+  async verdictHistory(eventId: number): Promise<VerdictRevision[]> {
+    return this.events.listRevisions(eventId);
   }
 
   /**

@@ -88,6 +88,8 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.get('/messages/:id', async (request) => deps.messages.view(id(request)));
 
+  app.get('/events/:id/verdicts', async (request) => ({ revisions: await deps.messages.verdictHistory(id(request)) }));
+
   app.post('/messages/:id/send', async (request) => deps.sending.send(id(request)));
 
   app.post('/messages/:id/events', async (request, reply) => {

@@ -64,6 +64,9 @@ export function openApiDocument(): object {
         },
       },
       '/api/messages/{id}': { get: { summary: 'Read a message with its events and derived status', parameters: idParam, responses: { '200': ok('The message'), ...errors } } },
+      '/api/events/{id}/verdicts': {
+        get: { summary: "A hit's verdict history: every revision with the previous and the new verdict, reasons and time", parameters: idParam, responses: { '200': ok('{ revisions: [...] }'), ...errors } },
+      },
       '/api/messages/{id}/send': {
         post: { summary: 'Send the message through the configured SMTP relay', parameters: idParam, responses: { '200': ok('{ accepted, response, status }'), '409': error, '422': error, '501': error, ...errors } },
       },
