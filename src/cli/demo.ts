@@ -43,7 +43,13 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   });
   // Port 0 picks a free port: the public URL is known only after listening, so build after a probe.
   const config0 = loadConfig(process.env, { PORT: port, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', TRUSTED_PROXIES: '127.0.0.1', LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' });
-  const realPort = config0.port === 0 ? await freePort() : config0.port;
+  // Without --port, the default 8080 is only a preference: a machine already serving on it gets another.
+  let realPort = config0.port === 0 ? await freePort(0) : config0.port;
+  if (flags.port === undefined && !(await portIsFree(realPort))) {
+    const other = await freePort(0);
+    console.log(`port ${realPort} is in use; the demo serves on ${other} instead (choose one with --port)`);
+    realPort = other;
+  }
   const config = loadConfig(process.env, {
     PORT: String(realPort),
     HOST: '127.0.0.1',
@@ -166,14 +172,22 @@ export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T,
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function freePort(): Promise<number> {
+/** Listens on the port (0: any free one) for a moment and returns the port it got. */
+async function freePort(port: number): Promise<number> {
   const net = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
     });
   });
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return freePort(port).then(
+    () => true,
+    () => false,
+  );
 }
