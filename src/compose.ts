@@ -67,6 +67,8 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
+  // Settings that can still be refused are checked before anything is opened.
+  const selfLists = selfNetworkLists(config);
   const storage = await openStorage(config.database, clock);
 
   const keyring = new LiveKeyring(await loadKeyring(storage.keys, clock), storage.keys, clock);
@@ -78,7 +80,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
 
   const networks = new LiveNetworkIndex({
     dirs: networkListDirs(config),
-    extraLists: selfNetworkLists(config),
+    extraLists: selfLists,
     intervalMs: config.networkListsReloadMs,
     onError: (message) => logger.warn(message),
   });
