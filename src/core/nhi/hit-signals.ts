@@ -62,8 +62,7 @@ export function hitSignals(hit: HitFacts, message: MessageFacts): HitSignals {
     if (ua.officeDiscovery) s.certainBot.push('ua:office-discovery');
     if (ua.gmailPrefetch) s.certainBot.push('ua:gmail-prefetch');
     // A click before the receiving server accepted the message was made in transit, by a machine.
-    const before = message.deliveredAt ?? message.sentAt;
-    if (before !== null && hit.at < before) s.certainBot.push('timing:before-delivery');
+    if (reference !== null && hit.at < reference) s.certainBot.push('timing:before-delivery');
     else if (reference !== null && hit.at - reference < FAST_CLICK_MS) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
     if (ua.missing) s.probableBot.push('ua:missing');
