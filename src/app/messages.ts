@@ -73,6 +73,11 @@ export interface MessageSettings {
   onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>;
 }
 
+/** Every address a message went to, To and CC. */
+export function recipientsOf(message: Message): string[] {
+  return [...message.recipients.to, ...message.recipients.cc];
+}
+
 export class MessageService {
   constructor(
     private readonly catalog: CatalogStore,
@@ -180,7 +185,7 @@ export class MessageService {
    */
   async recordDelivery(messageId: number, report: DeliveryReport): Promise<{ recorded: boolean }> {
     const message = await this.requireMessage(messageId);
-    const everyone = [...message.recipients.to, ...message.recipients.cc].map((r) => r.toLowerCase());
+    const everyone = recipientsOf(message).map((r) => r.toLowerCase());
     if (report.recipient !== undefined && !everyone.includes(report.recipient.toLowerCase())) {
       throw new MailsightError('VALIDATION', `recipient: ${report.recipient} is not a recipient of message ${messageId}`);
     }
@@ -217,7 +222,7 @@ export class MessageService {
 
   /** A complaint or a hard bounce suppresses the address it is about, when that address is known. */
   private suppressionFor(message: Message, event: NewEvent, recipient: string | undefined): Suppression | null {
-    const everyone = [...message.recipients.to, ...message.recipients.cc];
+    const everyone = recipientsOf(message);
     const email = recipient ?? (everyone.length === 1 ? everyone[0] : undefined);
     if (!email) return null;
     if (event.type === 'complained') {

@@ -4,7 +4,7 @@
  */
 import { MailsightError } from '../core/errors.js';
 import type { NewEvent } from '../core/events.js';
-import type { MessageService } from './messages.js';
+import { recipientsOf, type MessageService } from './messages.js';
 import type { CatalogStore, Clock, EventStore, Mailer } from './ports.js';
 import type { MessageStatus } from '../core/message-status.js';
 
@@ -27,14 +27,14 @@ export class SendingService {
   async send(messageId: number): Promise<SendResult> {
     if (!this.mailer) throw new MailsightError('NOT_CONFIGURED', 'sending needs an SMTP relay: set SMTP_URL');
     const message = await this.messages.requireMessage(messageId);
-    const recipients = [...message.recipients.to, ...message.recipients.cc];
+    const recipients = recipientsOf(message);
     if (message.recipients.to.length === 0) throw new MailsightError('SUPPRESSED', `message ${messageId} has no recipient left to send to`);
     for (const email of recipients) {
       const suppression = await this.catalog.findSuppression(email, this.clock.now());
       if (suppression) throw new MailsightError('SUPPRESSED', `${email} is suppressed (${suppression.reason}); message ${messageId} was not sent`);
     }
-    const view = await this.messages.view(messageId);
-    if (view.events.some((e) => e.type === 'sent')) throw new MailsightError('CONFLICT', `message ${messageId} was already sent`);
+    const events = await this.events.listForMessage(messageId);
+    if (events.some((e) => e.type === 'sent')) throw new MailsightError('CONFLICT', `message ${messageId} was already sent`);
 
     const rendered = await this.messages.render(message);
     const outcome = await this.mailer.send({
