@@ -41,24 +41,19 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   const sink = await startSmtpSink((mail, rcpt) => {
     for (const address of rcpt) received.set(address.toLowerCase(), mail);
   });
-  // Port 0 picks a free port: the public URL is known only after listening, so build after a probe.
-  const config0 = loadConfig(process.env, { PORT: port, HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', TRUSTED_PROXIES: '127.0.0.1', LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' });
+  // The demo's own server: local, on a fresh SQLite file, believing X-Forwarded-For from the player.
+  const demoConfig = (overrides: Record<string, string>) =>
+    loadConfig(process.env, { HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', TRUSTED_PROXIES: '127.0.0.1', LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn', ...overrides });
+  // The public URL names the port, so the port is settled first; port 0 picks a free one.
+  let realPort = demoConfig({ PORT: port }).port;
+  if (realPort === 0) realPort = await freePort(0);
   // Without --port, the default 8080 is only a preference: a machine already serving on it gets another.
-  let realPort = config0.port === 0 ? await freePort(0) : config0.port;
   if (flags.port === undefined && !(await portIsFree(realPort))) {
     const other = await freePort(0);
     console.log(`port ${realPort} is in use; the demo serves on ${other} instead (choose one with --port)`);
     realPort = other;
   }
-  const config = loadConfig(process.env, {
-    PORT: String(realPort),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    DATABASE_URL: '',
-    PUBLIC_URL: `http://127.0.0.1:${realPort}`,
-    TRUSTED_PROXIES: '127.0.0.1',
-    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
-  });
+  const config = demoConfig({ PORT: String(realPort), PUBLIC_URL: `http://127.0.0.1:${realPort}` });
   const mailer = smtpMailer(`smtp://127.0.0.1:${sink.port}`);
   // The demo plays two days of recipients' behaviour in seconds: the server runs on a clock the
   // player moves forward, so timing evidence (seconds after delivery, bursts) is as it would be.
