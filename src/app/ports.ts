@@ -105,6 +105,8 @@ export interface CatalogStore {
   getExecution(id: number): Promise<Execution | null>;
   listExecutions(campaignId: number): Promise<Execution[]>;
   getLinks(executionId: number): Promise<LinkOccurrence[]>;
+  /** The link occurrences of every execution of a campaign, by execution then ordinal. */
+  getCampaignLinks(campaignId: number): Promise<LinkOccurrence[]>;
   upsertContact(email: string, attributes: Record<string, unknown> | undefined, consent: boolean | undefined, now: number): Promise<Contact>;
   getContact(id: number): Promise<Contact | null>;
   /** The message and its first events (queued, or blocked), written in one transaction. */

@@ -40,33 +40,30 @@ export class ReportService {
 
   async campaignReport(campaignId: number): Promise<CampaignReport> {
     const campaign = await this.campaigns.requireCampaign(campaignId);
-    const [totals, clicks, executions] = await Promise.all([
+    const [totals, clicks, occurrences] = await Promise.all([
       this.reports.campaignTotals(campaignId),
       this.reports.linkClickTotals(campaignId),
-      this.catalog.listExecutions(campaignId),
+      this.catalog.getCampaignLinks(campaignId),
     ]);
     const bounced = totals.hardBounced + totals.softBounced;
     const rates = deriveRates({ ...totals, bounced });
     const humanRates = deriveRates({ ...totals, ...totals.byVerdict.human, bounced });
     const clicksByLink = new Map(clicks.map((c) => [`${c.executionId}:${c.ordinal}`, c]));
-    const links: LinkReport[] = [];
     // Every occurrence is listed, clicked or not: a link nobody clicked is a finding too.
-    for (const execution of executions) {
-      for (const link of await this.catalog.getLinks(execution.id)) {
-        const c = clicksByLink.get(`${execution.id}:${link.ordinal}`);
-        links.push({
-          executionId: execution.id,
-          ordinal: link.ordinal,
-          url: link.url,
-          text: link.text,
-          part: link.part,
-          condition: link.condition,
-          uniqueClicks: c?.uniqueClicks ?? 0,
-          totalClicks: c?.totalClicks ?? 0,
-          byVerdict: c?.byVerdict ?? NO_CLICKS,
-        });
-      }
-    }
+    const links = occurrences.map((link): LinkReport => {
+      const c = clicksByLink.get(`${link.executionId}:${link.ordinal}`);
+      return {
+        executionId: link.executionId,
+        ordinal: link.ordinal,
+        url: link.url,
+        text: link.text,
+        part: link.part,
+        condition: link.condition,
+        uniqueClicks: c?.uniqueClicks ?? 0,
+        totalClicks: c?.totalClicks ?? 0,
+        byVerdict: c?.byVerdict ?? NO_CLICKS,
+      };
+    });
     return { campaign, totals: { ...totals, bounced }, rates, humanRates, links };
   }
 }

@@ -94,6 +94,17 @@ export class KyselyCatalogStore implements CatalogStore {
     return rows.map(toLink);
   }
 
+  async getCampaignLinks(campaignId: number): Promise<LinkOccurrence[]> {
+    const rows = await this.db
+      .selectFrom('link_occurrences')
+      .selectAll()
+      .where('execution_id', 'in', (eb) => eb.selectFrom('executions').select('id').where('campaign_id', '=', campaignId))
+      .orderBy('execution_id')
+      .orderBy('ordinal')
+      .execute();
+    return rows.map(toLink);
+  }
+
   async upsertContact(email: string, attributes: Record<string, unknown> | undefined, consent: boolean | undefined, now: number): Promise<Contact> {
     const address = email.toLowerCase();
     const existing = await this.db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirst();
