@@ -12,8 +12,14 @@ export interface InstrumentationSettings {
 /** Executions whose instrumentation plan is kept in memory; a plan is about the size of the HTML. */
 const PLAN_CACHE_SIZE = 64;
 
+/** Campaigns and executions never change once written (no update exists), so reads can be cached. */
+const CAMPAIGN_CACHE_SIZE = 1_000;
+
 export class CampaignService {
   readonly #plans = new LruCache<number, InstrumentPlan>(PLAN_CACHE_SIZE);
+  readonly #campaigns = new LruCache<number, Campaign>(CAMPAIGN_CACHE_SIZE);
+  // An execution holds its whole HTML: keep as few as plans.
+  readonly #executions = new LruCache<number, Execution>(PLAN_CACHE_SIZE);
 
   constructor(
     private readonly catalog: CatalogStore,
@@ -26,7 +32,7 @@ export class CampaignService {
   }
 
   async requireCampaign(id: number): Promise<Campaign> {
-    const campaign = await this.catalog.getCampaign(id);
+    const campaign = await this.#campaigns.getOrLoad(id, (key) => this.catalog.getCampaign(key));
     if (!campaign) throw notFound('campaign', id);
     return campaign;
   }
@@ -53,7 +59,7 @@ export class CampaignService {
   }
 
   async requireExecution(id: number): Promise<Execution> {
-    const execution = await this.catalog.getExecution(id);
+    const execution = await this.#executions.getOrLoad(id, (key) => this.catalog.getExecution(key));
     if (!execution) throw notFound('execution', id);
     return execution;
   }
