@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HitClassifier } from './hit-classifier.js';
+import { HitClassifier, MAX_GROUP_HITS } from './hit-classifier.js';
 import type { HitFacts, MessageFacts, NetworkEvidence } from './verdict.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36';
@@ -103,5 +103,20 @@ describe('HitClassifier', () => {
   it('gives the sender’s own networks the self verdict', () => {
     const c = new HitClassifier<string>();
     expect(c.observe('s', hit('open', 2_000, { networks: [SELF] }), msg(1)).judgement).toEqual({ verdict: 'self', reasons: ['net:self'] });
+  });
+
+  it('never revises a verdict because a hit was forgotten: what was seen around it stays true', () => {
+    const c = new HitClassifier<string>();
+    // A scanner clicks both links at machine speed, every half second, more often than a group keeps.
+    const revisions: string[] = [];
+    for (let round = 0; round < MAX_GROUP_HITS; round++) {
+      for (const link of [1, 2]) {
+        const observed = c.observe(`${round}:${link}`, hit('click', 3_600_000 + round * 500 + link, { linkOrdinal: link }), msg(1, { linkCount: 2 }));
+        revisions.push(...observed.revised.map((r) => `${r.ref} ${r.judgement.verdict} ${r.judgement.reasons.join(' ')}`));
+      }
+    }
+    // Each round's first click is revised once, when its partner comes 1 ms later; nothing is revised back when the partner is evicted.
+    expect(revisions).toHaveLength(MAX_GROUP_HITS);
+    expect(new Set(revisions.map((r) => r.split(' ').slice(1).join(' ')))).toEqual(new Set(['bot burst:multi-link']));
   });
 });

@@ -53,6 +53,11 @@ export interface ClassifiedHit<R> {
   message: MessageFacts;
   judgement: Judgement;
   signals: HitSignals;
+  /**
+   * Contextual reasons found for this hit so far. What was seen around a hit stays true when the hits
+   * that showed it are forgotten (groups are bounded), so forgetting never revises a verdict.
+   */
+  context: { certain: string[]; probable: string[] };
 }
 
 export interface Observation<R> {
@@ -66,10 +71,15 @@ export class HitClassifier<R> {
   readonly #byCampaignIp = new Map<string, ClassifiedHit<R>[]>();
 
   observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
-    const entry: ClassifiedHit<R> = { ref, hit, message, signals: hitSignals(hit, message), judgement: { verdict: 'human', reasons: [] } };
+    const entry: ClassifiedHit<R> = { ref, hit, message, signals: hitSignals(hit, message), judgement: { verdict: 'human', reasons: [] }, context: { certain: [], probable: [] } };
     const own = this.#group(this.#byMessage, message.messageId, entry);
     const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry) : [];
 
+    // No other hit's verdict depends on an open (opens only ever look at clicks): only the open itself is judged.
+    if (hit.kind === 'open') {
+      entry.judgement = this.#judge(entry);
+      return { judgement: entry.judgement, revised: [] };
+    }
     const close = (e: ClassifiedHit<R>) => Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS;
     const revised = this.#rejudge(new Set([...own.filter(close), ...cross.filter(close)]), entry);
     return { judgement: entry.judgement, revised };
@@ -118,7 +128,7 @@ export class HitClassifier<R> {
   #judge(e: ClassifiedHit<R>): Judgement {
     const s = e.signals;
     if (s.self.length > 0) return { verdict: 'self', reasons: unique(s.self) };
-    const context = this.#contextual(e);
+    const context = this.#remember(e, this.#contextual(e));
     const certain = unique([...s.certainBot, ...context.certain]);
     const probable = unique([...s.probableBot, ...context.probable]);
     if (certain.length > 0) return { verdict: 'bot', reasons: [...certain, ...probable] };
@@ -128,44 +138,86 @@ export class HitClassifier<R> {
     return { verdict: 'human', reasons: unique([...s.human, ...probable]) };
   }
 
+  /** Adds what was just found around `e` to what was found before; returns the whole. */
+  #remember(e: ClassifiedHit<R>, found: { certain: string[]; probable: string[] }): { certain: string[]; probable: string[] } {
+    const { certain, probable } = e.context;
+    for (const r of found.certain) if (!certain.includes(r)) certain.push(r);
+    for (const r of found.probable) if (!probable.includes(r)) probable.push(r);
+    // Burst reasons describe one observation at different strengths: the stronger one stands alone.
+    const shown = probable.filter((r) => !(r === 'burst:fast-links' && certain.includes('burst:multi-link')) && !(r === 'burst:rapid-links' && probable.includes('burst:all-links')));
+    return { certain, probable: shown };
+  }
+
+  /**
+   * Signals from the hits around `e`. Groups are small (MAX_GROUP_HITS), and this runs for every hit
+   * a new hit can affect, so it walks each group once, without building intermediate lists.
+   */
   #contextual(e: ClassifiedHit<R>): { certain: string[]; probable: string[] } {
     const certain: string[] = [];
     const probable: string[] = [];
     const own = this.#byMessage.get(e.message.messageId) ?? [];
-    const near = (ms: number) => own.filter((o) => Math.abs(o.hit.at - e.hit.at) <= ms);
-    const isLinkClick = (o: ClassifiedHit<R>) => o.hit.kind === 'click' && o.hit.linkOrdinal !== null && o.hit.linkOrdinal > 0;
+    const at = e.hit.at;
+    const ip = e.hit.ip;
+    const isOpen = e.hit.kind === 'open';
+    const linkClick = isLinkClick(e);
+    const probe = linkClick && isProbe(e);
 
-    // Honeypot: no person can reach it, so the recipient's clicks around it, and opens from its IP, are the scan.
-    const honeypots = own.filter((o) => o !== e && o.hit.kind === 'click' && o.hit.linkOrdinal === 0 && Math.abs(o.hit.at - e.hit.at) <= HONEYPOT_WINDOW_MS);
-    if (honeypots.some((h) => e.hit.kind !== 'open' || (e.hit.ip !== null && h.hit.ip === e.hit.ip))) certain.push('honeypot');
-
-    if (isLinkClick(e)) {
-      const links = (ms: number) => new Set(near(ms).filter(isLinkClick).map((o) => o.hit.linkOrdinal));
-      const otherLinks = (ms: number) => near(ms).filter((o) => isLinkClick(o) && o.hit.linkOrdinal !== e.hit.linkOrdinal);
-      if (otherLinks(MACHINE_SPEED_GAP_MS - 1).length > 0) certain.push('burst:multi-link');
-      else if (links(BURST_WINDOW_MS).size >= 2 || links(WIDE_BURST_WINDOW_MS).size >= 3) probable.push('burst:fast-links');
-      if (e.message.linkCount >= ALL_LINKS_MIN && links(ALL_LINKS_WINDOW_MS).size >= e.message.linkCount) probable.push('burst:all-links');
-      else if (links(RAPID_LINKS_WINDOW_MS).size >= RAPID_LINKS_MIN) probable.push('burst:rapid-links');
-      // A person's browser keeps its user agent from one link to the next; a scanner may rotate it.
-      // Probes (HEAD, self-named tools) are left out: a gateway's probe often precedes the person's click.
-      const others = near(UA_CONSISTENCY_WINDOW_MS).filter((o) => isLinkClick(o) && o.hit.ip === e.hit.ip && o.hit.linkOrdinal !== e.hit.linkOrdinal && !isProbe(o));
-      if (!isProbe(e) && others.some((o) => o.hit.userAgent !== e.hit.userAgent)) probable.push('ua:inconsistent');
+    let honeypot = false;
+    let multiLink = false;
+    let uaInconsistent = false;
+    let scannerOpen = false;
+    // Distinct link ordinals around e, with the distance of the closest click on each.
+    const ordinals: number[] = [];
+    const distances: number[] = [];
+    for (const o of own) {
+      const distance = Math.abs(o.hit.at - at);
+      // Honeypot: no person can reach it, so the recipient's clicks around it, and opens from its IP, are the scan.
+      if (o !== e && o.hit.kind === 'click' && o.hit.linkOrdinal === 0 && distance <= HONEYPOT_WINDOW_MS && (!isOpen || (ip !== null && o.hit.ip === ip))) honeypot = true;
+      if (linkClick && isLinkClick(o)) {
+        const ordinal = o.hit.linkOrdinal!;
+        const known = ordinals.indexOf(ordinal);
+        if (known < 0) {
+          ordinals.push(ordinal);
+          distances.push(distance);
+        } else if (distance < distances[known]!) distances[known] = distance;
+        if (ordinal !== e.hit.linkOrdinal) {
+          if (distance <= MACHINE_SPEED_GAP_MS - 1) multiLink = true;
+          // A person's browser keeps its user agent from one link to the next; a scanner may rotate it.
+          // Probes (HEAD, self-named tools) are left out: a gateway's probe often precedes the person's click.
+          if (!probe && distance <= UA_CONSISTENCY_WINDOW_MS && o.hit.ip === ip && !isProbe(o) && o.hit.userAgent !== e.hit.userAgent) uaInconsistent = true;
+        }
+      }
+      if (isOpen && ip !== null && o.hit.kind !== 'open' && o.hit.ip === ip && distance <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot') scannerOpen = true;
     }
 
-    if (e.hit.kind !== 'open' && e.hit.ip) {
-      const group = this.#byCampaignIp.get(`${e.message.campaignId}|${e.hit.ip}`) ?? [];
+    if (honeypot) certain.push('honeypot');
+    if (linkClick) {
+      const linksWithin = (ms: number) => distances.reduce((n, d) => (d <= ms ? n + 1 : n), 0);
+      if (multiLink) certain.push('burst:multi-link');
+      else if (linksWithin(BURST_WINDOW_MS) >= 2 || linksWithin(WIDE_BURST_WINDOW_MS) >= 3) probable.push('burst:fast-links');
+      if (e.message.linkCount >= ALL_LINKS_MIN && linksWithin(ALL_LINKS_WINDOW_MS) >= e.message.linkCount) probable.push('burst:all-links');
+      else if (linksWithin(RAPID_LINKS_WINDOW_MS) >= RAPID_LINKS_MIN) probable.push('burst:rapid-links');
+      if (uaInconsistent) probable.push('ua:inconsistent');
+    }
+
+    if (!isOpen && ip) {
+      const group = this.#byCampaignIp.get(`${e.message.campaignId}|${ip}`) ?? [];
       const widened = e.signals.probableBot.some((r) => r.startsWith('net:'));
       const window = widened ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
-      const recipients = new Set(group.filter((o) => Math.abs(o.hit.at - e.hit.at) <= window).map((o) => o.message.messageId));
-      if (recipients.size >= CROSS_RECIPIENT_MIN) certain.push('burst:cross-recipient');
+      const recipients: number[] = [];
+      for (const o of group) {
+        if (Math.abs(o.hit.at - at) <= window && !recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
+      }
+      if (recipients.length >= CROSS_RECIPIENT_MIN) certain.push('burst:cross-recipient');
     }
 
-    if (e.hit.kind === 'open' && e.hit.ip) {
-      const scannerClicks = near(SCANNER_OPEN_WINDOW_MS).filter((o) => o.hit.kind !== 'open' && o.hit.ip === e.hit.ip && o.judgement.verdict === 'bot');
-      if (scannerClicks.length > 0) certain.push('burst:scanner-open');
-    }
+    if (scannerOpen) certain.push('burst:scanner-open');
     return { certain, probable };
   }
+}
+
+function isLinkClick(o: ClassifiedHit<unknown>): boolean {
+  return o.hit.kind === 'click' && o.hit.linkOrdinal !== null && o.hit.linkOrdinal > 0;
 }
 
 /** Burst reasons describe one observation (clicks close together) several ways: they count once. */
