@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { signToken, Keyring } from '../src/core/tokens.js';
+import { rotateSigningKey } from '../src/app/keys.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 /** Sends raw bytes over a real socket and returns the status line (Node's HTTP parser is part of the test). */
@@ -92,5 +93,19 @@ describe('bad input', () => {
     const result = await s.api('POST', '/api/campaigns/1/executions', { subject: 'garbage', html: garbage });
     expect(result.status).toBe(201);
     expect(result.body.links.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a token once its signing key is removed, though the same token was accepted (and cached) before', async () => {
+    await rotateSigningKey(s.storage.keys, s.clock);
+    await s.services.keyring.refresh();
+    const signed = (await s.api('POST', '/api/messages', { executionId, to: ['rotated@corp.example'] })).body;
+    const click = new URL(signed.links[0].tracked).pathname;
+    expect((await s.app.inject({ method: 'GET', url: click })).statusCode).toBe(302);
+    const newest = s.services.keyring.current.signing.id;
+    await s.storage.database.db.deleteFrom('signing_keys').where('id', '=', newest).execute();
+    await s.services.keyring.refresh();
+    expect((await s.app.inject({ method: 'GET', url: click })).statusCode).toBe(404);
+    const hits = (await s.api('GET', `/api/messages/${signed.id}`)).body.events.filter((e: any) => e.hit);
+    expect(hits).toHaveLength(1);
   });
 });

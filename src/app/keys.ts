@@ -45,10 +45,14 @@ export class LiveKeyring {
     return this.#current;
   }
 
+  /** Reads the keys now; the current keyring is replaced only when they changed (readers cache what it verified). */
+  async refresh(): Promise<void> {
+    const ring = await loadKeyring(this.store, this.clock);
+    if (!ring.sameKeys(this.#current)) this.#current = ring;
+  }
+
   start(intervalMs = KEYRING_RELOAD_MS, onError: (error: unknown) => void = () => {}): void {
-    this.#timer = setInterval(() => {
-      loadKeyring(this.store, this.clock).then((ring) => (this.#current = ring), onError);
-    }, intervalMs);
+    this.#timer = setInterval(() => this.refresh().catch(onError), intervalMs);
     this.#timer.unref();
   }
 

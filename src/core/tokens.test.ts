@@ -43,6 +43,13 @@ describe('tracking tokens', () => {
     expect(verifyToken(new Keyring([keyA]), fresh, 'open')).toEqual({ ok: false, reason: 'unknown-key' });
   });
 
+  it('tells whether two keyrings hold the same keys (readers cache what a keyring verified)', () => {
+    expect(new Keyring([keyA, keyB]).sameKeys(new Keyring([keyB, { id: 1, secret: Buffer.alloc(32, 0xa1) }]))).toBe(true);
+    expect(new Keyring([keyA, keyB]).sameKeys(new Keyring([keyA]))).toBe(false);
+    expect(new Keyring([keyA]).sameKeys(new Keyring([{ id: 1, secret: Buffer.alloc(32, 0x77) }]))).toBe(false);
+    expect(new Keyring([keyA]).sameKeys(new Keyring([{ id: 3, secret: keyA.secret }]))).toBe(false);
+  });
+
   it('rejects a token signed with a foreign key of the same id', () => {
     const foreign = new Keyring([{ id: 1, secret: Buffer.alloc(32, 0x77) }]);
     const token = signToken(foreign, { kind: 'click', messageId: 3, ordinal: 1 });

@@ -57,6 +57,16 @@ export class Keyring {
   get(id: number): SigningKey | undefined {
     return this.#byId.get(id);
   }
+
+  /** Whether both hold exactly the same keys. */
+  sameKeys(other: Keyring): boolean {
+    if (other.#byId.size !== this.#byId.size) return false;
+    for (const [id, key] of this.#byId) {
+      const theirs = other.#byId.get(id);
+      if (!theirs || !theirs.secret.equals(key.secret)) return false;
+    }
+    return true;
+  }
 }
 
 export function signToken(keyring: Keyring, claims: TokenClaims): string {
