@@ -8,6 +8,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
+import { cachingStatements } from './statement-cache.js';
 import { initial } from './migrations/0001-initial.js';
 import { verdicts } from './migrations/0002-verdicts.js';
 
@@ -35,7 +36,7 @@ export function openDatabase(target: DatabaseTarget): OpenDatabase {
     sqlite.pragma(`synchronous = ${target.synchronous ?? 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }) };
+    return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) }) };
   }
   const pool = new pg.Pool({
     connectionString: target.url,

@@ -1,0 +1,25 @@
+/**
+ * better-sqlite3 as Kysely sees it, with prepared statements kept by SQL text. Kysely prepares every
+ * statement it runs; preparing costs more than running a small insert, and the hot paths run the same
+ * few statements over and over. The cache is bounded; a statement still being iterated is not shared.
+ */
+import type SQLite from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { LruCache } from '../../app/lru-cache.js';
+
+/** Distinct statements kept prepared: the application runs a few dozen. */
+const STATEMENT_CACHE_SIZE = 256;
+
+export function cachingStatements(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const statements = new LruCache<string, SQLite.Statement>(size);
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      const cached = statements.get(sql);
+      if (cached && !cached.busy) return cached;
+      const statement = sqlite.prepare(sql);
+      if (!cached) statements.set(sql, statement);
+      return statement;
+    },
+  };
+}
