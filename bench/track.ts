@@ -159,18 +159,26 @@ function roundSeconds(total: number, rounds: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
 }
 
-function countRecordedHits(file: string): Record<Endpoint, number> {
+type Recorded = Record<Endpoint, number> & { revisions: number; verdicts: Record<string, number> };
+
+function countRecordedHits(file: string): Recorded {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const count = (type: string) => (db.prepare('select count(*) as n from events where type = ?').get(type) as { n: number }).n;
-    return { open: count('opened'), click: count('clicked') };
+    const verdicts = db.prepare("select verdict, count(*) as n from events where type in ('opened', 'clicked') group by verdict").all() as { verdict: string; n: number }[];
+    return {
+      open: count('opened'),
+      click: count('clicked'),
+      revisions: (db.prepare('select count(*) as n from verdict_revisions').get() as { n: number }).n,
+      verdicts: Object.fromEntries(verdicts.map((v) => [v.verdict, v.n])),
+    };
   } finally {
     db.close();
   }
 }
 
 /** Prints the figures, the durability check, the goal and the ratio line (last); returns the exit code. */
-function report(measured: Tallies, warmups: Tallies, recorded: Record<Endpoint, number>): number {
+function report(measured: Tallies, warmups: Tallies, recorded: Recorded): number {
   const failures = [...printFigures(measured, warmups), ...checkRecorded(measured, warmups, recorded)];
   const rps = (target: Target) => ENDPOINTS.reduce((sum, e) => sum + measured[e][target].rps, 0);
   const ratio = rps('real') / rps('bare');
@@ -195,7 +203,8 @@ function printFigures(measured: Tallies, warmups: Tallies): string[] {
       const t = measured[endpoint][target];
       const failed = t.failed + warmups[endpoint][target].failed;
       const errors = t.errors + warmups[endpoint][target].errors;
-      const cpu = t.serverCpuShare === null ? 'n/a' : `${(t.serverCpuShare * 100).toFixed(0)}% (${t.serverCpuPerResponseUs!.toFixed(0)} us/req)`;
+      const main = t.serverMainCpuPerResponseUs === null ? '' : `, main thread ${t.serverMainCpuPerResponseUs.toFixed(0)}`;
+      const cpu = t.serverCpuShare === null ? 'n/a' : `${(t.serverCpuShare * 100).toFixed(0)}% (${t.serverCpuPerResponseUs!.toFixed(0)} us/req${main})`;
       console.log(
         `${endpoint.padEnd(5)} ${target}   ${Math.round(t.rps).toString().padStart(6)} req/s   p50 ${t.latency(50).toFixed(1).padStart(5)} ms   ` +
           `p99 ${t.latency(99).toFixed(1).padStart(5)} ms   non-2xx/3xx ${failed}   errors ${errors}   server CPU ${cpu}`,
@@ -214,7 +223,7 @@ function printFigures(measured: Tallies, warmups: Tallies): string[] {
 }
 
 /** Compares the hits in the database with those acknowledged to autocannon; returns what went wrong. */
-function checkRecorded(measured: Tallies, warmups: Tallies, recorded: Record<Endpoint, number>): string[] {
+function checkRecorded(measured: Tallies, warmups: Tallies, recorded: Recorded): string[] {
   const failures: string[] = [];
   const acknowledged = (e: Endpoint) => measured[e].real.acknowledged + warmups[e].real.acknowledged;
   const totalAcknowledged = acknowledged('open') + acknowledged('click');
@@ -229,6 +238,8 @@ function checkRecorded(measured: Tallies, warmups: Tallies, recorded: Record<End
   );
   if (extra > 0) console.log(`  the ${extra} extra were in flight when autocannon closed its connections (at most ${inFlightLimit})`);
   console.log(`  over the run: ${(recorded.open / options.messages).toFixed(0)} opens and ${(recorded.click / options.messages).toFixed(0)} clicks per message`);
+  const verdicts = Object.entries(recorded.verdicts).map(([v, n]) => `${v} ${n}`).join(', ');
+  console.log(`  verdicts: ${verdicts}; verdict revisions written: ${recorded.revisions}`);
   for (const e of ENDPOINTS) {
     if (recorded[e] < acknowledged(e)) failures.push(`${acknowledged(e) - recorded[e]} acknowledged ${e} hits are missing from the database`);
   }

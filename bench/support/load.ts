@@ -38,6 +38,8 @@ export interface SliceResult {
   latenciesMs: number[];
   /** CPU time (user + system) the server process used during the slice; null where unknown. */
   serverCpuSeconds: number | null;
+  /** The part of it used by the server's main thread (the event loop answering requests). */
+  serverMainCpuSeconds: number | null;
   /** CPU time used by everything but the server and this process: noise, when it is not ~0. */
   otherCpuSeconds: number | null;
 }
@@ -55,6 +57,7 @@ export class LoadTally {
   errors = 0;
   /** Null once any slice could not measure it. */
   serverCpuSeconds: number | null = 0;
+  serverMainCpuSeconds: number | null = 0;
   otherCpuSeconds: number | null = 0;
   #latenciesMs: number[] = [];
   #sorted: Float64Array | null = null;
@@ -75,6 +78,12 @@ export class LoadTally {
     return this.serverCpuSeconds === null || responses === 0 ? null : (this.serverCpuSeconds / responses) * 1e6;
   }
 
+  /** Server CPU time per response of the main thread alone, in microseconds. */
+  get serverMainCpuPerResponseUs(): number | null {
+    const responses = this.acknowledged + this.failed;
+    return this.serverMainCpuSeconds === null || responses === 0 ? null : (this.serverMainCpuSeconds / responses) * 1e6;
+  }
+
   /** Latency percentile in ms (nearest rank), `p` from 0 to 100. */
   latency(p: number): number {
     this.#sorted ??= Float64Array.from(this.#latenciesMs).sort();
@@ -90,6 +99,7 @@ export class LoadTally {
     this.failed += slice.failed;
     this.errors += slice.errors;
     this.serverCpuSeconds = sumOrNull(this.serverCpuSeconds, slice.serverCpuSeconds);
+    this.serverMainCpuSeconds = sumOrNull(this.serverMainCpuSeconds, slice.serverMainCpuSeconds);
     this.otherCpuSeconds = sumOrNull(this.otherCpuSeconds, slice.otherCpuSeconds);
     for (const ms of slice.latenciesMs) this.#latenciesMs.push(ms);
     this.#sorted = null;
@@ -127,6 +137,7 @@ export async function runSlice(slice: LoadSlice): Promise<SliceResult> {
   });
   const after = cpuSnapshot(slice.serverPid);
   const server = after.server === null || before.server === null ? null : after.server - before.server;
+  const serverMain = after.serverMain === null || before.serverMain === null ? null : after.serverMain - before.serverMain;
   return {
     seconds: result.duration,
     acknowledged: result['2xx'] + result['3xx'],
@@ -134,6 +145,7 @@ export async function runSlice(slice: LoadSlice): Promise<SliceResult> {
     errors: result.errors,
     latenciesMs,
     serverCpuSeconds: server,
+    serverMainCpuSeconds: serverMain,
     otherCpuSeconds: server === null ? null : Math.max(0, after.machine - before.machine - (after.self - before.self) - server),
   };
 }
@@ -143,18 +155,24 @@ function sumOrNull(a: number | null, b: number | null): number | null {
 }
 
 /** CPU seconds used so far by the whole machine, this process and the server. */
-function cpuSnapshot(serverPid: number | undefined): { machine: number; self: number; server: number | null } {
+function cpuSnapshot(serverPid: number | undefined): { machine: number; self: number; server: number | null; serverMain: number | null } {
   const machineMs = os.cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
   const self = process.cpuUsage();
-  return { machine: machineMs / 1000, self: (self.user + self.system) / 1e6, server: processCpuSeconds(serverPid) };
+  return {
+    machine: machineMs / 1000,
+    self: (self.user + self.system) / 1e6,
+    server: cpuSeconds(serverPid === undefined ? null : `/proc/${serverPid}/stat`),
+    // The main thread's id is the process id.
+    serverMain: cpuSeconds(serverPid === undefined ? null : `/proc/${serverPid}/task/${serverPid}/stat`),
+  };
 }
 
-/** User + system CPU seconds of a process so far, from /proc; null without a pid or off Linux. */
-function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
+/** User + system CPU seconds of a process or thread so far, from its /proc stat file; null without one (or off Linux). */
+function cpuSeconds(statFile: string | null): number | null {
+  if (statFile === null) return null;
   try {
     // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
   } catch {
     return null;
