@@ -9,12 +9,14 @@ import { CampaignService } from './app/campaigns.js';
 import { loadKeyring, LiveKeyring } from './app/keys.js';
 import { MessageService } from './app/messages.js';
 import { systemClock, type Clock, type Mailer } from './app/ports.js';
-import { networkListFromCidrs, type NetworkList } from './core/nhi/network-list.js';
-import { LiveNetworkIndex, shippedNetworksDir } from './adapters/network-lists/network-lists.js';
+import { LiveNetworkIndex, selfNetworkList, shippedNetworksDir } from './adapters/network-lists/network-lists.js';
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
+import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
+import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
+import type { NetworkList } from './core/nhi/network-list.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
 import { trackingRoutes, sendPixel } from './adapters/http/tracking-routes.js';
 import { errorHandler } from './adapters/http/errors.js';
@@ -52,15 +54,39 @@ export function networkListDirs(config: Pick<Config, 'networkListsDir'>): string
   return [shippedNetworksDir(), ...(config.networkListsDir ? [config.networkListsDir] : [])];
 }
 
-/** The sender's own networks from SELF_NETWORKS, as a list beside networks/self.txt (not replacing it). */
-function selfNetworkLists(config: Pick<Config, 'selfNetworks'>): NetworkList[] {
-  if (config.selfNetworks.length === 0) return [];
-  const header = { name: 'self-config', reason: 'net:self', kind: 'self', scope: 'both', strength: 'certain', source: 'SELF_NETWORKS setting' } as const;
-  return [networkListFromCidrs(header, config.selfNetworks, 'SELF_NETWORKS')];
-}
-
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
+}
+
+/**
+ * The writer that classifies and stores hits: on its own thread by default, inline on request (or
+ * for an in-memory database, which one connection holds).
+ */
+async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: NetworkList[], logger: Logger): Promise<HitWriter> {
+  // An in-memory SQLite database lives in one connection: a thread could not share it.
+  const inMemory = config.database.dialect === 'sqlite' && config.database.file === ':memory:';
+  if (config.hitWriter === 'thread' && !inMemory) {
+    return ThreadHitWriter.start({
+      setup: {
+        database: config.database,
+        networkDirs: networkListDirs(config),
+        selfNetworks: config.selfNetworks,
+        networkListsReloadMs: config.networkListsReloadMs,
+        writer: { ipStorage: config.ipStorage },
+      },
+      onLog: (level, message) => logger[level](message),
+    });
+  }
+  const networks = new LiveNetworkIndex({
+    dirs: networkListDirs(config),
+    extraLists: selfLists,
+    intervalMs: config.networkListsReloadMs,
+    onError: (message) => logger.warn(message),
+  });
+  await networks.refresh();
+  networks.start();
+  const writer = new ClassifyingHitWriter(storage.events, () => networks.current, { ipStorage: config.ipStorage });
+  return { write: (batch, now) => writer.write(batch, now), close: async () => networks.stop() };
 }
 
 export async function build(options: BuildOptions): Promise<Mailsight> {
@@ -68,7 +94,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
   // Settings that can still be refused are checked before anything is opened.
-  const selfLists = selfNetworkLists(config);
+  const selfLists = config.selfNetworks.length > 0 ? [selfNetworkList(config.selfNetworks)] : [];
   const storage = await openStorage(config.database, clock);
 
   const keyring = new LiveKeyring(await loadKeyring(storage.keys, clock), storage.keys, clock);
@@ -78,15 +104,16 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const ownMailer = options.mailer ? null : config.smtpUrl ? smtpMailer(config.smtpUrl) : null;
   const mailer = options.mailer ?? ownMailer;
 
-  const networks = new LiveNetworkIndex({
-    dirs: networkListDirs(config),
-    extraLists: selfLists,
-    intervalMs: config.networkListsReloadMs,
-    onError: (message) => logger.warn(message),
-  });
-  await networks.refresh();
-  networks.start();
-  const tracking = new TrackingService(currentKeyring, storage.catalog, storage.events, () => networks.current, clock, {
+  let writer: HitWriter;
+  try {
+    writer = await hitWriter(config, storage, selfLists, logger);
+  } catch (error) {
+    keyring.stop();
+    ownMailer?.close();
+    await storage.close();
+    throw error;
+  }
+  const tracking = new TrackingService(currentKeyring, storage.catalog, storage.events, writer, clock, {
     groupCommit: config.groupCommit,
     ipStorage: config.ipStorage,
   });
@@ -120,7 +147,6 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   app.setErrorHandler(errorHandler);
   app.addHook('onClose', async () => {
     keyring.stop();
-    networks.stop();
     await tracking.close();
     ownMailer?.close();
     await storage.close();

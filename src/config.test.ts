@@ -18,6 +18,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'track.example.com' })).toThrow(/PUBLIC_URL: must be an http\(s\) URL/);
     expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.1, not-an-ip' })).toThrow(/TRUSTED_PROXIES/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres/);
+    expect(() => loadConfig({ HIT_WRITER: 'worker' })).toThrow(/HIT_WRITER/);
+  });
+
+  it('writes hits on a thread of their own unless told to write inline', () => {
+    expect(loadConfig({}).hitWriter).toBe('thread');
+    expect(loadConfig({ HIT_WRITER: 'inline' }).hitWriter).toBe('inline');
   });
 
   it('parses lists and lets overrides win', () => {

@@ -50,6 +50,7 @@ const EnvSchema = z.object({
   GROUP_COMMIT_DELAY_MS: z.coerce.number().min(0).max(1000).default(2),
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   HIT_QUEUE_LIMIT: z.coerce.number().int().min(1).default(20_000),
+  HIT_WRITER: z.enum(['thread', 'inline']).default('thread'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: boolean,
 });
@@ -73,6 +74,11 @@ export interface Config {
   mailFrom: string;
   unsubscribeMailto: string | null;
   groupCommit: { maxDelayMs: number; maxBatch: number; maxPending: number };
+  /**
+   * Where hits are classified and written: on a thread of their own with their own database
+   * connection (the default), or inline on the event loop that answers requests.
+   */
+  hitWriter: 'thread' | 'inline';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   logRequests: boolean;
 }
@@ -107,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: e.MAIL_FROM,
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO ?? null,
     groupCommit: { maxDelayMs: e.GROUP_COMMIT_DELAY_MS, maxBatch: e.GROUP_COMMIT_MAX_BATCH, maxPending: e.HIT_QUEUE_LIMIT },
+    hitWriter: e.HIT_WRITER,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,
   };

@@ -29,14 +29,15 @@ const EXPECTED: Record<string, string[]> = {
   'm19-script-and-unsubscribe-page': ['bot', 'bot'],
 };
 
-describe('the fixed NHI scenarios', () => {
+// The same verdicts whether hits are classified and written on the writer thread or inline.
+describe.each(['thread', 'inline'] as const)('the fixed NHI scenarios (hit writer: %s)', (hitWriter) => {
   let hits: HitResult[];
   const of = (message: string) => hits.filter((h) => h.message === message);
 
   beforeAll(async () => {
     const { scenarios, errors } = parseScenarios(readFileSync('test/fixtures/nhi/small.jsonl', 'utf8'));
     expect(errors).toEqual([]);
-    const result = await replayScenarios(scenarios, { selfNetworks: ['192.0.2.0/24'] });
+    const result = await replayScenarios(scenarios, { selfNetworks: ['192.0.2.0/24'], hitWriter });
     expect(result.unexpected).toEqual([]);
     hits = result.hits;
   });

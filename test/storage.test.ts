@@ -68,7 +68,67 @@ for (const dialect of await testDialects()) {
     });
 
     it('takes an empty batch of hits (a batch that only carried a delivery time)', async () => {
-      expect(await storage.events.appendHits([], [])).toEqual([]);
+      expect(await storage.events.appendHits([], [], 0)).toEqual([]);
+    });
+
+    it('appends hits of any batch size with their verdicts, ids in order, over the fixed statement sizes', async () => {
+      const { message, campaign } = await newMessage();
+      const hit = (at: number): NewEvent => ({
+        messageId: message.id,
+        campaignId: campaign.id,
+        type: at % 2 ? 'clicked' : 'opened',
+        at,
+        source: at % 2 ? 'redirect' : 'pixel',
+        hit: { method: 'GET', ip: `198.18.0.${at % 256}`, userAgent: `ua ${at}`, headers: { 'accept-language': 'fr' }, linkOrdinal: at % 2 ? 1 : null },
+        judgement: { verdict: at % 3 ? 'human' : 'bot', reasons: at % 3 ? [] : ['burst:multi-link'], at: 7 },
+        anonymous: false,
+      });
+      let at = 0;
+      const written: number[] = [];
+      // 1, a size below the exact limit, the limit, just over it, and more than the largest statement.
+      for (const size of [1, 7, 16, 17, 300]) {
+        const batch = Array.from({ length: size }, () => hit(++at));
+        const ids = await storage.events.appendHits(batch, [], 1_000 + size);
+        expect(ids).toHaveLength(size);
+        expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+        written.push(...ids);
+      }
+      const stored = (await storage.events.listForMessage(message.id)).filter((e) => e.hit);
+      expect(stored.map((e) => e.id)).toEqual(written);
+      expect(stored.map((e) => e.at)).toEqual(Array.from({ length: at }, (_, i) => i + 1));
+      expect(stored[299]).toMatchObject({ at: 300, recordedAt: 1_300, hit: { userAgent: 'ua 300', ip: '198.18.0.44', linkOrdinal: null }, judgement: { verdict: 'bot', reasons: ['burst:multi-link'], at: 7 } });
+      expect(stored[40]).toMatchObject({ at: 41, recordedAt: 1_017, hit: { method: 'GET', headers: { 'accept-language': 'fr' }, linkOrdinal: 1 }, judgement: { verdict: 'human', reasons: [] } });
+    });
+
+    it('revises earlier verdicts with the new hits in one transaction, keeping the history', async () => {
+      const { message, campaign } = await newMessage();
+      const click = (at: number): NewEvent => ({
+        messageId: message.id,
+        campaignId: campaign.id,
+        type: 'clicked',
+        at,
+        source: 'redirect',
+        hit: { method: 'GET', ip: '203.0.113.5', userAgent: 'x', headers: {}, linkOrdinal: 1 },
+        judgement: { verdict: 'human', reasons: [], at },
+      });
+      const first = await storage.events.appendHits([click(1), click(2)], [], 10);
+      const bot = { verdict: 'bot' as const, reasons: ['honeypot'], at: 20 };
+      const revisions = first.map((eventId) => ({ eventId, previous: { verdict: 'human' as const, reasons: [], at: 1 }, next: bot }));
+      const [third] = await storage.events.appendHits([click(3)], revisions, 20);
+      const stored = (await storage.events.listForMessage(message.id)).filter((e) => e.hit);
+      expect(stored.map((e) => [e.id, e.judgement?.verdict])).toEqual([
+        [first[0], 'bot'],
+        [first[1], 'bot'],
+        [third, 'human'],
+      ]);
+      expect(await storage.events.listRevisions(first[1]!)).toEqual([{ eventId: first[1], previous: { verdict: 'human', reasons: [], at: 0 }, next: bot }]);
+      // A revision of a row that cannot be written takes the batch's new hits down with it.
+      const orphan = { ...click(4), messageId: 987_654_321 };
+      await expect(storage.events.appendHits([click(5), orphan], [{ eventId: third!, previous: null, next: bot }], 30)).rejects.toThrow();
+      const after = (await storage.events.listForMessage(message.id)).filter((e) => e.hit);
+      expect(after).toHaveLength(3);
+      expect(after[2]!.judgement?.verdict).toBe('human');
+      expect(await storage.events.listRevisions(third!)).toEqual([]);
     });
 
     it('keeps hit evidence: method, ip, user agent, headers, link ordinal', async () => {

@@ -28,7 +28,7 @@ export class BrokenServerError extends Error {
   override name = 'BrokenServerError';
 }
 
-export async function startEvalServer(selfNetworks: readonly string[], startTime: number): Promise<EvalServer> {
+export async function startEvalServer(selfNetworks: readonly string[], startTime: number, hitWriter: 'thread' | 'inline' = 'thread'): Promise<EvalServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-nhi-'));
   let current = startTime;
   const clock = { now: () => current };
@@ -40,6 +40,7 @@ export async function startEvalServer(selfNetworks: readonly string[], startTime
         TRUSTED_PROXIES: '127.0.0.1',
         GROUP_COMMIT_DELAY_MS: '0',
         SELF_NETWORKS: selfNetworks.join(','),
+        HIT_WRITER: hitWriter,
       }),
       database: { dialect: 'sqlite' as const, file: path.join(dir, 'eval.sqlite'), synchronous: 'NORMAL' as const },
     });

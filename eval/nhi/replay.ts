@@ -22,6 +22,8 @@ export interface ReplayOptions {
   /** Epoch ms of scenario time 0. */
   baseTime?: number;
   warn?: (message: string) => void;
+  /** Where the server classifies and writes hits (HIT_WRITER): its own thread by default. */
+  hitWriter?: 'thread' | 'inline';
 }
 
 export interface HitResult {
@@ -231,7 +233,7 @@ export async function replayScenarios(scenarios: readonly Scenario[], options: R
   const base = options.baseTime ?? DEFAULT_BASE_TIME;
   const steps = timeline(scenarios);
   const absolute = (ms: number) => base + Math.round(ms);
-  const server = await startEvalServer(options.selfNetworks, absolute(steps[0]?.at ?? 0));
+  const server = await startEvalServer(options.selfNetworks, absolute(steps[0]?.at ?? 0), options.hitWriter);
   try {
     const campaigns = await createCampaigns(server, scenarios);
     const executions = new Map<string, number>();

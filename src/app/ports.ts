@@ -119,8 +119,11 @@ export interface CatalogStore {
 export interface EventStore {
   /** Appends in one transaction; events whose dedupe key is already stored are skipped. Returns how many were new. */
   append(events: readonly NewEvent[]): Promise<number>;
-  /** Appends hits and applies verdict revisions of earlier hits, in one transaction. Returns the new ids, in order. */
-  appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[]): Promise<number[]>;
+  /**
+   * Appends hits and applies verdict revisions of earlier hits, in one transaction, recorded at
+   * `recordedAt`. Returns the new ids, in order.
+   */
+  appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[], recordedAt: number): Promise<number[]>;
   listRevisions(eventId: number): Promise<VerdictRevision[]>;
   /** An event plus the suppression it causes, atomically (an unsubscribe, a complaint, a hard bounce). */
   appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number>;

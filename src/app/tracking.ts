@@ -1,21 +1,22 @@
 /**
  * Recording hits on the tracking endpoints: verify the token (no database), find what it points to
- * (cached), and append the hit through group commit, so the answer goes out only once it is durable.
- * Each batch is classified in arrival order before it is written: new hits are stored with their
- * verdicts, and earlier hits whose verdict the new evidence changes are revised in the same
- * transaction.
+ * (cached), and hand the hit to the writer through group commit, so the answer goes out only once it
+ * is durable. The writer (hit-writer.ts) classifies each batch and writes it in one transaction; it
+ * may run on a thread of its own, so this side only deals in plain data.
  */
-import type { HitDetail, NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
-import { HitClassifier } from '../core/nhi/hit-classifier.js';
+import type { HitDetail, NewEvent } from '../core/events.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
-import type { HitFacts, HitKind, Judgement, MessageFacts } from '../core/nhi/verdict.js';
-import { verifyToken, type Keyring, type TokenKind } from '../core/tokens.js';
+import type { HitKind } from '../core/nhi/verdict.js';
+import { verifyToken, type Keyring, type TokenClaims, type TokenKind } from '../core/tokens.js';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit.js';
+import type { HitWrite, HitWriter } from './hit-writer.js';
 import { LruCache } from './lru-cache.js';
-import type { CatalogStore, Clock, EventStore, MessageRoute, NetworkLookup } from './ports.js';
+import type { CatalogStore, Clock, EventStore, MessageRoute } from './ports.js';
 
 /** Routes of recently hit messages kept in memory: ~200 bytes each. */
 const ROUTE_CACHE_SIZE = 100_000;
+/** Tokens recently verified, kept with their claims: ~150 bytes each. */
+const VERIFIED_TOKEN_CACHE_SIZE = 100_000;
 /** Link tables of recently hit executions kept in memory. */
 const LINK_CACHE_SIZE = 2_000;
 /**
@@ -46,45 +47,23 @@ interface LinkTable {
   linkCount: number;
 }
 
-/** Where a hit's stored row is, once written, and the verdict it was stored with. */
-interface HitRef {
-  eventId: number | null;
-  stored: StoredJudgement | null;
-}
-
-interface PendingHit {
-  kind: 'hit';
-  event: NewEvent;
-  facts: HitFacts;
-  message: MessageFacts;
-  ref: HitRef;
-}
-
-/** A delivery time learnt after hits were judged: goes through the same queue, so verdicts change in order. */
-interface PendingDelivery {
-  kind: 'delivery';
-  messageId: number;
-  sentAt: number | null;
-  deliveredAt: number | null;
-}
-
-type Pending = PendingHit | PendingDelivery;
-
 export class TrackingService {
   readonly #routes = new LruCache<number, CachedRoute>(ROUTE_CACHE_SIZE);
   readonly #links = new LruCache<number, LinkTable>(LINK_CACHE_SIZE);
-  readonly #classifier = new HitClassifier<HitRef>();
-  readonly #queue: GroupCommitQueue<Pending>;
+  readonly #verified = new LruCache<string, { keyring: Keyring; claims: TokenClaims }>(VERIFIED_TOKEN_CACHE_SIZE);
+  readonly #writer: HitWriter;
+  readonly #queue: GroupCommitQueue<HitWrite>;
 
   constructor(
     private readonly keyring: () => Keyring,
     private readonly catalog: CatalogStore,
     private readonly events: EventStore,
-    private readonly networks: () => NetworkLookup,
+    writer: HitWriter,
     private readonly clock: Clock,
     private readonly options: TrackingOptions,
   ) {
-    this.#queue = new GroupCommitQueue((batch) => this.#write(batch), options.groupCommit);
+    this.#writer = writer;
+    this.#queue = new GroupCommitQueue((batch) => writer.write(batch, this.clock.now()), options.groupCommit);
   }
 
   /** Records an open when the token is valid; returns whether it did. */
@@ -155,14 +134,33 @@ export class TrackingService {
   }
 
   /** Writes every accepted hit, then refuses new ones. */
-  close(): Promise<void> {
-    return this.#queue.close();
+  async close(): Promise<void> {
+    try {
+      await this.#queue.close();
+    } finally {
+      await this.#writer.close();
+    }
+  }
+
+  /**
+   * The claims of a valid token. A token is hit again and again (prefetch and refetch, scanners, the
+   * reader coming back), so verified tokens are remembered, for as long as the keyring is the same.
+   */
+  #verify(token: string, kind: TokenKind): TokenClaims | null {
+    const keyring = this.keyring();
+    const key = `${kind}:${token}`;
+    const known = this.#verified.get(key);
+    if (known && known.keyring === keyring) return known.claims;
+    const verified = verifyToken(keyring, token, kind);
+    if (!verified.ok) return null;
+    this.#verified.set(key, { keyring, claims: verified.claims });
+    return verified.claims;
   }
 
   private async resolve(token: string, kind: TokenKind): Promise<{ messageId: number; ordinal: number | null; route: CachedRoute } | null> {
-    const verified = verifyToken(this.keyring(), token, kind);
-    if (!verified.ok) return null;
-    const { messageId, ordinal } = verified.claims;
+    const claims = this.#verify(token, kind);
+    if (!claims) return null;
+    const { messageId, ordinal } = claims;
     // A validly signed token for a message that no longer exists (or another install's) is no hit.
     const now = this.clock.now();
     let route = this.#routes.get(messageId) ?? null;
@@ -182,34 +180,24 @@ export class TrackingService {
     });
   }
 
-  #pending(target: { messageId: number; route: CachedRoute }, kind: HitKind, request: HitRequest, linkOrdinal: number | null, linkCount: number): PendingHit {
+  #pending(target: { messageId: number; route: CachedRoute }, kind: HitKind, request: HitRequest, linkOrdinal: number | null, linkCount: number): HitWrite {
     const { route } = target;
-    const at = this.clock.now();
-    const facts: HitFacts = {
-      kind,
-      at,
-      method: request.method,
-      ip: request.ip,
-      userAgent: request.userAgent,
-      headers: request.headers,
-      linkOrdinal,
-      networks: request.ip ? this.networks().match(request.ip) : [],
-    };
-    const type = kind === 'open' ? 'opened' : kind === 'click' ? 'clicked' : 'unsubscribe_page';
-    const source = kind === 'open' ? 'pixel' : kind === 'click' ? 'redirect' : 'unsubscribe';
     return {
       kind: 'hit',
-      facts,
-      message: { messageId: target.messageId, campaignId: route.campaignId, sentAt: route.sentAt, deliveredAt: route.deliveredAt, linkCount },
-      ref: { eventId: null, stored: null },
-      event: {
+      hit: {
+        kind,
+        at: this.clock.now(),
+        method: request.method,
+        ip: request.ip,
+        userAgent: request.userAgent,
+        headers: request.headers,
+        linkOrdinal,
         messageId: target.messageId,
         campaignId: route.campaignId,
-        type,
-        at,
-        source,
-        hit: { ...this.#keptRequest(request, route), linkOrdinal },
-        anonymous: !route.consent,
+        sentAt: route.sentAt,
+        deliveredAt: route.deliveredAt,
+        linkCount,
+        consent: route.consent,
       },
     };
   }
@@ -220,37 +208,4 @@ export class TrackingService {
     if (this.options.ipStorage === 'truncated' && request.ip) return { ...request, ip: truncateIp(request.ip) };
     return request;
   }
-
-  async #write(pending: Pending[]): Promise<void> {
-    const at = this.clock.now();
-    const latest = new Map<HitRef, Judgement>();
-    const batch: PendingHit[] = [];
-    for (const p of pending) {
-      if (p.kind === 'delivery') {
-        for (const r of this.#classifier.noteDelivery(p.messageId, p)) latest.set(r.ref, r.judgement);
-        continue;
-      }
-      batch.push(p);
-      const observation = this.#classifier.observe(p.ref, p.facts, p.message);
-      latest.set(p.ref, observation.judgement);
-      for (const r of observation.revised) latest.set(r.ref, r.judgement);
-    }
-    const events = batch.map((p) => ({ ...p.event, judgement: { ...latest.get(p.ref)!, at } }));
-    // Hits written earlier whose verdict changed; hits of this batch are simply written as they now stand.
-    const revised: [HitRef, VerdictRevision][] = [];
-    for (const [ref, judgement] of latest) {
-      if (ref.eventId === null || sameJudgement(ref.stored, judgement)) continue;
-      revised.push([ref, { eventId: ref.eventId, previous: ref.stored, next: { ...judgement, at } }]);
-    }
-    const ids = await this.events.appendHits(events, revised.map(([, revision]) => revision));
-    batch.forEach((p, i) => {
-      p.ref.eventId = ids[i]!;
-      p.ref.stored = events[i]!.judgement;
-    });
-    for (const [ref, revision] of revised) ref.stored = revision.next;
-  }
-}
-
-function sameJudgement(stored: StoredJudgement | null, next: Judgement): boolean {
-  return stored !== null && stored.verdict === next.verdict && stored.reasons.length === next.reasons.length && stored.reasons.every((r, i) => r === next.reasons[i]);
 }

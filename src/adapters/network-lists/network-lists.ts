@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NetworkIndex, parseNetworkList, type NetworkList } from '../../core/nhi/network-list.js';
+import { NetworkIndex, networkListFromCidrs, parseNetworkList, type NetworkList } from '../../core/nhi/network-list.js';
 
 /**
  * How often the directories are checked, in milliseconds; an edit takes effect within two intervals
@@ -31,6 +31,12 @@ export function shippedNetworksDir(): string {
     if (parent === dir) throw new Error(`no networks/ directory beside a package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
+}
+
+/** The sender's own networks from the SELF_NETWORKS setting, as a list beside networks/self.txt (not replacing it). */
+export function selfNetworkList(cidrs: readonly string[]): NetworkList {
+  const header = { name: 'self-config', reason: 'net:self', kind: 'self', scope: 'both', strength: 'certain', source: 'SELF_NETWORKS setting' } as const;
+  return networkListFromCidrs(header, cidrs, 'SELF_NETWORKS');
 }
 
 export interface LoadedLists {

@@ -1,12 +1,74 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { EventSource, EventType, NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../../core/events.js';
 import type { Verdict } from '../../core/nhi/verdict.js';
 import type { EventStore, Suppression } from '../../app/ports.js';
-import type { Database, EventRow, NewEventRow } from './schema.js';
+import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
 import { parseJsonObject } from './catalog-store.js';
 
-/** Rows per INSERT: 15 columns each, under both dialects' parameter limits. */
+/** Rows per INSERT: 18 columns each, under both dialects' parameter limits. */
 const EVENT_INSERT_CHUNK = 1000;
+
+/**
+ * Hits and revisions are written by statements of a few fixed sizes (every size up to 16 rows, then
+ * powers of two up to 256), each compiled once by Kysely and then run with new parameters: compiling
+ * a many-row insert costs more than running it, and a statement whose text repeats is prepared once.
+ */
+const EXACT_CHUNK = 16;
+const MAX_CHUNK = 256;
+
+/** The size of the next statement for `remaining` rows. */
+export function chunkSize(remaining: number): number {
+  if (remaining <= EXACT_CHUNK) return remaining;
+  return Math.min(MAX_CHUNK, 2 ** Math.floor(Math.log2(remaining)));
+}
+
+/**
+ * A statement over `size` rows of fixed columns, compiled once per size from a template whose values
+ * are distinct, then bound row after row, column after column. The first compile of each size checks
+ * that Kysely binds parameters in exactly that order.
+ */
+class RowStatements<Row extends object, Result> {
+  readonly #compiled = new Map<number, CompiledQuery<Result>>();
+
+  constructor(
+    private readonly what: string,
+    private readonly columns: readonly (keyof Row & string)[],
+    private readonly compile: (rows: Row[]) => CompiledQuery<Result>,
+  ) {}
+
+  bind(rows: readonly Row[], offset: number, size: number): CompiledQuery<Result> {
+    const parameters: unknown[] = [];
+    for (let i = offset; i < offset + size; i++) {
+      const row = rows[i]!;
+      for (const column of this.columns) parameters.push(row[column]);
+    }
+    return { ...this.#statement(size), parameters };
+  }
+
+  #statement(size: number): CompiledQuery<Result> {
+    let compiled = this.#compiled.get(size);
+    if (!compiled) {
+      const template = Array.from({ length: size }, (_, r) => Object.fromEntries(this.columns.map((c, i) => [c, `${r}:${i}`])) as Row);
+      compiled = this.compile(template);
+      const expected = template.flatMap((row) => this.columns.map((c) => row[c]));
+      if (compiled.parameters.length !== expected.length || compiled.parameters.some((p, i) => p !== expected[i])) {
+        throw new Error(`the compiled ${this.what} does not bind its parameters row by row in column order`);
+      }
+      this.#compiled.set(size, compiled);
+    }
+    return compiled;
+  }
+}
+
+/** The columns of an event row, in the order eventToRow writes them. */
+const EVENT_COLUMNS = Object.keys(eventToRow({ messageId: 0, campaignId: 0, type: 'opened', at: 0, source: 'pixel' }, 0)) as (keyof NewEventRow & string)[];
+
+interface VerdictUpdate {
+  verdict: string;
+  reasons: string;
+  verdict_at: number;
+  id: number;
+}
 
 export function eventToRow(event: NewEvent, recordedAt: number): NewEventRow {
   const hit = event.hit ?? null;
@@ -31,6 +93,19 @@ export function eventToRow(event: NewEvent, recordedAt: number): NewEventRow {
     anonymous: event.anonymous ? 1 : 0,
   };
 }
+
+function revisionToRow(r: VerdictRevision): NewVerdictRevisionRow {
+  return {
+    event_id: r.eventId,
+    previous_verdict: r.previous?.verdict ?? null,
+    previous_reasons: r.previous ? JSON.stringify(r.previous.reasons) : null,
+    verdict: r.next.verdict,
+    reasons: JSON.stringify(r.next.reasons),
+    at: r.next.at,
+  };
+}
+
+const REVISION_COLUMNS = Object.keys(revisionToRow({ eventId: 0, previous: null, next: { verdict: 'bot', reasons: [], at: 0 } })) as (keyof NewVerdictRevisionRow & string)[];
 
 function judgementFrom(verdict: string | null, reasons: string | null, at: number | null): StoredJudgement | null {
   return verdict === null ? null : { verdict: verdict as Verdict, reasons: reasons ? (JSON.parse(reasons) as string[]) : [], at: at ?? 0 };
@@ -64,10 +139,20 @@ function rowToEvent(row: EventRow): StoredEvent {
 }
 
 export class KyselyEventStore implements EventStore {
+  readonly #insertEvents: RowStatements<NewEventRow, { id: number }>;
+  readonly #updateVerdict: RowStatements<VerdictUpdate, never>;
+  readonly #insertRevisions: RowStatements<NewVerdictRevisionRow, never>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.#insertEvents = new RowStatements('event INSERT', EVENT_COLUMNS, (rows) => db.insertInto('events').values(rows).returning('id').compile());
+    this.#updateVerdict = new RowStatements('verdict UPDATE', ['verdict', 'reasons', 'verdict_at', 'id'], ([row]) =>
+      db.updateTable('events').set({ verdict: row!.verdict, reasons: row!.reasons, verdict_at: row!.verdict_at }).where('id', '=', row!.id).compile() as CompiledQuery<never>,
+    );
+    this.#insertRevisions = new RowStatements('revision INSERT', REVISION_COLUMNS, (rows) => db.insertInto('verdict_revisions').values(rows).compile() as CompiledQuery<never>);
+  }
 
   async append(events: readonly NewEvent[]): Promise<number> {
     if (events.length === 0) return 0;
@@ -87,42 +172,35 @@ export class KyselyEventStore implements EventStore {
     });
   }
 
-  async appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[]): Promise<number[]> {
-    const recordedAt = this.now();
+  async appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[], recordedAt: number): Promise<number[]> {
     if (revisions.length === 0 && events.length === 0) return [];
-    if (revisions.length === 0 && events.length <= EVENT_INSERT_CHUNK) {
-      // One INSERT is atomic by itself: no BEGIN and COMMIT round trips on the hot path.
-      const inserted = await this.db.insertInto('events').values(events.map((e) => eventToRow(e, recordedAt))).returning('id').execute();
-      return inserted.map((r) => r.id);
-    }
+    const rows = events.map((e) => eventToRow(e, recordedAt));
+    // One INSERT is atomic by itself: no BEGIN and COMMIT round trips on the hot path.
+    if (revisions.length === 0 && chunkSize(rows.length) === rows.length) return this.#insertHits(this.db, rows);
     return this.db.transaction().execute(async (trx) => {
-      const ids: number[] = [];
-      for (let i = 0; i < events.length; i += EVENT_INSERT_CHUNK) {
-        const rows = events.slice(i, i + EVENT_INSERT_CHUNK).map((e) => eventToRow(e, recordedAt));
-        // Both dialects return the inserted rows in VALUES order.
-        const inserted = await trx.insertInto('events').values(rows).returning('id').execute();
-        ids.push(...inserted.map((r) => r.id));
-      }
-      for (const r of revisions) {
-        await trx
-          .updateTable('events')
-          .set({ verdict: r.next.verdict, reasons: JSON.stringify(r.next.reasons), verdict_at: r.next.at })
-          .where('id', '=', r.eventId)
-          .execute();
-        await trx
-          .insertInto('verdict_revisions')
-          .values({
-            event_id: r.eventId,
-            previous_verdict: r.previous?.verdict ?? null,
-            previous_reasons: r.previous ? JSON.stringify(r.previous.reasons) : null,
-            verdict: r.next.verdict,
-            reasons: JSON.stringify(r.next.reasons),
-            at: r.next.at,
-          })
-          .execute();
+      const ids = await this.#insertHits(trx, rows);
+      const updates = revisions.map((r) => ({ verdict: r.next.verdict, reasons: JSON.stringify(r.next.reasons), verdict_at: r.next.at, id: r.eventId }));
+      for (let i = 0; i < updates.length; i++) await trx.executeQuery(this.#updateVerdict.bind(updates, i, 1));
+      const history = revisions.map(revisionToRow);
+      for (let offset = 0; offset < history.length; ) {
+        const size = chunkSize(history.length - offset);
+        await trx.executeQuery(this.#insertRevisions.bind(history, offset, size));
+        offset += size;
       }
       return ids;
     });
+  }
+
+  async #insertHits(db: Kysely<Database> | Transaction<Database>, rows: readonly NewEventRow[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (let offset = 0; offset < rows.length; ) {
+      const size = chunkSize(rows.length - offset);
+      // Both dialects return the inserted rows in VALUES order.
+      const result = await db.executeQuery(this.#insertEvents.bind(rows, offset, size));
+      for (const r of result.rows) ids.push(r.id);
+      offset += size;
+    }
+    return ids;
   }
 
   async listRevisions(eventId: number): Promise<VerdictRevision[]> {

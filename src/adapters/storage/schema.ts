@@ -122,6 +122,7 @@ export interface Database {
 
 export type EventRow = Selectable<EventsTable>;
 export type NewEventRow = Insertable<EventsTable>;
+export type NewVerdictRevisionRow = Insertable<VerdictRevisionsTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type ExecutionRow = Selectable<ExecutionsTable>;
 export type LinkRow = Selectable<LinkOccurrencesTable>;

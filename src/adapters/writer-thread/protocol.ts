@@ -1,0 +1,23 @@
+/** Messages between the event loop that answers requests and the hit writer thread. Plain data only. */
+import type { HitWrite, HitWriterOptions } from '../../app/hit-writer.js';
+import type { DatabaseTarget } from '../storage/database.js';
+
+/** What the thread needs to set itself up: its own database connection and network lists. */
+export interface WriterThreadSetup {
+  database: DatabaseTarget;
+  /** Directories of network lists, in override order. */
+  networkDirs: string[];
+  /** SELF_NETWORKS: the sender's own networks, as a list beside the files. */
+  selfNetworks: string[];
+  networkListsReloadMs: number;
+  writer: HitWriterOptions;
+}
+
+export type ToWriter = { type: 'write'; seq: number; batch: HitWrite[]; now: number } | { type: 'close' };
+
+export type FromWriter =
+  | { type: 'ready' }
+  | { type: 'done'; seq: number }
+  | { type: 'failed'; seq: number; message: string }
+  | { type: 'log'; level: 'warn' | 'error'; message: string }
+  | { type: 'closed' };

@@ -1,0 +1,52 @@
+/**
+ * The hit writer thread: its own database connection and network lists, and the classifying writer
+ * over them. It does for the request loop what the writer would do inline (classify, then write one
+ * transaction per batch), so that neither the CPU of classifying and writing nor the wait for the
+ * disk sync holds up the answering of requests. Started by thread-hit-writer.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ClassifyingHitWriter } from '../../app/hit-writer.js';
+import { LiveNetworkIndex, selfNetworkList } from '../network-lists/network-lists.js';
+import { openDatabase } from '../storage/database.js';
+import { KyselyEventStore } from '../storage/event-store.js';
+import type { FromWriter, ToWriter, WriterThreadSetup } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('writer-thread.js runs as a worker thread, started by the server');
+const setup = workerData as WriterThreadSetup;
+const send = (message: FromWriter) => port.postMessage(message);
+
+const database = openDatabase(setup.database);
+const networks = new LiveNetworkIndex({
+  dirs: setup.networkDirs,
+  extraLists: setup.selfNetworks.length > 0 ? [selfNetworkList(setup.selfNetworks)] : [],
+  intervalMs: setup.networkListsReloadMs,
+  onError: (message) => send({ type: 'log', level: 'warn', message }),
+});
+await networks.refresh();
+networks.start();
+// The store's own clock is not used on this path: every batch carries its recording time.
+const events = new KyselyEventStore(database.db, () => Date.now());
+const writer = new ClassifyingHitWriter(events, () => networks.current, setup.writer);
+
+// Batches are written one at a time, in the order they were sent.
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (message: ToWriter) => {
+  if (message.type === 'write') {
+    const { seq, batch, now } = message;
+    chain = chain.then(() =>
+      writer.write(batch, now).then(
+        () => send({ type: 'done', seq }),
+        (error: unknown) => send({ type: 'failed', seq, message: error instanceof Error ? error.message : String(error) }),
+      ),
+    );
+  } else {
+    chain = chain.then(async () => {
+      networks.stop();
+      await database.db.destroy();
+      send({ type: 'closed' });
+      port.close();
+    });
+  }
+});
+send({ type: 'ready' });

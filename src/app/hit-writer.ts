@@ -1,0 +1,159 @@
+/**
+ * The write side of tracking: a batch of hits (and delivery times learnt since) is classified in
+ * arrival order, then written in one transaction: new hits with their verdicts, earlier hits whose
+ * verdict the new evidence changed as revisions.
+ *
+ * Everything that crosses into the writer is plain data (`HitWrite`), so the same writer runs either
+ * on the event loop that answers the requests or on a thread of its own, with its own database
+ * connection (see adapters/writer-thread). The classifier's memory of recent hits lives with the writer.
+ */
+import type { NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
+import { HitClassifier } from '../core/nhi/hit-classifier.js';
+import { truncateIp } from '../core/nhi/ip-address.js';
+import type { HitFacts, HitKind, Judgement } from '../core/nhi/verdict.js';
+import type { EventStore, NetworkLookup } from './ports.js';
+
+/** One request to a tracking endpoint, as the writer needs it: the request and what its token points to. */
+export interface HitRecord {
+  kind: HitKind;
+  at: number;
+  method: string;
+  /** The full client IP: classification needs it whole, storage may keep it truncated. */
+  ip: string | null;
+  userAgent: string | null;
+  headers: Record<string, string>;
+  /** Link ordinal of a click; 0 is the honeypot. */
+  linkOrdinal: number | null;
+  messageId: number;
+  campaignId: number;
+  /** First sent and delivered times known when the hit came in. */
+  sentAt: number | null;
+  deliveredAt: number | null;
+  /** Trackable links of the message, the honeypot not included. */
+  linkCount: number;
+  /** False when the contact withheld consent: the hit is kept without IP, user agent or headers. */
+  consent: boolean;
+}
+
+/** A delivery time learnt after hits were judged: goes through the same queue, so verdicts change in order. */
+export interface DeliveryNote {
+  messageId: number;
+  sentAt: number | null;
+  deliveredAt: number | null;
+}
+
+export type HitWrite = { kind: 'hit'; hit: HitRecord } | ({ kind: 'delivery' } & DeliveryNote);
+
+export interface HitWriter {
+  /**
+   * Classifies and durably writes one batch; resolves once it is committed. `now` is the time of the
+   * batch (verdict and recording times), from the clock of whoever accepted the hits.
+   */
+  write(batch: readonly HitWrite[], now: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HitWriterOptions {
+  /** `truncated` stores IPs as their /24 (IPv4) or /48 (IPv6) network, after classification saw them whole. */
+  ipStorage: 'full' | 'truncated';
+}
+
+/** Where a hit's stored row is, once written, and the verdict it was stored with. */
+interface HitRef {
+  eventId: number | null;
+  stored: StoredJudgement | null;
+}
+
+const EVENT_TYPES = { open: 'opened', click: 'clicked', unsubscribe_page: 'unsubscribe_page' } as const;
+const EVENT_SOURCES = { open: 'pixel', click: 'redirect', unsubscribe_page: 'unsubscribe' } as const;
+
+export class ClassifyingHitWriter implements HitWriter {
+  readonly #classifier = new HitClassifier<HitRef>();
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly networks: () => NetworkLookup,
+    private readonly options: HitWriterOptions,
+  ) {}
+
+  async write(batch: readonly HitWrite[], now: number): Promise<void> {
+    const latest = new Map<HitRef, Judgement>();
+    const hits: { record: HitRecord; ref: HitRef }[] = [];
+    for (const item of batch) {
+      if (item.kind === 'delivery') {
+        for (const r of this.#classifier.noteDelivery(item.messageId, item)) latest.set(r.ref, r.judgement);
+        continue;
+      }
+      const record = item.hit;
+      const ref: HitRef = { eventId: null, stored: null };
+      hits.push({ record, ref });
+      const observation = this.#classifier.observe(ref, this.#facts(record), {
+        messageId: record.messageId,
+        campaignId: record.campaignId,
+        sentAt: record.sentAt,
+        deliveredAt: record.deliveredAt,
+        linkCount: record.linkCount,
+      });
+      latest.set(ref, observation.judgement);
+      for (const r of observation.revised) latest.set(r.ref, r.judgement);
+    }
+    const events = hits.map(({ record, ref }) => this.#event(record, { ...latest.get(ref)!, at: now }));
+    // Hits written earlier whose verdict changed; hits of this batch are simply written as they now stand.
+    const revised: [HitRef, VerdictRevision][] = [];
+    for (const [ref, judgement] of latest) {
+      if (ref.eventId === null || sameJudgement(ref.stored, judgement)) continue;
+      revised.push([ref, { eventId: ref.eventId, previous: ref.stored, next: { ...judgement, at: now } }]);
+    }
+    const ids = await this.events.appendHits(
+      events,
+      revised.map(([, revision]) => revision),
+      now,
+    );
+    hits.forEach(({ ref }, i) => {
+      ref.eventId = ids[i]!;
+      ref.stored = events[i]!.judgement!;
+    });
+    for (const [ref, revision] of revised) ref.stored = revision.next;
+  }
+
+  async close(): Promise<void> {}
+
+  #facts(record: HitRecord): HitFacts {
+    return {
+      kind: record.kind,
+      at: record.at,
+      method: record.method,
+      ip: record.ip,
+      userAgent: record.userAgent,
+      headers: record.headers,
+      linkOrdinal: record.linkOrdinal,
+      networks: record.ip ? this.networks().match(record.ip) : [],
+    };
+  }
+
+  /** What is stored of a hit: nothing identifying without consent, a truncated IP if so configured. */
+  #event(record: HitRecord, judgement: StoredJudgement): NewEvent {
+    const kept = !record.consent
+      ? { method: record.method, ip: null, userAgent: null, headers: {} }
+      : {
+          method: record.method,
+          ip: record.ip && this.options.ipStorage === 'truncated' ? truncateIp(record.ip) : record.ip,
+          userAgent: record.userAgent,
+          headers: record.headers,
+        };
+    return {
+      messageId: record.messageId,
+      campaignId: record.campaignId,
+      type: EVENT_TYPES[record.kind],
+      at: record.at,
+      source: EVENT_SOURCES[record.kind],
+      hit: { ...kept, linkOrdinal: record.linkOrdinal },
+      anonymous: !record.consent,
+      judgement,
+    };
+  }
+}
+
+function sameJudgement(stored: StoredJudgement | null, next: Judgement): boolean {
+  return stored !== null && stored.verdict === next.verdict && stored.reasons.length === next.reasons.length && stored.reasons.every((r, i) => r === next.reasons[i]);
+}
