@@ -119,4 +119,15 @@ describe('HitClassifier', () => {
     expect(revisions).toHaveLength(MAX_GROUP_HITS);
     expect(new Set(revisions.map((r) => r.split(' ').slice(1).join(' ')))).toEqual(new Set(['bot burst:multi-link']));
   });
+
+  it('keeps a bot a bot: a later burst only adds its reason to it', () => {
+    const c = new HitClassifier<string>();
+    expect(c.observe('probe', hit('click', 3_600_000, { method: 'HEAD' }), msg(1)).judgement).toEqual({ verdict: 'bot', reasons: ['method:head'] });
+    const next = c.observe('next', hit('click', 3_600_050, { linkOrdinal: 2 }), msg(1));
+    // The second click is at machine speed after the probe: a bot, and the probe is marked as part of the burst.
+    expect(next.judgement).toEqual({ verdict: 'bot', reasons: ['burst:multi-link'] });
+    expect(next.revised.map((r) => [r.ref, r.judgement])).toEqual([['probe', { verdict: 'bot', reasons: ['method:head', 'burst:multi-link'] }]]);
+    // Once marked, the same burst growing revises nothing.
+    expect(c.observe('third', hit('click', 3_600_100, { linkOrdinal: 3 }), msg(1)).revised.map((r) => r.ref)).toEqual([]);
+  });
 });

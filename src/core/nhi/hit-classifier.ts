@@ -80,9 +80,46 @@ export class HitClassifier<R> {
       entry.judgement = this.#judge(entry);
       return { judgement: entry.judgement, revised: [] };
     }
-    const close = (e: ClassifiedHit<R>) => Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS;
+    // A new hit only ever adds evidence of a machine, so a bot stays a bot: only the others are judged again...
+    const close = (e: ClassifiedHit<R>) => (e === entry || e.judgement.verdict !== 'bot') && Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS;
     const revised = this.#rejudge(new Set([...own.filter(close), ...cross.filter(close)]), entry);
+    // ...and bots that belong to a burst the new hit completes are told so, to show why.
+    for (const member of this.#burstMembers(entry, own, cross)) if (!revised.includes(member)) revised.push(member);
     return { judgement: entry.judgement, revised };
+  }
+
+  /**
+   * Earlier bot hits that form a burst with `entry` and did not carry that burst's reason yet: the
+   * reason is added. A cheap walk of the two groups, instead of judging every bot again.
+   */
+  #burstMembers(entry: ClassifiedHit<R>, own: readonly ClassifiedHit<R>[], cross: readonly ClassifiedHit<R>[]): ClassifiedHit<R>[] {
+    const reasons = entry.judgement.reasons;
+    const { at, ip, linkOrdinal } = entry.hit;
+    const marks: [ClassifiedHit<R>, string][] = [];
+    const mark = (members: readonly ClassifiedHit<R>[], reason: string, belongs: (o: ClassifiedHit<R>) => boolean) => {
+      for (const o of members) if (o !== entry && o.judgement.verdict === 'bot' && !o.judgement.reasons.includes(reason) && belongs(o)) marks.push([o, reason]);
+    };
+    if (reasons.includes('burst:multi-link')) {
+      mark(own, 'burst:multi-link', (o) => isLinkClick(o) && o.hit.linkOrdinal !== linkOrdinal && Math.abs(o.hit.at - at) <= MACHINE_SPEED_GAP_MS - 1);
+    }
+    if (reasons.includes('burst:cross-recipient')) {
+      const widened = entry.signals.probableBot.some((r) => r.startsWith('net:'));
+      const window = widened ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+      mark(cross, 'burst:cross-recipient', (o) => Math.abs(o.hit.at - at) <= window);
+    }
+    if (linkOrdinal === 0) {
+      mark(own, 'honeypot', (o) => Math.abs(o.hit.at - at) <= HONEYPOT_WINDOW_MS && (o.hit.kind !== 'open' || (ip !== null && o.hit.ip === ip)));
+    }
+    if (entry.judgement.verdict === 'bot' && ip !== null) {
+      mark(own, 'burst:scanner-open', (o) => o.hit.kind === 'open' && o.hit.ip === ip && Math.abs(o.hit.at - at) <= SCANNER_OPEN_WINDOW_MS);
+    }
+    const changed: ClassifiedHit<R>[] = [];
+    for (const [member, reason] of marks) {
+      if (!member.context.certain.includes(reason)) member.context.certain.push(reason);
+      member.judgement = this.#judge(member);
+      if (!changed.includes(member)) changed.push(member);
+    }
+    return changed;
   }
 
   /**
