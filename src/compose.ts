@@ -73,6 +73,7 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: 
         selfNetworks: config.selfNetworks,
         networkListsReloadMs: config.networkListsReloadMs,
         writer: { ipStorage: config.ipStorage },
+        groupCommit: { maxDelayMs: config.groupCommit.maxDelayMs },
       },
       onLog: (level, message) => logger[level](message),
     });

@@ -76,4 +76,39 @@ describe('GroupCommitQueue', () => {
     expect(writer.batches.flat()).toEqual([1, 2]);
     await expect(queue.enqueue(3)).rejects.toBeInstanceOf(QueueClosedError);
   });
+
+  it('hands batches over without waiting for earlier ones when several may be in flight, counting them against maxPending', async () => {
+    const started: number[][] = [];
+    const finish: (() => void)[] = [];
+    let maxPending = 0;
+    const queue: GroupCommitQueue<number> = new GroupCommitQueue(
+      (batch) => {
+        started.push(batch);
+        maxPending = Math.max(maxPending, queue.pending);
+        return new Promise<void>((resolve) => finish.push(resolve));
+      },
+      { maxDelayMs: 0, maxBatch: 100, maxPending: 4, maxInFlight: Infinity },
+    );
+    const acked: number[] = [];
+    const all = [1, 2, 3, 4, 5, 6].map((n, i) =>
+      (i < 2 ? Promise.resolve() : new Promise((r) => setTimeout(r, 5 * i))).then(() => queue.enqueue(n)).then(() => acked.push(n)),
+    );
+    await new Promise((r) => setTimeout(r, 40));
+    // 1 and 2 left together, then 3 and 4 each on its own while the first batch was still being written;
+    // 5 and 6 wait for room: four items are already in flight.
+    expect(started).toEqual([[1, 2], [3], [4]]);
+    expect(acked).toEqual([]);
+    finish[1]!();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(acked).toEqual([3]);
+    expect(started.flat()).toContain(5);
+    for (let i = 0; i < 10; i++) {
+      finish.forEach((f) => f());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(all);
+    expect(acked.sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(maxPending).toBeLessThanOrEqual(4);
+    await queue.close();
+  });
 });

@@ -11,6 +11,12 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Items accepted but not yet written; beyond this, callers wait for room (backpressure). */
   maxPending: number;
+  /**
+   * Batches handed to `write` and not yet committed, at most (1 when absent). More than one suits a
+   * writer that only hands batches over to another thread, which merges them into its own commits:
+   * each batch then leaves as soon as it is formed.
+   */
+  maxInFlight?: number;
 }
 
 export class QueueClosedError extends Error {
@@ -27,7 +33,9 @@ interface Pending<T> {
 
 export class GroupCommitQueue<T> {
   #pending: Pending<T>[] = [];
-  #writing: Promise<void> | null = null;
+  /** Batches being written, and how many items they hold. */
+  #writing = new Set<Promise<void>>();
+  #inFlightItems = 0;
   /** Cancels the scheduled flush, when one is scheduled. */
   #cancelScheduled: (() => void) | null = null;
   #roomWaiters: (() => void)[] = [];
@@ -38,13 +46,14 @@ export class GroupCommitQueue<T> {
     private readonly options: GroupCommitOptions,
   ) {}
 
+  /** Items accepted and not yet committed, waiting or being written. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#pending.length + this.#inFlightItems;
   }
 
   /** Resolves once the item is committed; rejects if its batch failed to commit. */
   async enqueue(item: T): Promise<void> {
-    while (this.#pending.length >= this.options.maxPending) {
+    while (this.pending >= this.options.maxPending) {
       if (this.#closed) throw new QueueClosedError();
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
@@ -58,14 +67,18 @@ export class GroupCommitQueue<T> {
   async close(): Promise<void> {
     this.#closed = true;
     this.#wakeRoomWaiters();
-    while (this.#pending.length > 0 || this.#writing) {
-      if (this.#writing) await this.#writing;
+    while (this.#pending.length > 0 || this.#writing.size > 0) {
+      if (this.#writing.size > 0) await Promise.allSettled(this.#writing);
       else await this.#flush();
     }
   }
 
+  get #full(): boolean {
+    return this.#writing.size >= (this.options.maxInFlight ?? 1);
+  }
+
   #schedule(): void {
-    if (this.#writing) return; // the running write picks the new items up when it ends
+    if (this.#full) return; // a running write picks the new items up when it ends
     if (this.#pending.length >= this.options.maxBatch) {
       void this.#flush();
     } else if (!this.#cancelScheduled && this.options.maxDelayMs === 0) {
@@ -81,22 +94,30 @@ export class GroupCommitQueue<T> {
   #flush(): Promise<void> {
     this.#cancelScheduled?.();
     this.#cancelScheduled = null;
-    if (this.#writing || this.#pending.length === 0) return this.#writing ?? Promise.resolve();
+    if (this.#full || this.#pending.length === 0) return this.#writing.size > 0 ? Promise.race(this.#writing) : Promise.resolve();
     const batch = this.#pending.splice(0, this.options.maxBatch);
-    this.#wakeRoomWaiters();
-    this.#writing = (async () => {
+    this.#inFlightItems += batch.length;
+    let written!: () => void;
+    const writing = new Promise<void>((resolve) => (written = resolve));
+    this.#writing.add(writing);
+    void (async () => {
       try {
         await this.write(batch.map((p) => p.item));
         for (const p of batch) p.resolve();
       } catch (error) {
         for (const p of batch) p.reject(error);
       } finally {
-        this.#writing = null;
+        this.#writing.delete(writing);
+        this.#inFlightItems -= batch.length;
+        written();
+        this.#wakeRoomWaiters();
         // Whatever arrived during the write goes out now: it has already waited one commit.
         if (this.#pending.length > 0) void this.#flush();
       }
     })();
-    return this.#writing;
+    // More may leave at once when several batches can be in flight.
+    if (this.#pending.length > 0 && !this.#full) this.#schedule();
+    return writing;
   }
 
   #wakeRoomWaiters(): void {

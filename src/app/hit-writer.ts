@@ -46,6 +46,11 @@ export type HitWrite = { kind: 'hit'; hit: HitRecord } | ({ kind: 'delivery' } &
 
 export interface HitWriter {
   /**
+   * True when `write` only hands the batch over to another thread, which merges the batches it
+   * receives into its own commits: the caller then sends each batch as soon as it is formed.
+   */
+  readonly handsOver?: boolean;
+  /**
    * Classifies and durably writes one batch; resolves once it is committed. `now` is the time of the
    * batch (verdict and recording times), from the clock of whoever accepted the hits.
    */

@@ -63,7 +63,10 @@ export class TrackingService {
     private readonly options: TrackingOptions,
   ) {
     this.#writer = writer;
-    this.#queue = new GroupCommitQueue((batch) => writer.write(batch, this.clock.now()), options.groupCommit);
+    // A writer on another thread does its own group commit: batches go to it as they form, one per
+    // turn of the event loop, instead of waiting here for the previous commit.
+    const queueOptions = writer.handsOver ? { ...options.groupCommit, maxDelayMs: 0, maxInFlight: Number.POSITIVE_INFINITY } : options.groupCommit;
+    this.#queue = new GroupCommitQueue((batch) => writer.write(batch, this.clock.now()), queueOptions);
   }
 
   /** Records an open when the token is valid; returns whether it did. */

@@ -1,4 +1,5 @@
 /** Messages between the event loop that answers requests and the hit writer thread. Plain data only. */
+import type { GroupCommitOptions } from '../../app/group-commit.js';
 import type { HitWrite, HitWriterOptions } from '../../app/hit-writer.js';
 import type { DatabaseTarget } from '../storage/database.js';
 
@@ -11,6 +12,8 @@ export interface WriterThreadSetup {
   selfNetworks: string[];
   networkListsReloadMs: number;
   writer: HitWriterOptions;
+  /** How long the thread, when idle, lets a first batch wait for company before it commits. */
+  groupCommit: Pick<GroupCommitOptions, 'maxDelayMs'>;
 }
 
 export type ToWriter = { type: 'write'; seq: number; batch: HitWrite[]; now: number } | { type: 'close' };

@@ -128,6 +128,7 @@ class WriterThread {
 }
 
 export class ThreadHitWriter implements HitWriter {
+  readonly handsOver = true;
   #thread: WriterThread;
   #closing = false;
 

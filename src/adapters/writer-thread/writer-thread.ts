@@ -5,11 +5,15 @@
  * disk sync holds up the answering of requests. Started by thread-hit-writer.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { GroupCommitQueue } from '../../app/group-commit.js';
 import { ClassifyingHitWriter } from '../../app/hit-writer.js';
 import { LiveNetworkIndex, selfNetworkList } from '../network-lists/network-lists.js';
 import { openDatabase } from '../storage/database.js';
 import { KyselyEventStore } from '../storage/event-store.js';
 import type { FromWriter, ToWriter, WriterThreadSetup } from './protocol.js';
+
+/** Batches (one per turn of the request loop) merged into one commit at most. */
+const MESSAGES_PER_COMMIT = 32;
 
 const port = parentPort;
 if (!port) throw new Error('writer-thread.js runs as a worker thread, started by the server');
@@ -29,19 +33,27 @@ networks.start();
 const events = new KyselyEventStore(database.db, () => Date.now());
 const writer = new ClassifyingHitWriter(events, () => networks.current, setup.writer);
 
-// Batches are written one at a time, in the order they were sent.
-let chain: Promise<void> = Promise.resolve();
+// Group commit on this side: batches that arrive while a commit runs are merged into the next one.
+type WriteMessage = Extract<ToWriter, { type: 'write' }>;
+const queue = new GroupCommitQueue<WriteMessage>(
+  (messages) =>
+    writer.write(
+      messages.flatMap((m) => m.batch),
+      messages.reduce((latest, m) => Math.max(latest, m.now), 0),
+    ),
+  // The request side bounds what is in flight; messages merged per commit are bounded here.
+  { maxDelayMs: setup.groupCommit.maxDelayMs, maxBatch: MESSAGES_PER_COMMIT, maxPending: Number.POSITIVE_INFINITY },
+);
+
 port.on('message', (message: ToWriter) => {
   if (message.type === 'write') {
-    const { seq, batch, now } = message;
-    chain = chain.then(() =>
-      writer.write(batch, now).then(
-        () => send({ type: 'done', seq }),
-        (error: unknown) => send({ type: 'failed', seq, message: error instanceof Error ? error.message : String(error) }),
-      ),
+    const { seq } = message;
+    queue.enqueue(message).then(
+      () => send({ type: 'done', seq }),
+      (error: unknown) => send({ type: 'failed', seq, message: error instanceof Error ? error.message : String(error) }),
     );
   } else {
-    chain = chain.then(async () => {
+    void queue.close().finally(async () => {
       networks.stop();
       await database.db.destroy();
       send({ type: 'closed' });
