@@ -81,8 +81,13 @@ export class HitClassifier<R> {
       return { judgement: entry.judgement, revised: [] };
     }
     // A new hit only ever adds evidence of a machine, so a bot stays a bot: only the others are judged again...
-    const close = (e: ClassifiedHit<R>) => (e === entry || e.judgement.verdict !== 'bot') && Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS;
-    const revised = this.#rejudge(new Set([...own.filter(close), ...cross.filter(close)]), entry);
+    const affected: ClassifiedHit<R>[] = [];
+    for (const group of [own, cross]) {
+      for (const e of group) {
+        if ((e === entry || e.judgement.verdict !== 'bot') && Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS && !affected.includes(e)) affected.push(e);
+      }
+    }
+    const revised = this.#rejudge(affected, entry);
     // ...and bots that belong to a burst the new hit completes are told so, to show why.
     for (const member of this.#burstMembers(entry, own, cross)) if (!revised.includes(member)) revised.push(member);
     return { judgement: entry.judgement, revised };
@@ -137,17 +142,19 @@ export class HitClassifier<R> {
     for (const e of own) {
       if (e.hit.kind !== 'open' && e.hit.ip) for (const o of this.#byCampaignIp.get(`${e.message.campaignId}|${e.hit.ip}`) ?? []) affected.add(o);
     }
-    return this.#rejudge(affected, null);
+    return this.#rejudge([...affected], null);
   }
 
-  #rejudge(affected: Set<ClassifiedHit<R>>, fresh: ClassifiedHit<R> | null): ClassifiedHit<R>[] {
-    // Opens depend on the clicks' verdicts (scanner opens), so clicks are judged first.
-    const ordered = [...affected].sort((a, b) => (a.hit.kind === 'open' ? 1 : 0) - (b.hit.kind === 'open' ? 1 : 0));
+  #rejudge(affected: readonly ClassifiedHit<R>[], fresh: ClassifiedHit<R> | null): ClassifiedHit<R>[] {
     const revised: ClassifiedHit<R>[] = [];
-    for (const e of ordered) {
-      const next = this.#judge(e);
-      if (e !== fresh && !sameJudgement(e.judgement, next)) revised.push(e);
-      e.judgement = next;
+    // Opens depend on the clicks' verdicts (scanner opens), so clicks are judged first.
+    for (const opens of [false, true]) {
+      for (const e of affected) {
+        if ((e.hit.kind === 'open') !== opens) continue;
+        const next = this.#judge(e);
+        if (e !== fresh && !sameJudgement(e.judgement, next)) revised.push(e);
+        e.judgement = next;
+      }
     }
     return revised;
   }
@@ -155,11 +162,15 @@ export class HitClassifier<R> {
   #group<K>(map: Map<K, ClassifiedHit<R>[]>, key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
     const list = map.get(key) ?? [];
     map.delete(key); // re-insert: most recently used last
-    const kept = list.filter((e) => entry.hit.at - e.hit.at <= RETAIN_MS).slice(-(MAX_GROUP_HITS - 1));
-    kept.push(entry);
-    map.set(key, kept);
+    // Trimmed in place: hits older than RETAIN_MS before the new one go, then the oldest beyond the cap.
+    let kept = 0;
+    for (const e of list) if (entry.hit.at - e.hit.at <= RETAIN_MS) list[kept++] = e;
+    list.length = kept;
+    if (list.length >= MAX_GROUP_HITS) list.splice(0, list.length - (MAX_GROUP_HITS - 1));
+    list.push(entry);
+    map.set(key, list);
     if (map.size > MAX_GROUPS) map.delete(map.keys().next().value as K);
-    return kept;
+    return list;
   }
 
   #judge(e: ClassifiedHit<R>): Judgement {

@@ -43,4 +43,16 @@ describe('readUserAgent', () => {
     expect(readUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36').outdatedBrowser).toBe(false);
     expect(readUserAgent(null).missing).toBe(true);
   });
+
+  it('remembers readings without letting callers change them, and reads the same however many strings it has seen', () => {
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/57.0.2987.133 Safari/537.36';
+    const first = readUserAgent(chrome);
+    expect(first.outdatedBrowser).toBe(true);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(readUserAgent(chrome)).toBe(first);
+    for (let i = 0; i < 5_000; i++) readUserAgent(`agent ${i}`);
+    expect(readUserAgent(chrome)).toEqual(first);
+    expect(readUserAgent(null)).toEqual(readUserAgent(''));
+    expect(readUserAgent(null).missing).toBe(true);
+  });
 });

@@ -47,8 +47,24 @@ export interface UserAgentSignals {
   missing: boolean;
 }
 
+/** Distinct user agents whose reading is remembered: the same few hundred strings make most traffic. */
+const READ_CACHE_SIZE = 2_000;
+const readCache = new Map<string, UserAgentSignals>();
+
+/** What the user agent says; readings are remembered (the result is frozen, shared by every caller). */
 export function readUserAgent(userAgent: string | null): UserAgentSignals {
-  const ua = (userAgent ?? '').trim();
+  const key = userAgent ?? '';
+  const known = readCache.get(key);
+  if (known) return known;
+  const read = Object.freeze(readFresh(key));
+  // Forgetting everything at once when full keeps this a plain map; the hot strings come back at once.
+  if (readCache.size >= READ_CACHE_SIZE) readCache.clear();
+  readCache.set(key, read);
+  return read;
+}
+
+function readFresh(userAgent: string): UserAgentSignals {
+  const ua = userAgent.trim();
   const gmailProxy = GMAIL_IMAGE_PROXY.test(ua);
   const yahooProxy = YAHOO_MAIL_PROXY.test(ua);
   const gmailPrefetch = GMAIL_PREFETCH.test(ua);
