@@ -12,7 +12,8 @@
  * message, opens from its reader's address, then both links clicked back to back. Printed per layer:
  * CPU time per hit (this process, all threads) and wall time per batch (commit and disk sync included).
  *
- * Options: --hits N (default 50000), --batch N (50), --messages N (1000), --synchronous FULL|NORMAL.
+ * Options: --hits N (default 50000), --batch N (50), --messages N (1000), --synchronous FULL|NORMAL,
+ * --layers raw,store,writer (which to run, e.g. one alone under --cpu-prof).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,7 @@ const { values: flags } = parseArgs({
     batch: { type: 'string', default: '50' },
     messages: { type: 'string', default: '1000' },
     synchronous: { type: 'string', default: 'FULL' },
+    layers: { type: 'string', default: 'raw,store,writer' },
   },
 });
 const HITS = positiveInteger('--hits', flags.hits);
@@ -154,12 +156,15 @@ async function measure(layer: Layer): Promise<{ cpuUsPerHit: number; wallMsPerBa
 }
 
 console.log(`write benchmark: ${HITS} hits in batches of ${BATCH} over ${MESSAGES} messages, SQLite synchronous=${SYNCHRONOUS}, node ${process.version}`);
+const LAYERS = ['raw', 'store', 'writer'] as const;
+const chosen = flags.layers.split(',').map((l) => l.trim());
+for (const l of chosen) if (!(LAYERS as readonly string[]).includes(l)) fail(`--layers takes raw, store and writer, got '${l}'`);
 const results = new Map<Layer, Awaited<ReturnType<typeof measure>>>();
-for (const layer of ['raw', 'store', 'writer'] as const) {
+for (const layer of LAYERS.filter((l) => chosen.includes(l))) {
   const result = await measure(layer);
   results.set(layer, result);
   console.log(`${layer.padEnd(6)}  ${result.cpuUsPerHit.toFixed(1).padStart(6)} us CPU per hit   ${result.wallMsPerBatch.toFixed(2).padStart(6)} ms per batch of ${BATCH}`);
 }
-const raw = results.get('raw')!;
-const writer = results.get('writer')!;
-console.log(`writer/raw CPU per hit: ${(writer.cpuUsPerHit / raw.cpuUsPerHit).toFixed(2)}`);
+const raw = results.get('raw');
+const writer = results.get('writer');
+if (raw && writer) console.log(`writer/raw CPU per hit: ${(writer.cpuUsPerHit / raw.cpuUsPerHit).toFixed(2)}`);

@@ -57,7 +57,7 @@ export interface ClassifiedHit<R> {
    * Contextual reasons found for this hit so far. What was seen around a hit stays true when the hits
    * that showed it are forgotten (groups are bounded), so forgetting never revises a verdict.
    */
-  context: { certain: string[]; probable: string[] };
+  context: { certain: string[]; probable: string[] } | null;
 }
 
 export interface Observation<R> {
@@ -71,7 +71,7 @@ export class HitClassifier<R> {
   readonly #byCampaignIp = new Map<string, ClassifiedHit<R>[]>();
 
   observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
-    const entry: ClassifiedHit<R> = { ref, hit, message, signals: hitSignals(hit, message), judgement: { verdict: 'human', reasons: [] }, context: { certain: [], probable: [] } };
+    const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement: { verdict: 'human', reasons: [] }, context: null };
     const own = this.#group(this.#byMessage, message.messageId, entry);
     const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry) : [];
 
@@ -120,11 +120,20 @@ export class HitClassifier<R> {
     }
     const changed: ClassifiedHit<R>[] = [];
     for (const [member, reason] of marks) {
+      member.context ??= { certain: [], probable: [] };
       if (!member.context.certain.includes(reason)) member.context.certain.push(reason);
       member.judgement = this.#judge(member);
       if (!changed.includes(member)) changed.push(member);
     }
     return changed;
+  }
+
+  /** The message facts already kept for this message when they are the same: one object for its hits. */
+  #shared(message: MessageFacts): MessageFacts {
+    const kept = this.#byMessage.get(message.messageId);
+    const last = kept?.[kept.length - 1]?.message;
+    const same = last && last.campaignId === message.campaignId && last.sentAt === message.sentAt && last.deliveredAt === message.deliveredAt && last.linkCount === message.linkCount;
+    return same ? last : message;
   }
 
   /**
@@ -188,6 +197,10 @@ export class HitClassifier<R> {
 
   /** Adds what was just found around `e` to what was found before; returns the whole. */
   #remember(e: ClassifiedHit<R>, found: { certain: string[]; probable: string[] }): { certain: string[]; probable: string[] } {
+    if (e.context === null) {
+      if (found.certain.length === 0 && found.probable.length === 0) return found;
+      e.context = { certain: [], probable: [] };
+    }
     const { certain, probable } = e.context;
     for (const r of found.certain) if (!certain.includes(r)) certain.push(r);
     for (const r of found.probable) if (!probable.includes(r)) probable.push(r);
@@ -278,7 +291,7 @@ function isProbe(e: ClassifiedHit<unknown>): boolean {
   return e.signals.certainBot.some((r) => r === 'method:head' || r === 'ua:self-named-bot' || r === 'ua:office-discovery');
 }
 
-function unique(reasons: string[]): string[] {
+function unique(reasons: readonly string[]): string[] {
   return [...new Set(reasons)];
 }
 

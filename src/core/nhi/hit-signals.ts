@@ -14,19 +14,28 @@ const GATEWAY_REFERER = /safelinks\.protection\.outlook\.com|urldefense\.(com|pr
 const PREFETCH_VALUE = /prefetch|preview|prerender/i;
 
 export interface HitSignals {
-  self: string[];
+  readonly self: readonly string[];
   /** Each of these alone makes the hit a bot. */
-  certainBot: string[];
+  readonly certainBot: readonly string[];
   /** Two of these (or one and a contextual probable) make a bot; one alone never decides. */
-  probableBot: string[];
+  readonly probableBot: readonly string[];
   /** Prefetch on the reader's behalf (opens only). */
-  machine: string[];
+  readonly machine: readonly string[];
   /** Evidence of a person: informative, and it keeps probable signals from deciding. */
-  human: string[];
+  readonly human: readonly string[];
 }
 
+/** Shared by every hit without signals of a kind: the classifier keeps signals for many hits. */
+const NONE: readonly string[] = Object.freeze([]);
+
 export function hitSignals(hit: HitFacts, message: MessageFacts): HitSignals {
-  const s: HitSignals = { self: [], certainBot: [], probableBot: [], machine: [], human: [] };
+  const found = collectSignals(hit, message);
+  const kept = (reasons: string[]) => (reasons.length === 0 ? NONE : reasons);
+  return { self: kept(found.self), certainBot: kept(found.certainBot), probableBot: kept(found.probableBot), machine: kept(found.machine), human: kept(found.human) };
+}
+
+function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof HitSignals]: string[] } {
+  const s = { self: [] as string[], certainBot: [] as string[], probableBot: [] as string[], machine: [] as string[], human: [] as string[] };
   const isOpen = hit.kind === 'open';
   const ua = readUserAgent(hit.userAgent);
 
