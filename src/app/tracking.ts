@@ -27,7 +27,11 @@ export const ROUTE_REFRESH_MS = 60_000;
 
 export type HitRequest = Omit<HitDetail, 'linkOrdinal'>;
 
-export type ClickOutcome = { kind: 'redirect'; destination: string } | { kind: 'honeypot' } | { kind: 'invalid' };
+/**
+ * Where a click goes. `unrecorded` holds the error when the destination was known but the hit could
+ * not be written: the person is still sent on (a tracked link must keep working), and the caller logs it.
+ */
+export type ClickOutcome = ({ kind: 'redirect'; destination: string } | { kind: 'honeypot' }) & { unrecorded?: unknown } | { kind: 'invalid' };
 
 export type UnsubscribeOutcome = { kind: 'done'; alreadyUnsubscribed: boolean } | { kind: 'invalid' };
 
@@ -88,8 +92,14 @@ export class TrackingService {
     const links = await this.#linkTable(target.route.executionId);
     const destination = ordinal === 0 ? null : (links?.urls.get(ordinal) ?? null);
     if (ordinal !== 0 && destination === null) return { kind: 'invalid' };
-    await this.#queue.enqueue(this.#pending(target, 'click', request, ordinal, links?.linkCount ?? 0));
-    return destination === null ? { kind: 'honeypot' } : { kind: 'redirect', destination };
+    let unrecorded: unknown = undefined;
+    try {
+      await this.#queue.enqueue(this.#pending(target, 'click', request, ordinal, links?.linkCount ?? 0));
+    } catch (error) {
+      unrecorded = error;
+    }
+    const outcome = destination === null ? { kind: 'honeypot' as const } : { kind: 'redirect' as const, destination };
+    return unrecorded === undefined ? outcome : { ...outcome, unrecorded };
   }
 
   /** A view of the unsubscribe page: recorded as evidence, changes nothing (scanners follow links). */

@@ -45,6 +45,8 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
 
   app.get<{ Params: TokenParams }>(`${TRACKING_PATHS.click}:token`, async (request, reply) => {
     const outcome = await tracking.click(request.params.token, hitRequest(request));
+    // The person is sent on even when the click could not be recorded: a tracked link must keep working.
+    if (outcome.kind !== 'invalid' && outcome.unrecorded !== undefined) request.log.error({ err: outcome.unrecorded }, 'click hit not recorded');
     void reply.headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' });
     switch (outcome.kind) {
       case 'redirect':

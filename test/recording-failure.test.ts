@@ -1,0 +1,49 @@
+/**
+ * When a hit cannot be written, the recipient's experience does not break: the pixel is still an
+ * image and a tracked link still leads on. The failure is logged, and recording resumes once the
+ * database is back.
+ */
+import { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './support/server.js';
+
+describe.each(['thread', 'inline'] as const)('a hit that cannot be recorded (hit writer: %s)', (hitWriter) => {
+  let s: TestServer | undefined;
+  afterEach(async () => s?.close());
+
+  it('still answers the pixel and the redirect, logs the failure, and records again once the table is back', async () => {
+    const logged: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logged.push(JSON.parse(line));
+        done();
+      },
+    });
+    s = await startTestServer('sqlite', { HIT_WRITER: hitWriter }, undefined, pino({ level: 'error' }, sink));
+    const campaign = await s.api('POST', '/api/campaigns', { name: 'failing disk' });
+    const execution = await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
+    const message = (await s.api('POST', '/api/messages', { executionId: execution.body.id, to: ['reader@corp.example'] })).body;
+    const click = new URL(message.links[0].tracked).pathname;
+    const pixel = new URL(/<img src="([^"]+)"/.exec(message.html)![1]!).pathname;
+
+    // A first click, recorded: the message's route is now in memory, so only the write can fail.
+    expect((await s.app.inject({ method: 'GET', url: click })).statusCode).toBe(302);
+    const db = s.storage.database.db;
+    await sql`alter table events rename to events_elsewhere`.execute(db);
+    const redirected = await s.app.inject({ method: 'GET', url: click });
+    expect(redirected.statusCode).toBe(302);
+    expect(redirected.headers.location).toBe('https://shop.example/a');
+    const image = await s.app.inject({ method: 'GET', url: pixel });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/gif');
+    expect(logged.map((l) => l.msg)).toEqual(['click hit not recorded', 'open hit not recorded']);
+
+    await sql`alter table events_elsewhere rename to events`.execute(db);
+    expect((await s.app.inject({ method: 'GET', url: click })).statusCode).toBe(302);
+    const events = (await s.api('GET', `/api/messages/${message.id}`)).body.events;
+    expect(events.filter((e: { type: string }) => e.type === 'clicked')).toHaveLength(2);
+    expect(events.filter((e: { type: string }) => e.type === 'opened')).toHaveLength(0);
+  });
+});
