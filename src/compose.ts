@@ -14,6 +14,7 @@ import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
+import { RETAIN_MS } from './core/nhi/hit-classifier.js';
 import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
 import type { NetworkList } from './core/nhi/network-list.js';
@@ -62,7 +63,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
  * The writer that classifies and stores hits: on its own thread by default, inline on request (or
  * for an in-memory database, which one connection holds).
  */
-async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: NetworkList[], logger: Logger): Promise<HitWriter> {
+async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: NetworkList[], logger: Logger, clock: Clock): Promise<HitWriter> {
+  // The classifier remembers hits for RETAIN_MS: a new writer takes those back from the database.
+  const warmSince = () => clock.now() - RETAIN_MS;
   // An in-memory SQLite database lives in one connection: a thread could not share it.
   const inMemory = config.database.dialect === 'sqlite' && config.database.file === ':memory:';
   if (config.hitWriter === 'thread' && !inMemory) {
@@ -75,6 +78,7 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: 
         writer: { ipStorage: config.ipStorage },
         groupCommit: { maxDelayMs: config.groupCommit.maxDelayMs },
       },
+      warmSince,
       onLog: (level, message) => logger[level](message),
     });
   }
@@ -87,6 +91,7 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: 
   await networks.refresh();
   networks.start();
   const writer = new ClassifyingHitWriter(storage.events, () => networks.current, { ipStorage: config.ipStorage });
+  await writer.warm(warmSince());
   return { write: (batch, now) => writer.write(batch, now), close: async () => networks.stop() };
 }
 
@@ -107,7 +112,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
 
   let writer: HitWriter;
   try {
-    writer = await hitWriter(config, storage, selfLists, logger);
+    writer = await hitWriter(config, storage, selfLists, logger, clock);
   } catch (error) {
     keyring.stop();
     ownMailer?.close();

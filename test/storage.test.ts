@@ -100,6 +100,49 @@ for (const dialect of await testDialects()) {
       expect(stored[40]).toMatchObject({ at: 41, recordedAt: 1_017, hit: { method: 'GET', headers: { 'accept-language': 'fr' }, linkOrdinal: 1 }, judgement: { verdict: 'human', reasons: [] } });
     });
 
+    it('reads back the hits recorded since a time, oldest first, with what the classifier needs', async () => {
+      const { message, campaign } = await newMessage('recent@example.com');
+      await storage.events.append([
+        { messageId: message.id, campaignId: campaign.id, type: 'sent', at: 500, source: 'api' },
+        { messageId: message.id, campaignId: campaign.id, type: 'delivered', at: 900, source: 'webhook' },
+        { messageId: message.id, campaignId: campaign.id, type: 'delivered', at: 950, source: 'webhook' },
+      ]);
+      const hit = (type: 'opened' | 'clicked', at: number): NewEvent => ({
+        messageId: message.id,
+        campaignId: campaign.id,
+        type,
+        at,
+        source: type === 'opened' ? 'pixel' : 'redirect',
+        hit: { method: 'GET', ip: '203.0.113.8', userAgent: 'ua', headers: { 'accept-language': 'de' }, linkOrdinal: type === 'clicked' ? 1 : null },
+        judgement: { verdict: type === 'opened' ? 'machine' : 'bot', reasons: type === 'opened' ? ['net:apple-mpp'] : ['burst:multi-link'], at },
+      });
+      const base = 9_000_000_000_000;
+      await storage.events.appendHits([hit('opened', 1_000)], [], base);
+      const [click] = await storage.events.appendHits([hit('clicked', 2_000), hit('opened', 3_000)], [], base + 10);
+      const recent = (await storage.events.recentHits(base + 5, 10)).filter((h) => h.messageId === message.id);
+      expect(recent).toEqual([
+        {
+          eventId: click,
+          kind: 'click',
+          at: 2_000,
+          method: 'GET',
+          ip: '203.0.113.8',
+          userAgent: 'ua',
+          headers: { 'accept-language': 'de' },
+          linkOrdinal: 1,
+          messageId: message.id,
+          campaignId: campaign.id,
+          sentAt: 500,
+          deliveredAt: 900,
+          linkCount: 1,
+          judgement: { verdict: 'bot', reasons: ['burst:multi-link'], at: 2_000 },
+        },
+        expect.objectContaining({ kind: 'open', at: 3_000, judgement: { verdict: 'machine', reasons: ['net:apple-mpp'], at: 3_000 } }),
+      ]);
+      // The limit keeps the newest.
+      expect((await storage.events.recentHits(base, 1)).map((h) => h.at)).toEqual([3_000]);
+    });
+
     it('revises earlier verdicts with the new hits in one transaction, keeping the history', async () => {
       const { message, campaign } = await newMessage();
       const click = (at: number): NewEvent => ({

@@ -69,6 +69,9 @@ interface HitRef {
   stored: StoredJudgement | null;
 }
 
+/** Hits taken back into memory at most when the writer starts (the classifier keeps fewer anyway). */
+const WARM_LIMIT = 200_000;
+
 const EVENT_TYPES = { open: 'opened', click: 'clicked', unsubscribe_page: 'unsubscribe_page' } as const;
 const EVENT_SOURCES = { open: 'pixel', click: 'redirect', unsubscribe_page: 'unsubscribe' } as const;
 
@@ -122,6 +125,33 @@ export class ClassifyingHitWriter implements HitWriter {
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * Takes the hits recorded since `since` back into the classifier's memory, as they were judged, so
+   * that a burst that began before a restart is still seen whole. Stored IPs may be truncated or
+   * missing (anonymous hits): such hits count only within their message, never across recipients.
+   * Returns how many hits were taken back.
+   */
+  async warm(since: number, limit = WARM_LIMIT): Promise<number> {
+    const hits = await this.events.recentHits(since, limit);
+    for (const h of hits) {
+      const exactIp = this.options.ipStorage === 'full' ? h.ip : null;
+      const facts: HitFacts = {
+        kind: h.kind,
+        at: h.at,
+        method: h.method,
+        ip: exactIp,
+        userAgent: h.userAgent,
+        headers: h.headers,
+        linkOrdinal: h.linkOrdinal,
+        networks: exactIp ? this.networks().match(exactIp) : [],
+      };
+      const message = { messageId: h.messageId, campaignId: h.campaignId, sentAt: h.sentAt, deliveredAt: h.deliveredAt, linkCount: h.linkCount };
+      const stored = h.judgement;
+      this.#classifier.remember({ eventId: h.eventId, stored }, facts, message, { verdict: stored.verdict, reasons: stored.reasons });
+    }
+    return hits.length;
+  }
 
   #facts(record: HitRecord): HitFacts {
     return {

@@ -2,7 +2,7 @@
  * What the use cases need from the outside world, declared here in the application's own terms.
  * The storage adapter implements the stores; tests pass small object literals where they need to.
  */
-import type { NewEvent, StoredEvent, VerdictRevision } from '../core/events.js';
+import type { NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
 import type { NetworkEvidence, Verdict } from '../core/nhi/verdict.js';
 import type { PlannedLink } from '../core/instrument/index.js';
 import type { SigningKey } from '../core/tokens.js';
@@ -116,6 +116,25 @@ export interface CatalogStore {
   findSuppression(email: string, now: number): Promise<Suppression | null>;
 }
 
+/** A hit already written, with what the classifier needs to take it into account again (after a restart). */
+export interface RecordedHit {
+  eventId: number;
+  kind: 'open' | 'click' | 'unsubscribe_page';
+  at: number;
+  method: string;
+  /** As stored: null for anonymous hits, maybe truncated (IP_STORAGE=truncated). */
+  ip: string | null;
+  userAgent: string | null;
+  headers: Record<string, string>;
+  linkOrdinal: number | null;
+  messageId: number;
+  campaignId: number;
+  sentAt: number | null;
+  deliveredAt: number | null;
+  linkCount: number;
+  judgement: StoredJudgement;
+}
+
 export interface EventStore {
   /** Appends in one transaction; events whose dedupe key is already stored are skipped. Returns how many were new. */
   append(events: readonly NewEvent[]): Promise<number>;
@@ -125,6 +144,8 @@ export interface EventStore {
    */
   appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[], recordedAt: number): Promise<number[]>;
   listRevisions(eventId: number): Promise<VerdictRevision[]>;
+  /** Hits recorded at or after `since` (recording time), oldest first, at most `limit` (the newest). */
+  recentHits(since: number, limit: number): Promise<RecordedHit[]>;
   /** An event plus the suppression it causes, atomically (an unsubscribe, a complaint, a hard bounce). */
   appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number>;
   listForMessage(messageId: number): Promise<StoredEvent[]>;

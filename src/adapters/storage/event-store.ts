@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { EventSource, EventType, NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../../core/events.js';
 import type { Verdict } from '../../core/nhi/verdict.js';
-import type { EventStore, Suppression } from '../../app/ports.js';
+import type { EventStore, RecordedHit, Suppression } from '../../app/ports.js';
 import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
 import { parseJsonObject } from './catalog-store.js';
 
@@ -14,6 +14,11 @@ const EVENT_INSERT_CHUNK = 1000;
  * a many-row insert costs more than running it, and a statement whose text repeats is prepared once.
  */
 const EXACT_CHUNK = 16;
+/** Rows read per page when walking back through recent events. */
+const RECENT_HITS_PAGE = 2_000;
+/** Ids per IN list. */
+const ID_CHUNK = 500;
+const HIT_TYPES = new Set(['opened', 'clicked', 'unsubscribe_page']);
 const MAX_CHUNK = 256;
 
 /** The size of the next statement for `remaining` rows. */
@@ -201,6 +206,67 @@ export class KyselyEventStore implements EventStore {
       offset += size;
     }
     return ids;
+  }
+
+  async recentHits(since: number, limit: number): Promise<RecordedHit[]> {
+    // Walked back from the newest id (the primary key) in pages, so that a large table is not scanned.
+    const rows: EventRow[] = [];
+    let before = Number.MAX_SAFE_INTEGER;
+    while (rows.length < limit) {
+      const page = await this.db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '<', before)
+        .orderBy('id', 'desc')
+        .limit(RECENT_HITS_PAGE)
+        .execute();
+      for (const row of page) if (row.recorded_at >= since && HIT_TYPES.has(row.type) && row.verdict !== null && rows.length < limit) rows.push(row);
+      if (page.length < RECENT_HITS_PAGE || page[page.length - 1]!.recorded_at < since) break;
+      before = page[page.length - 1]!.id;
+    }
+    rows.reverse();
+    const messageIds = [...new Set(rows.map((r) => r.message_id))];
+    const times = new Map<number, { sentAt: number | null; deliveredAt: number | null }>();
+    const executions = new Map<number, number>();
+    for (let i = 0; i < messageIds.length; i += ID_CHUNK) {
+      const ids = messageIds.slice(i, i + ID_CHUNK);
+      const facts = await this.db
+        .selectFrom('events')
+        .select(['message_id', 'type', (eb) => eb.fn.min('at').as('at')])
+        .where('message_id', 'in', ids)
+        .where('type', 'in', ['sent', 'delivered'])
+        .groupBy(['message_id', 'type'])
+        .execute();
+      for (const f of facts) {
+        const entry = times.get(f.message_id) ?? { sentAt: null, deliveredAt: null };
+        if (f.type === 'sent') entry.sentAt = Number(f.at);
+        else entry.deliveredAt = Number(f.at);
+        times.set(f.message_id, entry);
+      }
+      for (const m of await this.db.selectFrom('messages').select(['id', 'execution_id']).where('id', 'in', ids).execute()) executions.set(m.id, m.execution_id);
+    }
+    const linkCounts = new Map<number, number>();
+    for (const executionId of new Set(executions.values())) {
+      const parts = await this.db.selectFrom('link_occurrences').select('part').where('execution_id', '=', executionId).where('ordinal', '>', 0).execute();
+      const html = parts.filter((p) => p.part === 'html').length;
+      linkCounts.set(executionId, html > 0 ? html : parts.length);
+    }
+    return rows.map((row) => ({
+      eventId: row.id,
+      kind: row.type === 'opened' ? 'open' : row.type === 'clicked' ? 'click' : 'unsubscribe_page',
+      at: row.at,
+      method: row.method ?? 'GET',
+      ip: row.ip,
+      userAgent: row.user_agent,
+      headers: parseJsonObject(row.headers) as Record<string, string>,
+      linkOrdinal: row.link_ordinal,
+      messageId: row.message_id,
+      campaignId: row.campaign_id,
+      sentAt: times.get(row.message_id)?.sentAt ?? null,
+      deliveredAt: times.get(row.message_id)?.deliveredAt ?? null,
+      linkCount: linkCounts.get(executions.get(row.message_id) ?? -1) ?? 0,
+      judgement: judgementFrom(row.verdict, row.reasons, row.verdict_at)!,
+    }));
   }
 
   async listRevisions(eventId: number): Promise<VerdictRevision[]> {

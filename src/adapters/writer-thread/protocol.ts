@@ -14,6 +14,8 @@ export interface WriterThreadSetup {
   writer: HitWriterOptions;
   /** How long the thread, when idle, lets a first batch wait for company before it commits. */
   groupCommit: Pick<GroupCommitOptions, 'maxDelayMs'>;
+  /** Hits recorded since then are taken back into the classifier's memory before the thread is ready. */
+  warmSince: number | null;
 }
 
 export type ToWriter = { type: 'write'; seq: number; batch: HitWrite[]; now: number } | { type: 'close' };

@@ -13,7 +13,7 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 describe('ThreadHitWriter', () => {
   let dir: string;
   let storage: Storage;
-  let setup: WriterThreadSetup;
+  let setup: Omit<WriterThreadSetup, 'warmSince'>;
   let message: { id: number; campaignId: number };
 
   beforeAll(async () => {

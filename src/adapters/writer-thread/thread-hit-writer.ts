@@ -18,7 +18,9 @@ export class WriterThreadError extends Error {
 }
 
 export interface ThreadHitWriterOptions {
-  setup: WriterThreadSetup;
+  setup: Omit<WriterThreadSetup, 'warmSince'>;
+  /** Evaluated at each start of a thread: hits recorded since then are taken back into memory (null: none). */
+  warmSince?: () => number | null;
   /** The worker script; writer-thread.js unless a test brings a stand-in speaking the same protocol. */
   script?: string;
   onLog?: (level: 'warn' | 'error', message: string) => void;
@@ -160,7 +162,8 @@ export class ThreadHitWriter implements HitWriter {
   }
 
   #spawn(): WriterThread {
-    return new WriterThread(this.script, this.options.setup, this.options.onLog, () => {
+    const setup: WriterThreadSetup = { ...this.options.setup, warmSince: this.options.warmSince?.() ?? null };
+    return new WriterThread(this.script, setup, this.options.onLog, () => {
       if (!this.#closing) this.options.onLog?.('error', 'the hit writer thread stopped; the next batch starts a new one (the classifier starts with no memory of recent hits)');
     });
   }

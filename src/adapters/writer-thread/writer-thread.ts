@@ -32,6 +32,7 @@ networks.start();
 // The store's own clock is not used on this path: every batch carries its recording time.
 const events = new KyselyEventStore(database.db, () => Date.now());
 const writer = new ClassifyingHitWriter(events, () => networks.current, setup.writer);
+if (setup.warmSince !== null) await writer.warm(setup.warmSince);
 
 // Group commit on this side: batches that arrive while a commit runs are merged into the next one.
 type WriteMessage = Extract<ToWriter, { type: 'write' }>;

@@ -130,4 +130,23 @@ describe('HitClassifier', () => {
     // Once marked, the same burst growing revises nothing.
     expect(c.observe('third', hit('click', 3_600_100, { linkOrdinal: 3 }), msg(1)).revised.map((r) => r.ref)).toEqual([]);
   });
+
+  it('takes judged hits back into memory as they stand, and a later hit completes their burst', () => {
+    const c = new HitClassifier<string>();
+    const scanner = { ip: '198.51.100.7' };
+    // Two recipients' clicks from one address, judged human before a restart, remembered after it.
+    c.remember('r1', hit('click', 3_600_000, scanner), msg(1), { verdict: 'human', reasons: [] });
+    c.remember('r2', hit('click', 3_602_000, scanner), msg(2), { verdict: 'human', reasons: [] });
+    const third = c.observe('r3', hit('click', 3_604_000, scanner), msg(3));
+    expect(third.judgement.verdict).toBe('bot');
+    expect(third.judgement.reasons).toContain('burst:cross-recipient');
+    expect(third.revised.map((r) => [r.ref, r.judgement.verdict])).toEqual([
+      ['r1', 'bot'],
+      ['r2', 'bot'],
+    ]);
+    // Remembering judges nothing: a hit that would be a bot today keeps the verdict it was stored with.
+    const quiet = new HitClassifier<string>();
+    quiet.remember('probe', hit('click', 3_600_000, { method: 'HEAD' }), msg(9), { verdict: 'human', reasons: [] });
+    expect(quiet.observe('later', hit('open', 7_200_000), msg(9)).revised).toEqual([]);
+  });
 });

@@ -128,6 +128,16 @@ export class HitClassifier<R> {
     return changed;
   }
 
+  /**
+   * Takes an already judged hit back into memory as it stands, without judging anything (after a
+   * restart: later hits see it in their bursts, and it can be revised as before).
+   */
+  remember(ref: R, hit: HitFacts, message: MessageFacts, judgement: Judgement): void {
+    const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement, context: null };
+    this.#group(this.#byMessage, message.messageId, entry);
+    if (hit.kind !== 'open' && hit.ip) this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry);
+  }
+
   /** The message facts already kept for this message when they are the same: one object for its hits. */
   #shared(message: MessageFacts): MessageFacts {
     const kept = this.#byMessage.get(message.messageId);

@@ -1,0 +1,72 @@
+/**
+ * The classifier's memory survives a restart: a new server (or writer thread) takes the hits of the
+ * last minutes back from the database, so a scanner's burst that straddles the restart is still seen
+ * whole, and the hits from before the restart are revised as they would have been.
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build, type Mailsight } from '../src/compose.js';
+import { loadConfig } from '../src/config.js';
+import { createApiKey } from '../src/app/keys.js';
+import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
+import { settableClock } from './support/server.js';
+
+const cases = (await testDialects()).flatMap((dialect) => (['thread', 'inline'] as const).map((hitWriter) => [dialect, hitWriter] as const));
+
+describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', (dialect, hitWriter) => {
+  let database: TestDatabase | undefined;
+  let server: Mailsight | undefined;
+  afterEach(async () => {
+    await server?.app.close();
+    await database?.drop();
+  });
+
+  it('sees the burst whole and revises the hits from before the restart', async () => {
+    database = await createTestDatabase(dialect);
+    const clock = settableClock(Date.UTC(2026, 10, 2, 9));
+    const config = Object.freeze({
+      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter }),
+      database: database.config,
+    });
+    const start = () => build({ config, clock, logger: pino({ level: 'silent' }) });
+    server = await start();
+    const { key } = await createApiKey(server.storage.keys, clock, 'restart');
+    const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+      const response = await server!.app.inject({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+      return response.json();
+    };
+    const campaign = await api('POST', '/api/campaigns', { name: 'restart' });
+    const execution = await api('POST', `/api/campaigns/${campaign.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
+    const messages: { id: number; links: { tracked: string }[] }[] = [];
+    for (const to of ['ann@corp.example', 'bob@corp.example', 'cat@corp.example']) messages.push(await api('POST', '/api/messages', { executionId: execution.id, to: [to] }));
+    // Delivered an hour ago: nothing is fast after delivery; only the burst across recipients tells.
+    for (const m of messages) await api('POST', `/api/messages/${m.id}/events`, { type: 'delivered', at: clock.now() - 3_600_000 });
+    const click = async (m: { id: number; links: { tracked: string }[] }) => {
+      const response = await server!.app.inject({
+        method: 'GET',
+        url: new URL(m.links[0]!.tracked).pathname,
+        headers: { 'x-forwarded-for': '198.51.100.23', 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36', 'accept-language': 'en' },
+      });
+      expect(response.statusCode).toBe(302);
+    };
+    const verdicts = async () => {
+      const out: string[] = [];
+      for (const m of messages) for (const e of (await api('GET', `/api/messages/${m.id}`)).events) if (e.type === 'clicked') out.push(e.verdict);
+      return out;
+    };
+
+    await click(messages[0]!);
+    clock.advance(2_000);
+    await click(messages[1]!);
+    expect(await verdicts()).toEqual(['human', 'human']);
+
+    await server.app.close();
+    clock.advance(2_000);
+    server = await start();
+    await click(messages[2]!);
+    // Three recipients from one address within seconds: all three are the scanner's.
+    expect(await verdicts()).toEqual(['bot', 'bot', 'bot']);
+    const first = (await api('GET', `/api/messages/${messages[0]!.id}`)).events.find((e: { type: string }) => e.type === 'clicked');
+    expect(first.reasons).toContain('burst:cross-recipient');
+  });
+});
