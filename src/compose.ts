@@ -9,7 +9,7 @@ import { CampaignService } from './app/campaigns.js';
 import { loadKeyring, LiveKeyring } from './app/keys.js';
 import { MessageService } from './app/messages.js';
 import { systemClock, type Clock, type Mailer } from './app/ports.js';
-import { LiveNetworkIndex, selfNetworkList, shippedNetworksDir } from './adapters/network-lists/network-lists.js';
+import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapters/network-lists/network-lists.js';
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
@@ -17,7 +17,6 @@ import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
 import { RETAIN_MS } from './core/nhi/hit-classifier.js';
 import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
-import type { NetworkList } from './core/nhi/network-list.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
 import { trackingRoutes, sendPixel } from './adapters/http/tracking-routes.js';
 import { errorHandler } from './adapters/http/errors.js';
@@ -63,7 +62,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
  * The writer that classifies and stores hits: on its own thread by default, inline on request (or
  * for an in-memory database, which one connection holds).
  */
-async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: NetworkList[], logger: Logger, clock: Clock): Promise<HitWriter> {
+async function hitWriter(config: Readonly<Config>, storage: Storage, logger: Logger, clock: Clock): Promise<HitWriter> {
   // The classifier remembers hits for RETAIN_MS: a new writer takes those back from the database.
   const warmSince = () => clock.now() - RETAIN_MS;
   // An in-memory SQLite database lives in one connection: a thread could not share it.
@@ -82,14 +81,12 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, selfLists: 
       onLog: (level, message) => logger[level](message),
     });
   }
-  const networks = new LiveNetworkIndex({
+  const networks = await startNetworkIndex({
     dirs: networkListDirs(config),
-    extraLists: selfLists,
+    selfNetworks: config.selfNetworks,
     intervalMs: config.networkListsReloadMs,
     onError: (message) => logger.warn(message),
   });
-  await networks.refresh();
-  networks.start();
   const writer = new ClassifyingHitWriter(storage.events, () => networks.current, { ipStorage: config.ipStorage });
   await writer.warm(warmSince());
   return { write: (batch, now) => writer.write(batch, now), close: async () => networks.stop() };
@@ -100,7 +97,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
   // Settings that can still be refused are checked before anything is opened.
-  const selfLists = config.selfNetworks.length > 0 ? [selfNetworkList(config.selfNetworks)] : [];
+  if (config.selfNetworks.length > 0) selfNetworkList(config.selfNetworks);
   const storage = await openStorage(config.database, clock);
 
   const keyring = new LiveKeyring(await loadKeyring(storage.keys, clock), storage.keys, clock);
@@ -112,7 +109,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
 
   let writer: HitWriter;
   try {
-    writer = await hitWriter(config, storage, selfLists, logger, clock);
+    writer = await hitWriter(config, storage, logger, clock);
   } catch (error) {
     keyring.stop();
     ownMailer?.close();

@@ -95,7 +95,7 @@ export class ClassifyingHitWriter implements HitWriter {
       const record = item.hit;
       const ref: HitRef = { eventId: null, stored: null };
       hits.push({ record, ref });
-      const observation = this.#classifier.observe(ref, this.#facts(record), {
+      const observation = this.#classifier.observe(ref, this.#facts(record, record.ip), {
         messageId: record.messageId,
         campaignId: record.campaignId,
         sentAt: record.sentAt,
@@ -135,17 +135,7 @@ export class ClassifyingHitWriter implements HitWriter {
   async warm(since: number, limit = WARM_LIMIT): Promise<number> {
     const hits = await this.events.recentHits(since, limit);
     for (const h of hits) {
-      const exactIp = this.options.ipStorage === 'full' ? h.ip : null;
-      const facts: HitFacts = {
-        kind: h.kind,
-        at: h.at,
-        method: h.method,
-        ip: exactIp,
-        userAgent: h.userAgent,
-        headers: h.headers,
-        linkOrdinal: h.linkOrdinal,
-        networks: exactIp ? this.networks().match(exactIp) : [],
-      };
+      const facts = this.#facts(h, this.options.ipStorage === 'full' ? h.ip : null);
       const message = { messageId: h.messageId, campaignId: h.campaignId, sentAt: h.sentAt, deliveredAt: h.deliveredAt, linkCount: h.linkCount };
       const stored = h.judgement;
       this.#classifier.remember({ eventId: h.eventId, stored }, facts, message, { verdict: stored.verdict, reasons: stored.reasons });
@@ -153,16 +143,17 @@ export class ClassifyingHitWriter implements HitWriter {
     return hits.length;
   }
 
-  #facts(record: HitRecord): HitFacts {
+  /** What the classifier knows of a hit, from the request or from its stored row; `ip` only when exact. */
+  #facts(hit: Omit<HitFacts, 'ip' | 'networks'>, ip: string | null): HitFacts {
     return {
-      kind: record.kind,
-      at: record.at,
-      method: record.method,
-      ip: record.ip,
-      userAgent: record.userAgent,
-      headers: record.headers,
-      linkOrdinal: record.linkOrdinal,
-      networks: record.ip ? this.networks().match(record.ip) : [],
+      kind: hit.kind,
+      at: hit.at,
+      method: hit.method,
+      ip,
+      userAgent: hit.userAgent,
+      headers: hit.headers,
+      linkOrdinal: hit.linkOrdinal,
+      networks: ip ? this.networks().match(ip) : [],
     };
   }
 

@@ -7,6 +7,7 @@
 import type { HitDetail, NewEvent } from '../core/events.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
 import type { HitKind } from '../core/nhi/verdict.js';
+import { trackableLinkCount } from '../core/instrument/index.js';
 import { verifyToken, type Keyring, type TokenClaims, type TokenKind } from '../core/tokens.js';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit.js';
 import type { HitWrite, HitWriter } from './hit-writer.js';
@@ -188,8 +189,7 @@ export class TrackingService {
   async #linkTable(executionId: number): Promise<LinkTable | null> {
     return this.#links.getOrLoad(executionId, async (id) => {
       const rows = await this.catalog.getLinks(id);
-      const html = rows.filter((l) => l.part === 'html').length;
-      return { urls: new Map(rows.map((l) => [l.ordinal, l.url])), linkCount: html > 0 ? html : rows.length };
+      return { urls: new Map(rows.map((l) => [l.ordinal, l.url])), linkCount: trackableLinkCount(rows) };
     });
   }
 

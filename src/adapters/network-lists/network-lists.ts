@@ -39,6 +39,19 @@ export function selfNetworkList(cidrs: readonly string[]): NetworkList {
   return networkListFromCidrs(header, cidrs, 'SELF_NETWORKS');
 }
 
+/** The live index over `dirs` and the SELF_NETWORKS list, loaded now and then polled for changes. */
+export async function startNetworkIndex(options: { dirs: string[]; selfNetworks: readonly string[]; intervalMs: number; onError: (message: string) => void }): Promise<LiveNetworkIndex> {
+  const live = new LiveNetworkIndex({
+    dirs: options.dirs,
+    extraLists: options.selfNetworks.length > 0 ? [selfNetworkList(options.selfNetworks)] : [],
+    intervalMs: options.intervalMs,
+    onError: options.onError,
+  });
+  await live.refresh();
+  live.start();
+  return live;
+}
+
 export interface LoadedLists {
   lists: NetworkList[];
   /** One message per file or directory that could not be used, naming it and why. */

@@ -1,6 +1,7 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { EventSource, EventType, NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../../core/events.js';
 import type { Verdict } from '../../core/nhi/verdict.js';
+import { trackableLinkCount, type LinkPart } from '../../core/instrument/index.js';
 import type { EventStore, RecordedHit, Suppression } from '../../app/ports.js';
 import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
 import { parseJsonObject } from './catalog-store.js';
@@ -209,64 +210,72 @@ export class KyselyEventStore implements EventStore {
   }
 
   async recentHits(since: number, limit: number): Promise<RecordedHit[]> {
-    // Walked back from the newest id (the primary key) in pages, so that a large table is not scanned.
+    const rows = await this.#recentHitRows(since, limit);
+    const messages = await this.#messageFacts([...new Set(rows.map((r) => r.message_id))]);
+    return rows.map((row) => {
+      const message = messages.get(row.message_id);
+      return {
+        eventId: row.id,
+        kind: row.type === 'opened' ? 'open' : row.type === 'clicked' ? 'click' : 'unsubscribe_page',
+        at: row.at,
+        method: row.method ?? 'GET',
+        ip: row.ip,
+        userAgent: row.user_agent,
+        headers: parseJsonObject(row.headers) as Record<string, string>,
+        linkOrdinal: row.link_ordinal,
+        messageId: row.message_id,
+        campaignId: row.campaign_id,
+        sentAt: message?.sentAt ?? null,
+        deliveredAt: message?.deliveredAt ?? null,
+        linkCount: message?.linkCount ?? 0,
+        judgement: judgementFrom(row.verdict, row.reasons, row.verdict_at)!,
+      };
+    });
+  }
+
+  /** Judged hits recorded since `since`, oldest first: walked back from the newest id (the primary key) in pages, no table scan. */
+  async #recentHitRows(since: number, limit: number): Promise<EventRow[]> {
     const rows: EventRow[] = [];
     let before = Number.MAX_SAFE_INTEGER;
     while (rows.length < limit) {
-      const page = await this.db
-        .selectFrom('events')
-        .selectAll()
-        .where('id', '<', before)
-        .orderBy('id', 'desc')
-        .limit(RECENT_HITS_PAGE)
-        .execute();
+      const page = await this.db.selectFrom('events').selectAll().where('id', '<', before).orderBy('id', 'desc').limit(RECENT_HITS_PAGE).execute();
       for (const row of page) if (row.recorded_at >= since && HIT_TYPES.has(row.type) && row.verdict !== null && rows.length < limit) rows.push(row);
       if (page.length < RECENT_HITS_PAGE || page[page.length - 1]!.recorded_at < since) break;
       before = page[page.length - 1]!.id;
     }
-    rows.reverse();
-    const messageIds = [...new Set(rows.map((r) => r.message_id))];
-    const times = new Map<number, { sentAt: number | null; deliveredAt: number | null }>();
+    return rows.reverse();
+  }
+
+  /** First sent and delivered times and trackable link count of each message, as the tracking route has them. */
+  async #messageFacts(messageIds: readonly number[]): Promise<Map<number, { sentAt: number | null; deliveredAt: number | null; linkCount: number }>> {
+    const facts = new Map<number, { sentAt: number | null; deliveredAt: number | null; linkCount: number }>();
     const executions = new Map<number, number>();
     for (let i = 0; i < messageIds.length; i += ID_CHUNK) {
       const ids = messageIds.slice(i, i + ID_CHUNK);
-      const facts = await this.db
+      for (const m of await this.db.selectFrom('messages').select(['id', 'execution_id']).where('id', 'in', ids).execute()) {
+        executions.set(m.id, m.execution_id);
+        facts.set(m.id, { sentAt: null, deliveredAt: null, linkCount: 0 });
+      }
+      const times = await this.db
         .selectFrom('events')
         .select(['message_id', 'type', (eb) => eb.fn.min('at').as('at')])
         .where('message_id', 'in', ids)
         .where('type', 'in', ['sent', 'delivered'])
         .groupBy(['message_id', 'type'])
         .execute();
-      for (const f of facts) {
-        const entry = times.get(f.message_id) ?? { sentAt: null, deliveredAt: null };
-        if (f.type === 'sent') entry.sentAt = Number(f.at);
-        else entry.deliveredAt = Number(f.at);
-        times.set(f.message_id, entry);
+      for (const t of times) {
+        const entry = facts.get(t.message_id);
+        if (entry && t.type === 'sent') entry.sentAt = Number(t.at);
+        else if (entry) entry.deliveredAt = Number(t.at);
       }
-      for (const m of await this.db.selectFrom('messages').select(['id', 'execution_id']).where('id', 'in', ids).execute()) executions.set(m.id, m.execution_id);
     }
-    const linkCounts = new Map<number, number>();
+    const counts = new Map<number, number>();
     for (const executionId of new Set(executions.values())) {
-      const parts = await this.db.selectFrom('link_occurrences').select('part').where('execution_id', '=', executionId).where('ordinal', '>', 0).execute();
-      const html = parts.filter((p) => p.part === 'html').length;
-      linkCounts.set(executionId, html > 0 ? html : parts.length);
+      const links = await this.db.selectFrom('link_occurrences').select('part').where('execution_id', '=', executionId).execute();
+      counts.set(executionId, trackableLinkCount(links.map((l) => ({ part: l.part as LinkPart }))));
     }
-    return rows.map((row) => ({
-      eventId: row.id,
-      kind: row.type === 'opened' ? 'open' : row.type === 'clicked' ? 'click' : 'unsubscribe_page',
-      at: row.at,
-      method: row.method ?? 'GET',
-      ip: row.ip,
-      userAgent: row.user_agent,
-      headers: parseJsonObject(row.headers) as Record<string, string>,
-      linkOrdinal: row.link_ordinal,
-      messageId: row.message_id,
-      campaignId: row.campaign_id,
-      sentAt: times.get(row.message_id)?.sentAt ?? null,
-      deliveredAt: times.get(row.message_id)?.deliveredAt ?? null,
-      linkCount: linkCounts.get(executions.get(row.message_id) ?? -1) ?? 0,
-      judgement: judgementFrom(row.verdict, row.reasons, row.verdict_at)!,
-    }));
+    for (const [messageId, executionId] of executions) facts.get(messageId)!.linkCount = counts.get(executionId)!;
+    return facts;
   }
 
   async listRevisions(eventId: number): Promise<VerdictRevision[]> {

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { GroupCommitQueue } from '../../app/group-commit.js';
 import { ClassifyingHitWriter } from '../../app/hit-writer.js';
-import { LiveNetworkIndex, selfNetworkList } from '../network-lists/network-lists.js';
+import { startNetworkIndex } from '../network-lists/network-lists.js';
 import { openDatabase } from '../storage/database.js';
 import { KyselyEventStore } from '../storage/event-store.js';
 import type { FromWriter, ToWriter, WriterThreadSetup } from './protocol.js';
@@ -21,14 +21,12 @@ const setup = workerData as WriterThreadSetup;
 const send = (message: FromWriter) => port.postMessage(message);
 
 const database = openDatabase(setup.database);
-const networks = new LiveNetworkIndex({
+const networks = await startNetworkIndex({
   dirs: setup.networkDirs,
-  extraLists: setup.selfNetworks.length > 0 ? [selfNetworkList(setup.selfNetworks)] : [],
+  selfNetworks: setup.selfNetworks,
   intervalMs: setup.networkListsReloadMs,
   onError: (message) => send({ type: 'log', level: 'warn', message }),
 });
-await networks.refresh();
-networks.start();
 // The store's own clock is not used on this path: every batch carries its recording time.
 const events = new KyselyEventStore(database.db, () => Date.now());
 const writer = new ClassifyingHitWriter(events, () => networks.current, setup.writer);

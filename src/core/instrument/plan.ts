@@ -28,6 +28,15 @@ export interface InstrumentInput {
 
 export type LinkPart = 'html' | 'text';
 
+/**
+ * How many links of a message a reader can click: its HTML links, or its text links when it has no
+ * HTML part (a message with both shows one of them, and the HTML part is the one that gets clicked).
+ */
+export function trackableLinkCount(links: readonly { part: LinkPart }[]): number {
+  const html = links.filter((l) => l.part === 'html').length;
+  return html > 0 ? html : links.length;
+}
+
 /** One link occurrence: what a click-tracking URL will stand for. */
 export interface PlannedLink {
   /** 1-based: HTML links in document order, then text links. 0 is the honeypot's. */
