@@ -1,14 +1,29 @@
 /** The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json. Request schemas come from the validators. */
 import { z } from 'zod';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent } from './api-schemas.js';
+import * as responses from './api-responses.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const outputSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
 
 const error = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 const errors = { '400': error, '401': error, '404': error };
 const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }];
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
-const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const ok = (description: string, ref: keyof typeof RESPONSES) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+
+/** Response schemas by component name. */
+const RESPONSES = {
+  Campaign: responses.Campaign,
+  CampaignList: responses.CampaignList,
+  Execution: responses.Execution,
+  CampaignReport: responses.CampaignReport,
+  CreatedMessage: responses.CreatedMessage,
+  MessageView: responses.MessageView,
+  VerdictHistory: responses.VerdictHistory,
+  SendResult: responses.SendResult,
+  DeliveryRecorded: responses.DeliveryRecorded,
+};
 
 let cached: object | null = null;
 
@@ -30,29 +45,30 @@ export function openApiDocument(): object {
         CreateExecution: schema(CreateExecution),
         CreateMessage: schema(CreateMessage),
         DeliveryEvent: schema(DeliveryEvent),
+        ...Object.fromEntries(Object.entries(RESPONSES).map(([name, s]) => [name, outputSchema(s)])),
       },
     },
     security: [{ apiKey: [] }],
     paths: {
       '/api/campaigns': {
-        post: { summary: 'Create a campaign', requestBody: { required: true, ...json('CreateCampaign') }, responses: { '201': ok('The campaign'), ...errors } },
-        get: { summary: 'List campaigns', responses: { '200': ok('{ campaigns: [...] }'), ...errors } },
+        post: { summary: 'Create a campaign', requestBody: { required: true, ...json('CreateCampaign') }, responses: { '201': ok('The campaign', 'Campaign'), ...errors } },
+        get: { summary: 'List campaigns', responses: { '200': ok('Every campaign', 'CampaignList'), ...errors } },
       },
-      '/api/campaigns/{id}': { get: { summary: 'Read a campaign', parameters: idParam, responses: { '200': ok('The campaign'), ...errors } } },
+      '/api/campaigns/{id}': { get: { summary: 'Read a campaign', parameters: idParam, responses: { '200': ok('The campaign', 'Campaign'), ...errors } } },
       '/api/campaigns/{id}/executions': {
         post: {
           summary: 'Create an execution (content version); its link occurrences are extracted now',
           parameters: idParam,
           requestBody: { required: true, ...json('CreateExecution') },
-          responses: { '201': ok('The execution with its links'), '413': error, ...errors },
+          responses: { '201': ok('The execution with its link occurrences', 'Execution'), '413': error, ...errors },
         },
       },
-      '/api/executions/{id}': { get: { summary: 'Read an execution with its link occurrences', parameters: idParam, responses: { '200': ok('The execution'), ...errors } } },
+      '/api/executions/{id}': { get: { summary: 'Read an execution with its link occurrences', parameters: idParam, responses: { '200': ok('The execution with its link occurrences', 'Execution'), ...errors } } },
       '/api/campaigns/{id}/report': {
         get: {
           summary: 'Campaign totals, rates and clicks per link occurrence',
           parameters: idParam,
-          responses: { '200': ok('{ campaign, totals, rates, links }'), ...errors },
+          responses: { '200': ok('Totals, rates over all and over human hits, clicks per link occurrence', 'CampaignReport'), ...errors },
         },
       },
       '/api/messages': {
@@ -60,22 +76,22 @@ export function openApiDocument(): object {
           summary: 'Create a message for one recipient (or several at once) and get its instrumented content and headers',
           description: 'Suppressed recipients are left out; when no To recipient is left the message is recorded as blocked. With `send: true` it is sent through the configured SMTP relay.',
           requestBody: { required: true, ...json('CreateMessage') },
-          responses: { '201': ok('{ id, status, html, text, headers, links, suppressed, send }'), ...errors },
+          responses: { '201': ok('The instrumented message, ready to send', 'CreatedMessage'), ...errors },
         },
       },
-      '/api/messages/{id}': { get: { summary: 'Read a message with its events and derived status', parameters: idParam, responses: { '200': ok('The message'), ...errors } } },
+      '/api/messages/{id}': { get: { summary: 'Read a message with its events and derived status', parameters: idParam, responses: { '200': ok('The message, its contact, events and derived status', 'MessageView'), ...errors } } },
       '/api/events/{id}/verdicts': {
-        get: { summary: "A hit's verdict history: every revision with the previous and the new verdict, reasons and time", parameters: idParam, responses: { '200': ok('{ revisions: [...] }'), ...errors } },
+        get: { summary: "A hit's verdict history: every revision with the previous and the new verdict, reasons and time", parameters: idParam, responses: { '200': ok('The verdict history of the hit', 'VerdictHistory'), ...errors } },
       },
       '/api/messages/{id}/send': {
-        post: { summary: 'Send the message through the configured SMTP relay', parameters: idParam, responses: { '200': ok('{ accepted, response, status }'), '409': error, '422': error, '501': error, ...errors } },
+        post: { summary: 'Send the message through the configured SMTP relay', parameters: idParam, responses: { '200': ok('The SMTP outcome', 'SendResult'), '409': error, '422': error, '501': error, ...errors } },
       },
       '/api/messages/{id}/events': {
         post: {
           summary: 'Record a delivery event (sent, delivered, deferred, bounced, complained); idempotent by `id`',
           parameters: idParam,
           requestBody: { required: true, ...json('DeliveryEvent') },
-          responses: { '201': ok('{ recorded: true }'), '200': ok('{ recorded: false }: already recorded'), ...errors },
+          responses: { '201': ok('Recorded', 'DeliveryRecorded'), '200': ok('Already recorded (same id)', 'DeliveryRecorded'), ...errors },
         },
       },
       '/o/{token}': { get: { summary: 'Open pixel (public): always a 43-byte GIF', security: [], responses: { '200': { description: 'image/gif' } } } },

@@ -1,0 +1,192 @@
+/**
+ * What the JSON API answers, as schemas: the OpenAPI document is generated from them, and the API
+ * tests check every response against them (strictly: an undocumented field fails), so the document
+ * stays true.
+ */
+import { z } from 'zod';
+import { EVENT_SOURCES, EVENT_TYPES } from '../../core/events.js';
+import { VERDICTS } from '../../core/nhi/verdict.js';
+import { CAMPAIGN_KINDS } from '../../app/ports.js';
+
+const Id = z.number().int().positive();
+/** Epoch milliseconds. */
+const Time = z.number().int();
+const Rate = z.number().min(0).max(1).nullable().describe('null when the denominator is 0 (no data)');
+
+export const Campaign = z
+  .object({
+    id: Id,
+    name: z.string(),
+    kind: z.enum(CAMPAIGN_KINDS),
+    trackOpens: z.boolean(),
+    trackClicks: z.boolean(),
+    trackingBaseUrl: z.string().nullable(),
+    honeypot: z.boolean(),
+    createdAt: Time,
+  })
+  .strict();
+
+export const CampaignList = z.object({ campaigns: z.array(Campaign) }).strict();
+
+const LinkFields = {
+  ordinal: z.number().int().positive().describe('position among the links of the execution, from 1'),
+  url: z.string().describe('the decoded destination'),
+  raw: z.string().describe('the attribute value exactly as in the input'),
+  text: z.string().describe('anchor text'),
+  part: z.enum(['html', 'text']),
+  condition: z.string().nullable().describe('data-condition label of the dynamic block it sits in'),
+};
+
+export const LinkOccurrence = z.object({ ...LinkFields, executionId: Id }).strict();
+
+export const Execution = z
+  .object({
+    id: Id,
+    campaignId: Id,
+    subject: z.string(),
+    html: z.string().nullable(),
+    text: z.string().nullable(),
+    createdAt: Time,
+    links: z.array(LinkOccurrence),
+  })
+  .strict();
+
+const PLAIN_STATES = ['queued', 'blocked', 'sent', 'deferred', 'delivered', 'opened', 'clicked', 'unsubscribed', 'complained'] as const;
+
+export const MessageStatus = z.discriminatedUnion('state', [
+  z.object({ state: z.enum(PLAIN_STATES) }).strict(),
+  z.object({ state: z.literal('bounced'), bounceType: z.enum(['hard', 'soft']) }).strict(),
+]);
+
+const Recipients = z.object({ to: z.array(z.string()), cc: z.array(z.string()) }).strict();
+
+const Suppression = z
+  .object({ email: z.string(), reason: z.string(), source: z.string(), createdAt: Time, expiresAt: Time.nullable() })
+  .strict();
+
+export const SendResult = z
+  .object({ accepted: z.boolean(), response: z.string().describe("the relay's answer"), status: z.enum([...PLAIN_STATES, 'bounced']) })
+  .strict();
+
+export const CreatedMessage = z
+  .object({
+    id: Id,
+    campaignId: Id,
+    executionId: Id,
+    recipients: Recipients,
+    status: MessageStatus,
+    suppressed: z.array(Suppression).describe('recipients left out because their address is suppressed'),
+    subject: z.string(),
+    html: z.string().nullable().describe('the instrumented HTML part, to send as is'),
+    text: z.string().nullable(),
+    headers: z.record(z.string(), z.string()).describe('List-Unsubscribe and List-Unsubscribe-Post'),
+    links: z.array(z.object({ ...LinkFields, tracked: z.string().describe('the tracking URL written into the message') }).strict()),
+    honeypotUrl: z.string().nullable(),
+    unsubscribeUrl: z.string().nullable(),
+    send: SendResult.nullable().describe('the SMTP outcome when `send` was asked for'),
+  })
+  .strict();
+
+const Hit = z
+  .object({
+    method: z.string(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    headers: z.record(z.string(), z.string()),
+    linkOrdinal: z.number().int().nonnegative().nullable().describe('0 is the honeypot'),
+  })
+  .strict();
+
+export const EventView = z
+  .object({
+    id: Id,
+    messageId: Id,
+    campaignId: Id,
+    type: z.enum(EVENT_TYPES),
+    subtype: z.string().nullable(),
+    at: Time,
+    source: z.enum(EVENT_SOURCES),
+    hit: Hit.nullable().describe('the request, for opens, clicks and unsubscribe page views'),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+    dedupeKey: z.string().nullable(),
+    recordedAt: Time,
+    anonymous: z.boolean().describe('the contact withheld consent: no IP, user agent or headers kept'),
+    verdict: z.enum(VERDICTS).nullable(),
+    reasons: z.array(z.string()),
+    verdictAt: Time.nullable(),
+  })
+  .strict();
+
+export const MessageView = z
+  .object({
+    message: z
+      .object({ id: Id, executionId: Id, campaignId: Id, contactId: Id.nullable(), recipients: Recipients, recipientCount: z.number().int().positive(), createdAt: Time })
+      .strict(),
+    contact: z.object({ id: Id, email: z.string(), attributes: z.record(z.string(), z.unknown()), consent: z.boolean(), createdAt: Time }).strict().nullable(),
+    status: MessageStatus,
+    inferredOpen: z.boolean().describe('clicked with no open recorded before: counted as an inferred open'),
+    events: z.array(EventView),
+  })
+  .strict();
+
+const Judgement = z.object({ verdict: z.enum(VERDICTS), reasons: z.array(z.string()), at: Time }).strict();
+
+export const VerdictHistory = z
+  .object({ revisions: z.array(z.object({ eventId: Id, previous: Judgement.nullable(), next: Judgement }).strict()) })
+  .strict();
+
+export const DeliveryRecorded = z.object({ recorded: z.boolean().describe('false when the same report (same id) was already recorded') }).strict();
+
+const Engagement = z.object({ uniqueOpens: z.number(), inferredOpens: z.number(), totalOpens: z.number(), uniqueClicks: z.number(), totalClicks: z.number() }).strict();
+const Clicks = z.object({ uniqueClicks: z.number(), totalClicks: z.number() }).strict();
+const perVerdict = <T extends z.ZodType>(schema: T) => z.object(Object.fromEntries(VERDICTS.map((v) => [v, schema])) as Record<(typeof VERDICTS)[number], T>).strict();
+const Rates = z
+  .object({
+    deliveryRate: Rate,
+    bounceRate: Rate,
+    blockedRate: Rate,
+    complaintRate: Rate,
+    openRate: Rate,
+    clickRate: Rate,
+    clickToOpenRate: Rate,
+    unsubscribeRate: Rate,
+  })
+  .strict();
+
+export const CampaignReport = z
+  .object({
+    campaign: Campaign,
+    totals: z
+      .object({
+        messages: z.number(),
+        sent: z.number(),
+        delivered: z.number(),
+        deferred: z.number(),
+        hardBounced: z.number(),
+        softBounced: z.number(),
+        bounced: z.number(),
+        blocked: z.number(),
+        complained: z.number(),
+        unsubscribed: z.number(),
+        ...Engagement.shape,
+        byVerdict: perVerdict(Engagement),
+      })
+      .strict(),
+    rates: Rates.describe('over all hits'),
+    humanRates: Rates.describe('over human hits only'),
+    links: z.array(
+      z
+        .object({
+          executionId: Id,
+          ordinal: LinkFields.ordinal,
+          url: z.string(),
+          text: z.string(),
+          part: z.string(),
+          condition: z.string().nullable(),
+          ...Clicks.shape,
+          byVerdict: perVerdict(Clicks),
+        })
+        .strict(),
+    ),
+  })
+  .strict();

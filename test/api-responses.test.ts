@@ -1,0 +1,78 @@
+/**
+ * Every JSON API response, through a whole flow, against the schema the OpenAPI document publishes
+ * for it (strict: an undocumented field fails), on every dialect: the document stays true.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import * as R from '../src/adapters/http/api-responses.js';
+import type { Mailer } from '../src/app/ports.js';
+import { testDialects } from './support/databases.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const CHROME = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36', 'accept-language': 'en' };
+const relay: Mailer = { send: async () => ({ accepted: true, response: '250 2.0.0 queued as 7F3A', messageId: null }) };
+
+for (const dialect of await testDialects()) {
+  describe(`API responses match the published schemas (${dialect})`, () => {
+    let s: TestServer;
+    beforeAll(async () => {
+      s = await startTestServer(dialect, {}, relay);
+    });
+    afterAll(async () => s?.close());
+
+    async function call<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', url: string, body: unknown, status: number): Promise<z.output<S>> {
+      const response = await s.api(method, url, body);
+      expect(response.status, `${method} ${url}: ${JSON.stringify(response.body)}`).toBe(status);
+      const parsed = schema.safeParse(response.body);
+      expect(parsed.success ? [] : parsed.error.issues, `${method} ${url}`).toEqual([]);
+      return parsed.data!;
+    }
+
+    it('campaigns, executions, messages, delivery events, hits, verdict history, reports, sending', async () => {
+      const campaign = await call(R.Campaign, 'POST', '/api/campaigns', { name: 'schema', tracking: { honeypot: true } }, 201);
+      await call(R.CampaignList, 'GET', '/api/campaigns', undefined, 200);
+      await call(R.Campaign, 'GET', `/api/campaigns/${campaign.id}`, undefined, 200);
+      const body = { subject: 'Hello', html: '<p><a href="https://shop.example/a">a</a> <a href="https://shop.example/b">b</a></p>', text: 'https://shop.example/c' };
+      const execution = await call(R.Execution, 'POST', `/api/campaigns/${campaign.id}/executions`, body, 201);
+      await call(R.Execution, 'GET', `/api/executions/${execution.id}`, undefined, 200);
+
+      const to = [{ email: 'reader@corp.example', attributes: { plan: 'pro' }, consent: true }];
+      const message = await call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to }, 201);
+      await call(R.DeliveryRecorded, 'POST', `/api/messages/${message.id}/events`, { type: 'delivered', id: 'd-1', at: s.clock.now() }, 201);
+      await call(R.DeliveryRecorded, 'POST', `/api/messages/${message.id}/events`, { type: 'delivered', id: 'd-1', at: s.clock.now() }, 200);
+
+      // Two links clicked at machine speed: the first click's verdict is revised.
+      s.clock.advance(3_600_000);
+      for (const link of message.links.filter((l) => l.part === 'html')) {
+        expect((await s.app.inject({ method: 'GET', url: new URL(link.tracked).pathname, headers: CHROME })).statusCode).toBe(302);
+        s.clock.advance(50);
+      }
+      const view = await call(R.MessageView, 'GET', `/api/messages/${message.id}`, undefined, 200);
+      const firstClick = view.events.find((e) => e.type === 'clicked')!;
+      const history = await call(R.VerdictHistory, 'GET', `/api/events/${firstClick.id}/verdicts`, undefined, 200);
+      expect(history.revisions.map((r) => r.next.verdict)).toEqual(['bot']);
+      await call(R.CampaignReport, 'GET', `/api/campaigns/${campaign.id}/report`, undefined, 200);
+
+      const sent = await call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to: ['second@corp.example'], send: true }, 201);
+      expect(sent.send).toMatchObject({ accepted: true, status: 'sent' });
+      await call(R.DeliveryRecorded, 'POST', `/api/messages/${sent.id}/events`, { type: 'bounced', bounceType: 'hard', code: 550, status: '5.1.1', text: 'no such user' }, 201);
+      const bounced = await call(R.MessageView, 'GET', `/api/messages/${sent.id}`, undefined, 200);
+      expect(bounced.status).toEqual({ state: 'bounced', bounceType: 'hard' });
+      // The hard bounce suppressed the address: the next message to it is blocked.
+      const blocked = await call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to: ['second@corp.example'] }, 201);
+      expect(blocked.status).toEqual({ state: 'blocked' });
+      expect(blocked.suppressed).toHaveLength(1);
+      const third = await call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to: ['third@corp.example'] }, 201);
+      await call(R.SendResult, 'POST', `/api/messages/${third.id}/send`, undefined, 200);
+    });
+
+    it('publishes those schemas in the OpenAPI document', async () => {
+      const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded']) {
+        expect(doc.components.schemas[name], name).toMatchObject({ type: 'object' });
+      }
+      expect(doc.paths['/api/messages/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MessageView' });
+      expect(doc.components.schemas.MessageView.additionalProperties).toBe(false);
+    });
+  });
+}
