@@ -98,6 +98,7 @@ function hitAt(setup: Setup, n: number): HitWrite {
       deliveredAt: null,
       linkCount: 2,
       consent: true,
+      selfRecipient: false,
     },
   };
 }

@@ -15,6 +15,7 @@ import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
 import { RETAIN_MS } from './core/nhi/hit-classifier.js';
+import { selfAddressMatcher } from './core/nhi/self-addresses.js';
 import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
@@ -119,6 +120,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const tracking = new TrackingService(currentKeyring, storage.catalog, storage.events, writer, clock, {
     groupCommit: config.groupCommit,
     ipStorage: config.ipStorage,
+    isSelfAddress: selfAddressMatcher(config.selfAddresses),
   });
   const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {

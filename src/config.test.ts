@@ -19,6 +19,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.1, not-an-ip' })).toThrow(/TRUSTED_PROXIES/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres/);
     expect(() => loadConfig({ HIT_WRITER: 'worker' })).toThrow(/HIT_WRITER/);
+    expect(() => loadConfig({ SELF_ADDRESSES: 'qa@shop.example, shop.example' })).toThrow(/SELF_ADDRESSES: must be a comma-separated list of addresses/);
+    expect(loadConfig({ SELF_ADDRESSES: 'qa@shop.example, @team.example' }).selfAddresses).toEqual(['qa@shop.example', '@team.example']);
   });
 
   it('writes hits on a thread of their own unless told to write inline', () => {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
 
 const list = z
   .string()
@@ -41,6 +42,7 @@ const EnvSchema = z.object({
   TRUSTED_PROXIES: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
   EXCLUDED_DESTINATIONS: list,
   SELF_NETWORKS: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
+  SELF_ADDRESSES: list.refine((entries) => entries.every(isSelfAddressEntry), 'must be a comma-separated list of addresses (qa@shop.example) or domains (@shop.example)'),
   NETWORK_LISTS_DIR: z.string().min(1).optional(),
   NETWORK_LISTS_RELOAD_MS: z.coerce.number().int().min(10).default(5000),
   IP_STORAGE: z.enum(['full', 'truncated']).default('full'),
@@ -66,6 +68,8 @@ export interface Config {
   excludedDestinations: string[];
   /** The sender's own networks: hits from them get the verdict `self`. */
   selfNetworks: string[];
+  /** The sender's own addresses and @domains (seed and test copies): hits on their messages get the verdict `self`. */
+  selfAddresses: string[];
   /** An operator's directory of network lists, read after (and overriding) the shipped ones. */
   networkListsDir: string | null;
   networkListsReloadMs: number;
@@ -106,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: e.TRUSTED_PROXIES,
     excludedDestinations: e.EXCLUDED_DESTINATIONS,
     selfNetworks: e.SELF_NETWORKS,
+    selfAddresses: e.SELF_ADDRESSES,
     networkListsDir: e.NETWORK_LISTS_DIR ?? null,
     networkListsReloadMs: e.NETWORK_LISTS_RELOAD_MS,
     ipStorage: e.IP_STORAGE,

@@ -17,7 +17,7 @@ for (const dialect of await testDialects()) {
     let campaignId: number;
 
     beforeAll(async () => {
-      s = await startTestServer(dialect, { SELF_NETWORKS: '192.0.2.0/24' });
+      s = await startTestServer(dialect, { SELF_NETWORKS: '192.0.2.0/24', SELF_ADDRESSES: 'seed@inbox.example,@shop.example' });
       const campaign = await s.api('POST', '/api/campaigns', { name: 'nhi', tracking: { honeypot: true } });
       campaignId = campaign.body.id;
       executionId = (await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: HTML })).body.id;
@@ -47,6 +47,30 @@ for (const dialect of await testDialects()) {
         ['human', []],
         ['self', ['net:self']],
       ]);
+    });
+
+    it("gives the sender's own addresses (seed and test copies) the self verdict, from any network", async () => {
+      // A campaign of its own, so that the report test below counts only its messages.
+      const campaign = await s.api('POST', '/api/campaigns', { name: 'seeds' });
+      const execution = (await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: HTML })).body.id;
+      const send = async (email: string) => {
+        const m = await s.api('POST', '/api/messages', { executionId: execution, to: [email] });
+        await s.api('POST', `/api/messages/${m.body.id}/events`, { type: 'delivered', at: s.clock.now() });
+        return m.body;
+      };
+      const [seed, colleague, reader] = [await send('Seed@Inbox.example'), await send('marketing@shop.example'), await send('reader@inbox.example')];
+      s.clock.advance(3_600_000);
+      for (const [i, m] of [seed, colleague, reader].entries()) {
+        await hit(pixel(m), `198.51.100.${30 + i}`, CHROME);
+        await hit(path(m.links[0].tracked), `198.51.100.${30 + i}`, CHROME);
+        s.clock.advance(60_000);
+      }
+      expect((await hits(seed)).map((e: any) => [e.verdict, e.reasons])).toEqual([
+        ['self', ['recipient:self']],
+        ['self', ['recipient:self']],
+      ]);
+      expect((await hits(colleague)).map((e: any) => e.verdict)).toEqual(['self', 'self']);
+      expect((await hits(reader)).map((e: any) => e.verdict)).toEqual(['human', 'human']);
     });
 
     it('revises the first click of a burst and keeps the history', async () => {

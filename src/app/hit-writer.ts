@@ -33,6 +33,8 @@ export interface HitRecord {
   linkCount: number;
   /** False when the contact withheld consent: the hit is kept without IP, user agent or headers. */
   consent: boolean;
+  /** The message went to one of the sender's own addresses (SELF_ADDRESSES). */
+  selfRecipient: boolean;
 }
 
 /** A delivery time learnt after hits were judged: goes through the same queue, so verdicts change in order. */
@@ -101,6 +103,7 @@ export class ClassifyingHitWriter implements HitWriter {
         sentAt: record.sentAt,
         deliveredAt: record.deliveredAt,
         linkCount: record.linkCount,
+        selfRecipient: record.selfRecipient,
       });
       latest.set(ref, observation.judgement);
       for (const r of observation.revised) latest.set(r.ref, r.judgement);

@@ -78,6 +78,8 @@ export interface MessageRoute {
   contactId: number | null;
   /** False when the message's contact withheld consent to tracking: its hits are kept anonymous. */
   consent: boolean;
+  /** The contact's address; null for a message to several recipients. */
+  contactEmail: string | null;
   /** First sent and delivered times known, for timing evidence. */
   sentAt: number | null;
   deliveredAt: number | null;

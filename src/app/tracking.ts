@@ -38,12 +38,15 @@ export type UnsubscribeOutcome = { kind: 'done'; alreadyUnsubscribed: boolean } 
 
 export interface TrackingOptions {
   groupCommit: GroupCommitOptions;
+  /** Whether an address is one of the sender's own (SELF_ADDRESSES). */
+  isSelfAddress: (email: string) => boolean;
   /** `truncated` stores IPs as their /24 (IPv4) or /48 (IPv6) network, after classification saw them whole. */
   ipStorage: 'full' | 'truncated';
 }
 
 interface CachedRoute extends MessageRoute {
   loadedAt: number;
+  selfRecipient: boolean;
 }
 
 interface LinkTable {
@@ -180,7 +183,7 @@ export class TrackingService {
     let route = this.#routes.get(messageId) ?? null;
     if (!route || (route.deliveredAt === null && now - route.loadedAt > ROUTE_REFRESH_MS)) {
       const loaded = await this.catalog.messageRoute(messageId);
-      route = loaded ? { ...loaded, loadedAt: now } : null;
+      route = loaded ? { ...loaded, loadedAt: now, selfRecipient: loaded.contactEmail !== null && this.options.isSelfAddress(loaded.contactEmail) } : null;
       if (route) this.#routes.set(messageId, route);
     }
     return route ? { messageId, ordinal, route } : null;
@@ -211,6 +214,7 @@ export class TrackingService {
         deliveredAt: route.deliveredAt,
         linkCount,
         consent: route.consent,
+        selfRecipient: route.selfRecipient,
       },
     };
   }

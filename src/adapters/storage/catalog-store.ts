@@ -173,6 +173,7 @@ export class KyselyCatalogStore implements CatalogStore {
         'm.execution_id',
         'm.contact_id',
         'c.consent',
+        'c.email',
         eb.selectFrom('events').select((e) => e.fn.min('at').as('at')).where('message_id', '=', id).where('type', '=', 'sent').as('sent_at'),
         eb.selectFrom('events').select((e) => e.fn.min('at').as('at')).where('message_id', '=', id).where('type', '=', 'delivered').as('delivered_at'),
       ])
@@ -184,6 +185,7 @@ export class KyselyCatalogStore implements CatalogStore {
       executionId: row.execution_id,
       contactId: row.contact_id,
       consent: row.consent !== 0,
+      contactEmail: row.email ?? null,
       sentAt: row.sent_at === null || row.sent_at === undefined ? null : Number(row.sent_at),
       deliveredAt: row.delivered_at === null || row.delivered_at === undefined ? null : Number(row.delivered_at),
     };

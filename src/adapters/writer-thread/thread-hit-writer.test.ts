@@ -33,7 +33,7 @@ describe('ThreadHitWriter', () => {
 
   const hit = (at: number, extra: Partial<HitRecord> = {}): HitWrite => ({
     kind: 'hit',
-    hit: { kind: 'open', at, method: 'GET', ip: '203.0.113.77', userAgent: CHROME, headers: { 'accept-language': 'fr' }, linkOrdinal: null, messageId: message.id, campaignId: message.campaignId, sentAt: 0, deliveredAt: 0, linkCount: 1, consent: true, ...extra },
+    hit: { kind: 'open', at, method: 'GET', ip: '203.0.113.77', userAgent: CHROME, headers: { 'accept-language': 'fr' }, linkOrdinal: null, messageId: message.id, campaignId: message.campaignId, sentAt: 0, deliveredAt: 0, linkCount: 1, consent: true, selfRecipient: false, ...extra },
   });
 
   it('classifies and writes on its own connection: committed when the write resolves', async () => {

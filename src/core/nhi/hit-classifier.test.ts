@@ -100,9 +100,11 @@ describe('HitClassifier', () => {
     }
   });
 
-  it('gives the sender’s own networks the self verdict', () => {
+  it('gives the sender’s own networks and own addresses the self verdict', () => {
     const c = new HitClassifier<string>();
     expect(c.observe('s', hit('open', 2_000, { networks: [SELF] }), msg(1)).judgement).toEqual({ verdict: 'self', reasons: ['net:self'] });
+    // A seed copy: self even when its click looks like a scanner's.
+    expect(c.observe('t', hit('click', 1_500, { method: 'HEAD' }), msg(2, { selfRecipient: true })).judgement).toEqual({ verdict: 'self', reasons: ['recipient:self'] });
   });
 
   it('never revises a verdict because a hit was forgotten: what was seen around it stays true', () => {

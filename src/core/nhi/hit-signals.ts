@@ -48,6 +48,7 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (net.kind === 'proxy') s.human.push(net.reason);
   }
 
+  if (message.selfRecipient) s.self.push('recipient:self');
   if (hit.method === 'HEAD') s.certainBot.push('method:head');
   if (ua.selfNamedBot) s.certainBot.push('ua:self-named-bot');
   if (ua.gmailProxy) s.human.push('proxy:gmail');

@@ -45,4 +45,6 @@ export interface MessageFacts {
   deliveredAt: number | null;
   /** Trackable links in the message, the honeypot not included. */
   linkCount: number;
+  /** The message went to one of the sender's own addresses (SELF_ADDRESSES): its hits are the sender's. */
+  selfRecipient?: boolean;
 }
