@@ -10,32 +10,18 @@
 import type { NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
 import { HitClassifier } from '../core/nhi/hit-classifier.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
-import type { HitFacts, HitKind, Judgement } from '../core/nhi/verdict.js';
+import type { HitFacts, Judgement, MessageFacts } from '../core/nhi/verdict.js';
 import type { EventStore, NetworkLookup } from './ports.js';
 
-/** One request to a tracking endpoint, as the writer needs it: the request and what its token points to. */
-export interface HitRecord {
-  kind: HitKind;
-  at: number;
-  method: string;
-  /** The full client IP: classification needs it whole, storage may keep it truncated. */
-  ip: string | null;
-  userAgent: string | null;
-  headers: Record<string, string>;
-  /** Link ordinal of a click; 0 is the honeypot. */
-  linkOrdinal: number | null;
-  messageId: number;
-  campaignId: number;
-  /** First sent and delivered times known when the hit came in. */
-  sentAt: number | null;
-  deliveredAt: number | null;
-  /** Trackable links of the message, the honeypot not included. */
-  linkCount: number;
-  /** False when the contact withheld consent: the hit is kept without IP, user agent or headers. */
-  consent: boolean;
-  /** The message went to one of the sender's own addresses (SELF_ADDRESSES). */
-  selfRecipient: boolean;
-}
+/**
+ * One request to a tracking endpoint, as the writer needs it: the request (with the full client IP:
+ * classification needs it whole, storage may keep it truncated) and what its token points to.
+ */
+export type HitRecord = Omit<HitFacts, 'networks'> &
+  Required<MessageFacts> & {
+    /** False when the contact withheld consent: the hit is kept without IP, user agent or headers. */
+    consent: boolean;
+  };
 
 /** A delivery time learnt after hits were judged: goes through the same queue, so verdicts change in order. */
 export interface DeliveryNote {

@@ -3,7 +3,7 @@
  * The storage adapter implements the stores; tests pass small object literals where they need to.
  */
 import type { NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
-import type { NetworkEvidence, Verdict } from '../core/nhi/verdict.js';
+import type { HitFacts, MessageFacts, NetworkEvidence, Verdict } from '../core/nhi/verdict.js';
 import type { PlannedLink } from '../core/instrument/index.js';
 import type { SigningKey } from '../core/tokens.js';
 
@@ -118,24 +118,15 @@ export interface CatalogStore {
   findSuppression(email: string, now: number): Promise<Suppression | null>;
 }
 
-/** A hit already written, with what the classifier needs to take it into account again (after a restart). */
-export interface RecordedHit {
-  eventId: number;
-  kind: 'open' | 'click' | 'unsubscribe_page';
-  at: number;
-  method: string;
-  /** As stored: null for anonymous hits, maybe truncated (IP_STORAGE=truncated). */
-  ip: string | null;
-  userAgent: string | null;
-  headers: Record<string, string>;
-  linkOrdinal: number | null;
-  messageId: number;
-  campaignId: number;
-  sentAt: number | null;
-  deliveredAt: number | null;
-  linkCount: number;
-  judgement: StoredJudgement;
-}
+/**
+ * A hit already written, with what the classifier needs to take it into account again (after a
+ * restart). Its IP is as stored: null for anonymous hits, maybe truncated (IP_STORAGE=truncated).
+ */
+export type RecordedHit = Omit<HitFacts, 'networks'> &
+  Omit<MessageFacts, 'selfRecipient'> & {
+    eventId: number;
+    judgement: StoredJudgement;
+  };
 
 export interface EventStore {
   /** Appends in one transaction; events whose dedupe key is already stored are skipped. Returns how many were new. */
