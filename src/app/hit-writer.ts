@@ -7,7 +7,7 @@
  * on the event loop that answers the requests or on a thread of its own, with its own database
  * connection (see adapters/writer-thread). The classifier's memory of recent hits lives with the writer.
  */
-import type { NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
+import type { HitDetail, NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
 import { HitClassifier } from '../core/nhi/hit-classifier.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
 import type { HitFacts, Judgement, MessageFacts } from '../core/nhi/verdict.js';
@@ -49,6 +49,13 @@ export interface HitWriter {
 export interface HitWriterOptions {
   /** `truncated` stores IPs as their /24 (IPv4) or /48 (IPv6) network, after classification saw them whole. */
   ipStorage: 'full' | 'truncated';
+}
+
+/** The request as stored: nothing identifying without consent, a truncated IP if so configured. */
+export function keptRequest(request: Omit<HitDetail, 'linkOrdinal'>, consent: boolean, ipStorage: HitWriterOptions['ipStorage']): Omit<HitDetail, 'linkOrdinal'> {
+  if (!consent) return { method: request.method, ip: null, userAgent: null, headers: {} };
+  const ip = request.ip && ipStorage === 'truncated' ? truncateIp(request.ip) : request.ip;
+  return { method: request.method, ip, userAgent: request.userAgent, headers: request.headers };
 }
 
 /** Where a hit's stored row is, once written, and the verdict it was stored with. */
@@ -148,14 +155,7 @@ export class ClassifyingHitWriter implements HitWriter {
 
   /** What is stored of a hit: nothing identifying without consent, a truncated IP if so configured. */
   #event(record: HitRecord, judgement: StoredJudgement): NewEvent {
-    const kept = !record.consent
-      ? { method: record.method, ip: null, userAgent: null, headers: {} }
-      : {
-          method: record.method,
-          ip: record.ip && this.options.ipStorage === 'truncated' ? truncateIp(record.ip) : record.ip,
-          userAgent: record.userAgent,
-          headers: record.headers,
-        };
+    const kept = keptRequest(record, record.consent, this.options.ipStorage);
     return {
       messageId: record.messageId,
       campaignId: record.campaignId,

@@ -5,12 +5,11 @@
  * may run on a thread of its own, so this side only deals in plain data.
  */
 import type { HitDetail, NewEvent } from '../core/events.js';
-import { truncateIp } from '../core/nhi/ip-address.js';
 import type { HitKind } from '../core/nhi/verdict.js';
 import { trackableLinkCount } from '../core/instrument/index.js';
 import { verifyToken, type Keyring, type TokenClaims, type TokenKind } from '../core/tokens.js';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit.js';
-import type { HitWrite, HitWriter } from './hit-writer.js';
+import { keptRequest, type HitWrite, type HitWriter } from './hit-writer.js';
 import { LruCache } from './lru-cache.js';
 import type { CatalogStore, Clock, EventStore, MessageRoute } from './ports.js';
 
@@ -125,7 +124,7 @@ export class TrackingService {
       subtype: via,
       at: this.clock.now(),
       source: 'unsubscribe',
-      hit: { ...this.#keptRequest(request, target.route), linkOrdinal: null },
+      hit: { ...keptRequest(request, target.route.consent, this.options.ipStorage), linkOrdinal: null },
       anonymous: !target.route.consent,
       dedupeKey: `unsubscribe:${target.messageId}`,
     };
@@ -217,12 +216,5 @@ export class TrackingService {
         selfRecipient: route.selfRecipient,
       },
     };
-  }
-
-  /** What is stored of a request: nothing identifying without consent, a truncated IP if so configured. */
-  #keptRequest(request: HitRequest, route: MessageRoute): HitRequest {
-    if (!route.consent) return { method: request.method, ip: null, userAgent: null, headers: {} };
-    if (this.options.ipStorage === 'truncated' && request.ip) return { ...request, ip: truncateIp(request.ip) };
-    return request;
   }
 }
