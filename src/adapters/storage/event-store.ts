@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { EventSource, EventType, NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../../core/events.js';
-import type { Verdict } from '../../core/nhi/verdict.js';
+import type { HitKind, Verdict } from '../../core/nhi/verdict.js';
 import { trackableLinkCount, type LinkPart } from '../../core/instrument/index.js';
 import type { EventStore, RecordedHit, Suppression } from '../../app/ports.js';
 import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
@@ -15,12 +15,18 @@ const EVENT_INSERT_CHUNK = 1000;
  * a many-row insert costs more than running it, and a statement whose text repeats is prepared once.
  */
 const EXACT_CHUNK = 16;
+const MAX_CHUNK = 256;
+
 /** Rows read per page when walking back through recent events. */
 const RECENT_HITS_PAGE = 2_000;
 /** Ids per IN list. */
 const ID_CHUNK = 500;
-const HIT_TYPES = new Set(['opened', 'clicked', 'unsubscribe_page']);
-const MAX_CHUNK = 256;
+/** Event types of hits, and the hit kind each records. */
+const HIT_KINDS: ReadonlyMap<string, HitKind> = new Map([
+  ['opened', 'open'],
+  ['clicked', 'click'],
+  ['unsubscribe_page', 'unsubscribe_page'],
+]);
 
 /** The size of the next statement for `remaining` rows. */
 export function chunkSize(remaining: number): number {
@@ -216,7 +222,7 @@ export class KyselyEventStore implements EventStore {
       const message = messages.get(row.message_id);
       return {
         eventId: row.id,
-        kind: row.type === 'opened' ? 'open' : row.type === 'clicked' ? 'click' : 'unsubscribe_page',
+        kind: HIT_KINDS.get(row.type)!,
         at: row.at,
         method: row.method ?? 'GET',
         ip: row.ip,
@@ -239,7 +245,7 @@ export class KyselyEventStore implements EventStore {
     let before = Number.MAX_SAFE_INTEGER;
     while (rows.length < limit) {
       const page = await this.db.selectFrom('events').selectAll().where('id', '<', before).orderBy('id', 'desc').limit(RECENT_HITS_PAGE).execute();
-      for (const row of page) if (row.recorded_at >= since && HIT_TYPES.has(row.type) && row.verdict !== null && rows.length < limit) rows.push(row);
+      for (const row of page) if (row.recorded_at >= since && HIT_KINDS.has(row.type) && row.verdict !== null && rows.length < limit) rows.push(row);
       if (page.length < RECENT_HITS_PAGE || page[page.length - 1]!.recorded_at < since) break;
       before = page[page.length - 1]!.id;
     }
