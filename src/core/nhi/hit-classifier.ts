@@ -73,7 +73,7 @@ export class HitClassifier<R> {
   observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
     const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement: { verdict: 'human', reasons: [] }, context: null };
     const own = this.#group(this.#byMessage, message.messageId, entry);
-    const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry) : [];
+    const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, crossKey(message.campaignId, hit.ip), entry) : [];
 
     // No other hit's verdict depends on an open (opens only ever look at clicks): only the open itself is judged.
     if (hit.kind === 'open') {
@@ -108,8 +108,7 @@ export class HitClassifier<R> {
       mark(own, 'burst:multi-link', (o) => isLinkClick(o) && o.hit.linkOrdinal !== linkOrdinal && Math.abs(o.hit.at - at) <= MACHINE_SPEED_GAP_MS - 1);
     }
     if (reasons.includes('burst:cross-recipient')) {
-      const widened = entry.signals.probableBot.some((r) => r.startsWith('net:'));
-      const window = widened ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+      const window = crossRecipientWindow(entry);
       mark(cross, 'burst:cross-recipient', (o) => Math.abs(o.hit.at - at) <= window);
     }
     if (linkOrdinal === 0) {
@@ -135,7 +134,7 @@ export class HitClassifier<R> {
   remember(ref: R, hit: HitFacts, message: MessageFacts, judgement: Judgement): void {
     const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement, context: null };
     this.#group(this.#byMessage, message.messageId, entry);
-    if (hit.kind !== 'open' && hit.ip) this.#group(this.#byCampaignIp, `${message.campaignId}|${hit.ip}`, entry);
+    if (hit.kind !== 'open' && hit.ip) this.#group(this.#byCampaignIp, crossKey(message.campaignId, hit.ip), entry);
   }
 
   /** The message facts already kept for this message when they are the same: one object for its hits. */
@@ -159,7 +158,7 @@ export class HitClassifier<R> {
     }
     const affected = new Set(own);
     for (const e of own) {
-      if (e.hit.kind !== 'open' && e.hit.ip) for (const o of this.#byCampaignIp.get(`${e.message.campaignId}|${e.hit.ip}`) ?? []) affected.add(o);
+      if (e.hit.kind !== 'open' && e.hit.ip) for (const o of this.#byCampaignIp.get(crossKey(e.message.campaignId, e.hit.ip)) ?? []) affected.add(o);
     }
     return this.#rejudge([...affected], null);
   }
@@ -272,9 +271,8 @@ export class HitClassifier<R> {
     }
 
     if (!isOpen && ip) {
-      const group = this.#byCampaignIp.get(`${e.message.campaignId}|${ip}`) ?? [];
-      const widened = e.signals.probableBot.some((r) => r.startsWith('net:'));
-      const window = widened ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+      const group = this.#byCampaignIp.get(crossKey(e.message.campaignId, ip)) ?? [];
+      const window = crossRecipientWindow(e);
       const recipients: number[] = [];
       for (const o of group) {
         if (Math.abs(o.hit.at - at) <= window && !recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
@@ -285,6 +283,16 @@ export class HitClassifier<R> {
     if (scannerOpen) certain.push('burst:scanner-open');
     return { certain, probable };
   }
+}
+
+/** The group of one campaign's clicks from one IP. */
+function crossKey(campaignId: number, ip: string): string {
+  return `${campaignId}|${ip}`;
+}
+
+/** How far apart one IP's clicks for several recipients still make a burst: wider in a probable scanner network. */
+function crossRecipientWindow(e: ClassifiedHit<unknown>): number {
+  return e.signals.probableBot.some((r) => r.startsWith('net:')) ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
 }
 
 function isLinkClick(o: ClassifiedHit<unknown>): boolean {
