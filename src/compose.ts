@@ -66,6 +66,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 async function hitWriter(config: Readonly<Config>, storage: Storage, logger: Logger, clock: Clock): Promise<HitWriter> {
   // The classifier remembers hits for RETAIN_MS: a new writer takes those back from the database.
   const warmSince = () => clock.now() - RETAIN_MS;
+  // Nodes sharing a PostgreSQL database take in each other's hits; each names the hits it writes.
+  const writerOptions = { ipStorage: config.ipStorage, writerId: config.nodeId, shared: config.database.dialect === 'postgres' };
   // An in-memory SQLite database lives in one connection: a thread could not share it.
   const inMemory = config.database.dialect === 'sqlite' && config.database.file === ':memory:';
   if (config.hitWriter === 'thread' && !inMemory) {
@@ -75,7 +77,7 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, logger: Log
         networkDirs: networkListDirs(config),
         selfNetworks: config.selfNetworks,
         networkListsReloadMs: config.networkListsReloadMs,
-        writer: { ipStorage: config.ipStorage },
+        writer: writerOptions,
         groupCommit: { maxDelayMs: config.groupCommit.maxDelayMs },
       },
       warmSince,
@@ -88,7 +90,7 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, logger: Log
     intervalMs: config.networkListsReloadMs,
     onError: (message) => logger.warn(message),
   });
-  const writer = new ClassifyingHitWriter(storage.events, () => networks.current, { ipStorage: config.ipStorage });
+  const writer = new ClassifyingHitWriter(storage.events, () => networks.current, writerOptions);
   await writer.warm(warmSince());
   return { write: (batch, now) => writer.write(batch, now), close: async () => networks.stop() };
 }

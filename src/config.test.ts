@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 
@@ -21,6 +22,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HIT_WRITER: 'worker' })).toThrow(/HIT_WRITER/);
     expect(() => loadConfig({ SELF_ADDRESSES: 'qa@shop.example, shop.example' })).toThrow(/SELF_ADDRESSES: must be a comma-separated list of addresses/);
     expect(loadConfig({ SELF_ADDRESSES: 'qa@shop.example, @team.example' }).selfAddresses).toEqual(['qa@shop.example', '@team.example']);
+  });
+
+  it('names the node after its host and port unless NODE_ID says otherwise', () => {
+    expect(loadConfig({ PORT: '9000' }).nodeId).toBe(`${os.hostname()}:9000`);
+    expect(loadConfig({ NODE_ID: ' track-2 ' }).nodeId).toBe('track-2');
   });
 
   it('writes hits on a thread of their own unless told to write inline', () => {

@@ -2,6 +2,7 @@
  * Configuration, read once at start from the environment (and CLI flags), validated, frozen.
  * A bad setting stops the process with a message naming it.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -53,6 +54,7 @@ const EnvSchema = z.object({
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   HIT_QUEUE_LIMIT: z.coerce.number().int().min(1).default(20_000),
   HIT_WRITER: z.enum(['thread', 'inline']).default('thread'),
+  NODE_ID: z.string().trim().min(1).max(100).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: boolean,
 });
@@ -83,6 +85,11 @@ export interface Config {
    * connection (the default), or inline on the event loop that answers requests.
    */
   hitWriter: 'thread' | 'inline';
+  /**
+   * This node's name, stored with the hits it records. Nodes sharing a database must have different
+   * names: each revises only its own hits and takes in the others'. Default: host name and port.
+   */
+  nodeId: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   logRequests: boolean;
 }
@@ -119,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO ?? null,
     groupCommit: { maxDelayMs: e.GROUP_COMMIT_DELAY_MS, maxBatch: e.GROUP_COMMIT_MAX_BATCH, maxPending: e.HIT_QUEUE_LIMIT },
     hitWriter: e.HIT_WRITER,
+    nodeId: e.NODE_ID ?? `${os.hostname()}:${e.PORT}`,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,
   };

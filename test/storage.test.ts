@@ -115,6 +115,7 @@ for (const dialect of await testDialects()) {
         source: type === 'opened' ? 'pixel' : 'redirect',
         hit: { method: 'GET', ip: '203.0.113.8', userAgent: 'ua', headers: { 'accept-language': 'de' }, linkOrdinal: type === 'clicked' ? 1 : null },
         judgement: { verdict: type === 'opened' ? 'machine' : 'bot', reasons: type === 'opened' ? ['net:apple-mpp'] : ['burst:multi-link'], at },
+        writer: 'node-a',
       });
       const base = 9_000_000_000_000;
       await storage.events.appendHits([hit('opened', 1_000)], [], base);
@@ -136,11 +137,37 @@ for (const dialect of await testDialects()) {
           deliveredAt: 900,
           linkCount: 1,
           judgement: { verdict: 'bot', reasons: ['burst:multi-link'], at: 2_000 },
+          writer: 'node-a',
         },
         expect.objectContaining({ kind: 'open', at: 3_000, judgement: { verdict: 'machine', reasons: ['net:apple-mpp'], at: 3_000 } }),
       ]);
       // The limit keeps the newest.
       expect((await storage.events.recentHits(base, 1)).map((h) => h.at)).toEqual([3_000]);
+    });
+
+    it("reads the hits other writers recorded after an id, and where to go on from", async () => {
+      const { message, campaign } = await newMessage('writers@example.com');
+      const hit = (at: number, writer: string): NewEvent => ({
+        messageId: message.id,
+        campaignId: campaign.id,
+        type: 'clicked',
+        at,
+        source: 'redirect',
+        hit: { method: 'GET', ip: '203.0.113.9', userAgent: 'ua', headers: {}, linkOrdinal: 1 },
+        judgement: { verdict: 'human', reasons: [], at },
+        writer,
+      });
+      const { upTo: start } = await storage.events.otherWritersHits(0, 'node-a', 0);
+      await storage.events.appendHits([hit(1, 'node-a'), hit(2, 'node-b')], [], 10);
+      await storage.events.append([{ messageId: message.id, campaignId: campaign.id, type: 'delivered', at: 3, source: 'api' }]);
+      const [fromC] = await storage.events.appendHits([hit(4, 'node-c')], [], 11);
+      const seen = await storage.events.otherWritersHits(start, 'node-a', 10);
+      expect(seen.hits.map((h) => [h.at, h.writer])).toEqual([
+        [2, 'node-b'],
+        [4, 'node-c'],
+      ]);
+      expect(seen.upTo).toBe(fromC);
+      expect((await storage.events.otherWritersHits(seen.upTo, 'node-a', 10)).hits).toEqual([]);
     });
 
     it('revises earlier verdicts with the new hits in one transaction, keeping the history', async () => {

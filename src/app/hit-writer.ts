@@ -8,10 +8,10 @@
  * connection (see adapters/writer-thread). The classifier's memory of recent hits lives with the writer.
  */
 import type { HitDetail, NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
-import { HitClassifier } from '../core/nhi/hit-classifier.js';
+import { HitClassifier, RETAIN_MS } from '../core/nhi/hit-classifier.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
 import type { HitFacts, Judgement, MessageFacts } from '../core/nhi/verdict.js';
-import type { EventStore, NetworkLookup } from './ports.js';
+import type { EventStore, NetworkLookup, RecordedHit } from './ports.js';
 
 /**
  * One request to a tracking endpoint, as the writer needs it: the request (with the full client IP:
@@ -49,6 +49,13 @@ export interface HitWriter {
 export interface HitWriterOptions {
   /** `truncated` stores IPs as their /24 (IPv4) or /48 (IPv6) network, after classification saw them whole. */
   ipStorage: 'full' | 'truncated';
+  /** This writer's name (the node's, NODE_ID), stored with each hit it writes. */
+  writerId: string;
+  /**
+   * Other writers (other nodes) write to the same database: before each batch, the hits they wrote
+   * since the last batch are taken in as evidence, so that a burst spread over several nodes is seen.
+   */
+  shared: boolean;
 }
 
 /** The request as stored: nothing identifying without consent, a truncated IP if so configured. */
@@ -62,16 +69,25 @@ export function keptRequest(request: Omit<HitDetail, 'linkOrdinal'>, consent: bo
 interface HitRef {
   eventId: number | null;
   stored: StoredJudgement | null;
+  /**
+   * Written by another writer (another node). Its verdict here may change, as evidence for the hits
+   * here, but its row is left to its own writer: two nodes updating each other's rows could deadlock.
+   */
+  foreign?: true;
 }
 
 /** Hits taken back into memory at most when the writer starts (the classifier keeps fewer anyway). */
 const WARM_LIMIT = 200_000;
+/** Other writers' hits taken in before one batch at most: beyond, the oldest are skipped. */
+const CATCH_UP_LIMIT = 5_000;
 
 const EVENT_TYPES = { open: 'opened', click: 'clicked', unsubscribe_page: 'unsubscribe_page' } as const;
 const EVENT_SOURCES = { open: 'pixel', click: 'redirect', unsubscribe_page: 'unsubscribe' } as const;
 
 export class ClassifyingHitWriter implements HitWriter {
   readonly #classifier = new HitClassifier<HitRef>();
+  /** Other writers' hits up to this id have been taken in. */
+  #seenId = 0;
 
   constructor(
     private readonly events: EventStore,
@@ -81,6 +97,7 @@ export class ClassifyingHitWriter implements HitWriter {
 
   async write(batch: readonly HitWrite[], now: number): Promise<void> {
     const latest = new Map<HitRef, Judgement>();
+    if (this.options.shared) await this.#catchUp(now, latest);
     const hits: { record: HitRecord; ref: HitRef }[] = [];
     for (const item of batch) {
       if (item.kind === 'delivery') {
@@ -105,7 +122,7 @@ export class ClassifyingHitWriter implements HitWriter {
     // Hits written earlier whose verdict changed; hits of this batch are simply written as they now stand.
     const revised: [HitRef, VerdictRevision][] = [];
     for (const [ref, judgement] of latest) {
-      if (ref.eventId === null || sameJudgement(ref.stored, judgement)) continue;
+      if (ref.eventId === null || ref.foreign || sameJudgement(ref.stored, judgement)) continue;
       revised.push([ref, { eventId: ref.eventId, previous: ref.stored, next: { ...judgement, at: now } }]);
     }
     const ids = await this.events.appendHits(
@@ -130,13 +147,32 @@ export class ClassifyingHitWriter implements HitWriter {
    */
   async warm(since: number, limit = WARM_LIMIT): Promise<number> {
     const hits = await this.events.recentHits(since, limit);
-    for (const h of hits) {
-      const facts = this.#facts(h, this.options.ipStorage === 'full' ? h.ip : null);
-      const message = { messageId: h.messageId, campaignId: h.campaignId, sentAt: h.sentAt, deliveredAt: h.deliveredAt, linkCount: h.linkCount };
-      const stored = h.judgement;
-      this.#classifier.remember({ eventId: h.eventId, stored }, facts, message, { verdict: stored.verdict, reasons: stored.reasons });
-    }
+    // With other writers on the database, only this writer's own rows may be revised by it.
+    for (const h of hits) this.#classifier.remember(...this.#recorded(h, this.options.shared && h.writer !== this.options.writerId));
+    // Other writers' hits are taken in from here on (the newest id read, or the start when none).
+    this.#seenId = hits.reduce((max, h) => Math.max(max, h.eventId), this.#seenId);
+    if (this.options.shared) this.#seenId = (await this.events.otherWritersHits(this.#seenId, this.options.writerId, 0)).upTo;
     return hits.length;
+  }
+
+  /** Takes in the hits other writers recorded since the last batch; the verdicts here they change go into `latest`. */
+  async #catchUp(now: number, latest: Map<HitRef, Judgement>): Promise<void> {
+    const { hits, upTo } = await this.events.otherWritersHits(this.#seenId, this.options.writerId, CATCH_UP_LIMIT);
+    this.#seenId = upTo;
+    for (const h of hits) {
+      // Older than the classifier keeps: no window reaches it.
+      if (now - h.at > RETAIN_MS) continue;
+      for (const r of this.#classifier.absorb(...this.#recorded(h, true))) latest.set(r.ref, r.judgement);
+    }
+  }
+
+  /** A recorded hit as the classifier takes it: its stored verdict, and its IP only when stored whole. */
+  #recorded(h: RecordedHit, foreign: boolean): [HitRef, HitFacts, MessageFacts, Judgement] {
+    const facts = this.#facts(h, this.options.ipStorage === 'full' ? h.ip : null);
+    const message = { messageId: h.messageId, campaignId: h.campaignId, sentAt: h.sentAt, deliveredAt: h.deliveredAt, linkCount: h.linkCount };
+    const stored = h.judgement;
+    const ref: HitRef = foreign ? { eventId: h.eventId, stored, foreign } : { eventId: h.eventId, stored };
+    return [ref, facts, message, { verdict: stored.verdict, reasons: stored.reasons }];
   }
 
   /** What the classifier knows of a hit, from the request or from its stored row; `ip` only when exact. */
@@ -165,6 +201,7 @@ export class ClassifyingHitWriter implements HitWriter {
       hit: { ...kept, linkOrdinal: record.linkOrdinal },
       anonymous: !record.consent,
       judgement,
+      writer: this.options.writerId,
     };
   }
 }

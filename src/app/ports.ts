@@ -126,6 +126,8 @@ export type RecordedHit = Omit<HitFacts, 'networks'> &
   Omit<MessageFacts, 'selfRecipient'> & {
     eventId: number;
     judgement: StoredJudgement;
+    /** The writer that recorded it (HitWriterOptions.writerId); null for rows from before writers were named. */
+    writer: string | null;
   };
 
 export interface EventStore {
@@ -139,6 +141,11 @@ export interface EventStore {
   listRevisions(eventId: number): Promise<VerdictRevision[]>;
   /** Hits recorded at or after `since` (recording time), oldest first, at most `limit` (the newest). */
   recentHits(since: number, limit: number): Promise<RecordedHit[]>;
+  /**
+   * Hits recorded by other writers (other nodes on the same database) with ids after `afterId`, oldest
+   * first, at most `limit`; `upTo` is the id to continue after next time.
+   */
+  otherWritersHits(afterId: number, writer: string, limit: number): Promise<{ hits: RecordedHit[]; upTo: number }>;
   /** An event plus the suppression it causes, atomically (an unsubscribe, a complaint, a hard bounce). */
   appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number>;
   listForMessage(messageId: number): Promise<StoredEvent[]>;

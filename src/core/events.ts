@@ -82,6 +82,8 @@ export interface NewEvent {
   judgement?: StoredJudgement | null;
   /** The contact withheld consent: the hit counts, but is kept without IP, user agent or headers. */
   anonymous?: boolean;
+  /** For hits: the writer that recorded it (several nodes may share a database). */
+  writer?: string | null;
 }
 
 /** A change of an earlier hit's verdict, kept as history. */

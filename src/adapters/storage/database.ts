@@ -11,6 +11,7 @@ import type { Database } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 import { initial } from './migrations/0001-initial.js';
 import { verdicts } from './migrations/0002-verdicts.js';
+import { hitWriter } from './migrations/0003-hit-writer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -51,7 +52,7 @@ export function openDatabase(target: DatabaseTarget): OpenDatabase {
 }
 
 export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => ({ '0001-initial': initial(database.dialect), '0002-verdicts': verdicts(database.dialect) }) };
+  const provider: MigrationProvider = { getMigrations: async () => ({ '0001-initial': initial(database.dialect), '0002-verdicts': verdicts(database.dialect), '0003-hit-writer': hitWriter() }) };
   const migrator = new Migrator({ db: database.db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));

@@ -103,6 +103,7 @@ export function eventToRow(event: NewEvent, recordedAt: number): NewEventRow {
     reasons: event.judgement ? JSON.stringify(event.judgement.reasons) : null,
     verdict_at: event.judgement?.at ?? null,
     anonymous: event.anonymous ? 1 : 0,
+    writer: event.writer ?? null,
   };
 }
 
@@ -216,7 +217,27 @@ export class KyselyEventStore implements EventStore {
   }
 
   async recentHits(since: number, limit: number): Promise<RecordedHit[]> {
-    const rows = await this.#recentHitRows(since, limit);
+    return this.#recordedHits(await this.#recentHitRows(since, limit));
+  }
+
+  async otherWritersHits(afterId: number, writer: string, limit: number): Promise<{ hits: RecordedHit[]; upTo: number }> {
+    const newest = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    const upTo = Math.max(afterId, Number(newest?.id ?? 0));
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '>', afterId)
+      .where('id', '<=', upTo)
+      .where('writer', 'is not', null)
+      .where('writer', '<>', writer)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    // Past a full page, the rest is left out rather than read late: `upTo` moves on past it.
+    return { hits: await this.#recordedHits(rows.filter((r) => r.verdict !== null)), upTo };
+  }
+
+  async #recordedHits(rows: readonly EventRow[]): Promise<RecordedHit[]> {
     const messages = await this.#messageFacts([...new Set(rows.map((r) => r.message_id))]);
     return rows.map((row) => {
       const message = messages.get(row.message_id);
@@ -235,6 +256,7 @@ export class KyselyEventStore implements EventStore {
         deliveredAt: message?.deliveredAt ?? null,
         linkCount: message?.linkCount ?? 0,
         judgement: judgementFrom(row.verdict, row.reasons, row.verdict_at)!,
+        writer: row.writer,
       };
     });
   }

@@ -87,6 +87,8 @@ export interface EventsTable {
   reasons: string | null; // JSON string[]
   verdict_at: number | null;
   anonymous: Generated<number>;
+  /** The writer that recorded a hit (one per node and start); null for other events. */
+  writer: string | null;
 }
 
 export interface VerdictRevisionsTable {

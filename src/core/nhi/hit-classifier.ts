@@ -71,26 +71,46 @@ export class HitClassifier<R> {
   readonly #byCampaignIp = new Map<string, ClassifiedHit<R>[]>();
 
   observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
-    const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement: { verdict: 'human', reasons: [] }, context: null };
+    const entry = this.#entry(ref, hit, message, { verdict: 'human', reasons: [] });
+    const revised = this.#take(entry, true);
+    return { judgement: entry.judgement, revised };
+  }
+
+  /**
+   * A hit another writer judged (another node on the same database): taken in with its verdict as it
+   * stands, as evidence about the hits here. Returns the hits here whose verdict it changed.
+   */
+  absorb(ref: R, hit: HitFacts, message: MessageFacts, judgement: Judgement): ClassifiedHit<R>[] {
+    return this.#take(this.#entry(ref, hit, message, judgement), false);
+  }
+
+  #entry(ref: R, hit: HitFacts, message: MessageFacts, judgement: Judgement): ClassifiedHit<R> {
+    return { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement, context: null };
+  }
+
+  /** Adds `entry` to its groups, judges it when asked, and judges again the hits it can change. */
+  #take(entry: ClassifiedHit<R>, judge: boolean): ClassifiedHit<R>[] {
+    const { hit, message } = entry;
     const own = this.#group(this.#byMessage, message.messageId, entry);
     const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, crossKey(message.campaignId, hit.ip), entry) : [];
 
     // No other hit's verdict depends on an open (opens only ever look at clicks): only the open itself is judged.
     if (hit.kind === 'open') {
-      entry.judgement = this.#judge(entry);
-      return { judgement: entry.judgement, revised: [] };
+      if (judge) entry.judgement = this.#judge(entry);
+      return [];
     }
     // A new hit only ever adds evidence of a machine, so a bot stays a bot: only the others are judged again...
     const affected: ClassifiedHit<R>[] = [];
     for (const group of [own, cross]) {
       for (const e of group) {
-        if ((e === entry || e.judgement.verdict !== 'bot') && Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS && !affected.includes(e)) affected.push(e);
+        const judged = e === entry ? judge : e.judgement.verdict !== 'bot';
+        if (judged && Math.abs(e.hit.at - hit.at) <= REVISION_WINDOW_MS && !affected.includes(e)) affected.push(e);
       }
     }
     const revised = this.#rejudge(affected, entry);
     // ...and bots that belong to a burst the new hit completes are told so, to show why.
     for (const member of this.#burstMembers(entry, own, cross)) if (!revised.includes(member)) revised.push(member);
-    return { judgement: entry.judgement, revised };
+    return revised;
   }
 
   /**
