@@ -164,7 +164,7 @@ export class ThreadHitWriter implements HitWriter {
   #spawn(): WriterThread {
     const setup: WriterThreadSetup = { ...this.options.setup, warmSince: this.options.warmSince?.() ?? null };
     return new WriterThread(this.script, setup, this.options.onLog, () => {
-      if (!this.#closing) this.options.onLog?.('error', 'the hit writer thread stopped; the next batch starts a new one (the classifier starts with no memory of recent hits)');
+      if (!this.#closing) this.options.onLog?.('error', 'the hit writer thread stopped; the next batch starts a new one, which takes the recent hits back from the database');
     });
   }
 }
