@@ -34,6 +34,18 @@ for (const dialect of await testDialects()) {
       return { campaign, execution, contact, message };
     }
 
+    /** A click judged human, on a message from newMessage(), recorded by `writer` when given. */
+    const humanClick = (target: { message: { id: number }; campaign: { id: number } }, at: number, writer?: string): NewEvent => ({
+      messageId: target.message.id,
+      campaignId: target.campaign.id,
+      type: 'clicked',
+      at,
+      source: 'redirect',
+      hit: { method: 'GET', ip: '203.0.113.9', userAgent: 'ua', headers: {}, linkOrdinal: 1 },
+      judgement: { verdict: 'human', reasons: [], at },
+      ...(writer ? { writer } : {}),
+    });
+
     it('migrates idempotently: a second open finds the schema up to date', async () => {
       const again = await openStorage(database.config, clock);
       await again.close();
@@ -146,17 +158,9 @@ for (const dialect of await testDialects()) {
     });
 
     it("reads the hits other writers recorded after an id, and where to go on from", async () => {
-      const { message, campaign } = await newMessage('writers@example.com');
-      const hit = (at: number, writer: string): NewEvent => ({
-        messageId: message.id,
-        campaignId: campaign.id,
-        type: 'clicked',
-        at,
-        source: 'redirect',
-        hit: { method: 'GET', ip: '203.0.113.9', userAgent: 'ua', headers: {}, linkOrdinal: 1 },
-        judgement: { verdict: 'human', reasons: [], at },
-        writer,
-      });
+      const target = await newMessage('writers@example.com');
+      const { message, campaign } = target;
+      const hit = (at: number, writer: string) => humanClick(target, at, writer);
       const { upTo: start } = await storage.events.otherWritersHits(0, 'node-a', 0);
       await storage.events.appendHits([hit(1, 'node-a'), hit(2, 'node-b')], [], 10);
       await storage.events.append([{ messageId: message.id, campaignId: campaign.id, type: 'delivered', at: 3, source: 'api' }]);
@@ -171,16 +175,9 @@ for (const dialect of await testDialects()) {
     });
 
     it('revises earlier verdicts with the new hits in one transaction, keeping the history', async () => {
-      const { message, campaign } = await newMessage();
-      const click = (at: number): NewEvent => ({
-        messageId: message.id,
-        campaignId: campaign.id,
-        type: 'clicked',
-        at,
-        source: 'redirect',
-        hit: { method: 'GET', ip: '203.0.113.5', userAgent: 'x', headers: {}, linkOrdinal: 1 },
-        judgement: { verdict: 'human', reasons: [], at },
-      });
+      const target = await newMessage();
+      const { message } = target;
+      const click = (at: number) => humanClick(target, at);
       const first = await storage.events.appendHits([click(1), click(2)], [], 10);
       const bot = { verdict: 'bot' as const, reasons: ['honeypot'], at: 20 };
       const revisions = first.map((eventId) => ({ eventId, previous: { verdict: 'human' as const, reasons: [], at: 1 }, next: bot }));
