@@ -107,14 +107,8 @@ export class ClassifyingHitWriter implements HitWriter {
       const record = item.hit;
       const ref: HitRef = { eventId: null, stored: null };
       hits.push({ record, ref });
-      const observation = this.#classifier.observe(ref, this.#facts(record, record.ip), {
-        messageId: record.messageId,
-        campaignId: record.campaignId,
-        sentAt: record.sentAt,
-        deliveredAt: record.deliveredAt,
-        linkCount: record.linkCount,
-        selfRecipient: record.selfRecipient,
-      });
+      // The record carries the message's facts as well as the request's.
+      const observation = this.#classifier.observe(ref, this.#facts(record, record.ip), record);
       latest.set(ref, observation.judgement);
       for (const r of observation.revised) latest.set(r.ref, r.judgement);
     }
@@ -149,8 +143,7 @@ export class ClassifyingHitWriter implements HitWriter {
     const hits = await this.events.recentHits(since, limit);
     // With other writers on the database, only this writer's own rows may be revised by it.
     for (const h of hits) this.#classifier.remember(...this.#recorded(h, this.options.shared && h.writer !== this.options.writerId));
-    // Other writers' hits are taken in from here on (the newest id read, or the start when none).
-    this.#seenId = hits.reduce((max, h) => Math.max(max, h.eventId), this.#seenId);
+    // Other writers' hits are taken in from the newest id on: those before it were just read.
     if (this.options.shared) this.#seenId = (await this.events.otherWritersHits(this.#seenId, this.options.writerId, 0)).upTo;
     return hits.length;
   }
@@ -169,10 +162,10 @@ export class ClassifyingHitWriter implements HitWriter {
   /** A recorded hit as the classifier takes it: its stored verdict, and its IP only when stored whole. */
   #recorded(h: RecordedHit, foreign: boolean): [HitRef, HitFacts, MessageFacts, Judgement] {
     const facts = this.#facts(h, this.options.ipStorage === 'full' ? h.ip : null);
-    const message = { messageId: h.messageId, campaignId: h.campaignId, sentAt: h.sentAt, deliveredAt: h.deliveredAt, linkCount: h.linkCount };
     const stored = h.judgement;
     const ref: HitRef = foreign ? { eventId: h.eventId, stored, foreign } : { eventId: h.eventId, stored };
-    return [ref, facts, message, { verdict: stored.verdict, reasons: stored.reasons }];
+    // The recorded hit carries its message's facts too.
+    return [ref, facts, h, { verdict: stored.verdict, reasons: stored.reasons }];
   }
 
   /** What the classifier knows of a hit, from the request or from its stored row; `ip` only when exact. */
