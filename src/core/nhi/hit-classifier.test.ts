@@ -151,4 +151,13 @@ describe('HitClassifier', () => {
     quiet.remember('probe', hit('click', 3_600_000, { method: 'HEAD' }), msg(9), { verdict: 'human', reasons: [] });
     expect(quiet.observe('later', hit('open', 7_200_000), msg(9)).revised).toEqual([]);
   });
+
+  it('keeps a seed copy self when its facts arrive after facts without the flag (a restart)', () => {
+    const c = new HitClassifier<string>();
+    c.remember('before', hit('open', 3_600_000), msg(4), { verdict: 'self', reasons: ['recipient:self'] });
+    c.observe('after', hit('click', 3_700_000), msg(4, { selfRecipient: true }));
+    // A late delivery report judges the message's hits again, from the facts each kept.
+    const revised = c.noteDelivery(4, { sentAt: 0, deliveredAt: 900 });
+    expect(revised.map((r) => r.ref)).not.toContain('after');
+  });
 });

@@ -161,7 +161,13 @@ export class HitClassifier<R> {
   #shared(message: MessageFacts): MessageFacts {
     const kept = this.#byMessage.get(message.messageId);
     const last = kept?.[kept.length - 1]?.message;
-    const same = last && last.campaignId === message.campaignId && last.sentAt === message.sentAt && last.deliveredAt === message.deliveredAt && last.linkCount === message.linkCount;
+    const same =
+      last &&
+      last.campaignId === message.campaignId &&
+      last.sentAt === message.sentAt &&
+      last.deliveredAt === message.deliveredAt &&
+      last.linkCount === message.linkCount &&
+      (last.selfRecipient ?? false) === (message.selfRecipient ?? false);
     return same ? last : message;
   }
 
