@@ -3,9 +3,13 @@
  * (durable group commit on SQLite) against a bare Fastify server answering the same bytes, in the
  * same run, then a check through the database that every acknowledged hit was recorded.
  *
- * Both servers are child processes; autocannon runs in this process. After a warm-up, the measured
- * time is cut into rounds; each round runs bare open, real open, bare click, real click in turn, so
- * that noise from other processes on the machine falls on both targets alike.
+ * A third target, the floor server, shows what any server that records each hit durably before
+ * answering can reach on this machine: the bare server plus a writer thread that appends each hit's
+ * time and token to an unindexed SQLite table, synced per commit (bench/floor-server.ts).
+ *
+ * The servers are child processes; autocannon runs in this process. After a warm-up, the measured
+ * time is cut into rounds; each round runs bare, floor and real open, then bare, floor and real
+ * click, so that noise from other processes on the machine falls on every target alike.
  *
  * Options:
  *   --duration S     measured seconds per target and endpoint, over all rounds (default 10)
@@ -50,7 +54,7 @@ const CLIENT_HEADERS = {
 };
 
 const ENDPOINTS = ['open', 'click'] as const;
-const TARGETS = ['bare', 'real'] as const;
+const TARGETS = ['bare', 'floor', 'real'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 type Target = (typeof TARGETS)[number];
 type Tallies = Record<Endpoint, Record<Target, LoadTally>>;
@@ -99,6 +103,7 @@ async function benchmark(): Promise<number> {
   const profileDir = flags['cpu-prof'] ? mkdtempSync(path.join(os.tmpdir(), 'mailsight-bench-profile-')) : null;
   const real = await startServer({ args: [cli, 'serve'], env, nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
   const bare = await startServer({ args: [fileURLToPath(new URL('./bare-server.js', import.meta.url))] });
+  const floor = await startServer({ args: [fileURLToPath(new URL('./floor-server.js', import.meta.url))], env: { FLOOR_DB: path.join(dataDir, 'floor.sqlite') } });
   const messages = await seedMessages(real.url, apiKey, options.messages);
   const from = (i: number) => (oneIp ? {} : { headers: { 'x-forwarded-for': readerIp(i) } });
   const requests: Record<Endpoint, LoadRequest[]> = {
@@ -110,13 +115,14 @@ async function benchmark(): Promise<number> {
   console.log(`track benchmark: node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'})`);
   console.log(`  autocannon runs in this process, so it shares the cores with the server under test`);
   console.log(`  ${options.connections} connections; per target and endpoint ${options.warmup} s warm-up, then ${options.duration} s measured in ${options.rounds} rounds`);
-  console.log(`  each round: bare open, real open, bare click, real click`);
+  console.log(`  each round: bare, floor and real open, then bare, floor and real click`);
+  console.log(`  floor: the bare server plus a writer thread appending each hit's time and token to an unindexed SQLite table, synced per commit`);
   console.log(`  ${requests.open.length} open and ${requests.click.length} click tokens (${messages.length} messages), rotated through`);
   console.log(`  clients: ${oneIp ? 'all hits from 127.0.0.1 (--one-ip)' : 'one address per message, in X-Forwarded-For from a trusted proxy'}`);
   console.log(`  real: SQLite synchronous=${database.synchronous}, group commit delay ${groupCommit.maxDelayMs} ms, batch ${groupCommit.maxBatch}, queue ${groupCommit.maxPending}`);
   console.log('');
 
-  const servers = { bare, real };
+  const servers = { bare, floor, real };
   const slice = (endpoint: Endpoint, target: Target, seconds: number) =>
     runSlice({
       baseUrl: servers[target].url,
@@ -144,13 +150,15 @@ async function benchmark(): Promise<number> {
 
   await real.stop();
   await bare.stop();
+  await floor.stop();
   const recorded = countRecordedHits(config.database.file);
   if (profileDir) console.log(`\nCPU profile of the real server written to ${profileDir}`);
   return report(measured, warmups, recorded);
 }
 
 function newTallies(): Tallies {
-  return { open: { bare: new LoadTally(), real: new LoadTally() }, click: { bare: new LoadTally(), real: new LoadTally() } };
+  const tallies = () => ({ bare: new LoadTally(), floor: new LoadTally(), real: new LoadTally() });
+  return { open: tallies(), click: tallies() };
 }
 
 /** Whole seconds per round (autocannon ends runs on whole seconds), as even as they can be. */
@@ -182,6 +190,11 @@ function report(measured: Tallies, warmups: Tallies, recorded: Recorded): number
   const failures = [...printFigures(measured, warmups), ...checkRecorded(measured, warmups, recorded)];
   const rps = (target: Target) => ENDPOINTS.reduce((sum, e) => sum + measured[e][target].rps, 0);
   const ratio = rps('real') / rps('bare');
+  const floorP99 = Math.max(...ENDPOINTS.map((e) => measured[e].floor.latency(99)));
+  console.log(
+    `floor (a durable append of each hit, nothing else): floor/bare ratio ${(rps('floor') / rps('bare')).toFixed(2)}, worst floor p99 ${floorP99.toFixed(1)} ms; ` +
+      `real/floor ratio ${(rps('real') / rps('floor')).toFixed(2)}`,
+  );
   const worstP99 = Math.max(...ENDPOINTS.map((e) => measured[e].real.latency(99)));
   const met = ratio >= GOAL_RATIO && worstP99 < GOAL_P99_MS;
   const connectionsNote = options.connections === GOAL_CONNECTIONS ? '' : `; this run used ${options.connections} connections`;
@@ -205,9 +218,10 @@ function printFigures(measured: Tallies, warmups: Tallies): string[] {
       const errors = t.errors + warmups[endpoint][target].errors;
       const main = t.serverMainCpuPerResponseUs === null ? '' : `, main thread ${t.serverMainCpuPerResponseUs.toFixed(0)}`;
       const cpu = t.serverCpuShare === null ? 'n/a' : `${(t.serverCpuShare * 100).toFixed(0)}% (${t.serverCpuPerResponseUs!.toFixed(0)} us/req${main})`;
+      const load = t.seconds === 0 ? 0 : t.loadCpuSeconds / t.seconds;
       console.log(
         `${endpoint.padEnd(5)} ${target}   ${Math.round(t.rps).toString().padStart(6)} req/s   p50 ${t.latency(50).toFixed(1).padStart(5)} ms   ` +
-          `p99 ${t.latency(99).toFixed(1).padStart(5)} ms   non-2xx/3xx ${failed}   errors ${errors}   server CPU ${cpu}`,
+          `p99 ${t.latency(99).toFixed(1).padStart(5)} ms   non-2xx/3xx ${failed}   errors ${errors}   server CPU ${cpu}   autocannon CPU ${(load * 100).toFixed(0)}%`,
       );
       if (failed > 0 || errors > 0) failures.push(`${target} ${endpoint}: ${failed} non-2xx/3xx responses, ${errors} errors`);
     }

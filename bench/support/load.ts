@@ -42,6 +42,8 @@ export interface SliceResult {
   serverMainCpuSeconds: number | null;
   /** CPU time used by everything but the server and this process: noise, when it is not ~0. */
   otherCpuSeconds: number | null;
+  /** CPU time this process (autocannon) used. */
+  loadCpuSeconds: number;
 }
 
 export function responsesPerSecond(r: { seconds: number; acknowledged: number; failed: number }): number {
@@ -59,6 +61,7 @@ export class LoadTally {
   serverCpuSeconds: number | null = 0;
   serverMainCpuSeconds: number | null = 0;
   otherCpuSeconds: number | null = 0;
+  loadCpuSeconds = 0;
   #latenciesMs: number[] = [];
   #sorted: Float64Array | null = null;
 
@@ -101,6 +104,7 @@ export class LoadTally {
     this.serverCpuSeconds = sumOrNull(this.serverCpuSeconds, slice.serverCpuSeconds);
     this.serverMainCpuSeconds = sumOrNull(this.serverMainCpuSeconds, slice.serverMainCpuSeconds);
     this.otherCpuSeconds = sumOrNull(this.otherCpuSeconds, slice.otherCpuSeconds);
+    this.loadCpuSeconds += slice.loadCpuSeconds;
     for (const ms of slice.latenciesMs) this.#latenciesMs.push(ms);
     this.#sorted = null;
   }
@@ -147,6 +151,7 @@ export async function runSlice(slice: LoadSlice): Promise<SliceResult> {
     serverCpuSeconds: server,
     serverMainCpuSeconds: serverMain,
     otherCpuSeconds: server === null ? null : Math.max(0, after.machine - before.machine - (after.self - before.self) - server),
+    loadCpuSeconds: after.self - before.self,
   };
 }
 

@@ -1,0 +1,41 @@
+/**
+ * The floor server's writer thread (see floor-server.ts): appends hits to an unindexed SQLite table,
+ * one synced transaction per commit, merging the batches that arrive while it commits. A failed
+ * commit ends the process: this is a benchmark baseline, not a recorder.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { GroupCommitQueue } from '../src/app/group-commit.js';
+
+export interface FloorHit {
+  at: number;
+  token: string;
+}
+
+export interface FloorBatch {
+  seq: number;
+  hits: FloorHit[];
+}
+
+const port = parentPort;
+if (!port) throw new Error('floor-writer.js runs as a worker thread of floor-server.js');
+const { file, delayMs } = workerData as { file: string; delayMs: number };
+
+const db = new Database(file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec('create table if not exists hits (id integer primary key, at integer not null, token text not null)');
+const insert = db.prepare('insert into hits (at, token) values (?, ?)');
+const append = db.transaction((batches: FloorBatch[]) => {
+  for (const batch of batches) for (const hit of batch.hits) insert.run(hit.at, hit.token);
+});
+
+// One answer per commit, naming every batch it held.
+const queue = new GroupCommitQueue<FloorBatch>(
+  async (batches) => {
+    append(batches);
+    port.postMessage(batches.map((b) => b.seq));
+  },
+  { maxDelayMs: delayMs, maxBatch: 32, maxPending: Number.POSITIVE_INFINITY },
+);
+port.on('message', (batch: FloorBatch) => void queue.enqueue(batch));
