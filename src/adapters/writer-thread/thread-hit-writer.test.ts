@@ -63,8 +63,9 @@ describe('ThreadHitWriter', () => {
       `import { parentPort } from 'node:worker_threads';
        parentPort.on('message', (m) => {
          if (m.type === 'close') { parentPort.postMessage({ type: 'closed' }); parentPort.close(); return; }
-         if (m.batch.some((w) => w.hit.messageId === 13)) process.exit(3);
-         parentPort.postMessage({ type: 'done', seq: m.seq });
+         // A packed hit holds its message id 8th.
+         if (m.batch[7] === 13) process.exit(3);
+         parentPort.postMessage({ type: 'done', seqs: [m.seq] });
        });
        parentPort.postMessage({ type: 'ready' });`,
     );

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HitWrite, HitWriter } from '../../app/hit-writer.js';
-import type { FromWriter, ToWriter, WriterThreadSetup } from './protocol.js';
+import { packBatch, type FromWriter, type ToWriter, type WriterThreadSetup } from './protocol.js';
 
 export class WriterThreadError extends Error {
   override name = 'WriterThreadError';
@@ -67,9 +67,13 @@ class WriterThread {
         case 'ready':
           return ready();
         case 'done':
-          return this.#settle(message.seq, null);
-        case 'failed':
-          return this.#settle(message.seq, new WriterThreadError(message.message));
+          for (const seq of message.seqs) this.#settle(seq, null);
+          return;
+        case 'failed': {
+          const error = new WriterThreadError(message.message);
+          for (const seq of message.seqs) this.#settle(seq, error);
+          return;
+        }
         case 'log':
           return this.onLog?.(message.level, message.message);
         case 'closed':
@@ -88,12 +92,12 @@ class WriterThread {
     return this.#dead !== null;
   }
 
-  write(batch: HitWrite[], now: number): Promise<void> {
+  write(batch: readonly HitWrite[], now: number): Promise<void> {
     if (this.#dead) return Promise.reject(this.#dead);
     const seq = this.#nextSeq++;
     return new Promise<void>((resolve, reject) => {
       this.#inFlight.set(seq, { resolve, reject });
-      this.#post({ type: 'write', seq, batch, now });
+      this.#post({ type: 'write', seq, batch: packBatch(batch), now });
     });
   }
 
@@ -153,7 +157,7 @@ export class ThreadHitWriter implements HitWriter {
   async write(batch: readonly HitWrite[], now: number): Promise<void> {
     if (this.#thread.dead && !this.#closing) this.#thread = this.#spawn();
     await this.#thread.ready;
-    return this.#thread.write(batch as HitWrite[], now);
+    return this.#thread.write(batch, now);
   }
 
   async close(): Promise<void> {

@@ -5,12 +5,12 @@
  * disk sync holds up the answering of requests. Started by thread-hit-writer.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { GroupCommitQueue } from '../../app/group-commit.js';
+import { GroupCommitQueue, QueueClosedError } from '../../app/group-commit.js';
 import { ClassifyingHitWriter } from '../../app/hit-writer.js';
 import { startNetworkIndex } from '../network-lists/network-lists.js';
 import { openDatabase } from '../storage/database.js';
 import { KyselyEventStore } from '../storage/event-store.js';
-import type { FromWriter, ToWriter, WriterThreadSetup } from './protocol.js';
+import { unpackBatch, type FromWriter, type ToWriter, type WriterThreadSetup } from './protocol.js';
 
 /** Batches (one per turn of the request loop) merged into one commit at most. */
 const MESSAGES_PER_COMMIT = 32;
@@ -32,14 +32,24 @@ const events = new KyselyEventStore(database.db, () => Date.now());
 const writer = new ClassifyingHitWriter(events, () => networks.current, setup.writer);
 if (setup.warmSince !== null) await writer.warm(setup.warmSince);
 
-// Group commit on this side: batches that arrive while a commit runs are merged into the next one.
+// Group commit on this side: batches that arrive while a commit runs are merged into the next one,
+// and one answer names them all.
 type WriteMessage = Extract<ToWriter, { type: 'write' }>;
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const queue = new GroupCommitQueue<WriteMessage>(
-  (messages) =>
-    writer.write(
-      messages.flatMap((m) => m.batch),
-      messages.reduce((latest, m) => Math.max(latest, m.now), 0),
-    ),
+  async (messages) => {
+    const seqs = messages.map((m) => m.seq);
+    try {
+      await writer.write(
+        messages.flatMap((m) => unpackBatch(m.batch)),
+        messages.reduce((latest, m) => Math.max(latest, m.now), 0),
+      );
+    } catch (error) {
+      send({ type: 'failed', seqs, message: errorMessage(error) });
+      throw error;
+    }
+    send({ type: 'done', seqs });
+  },
   // The request side bounds what is in flight; messages merged per commit are bounded here.
   { maxDelayMs: setup.groupCommit.maxDelayMs, maxBatch: MESSAGES_PER_COMMIT, maxPending: Number.POSITIVE_INFINITY },
 );
@@ -47,10 +57,10 @@ const queue = new GroupCommitQueue<WriteMessage>(
 port.on('message', (message: ToWriter) => {
   if (message.type === 'write') {
     const { seq } = message;
-    queue.enqueue(message).then(
-      () => send({ type: 'done', seq }),
-      (error: unknown) => send({ type: 'failed', seq, message: error instanceof Error ? error.message : String(error) }),
-    );
+    // A commit's outcome is answered by the queue's writer above; only a refusal to queue is answered here.
+    queue.enqueue(message).catch((error: unknown) => {
+      if (error instanceof QueueClosedError) send({ type: 'failed', seqs: [seq], message: errorMessage(error) });
+    });
   } else {
     void queue.close().finally(async () => {
       networks.stop();
