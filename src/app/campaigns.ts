@@ -2,7 +2,7 @@
 import { MailsightError, notFound } from '../core/errors.js';
 import { planInstrumentation, type InstrumentPlan, type PlanOptions } from '../core/instrument/index.js';
 import type { Campaign, CampaignSettings, CatalogStore, Clock, Execution, ExecutionContent, LinkOccurrence } from './ports.js';
-import { LruCache } from './lru-cache.js';
+import { BoundedCache } from './bounded-cache.js';
 
 export interface InstrumentationSettings {
   excludedDestinations: string[];
@@ -16,10 +16,10 @@ const PLAN_CACHE_SIZE = 64;
 const CAMPAIGN_CACHE_SIZE = 1_000;
 
 export class CampaignService {
-  readonly #plans = new LruCache<number, InstrumentPlan>(PLAN_CACHE_SIZE);
-  readonly #campaigns = new LruCache<number, Campaign>(CAMPAIGN_CACHE_SIZE);
+  readonly #plans = new BoundedCache<number, InstrumentPlan>(PLAN_CACHE_SIZE);
+  readonly #campaigns = new BoundedCache<number, Campaign>(CAMPAIGN_CACHE_SIZE);
   // An execution holds its whole HTML: keep as few as plans.
-  readonly #executions = new LruCache<number, Execution>(PLAN_CACHE_SIZE);
+  readonly #executions = new BoundedCache<number, Execution>(PLAN_CACHE_SIZE);
 
   constructor(
     private readonly catalog: CatalogStore,

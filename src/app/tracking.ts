@@ -10,7 +10,7 @@ import { trackableLinkCount } from '../core/instrument/index.js';
 import { verifyToken, type Keyring, type TokenClaims, type TokenKind } from '../core/tokens.js';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit.js';
 import { keptRequest, type HitWrite, type HitWriter } from './hit-writer.js';
-import { LruCache } from './lru-cache.js';
+import { BoundedCache } from './bounded-cache.js';
 import type { CatalogStore, Clock, EventStore, MessageRoute } from './ports.js';
 
 /** Routes of recently hit messages kept in memory: ~200 bytes each. */
@@ -55,9 +55,10 @@ interface LinkTable {
 }
 
 export class TrackingService {
-  readonly #routes = new LruCache<number, CachedRoute>(ROUTE_CACHE_SIZE);
-  readonly #links = new LruCache<number, LinkTable>(LINK_CACHE_SIZE);
-  readonly #verified = new LruCache<string, { keyring: Keyring; claims: TokenClaims }>(VERIFIED_TOKEN_CACHE_SIZE);
+  readonly #routes = new BoundedCache<number, CachedRoute>(ROUTE_CACHE_SIZE);
+  readonly #links = new BoundedCache<number, LinkTable>(LINK_CACHE_SIZE);
+  /** One cache per token kind, keyed by the token itself. */
+  readonly #verified = new Map<TokenKind, BoundedCache<string, { keyring: Keyring; claims: TokenClaims }>>();
   readonly #writer: HitWriter;
   readonly #queue: GroupCommitQueue<HitWrite>;
 
@@ -164,12 +165,13 @@ export class TrackingService {
    */
   #verify(token: string, kind: TokenKind): TokenClaims | null {
     const keyring = this.keyring();
-    const key = `${kind}:${token}`;
-    const known = this.#verified.get(key);
+    let verifiedOfKind = this.#verified.get(kind);
+    if (!verifiedOfKind) this.#verified.set(kind, (verifiedOfKind = new BoundedCache(VERIFIED_TOKEN_CACHE_SIZE)));
+    const known = verifiedOfKind.get(token);
     if (known && known.keyring === keyring) return known.claims;
     const verified = verifyToken(keyring, token, kind);
     if (!verified.ok) return null;
-    this.#verified.set(key, { keyring, claims: verified.claims });
+    verifiedOfKind.set(token, { keyring, claims: verified.claims });
     return verified.claims;
   }
 

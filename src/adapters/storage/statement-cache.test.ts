@@ -38,7 +38,7 @@ describe('cachingStatements', () => {
     expect(prepared).toEqual([select, select]);
   });
 
-  it('keeps at most `size` statements, forgetting the least recently used', () => {
+  it('keeps at most `size` statements, forgetting those unused for longest', () => {
     const db = cachingStatements(sqlite, 2);
     const [a, b, c] = ['select 1', 'select 2', 'select 3'];
     for (const sql of [a, b, a, c, a, b]) db.prepare(sql).all([]);

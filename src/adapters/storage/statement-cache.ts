@@ -5,13 +5,13 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
-import { LruCache } from '../../app/lru-cache.js';
+import { BoundedCache } from '../../app/bounded-cache.js';
 
 /** Distinct statements kept prepared: the application runs a few dozen. */
 const STATEMENT_CACHE_SIZE = 256;
 
 export function cachingStatements(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
-  const statements = new LruCache<string, SQLite.Statement>(size);
+  const statements = new BoundedCache<string, SQLite.Statement>(size);
   return {
     close: () => sqlite.close(),
     prepare(sql: string): SqliteStatement {
