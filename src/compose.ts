@@ -160,7 +160,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   });
 
   app.get('/health', async () => ({ ok: true }));
-  await app.register(trackingRoutes, { tracking: services.tracking });
+  await app.register(trackingRoutes, { tracking: services.tracking, trustedProxies: config.trustedProxies });
   await app.register(
     async (api) => {
       api.addHook('onRoute', (route) => {

@@ -10,16 +10,18 @@ import { TRACKING_PATHS } from '../../app/tracking-urls.js';
 import { NO_STORE_HEADERS, TRANSPARENT_GIF } from './pixel.js';
 import { confirmPage, donePage, notFoundPage } from './unsubscribe-pages.js';
 import { registerFormParsers } from './form-body.js';
+import { ClientAddress } from './client-address.js';
 
 interface TokenParams {
   token: string;
 }
 
-export function hitRequest(request: FastifyRequest): HitRequest {
+/** What a tracking endpoint keeps of a request: the client address (see ClientAddress) and the headers that are evidence. */
+export function requestOfHit(request: FastifyRequest, clientAddress: ClientAddress): HitRequest {
   const userAgent = request.headers['user-agent'];
   return {
     method: request.method,
-    ip: request.ip ?? null,
+    ip: clientAddress.of(request.socket.remoteAddress, request.headers['x-forwarded-for']),
     userAgent: userAgent ? userAgent.slice(0, MAX_KEPT_HEADER_LENGTH) : null,
     headers: keptHeaders(request.headers),
   };
@@ -29,8 +31,10 @@ export function sendPixel(reply: FastifyReply): FastifyReply {
   return reply.status(200).headers({ ...NO_STORE_HEADERS, 'content-type': 'image/gif' }).send(TRANSPARENT_GIF);
 }
 
-export async function trackingRoutes(app: FastifyInstance, opts: { tracking: TrackingService }): Promise<void> {
+export async function trackingRoutes(app: FastifyInstance, opts: { tracking: TrackingService; trustedProxies: readonly string[] }): Promise<void> {
   const { tracking } = opts;
+  const clientAddress = new ClientAddress(opts.trustedProxies);
+  const hitRequest = (request: FastifyRequest) => requestOfHit(request, clientAddress);
   registerFormParsers(app);
 
   app.get<{ Params: TokenParams }>(`${TRACKING_PATHS.open}:token`, async (request, reply) => {
