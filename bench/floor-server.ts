@@ -17,7 +17,7 @@ import type { FloorBatch, FloorHit } from './floor-writer.js';
 const BARE_DESTINATION = 'https://shop.example/a';
 const file = process.env['FLOOR_DB'];
 if (!file) throw new Error('FLOOR_DB (the SQLite file the floor server appends to) is not set');
-const delayMs = Number(process.env['GROUP_COMMIT_DELAY_MS'] ?? 2);
+const delayMs = Number(process.env['GROUP_COMMIT_DELAY_MS'] ?? 0);
 
 const worker = new Worker(new URL('./floor-writer.js', import.meta.url), { workerData: { file, delayMs } });
 const waiting = new Map<number, () => void>();

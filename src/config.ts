@@ -50,7 +50,7 @@ const EnvSchema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('mailsight <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z.email().optional(),
-  GROUP_COMMIT_DELAY_MS: z.coerce.number().min(0).max(1000).default(2),
+  GROUP_COMMIT_DELAY_MS: z.coerce.number().min(0).max(1000).default(0),
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   HIT_QUEUE_LIMIT: z.coerce.number().int().min(1).default(20_000),
   HIT_WRITER: z.enum(['thread', 'inline']).default('thread'),
