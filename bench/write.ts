@@ -142,7 +142,7 @@ async function measure(layer: Layer): Promise<{ cpuUsPerHit: number; wallMsPerBa
   } else {
     const networks = new LiveNetworkIndex({ dirs: [shippedNetworksDir()] });
     await networks.refresh();
-    const writer = new ClassifyingHitWriter(setup.storage.events, () => networks.current, { ipStorage: 'full', writerId: 'bench', shared: false });
+    const writer = new ClassifyingHitWriter(setup.storage.events, () => networks.current, { ipStorage: 'full', writerId: 'bench', shared: false, selfAddresses: [] });
     write = (batch) => writer.write(batch, batch[batch.length - 1]!.kind === 'hit' ? (batch[batch.length - 1] as { hit: { at: number } }).hit.at : 0);
   }
   const cpuBefore = process.cpuUsage();

@@ -67,7 +67,7 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, logger: Log
   // The classifier remembers hits for RETAIN_MS: a new writer takes those back from the database.
   const warmSince = () => clock.now() - RETAIN_MS;
   // Nodes sharing a PostgreSQL database take in each other's hits; each names the hits it writes.
-  const writerOptions = { ipStorage: config.ipStorage, writerId: config.nodeId, shared: config.database.dialect === 'postgres' };
+  const writerOptions = { ipStorage: config.ipStorage, writerId: config.nodeId, shared: config.database.dialect === 'postgres', selfAddresses: config.selfAddresses };
   // An in-memory SQLite database lives in one connection: a thread could not share it.
   const inMemory = config.database.dialect === 'sqlite' && config.database.file === ':memory:';
   if (config.hitWriter === 'thread' && !inMemory) {

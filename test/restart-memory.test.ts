@@ -69,4 +69,39 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
     const first = (await api('GET', `/api/messages/${messages[0]!.id}`)).events.find((e: { type: string }) => e.type === 'clicked');
     expect(first.reasons).toContain('burst:cross-recipient');
   });
+
+  it("keeps a seed copy's hits the sender's when they are judged again after the restart", async () => {
+    database = await createTestDatabase(dialect);
+    const clock = settableClock(Date.UTC(2026, 10, 2, 9));
+    const config = Object.freeze({
+      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, SELF_ADDRESSES: 'qa@shop.example' }),
+      database: database.config,
+    });
+    const start = () => build({ config, clock, logger: pino({ level: 'silent' }) });
+    server = await start();
+    const { key } = await createApiKey(server.storage.keys, clock, 'restart');
+    const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+      const response = await server!.app.inject({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+      return response.json();
+    };
+    const campaign = await api('POST', '/api/campaigns', { name: 'seed' });
+    const execution = await api('POST', `/api/campaigns/${campaign.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
+    const seed = await api('POST', '/api/messages', { executionId: execution.id, to: ['qa@shop.example'] });
+    const hit = async (url: string) =>
+      server!.app.inject({ method: 'GET', url: new URL(url).pathname, headers: { 'x-forwarded-for': '198.51.100.40', 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15' } });
+
+    expect((await hit(seed.links[0].tracked)).statusCode).toBe(302);
+    await server.app.close();
+    clock.advance(5_000);
+    server = await start();
+    expect((await hit(/<img src="([^"]+)"/.exec(seed.html)![1]!)).statusCode).toBe(200);
+    // Delivery reported after the click: an ordinary recipient's click would now predate delivery (a
+    // scanner's, in transit). The seed copy's hits, the one from before the restart too, stay the sender's.
+    await api('POST', `/api/messages/${seed.id}/events`, { type: 'delivered', at: clock.now() });
+    const hits = (await api('GET', `/api/messages/${seed.id}`)).events.filter((e: { verdict?: string }) => e.verdict);
+    expect(hits.map((e: { type: string; verdict: string; reasons: string[] }) => [e.type, e.verdict, e.reasons])).toEqual([
+      ['clicked', 'self', ['recipient:self']],
+      ['opened', 'self', ['recipient:self']],
+    ]);
+  });
 });

@@ -148,6 +148,7 @@ for (const dialect of await testDialects()) {
           sentAt: 500,
           deliveredAt: 900,
           linkCount: 1,
+          contactEmail: 'recent@example.com',
           judgement: { verdict: 'bot', reasons: ['burst:multi-link'], at: 2_000 },
           writer: 'node-a',
         },

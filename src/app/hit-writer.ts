@@ -10,6 +10,7 @@
 import type { HitDetail, NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
 import { HitClassifier, RETAIN_MS } from '../core/nhi/hit-classifier.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
+import { selfAddressMatcher } from '../core/nhi/self-addresses.js';
 import type { HitFacts, Judgement, MessageFacts } from '../core/nhi/verdict.js';
 import type { EventStore, NetworkLookup, RecordedHit } from './ports.js';
 
@@ -56,6 +57,11 @@ export interface HitWriterOptions {
    * since the last batch are taken in as evidence, so that a burst spread over several nodes is seen.
    */
   shared: boolean;
+  /**
+   * SELF_ADDRESSES: the sender's own addresses and @domains. Hits taken back from the database
+   * (after a restart, or from another node) on messages to them are the sender's, as when recorded.
+   */
+  selfAddresses: readonly string[];
 }
 
 /** The request as stored: nothing identifying without consent, a truncated IP if so configured. */
@@ -86,6 +92,7 @@ const EVENT_SOURCES = { open: 'pixel', click: 'redirect', unsubscribe_page: 'uns
 
 export class ClassifyingHitWriter implements HitWriter {
   readonly #classifier = new HitClassifier<HitRef>();
+  readonly #isSelfAddress: (email: string) => boolean;
   /** Other writers' hits up to this id have been taken in. */
   #seenId = 0;
 
@@ -93,7 +100,9 @@ export class ClassifyingHitWriter implements HitWriter {
     private readonly events: EventStore,
     private readonly networks: () => NetworkLookup,
     private readonly options: HitWriterOptions,
-  ) {}
+  ) {
+    this.#isSelfAddress = selfAddressMatcher(options.selfAddresses);
+  }
 
   async write(batch: readonly HitWrite[], now: number): Promise<void> {
     const latest = new Map<HitRef, Judgement>();
@@ -164,8 +173,15 @@ export class ClassifyingHitWriter implements HitWriter {
     const facts = this.#facts(h, this.options.ipStorage === 'full' ? h.ip : null);
     const stored = h.judgement;
     const ref: HitRef = foreign ? { eventId: h.eventId, stored, foreign } : { eventId: h.eventId, stored };
-    // The recorded hit carries its message's facts too.
-    return [ref, facts, h, { verdict: stored.verdict, reasons: stored.reasons }];
+    const message: MessageFacts = {
+      messageId: h.messageId,
+      campaignId: h.campaignId,
+      sentAt: h.sentAt,
+      deliveredAt: h.deliveredAt,
+      linkCount: h.linkCount,
+      selfRecipient: h.contactEmail !== null && this.#isSelfAddress(h.contactEmail),
+    };
+    return [ref, facts, message, { verdict: stored.verdict, reasons: stored.reasons }];
   }
 
   /** What the classifier knows of a hit, from the request or from its stored row; `ip` only when exact. */

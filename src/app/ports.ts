@@ -124,6 +124,8 @@ export interface CatalogStore {
  */
 export type RecordedHit = Omit<HitFacts, 'networks'> &
   Omit<MessageFacts, 'selfRecipient'> & {
+    /** The address of the message's contact (a message to one contact), to tell seed copies (SELF_ADDRESSES). */
+    contactEmail: string | null;
     eventId: number;
     judgement: StoredJudgement;
     /** The writer that recorded it (HitWriterOptions.writerId); null for rows from before writers were named. */

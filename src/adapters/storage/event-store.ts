@@ -22,6 +22,9 @@ const RECENT_HITS_PAGE = 2_000;
 /** Ids per IN list. */
 const ID_CHUNK = 500;
 /** Event types of hits, and the hit kind each records. */
+/** What a recorded hit needs to know of its message. */
+type RecordedMessage = Pick<RecordedHit, 'sentAt' | 'deliveredAt' | 'linkCount' | 'contactEmail'>;
+
 const HIT_KINDS: ReadonlyMap<string, HitKind> = new Map([
   ['opened', 'open'],
   ['clicked', 'click'],
@@ -255,6 +258,7 @@ export class KyselyEventStore implements EventStore {
         sentAt: message?.sentAt ?? null,
         deliveredAt: message?.deliveredAt ?? null,
         linkCount: message?.linkCount ?? 0,
+        contactEmail: message?.contactEmail ?? null,
         judgement: judgementFrom(row.verdict, row.reasons, row.verdict_at)!,
         writer: row.writer,
       };
@@ -274,15 +278,21 @@ export class KyselyEventStore implements EventStore {
     return rows.reverse();
   }
 
-  /** First sent and delivered times and trackable link count of each message, as the tracking route has them. */
-  async #messageFacts(messageIds: readonly number[]): Promise<Map<number, { sentAt: number | null; deliveredAt: number | null; linkCount: number }>> {
-    const facts = new Map<number, { sentAt: number | null; deliveredAt: number | null; linkCount: number }>();
+  /** First sent and delivered times, trackable link count and contact address of each message, as the tracking route has them. */
+  async #messageFacts(messageIds: readonly number[]): Promise<Map<number, RecordedMessage>> {
+    const facts = new Map<number, RecordedMessage>();
     const executions = new Map<number, number>();
     for (let i = 0; i < messageIds.length; i += ID_CHUNK) {
       const ids = messageIds.slice(i, i + ID_CHUNK);
-      for (const m of await this.db.selectFrom('messages').select(['id', 'execution_id']).where('id', 'in', ids).execute()) {
+      const messages = await this.db
+        .selectFrom('messages as m')
+        .leftJoin('contacts as c', 'c.id', 'm.contact_id')
+        .select(['m.id', 'm.execution_id', 'c.email'])
+        .where('m.id', 'in', ids)
+        .execute();
+      for (const m of messages) {
         executions.set(m.id, m.execution_id);
-        facts.set(m.id, { sentAt: null, deliveredAt: null, linkCount: 0 });
+        facts.set(m.id, { sentAt: null, deliveredAt: null, linkCount: 0, contactEmail: m.email ?? null });
       }
       const times = await this.db
         .selectFrom('events')

@@ -24,7 +24,7 @@ describe('ThreadHitWriter', () => {
     const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [], 0);
     const created = await storage.catalog.createMessage({ executionId: execution.id, campaignId: campaign.id, contactId: null, recipients: { to: ['a@b.example'], cc: [] }, recipientCount: 1, createdAt: 0 }, []);
     message = { id: created.id, campaignId: campaign.id };
-    setup = { database, networkDirs: [shippedNetworksDir()], selfNetworks: ['192.0.2.0/24'], networkListsReloadMs: 60_000, writer: { ipStorage: 'truncated', writerId: 'test', shared: false }, groupCommit: { maxDelayMs: 1 } };
+    setup = { database, networkDirs: [shippedNetworksDir()], selfNetworks: ['192.0.2.0/24'], networkListsReloadMs: 60_000, writer: { ipStorage: 'truncated', writerId: 'test', shared: false, selfAddresses: [] }, groupCommit: { maxDelayMs: 1 } };
   });
   afterAll(async () => {
     await storage?.close();
