@@ -14,7 +14,7 @@ describe.each(['thread', 'inline'] as const)('a hit that cannot be recorded (hit
   afterEach(async () => s?.close());
 
   it('still answers the pixel and the redirect, logs the failure, and records again once the table is back', async () => {
-    const logged: { level: number; msg: string }[] = [];
+    const logged: { level: number; msg: string; reqId?: string }[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n').filter(Boolean)) logged.push(JSON.parse(line));
@@ -39,6 +39,8 @@ describe.each(['thread', 'inline'] as const)('a hit that cannot be recorded (hit
     expect(image.statusCode).toBe(200);
     expect(image.headers['content-type']).toBe('image/gif');
     expect(logged.map((l) => l.msg)).toEqual(['click hit not recorded', 'open hit not recorded']);
+    // Each line names its request.
+    expect(logged.map((l) => l.reqId)).toEqual([expect.stringMatching(/^req-/), expect.stringMatching(/^req-/)]);
 
     await sql`alter table events_elsewhere rename to events`.execute(db);
     expect((await s.app.inject({ method: 'GET', url: click })).statusCode).toBe(302);

@@ -34,6 +34,9 @@ export function sendPixel(reply: FastifyReply): FastifyReply {
 export async function trackingRoutes(app: FastifyInstance, opts: { tracking: TrackingService; trustedProxies: readonly string[] }): Promise<void> {
   const { tracking } = opts;
   const clientAddress = new ClientAddress(opts.trustedProxies);
+  // A child logger per request costs more than a tracking hit's own work, and these routes log only
+  // failures: they use the server's logger and name the request themselves.
+  app.setChildLoggerFactory((logger) => logger);
   const hitRequest = (request: FastifyRequest) => requestOfHit(request, clientAddress);
   registerFormParsers(app);
 
@@ -42,7 +45,7 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
       await tracking.open(request.params.token, hitRequest(request));
     } catch (error) {
       // The image is answered even when recording failed: an email must never show a broken image.
-      request.log.error({ err: error }, 'open hit not recorded');
+      request.log.error({ reqId: request.id, err: error }, 'open hit not recorded');
     }
     return sendPixel(reply);
   });
@@ -50,7 +53,7 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
   app.get<{ Params: TokenParams }>(`${TRACKING_PATHS.click}:token`, async (request, reply) => {
     const outcome = await tracking.click(request.params.token, hitRequest(request));
     // The person is sent on even when the click could not be recorded: a tracked link must keep working.
-    if (outcome.kind !== 'invalid' && outcome.unrecorded !== undefined) request.log.error({ err: outcome.unrecorded }, 'click hit not recorded');
+    if (outcome.kind !== 'invalid' && outcome.unrecorded !== undefined) request.log.error({ reqId: request.id, err: outcome.unrecorded }, 'click hit not recorded');
     void reply.headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' });
     switch (outcome.kind) {
       case 'redirect':
