@@ -14,7 +14,7 @@ export interface GroupCommitOptions {
   /**
    * Batches handed to `write` and not yet committed, at most (1 when absent). More than one suits a
    * writer that only hands batches over to another thread, which merges them into its own commits:
-   * each batch then leaves as soon as it is formed.
+   * the next batch then waits there, ready, while the previous one commits.
    */
   maxInFlight?: number;
 }
