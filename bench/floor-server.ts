@@ -34,7 +34,8 @@ worker.on('error', (error) => {
 });
 await new Promise<void>((resolve) => worker.once('online', () => resolve()));
 
-// As in the real server: each turn's hits leave at once, the thread merges what arrives while it commits.
+// As in the real server: at most two batches in the thread's hands (the one it commits and the next);
+// what arrives meanwhile gathers here, and the thread merges what it has when it commits.
 const queue = new GroupCommitQueue<FloorHit>(
   (hits) =>
     new Promise<void>((resolve) => {
@@ -42,7 +43,7 @@ const queue = new GroupCommitQueue<FloorHit>(
       waiting.set(seq, resolve);
       worker.postMessage({ seq, hits } satisfies FloorBatch);
     }),
-  { maxDelayMs: 0, maxBatch: 500, maxPending: 20_000, maxInFlight: Number.POSITIVE_INFINITY },
+  { maxDelayMs: 0, maxBatch: 500, maxPending: 20_000, maxInFlight: 2 },
 );
 
 const app = Fastify({ logger: false });
