@@ -21,20 +21,34 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
     await database?.drop();
   });
 
-  it('sees the burst whole and revises the hits from before the restart', async () => {
+  /**
+   * A server on a new database, with `restart` to stop it and start it again on the same one after
+   * `ms` (`server` is always the running one), and `api` to call it with a key made at the first start.
+   */
+  async function firstStart(env: Record<string, string> = {}) {
     database = await createTestDatabase(dialect);
     const clock = settableClock(Date.UTC(2026, 10, 2, 9));
     const config = Object.freeze({
-      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter }),
+      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, ...env }),
       database: database.config,
     });
     const start = () => build({ config, clock, logger: pino({ level: 'silent' }) });
     server = await start();
+    const restart = async (ms: number) => {
+      await server!.app.close();
+      clock.advance(ms);
+      server = await start();
+    };
     const { key } = await createApiKey(server.storage.keys, clock, 'restart');
     const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
       const response = await server!.app.inject({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { payload: JSON.stringify(body) } : {}) });
       return response.json();
     };
+    return { clock, restart, api };
+  }
+
+  it('sees the burst whole and revises the hits from before the restart', async () => {
+    const { clock, restart, api } = await firstStart();
     const campaign = await api('POST', '/api/campaigns', { name: 'restart' });
     const execution = await api('POST', `/api/campaigns/${campaign.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
     const messages: { id: number; links: { tracked: string }[] }[] = [];
@@ -60,9 +74,7 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
     await click(messages[1]!);
     expect(await verdicts()).toEqual(['human', 'human']);
 
-    await server.app.close();
-    clock.advance(2_000);
-    server = await start();
+    await restart(2_000);
     await click(messages[2]!);
     // Three recipients from one address within seconds: all three are the scanner's.
     expect(await verdicts()).toEqual(['bot', 'bot', 'bot']);
@@ -71,19 +83,7 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
   });
 
   it("keeps a seed copy's hits the sender's when they are judged again after the restart", async () => {
-    database = await createTestDatabase(dialect);
-    const clock = settableClock(Date.UTC(2026, 10, 2, 9));
-    const config = Object.freeze({
-      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, SELF_ADDRESSES: 'qa@shop.example' }),
-      database: database.config,
-    });
-    const start = () => build({ config, clock, logger: pino({ level: 'silent' }) });
-    server = await start();
-    const { key } = await createApiKey(server.storage.keys, clock, 'restart');
-    const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
-      const response = await server!.app.inject({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { payload: JSON.stringify(body) } : {}) });
-      return response.json();
-    };
+    const { clock, restart, api } = await firstStart({ SELF_ADDRESSES: 'qa@shop.example' });
     const campaign = await api('POST', '/api/campaigns', { name: 'seed' });
     const execution = await api('POST', `/api/campaigns/${campaign.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
     const seed = await api('POST', '/api/messages', { executionId: execution.id, to: ['qa@shop.example'] });
@@ -91,9 +91,7 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
       server!.app.inject({ method: 'GET', url: new URL(url).pathname, headers: { 'x-forwarded-for': '198.51.100.40', 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15' } });
 
     expect((await hit(seed.links[0].tracked)).statusCode).toBe(302);
-    await server.app.close();
-    clock.advance(5_000);
-    server = await start();
+    await restart(5_000);
     expect((await hit(/<img src="([^"]+)"/.exec(seed.html)![1]!)).statusCode).toBe(200);
     // Delivery reported after the click: an ordinary recipient's click would now predate delivery (a
     // scanner's, in transit). The seed copy's hits, the one from before the restart too, stay the sender's.
