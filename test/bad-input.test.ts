@@ -46,6 +46,24 @@ describe('bad input', () => {
     expect(await recordedHits()).toBe(0);
   });
 
+  it('records nothing for a valid token on the wrong endpoint, even once it was verified on its own', async () => {
+    const ring = s.services.keyring.current;
+    const own = (await s.api('POST', '/api/messages', { executionId, to: ['y@corp.example'] })).body;
+    const hitsOfOwn = async () => (await s.api('GET', `/api/messages/${own.id}`)).body.events.filter((e: any) => e.hit).length;
+    const openToken = signToken(ring, { kind: 'open', messageId: own.id, ordinal: null });
+    const clickToken = signToken(ring, { kind: 'click', messageId: own.id, ordinal: 1 });
+    // Verified (and remembered) on the endpoints of their kinds first: both hits are recorded.
+    expect((await s.app.inject({ method: 'GET', url: `/o/${openToken}` })).statusCode).toBe(200);
+    expect((await s.app.inject({ method: 'GET', url: `/c/${clickToken}` })).statusCode).toBe(302);
+    expect(await hitsOfOwn()).toBe(2);
+    expect((await s.app.inject({ method: 'GET', url: `/c/${openToken}` })).statusCode).toBe(404);
+    expect((await s.app.inject({ method: 'GET', url: `/u/${openToken}` })).statusCode).toBe(404);
+    expect((await s.app.inject({ method: 'GET', url: `/u/${clickToken}` })).statusCode).toBe(404);
+    // The pixel is an image whatever the token; nothing more is recorded.
+    expect((await s.app.inject({ method: 'GET', url: `/o/${clickToken}` })).statusCode).toBe(200);
+    expect(await hitsOfOwn()).toBe(2);
+  });
+
   it('answers undecodable and invalid UTF-8 paths without crashing', async () => {
     expect(await rawRequest(port, 'GET /c/%FF%FE%FD HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1.1 (400|404)/);
     expect(await rawRequest(port, Buffer.concat([Buffer.from('GET /c/'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')]))).toMatch(

@@ -64,8 +64,8 @@ interface LinkTable {
 export class TrackingService {
   readonly #routes = new BoundedCache<number, CachedRoute>(ROUTE_CACHE_SIZE);
   readonly #links = new BoundedCache<number, LinkTable>(LINK_CACHE_SIZE);
-  /** One cache per token kind, keyed by the token itself. */
-  readonly #verified = new Map<TokenKind, BoundedCache<string, { keyring: Keyring; claims: TokenClaims }>>();
+  /** Keyed by the token itself: a token carries its kind (open, click...), which its claims hold. */
+  readonly #verified = new BoundedCache<string, { keyring: Keyring; claims: TokenClaims }>(VERIFIED_TOKEN_CACHE_SIZE);
   readonly #writer: HitWriter;
   readonly #queue: GroupCommitQueue<HitWrite>;
 
@@ -172,13 +172,11 @@ export class TrackingService {
    */
   #verify(token: string, kind: TokenKind): TokenClaims | null {
     const keyring = this.keyring();
-    let verifiedOfKind = this.#verified.get(kind);
-    if (!verifiedOfKind) this.#verified.set(kind, (verifiedOfKind = new BoundedCache(VERIFIED_TOKEN_CACHE_SIZE)));
-    const known = verifiedOfKind.get(token);
-    if (known && known.keyring === keyring) return known.claims;
+    const known = this.#verified.get(token);
+    if (known && known.keyring === keyring && known.claims.kind === kind) return known.claims;
     const verified = verifyToken(keyring, token, kind);
     if (!verified.ok) return null;
-    verifiedOfKind.set(token, { keyring, claims: verified.claims });
+    this.#verified.set(token, { keyring, claims: verified.claims });
     return verified.claims;
   }
 

@@ -17,7 +17,7 @@ interface TokenParams {
 }
 
 /** What a tracking endpoint keeps of a request: the client address (see ClientAddress) and the headers that are evidence. */
-export function requestOfHit(request: FastifyRequest, clientAddress: ClientAddress): HitRequest {
+function requestOfHit(request: FastifyRequest, clientAddress: ClientAddress): HitRequest {
   const userAgent = request.headers['user-agent'];
   return {
     method: request.method,

@@ -12,7 +12,7 @@ import { openDatabase } from '../storage/database.js';
 import { KyselyEventStore } from '../storage/event-store.js';
 import { unpackBatch, type FromWriter, type ToWriter, type WriterThreadSetup } from './protocol.js';
 
-/** Batches (one per turn of the request loop) merged into one commit at most. */
+/** Batches merged into one commit at most (the request side hands over two at a time: a bound, not a target). */
 const MESSAGES_PER_COMMIT = 32;
 
 const port = parentPort;
