@@ -9,12 +9,10 @@
  */
 import Fastify from 'fastify';
 import { Worker } from 'node:worker_threads';
-import { NO_STORE_HEADERS, TRANSPARENT_GIF } from '../src/adapters/http/pixel.js';
 import { GroupCommitQueue } from '../src/app/group-commit.js';
 import { TRACKING_PATHS } from '../src/app/tracking-urls.js';
 import type { FloorBatch, FloorHit } from './floor-writer.js';
-
-const BARE_DESTINATION = 'https://shop.example/a';
+import { sendPixel, sendRedirect } from './support/bare-answers.js';
 const file = process.env['FLOOR_DB'];
 if (!file) throw new Error('FLOOR_DB (the SQLite file the floor server appends to) is not set');
 const delayMs = Number(process.env['GROUP_COMMIT_DELAY_MS'] ?? 0);
@@ -50,11 +48,11 @@ const app = Fastify({ logger: false });
 app.get('/health', async () => ({ ok: true }));
 app.get<{ Params: { token: string } }>(`${TRACKING_PATHS.open}:token`, async (request, reply) => {
   await queue.enqueue({ at: Date.now(), token: request.params.token });
-  return reply.status(200).headers({ ...NO_STORE_HEADERS, 'content-type': 'image/gif' }).send(TRANSPARENT_GIF);
+  return sendPixel(reply);
 });
 app.get<{ Params: { token: string } }>(`${TRACKING_PATHS.click}:token`, async (request, reply) => {
   await queue.enqueue({ at: Date.now(), token: request.params.token });
-  return reply.headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' }).redirect(BARE_DESTINATION, 302);
+  return sendRedirect(reply);
 });
 
 await app.listen({ port: Number(process.env['PORT'] ?? 8082), host: process.env['HOST'] ?? '127.0.0.1' });
