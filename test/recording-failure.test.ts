@@ -1,7 +1,7 @@
 /**
  * When a hit cannot be written, the recipient's experience does not break: the pixel is still an
  * image and a tracked link still leads on. The failure is logged, and recording resumes once the
- * database is back.
+ * database is back. When not even the message can be looked up, the person is asked to come back.
  */
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
@@ -9,24 +9,37 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/server.js';
 
+type LogLine = { level: number; msg: string; reqId?: string };
+
+/** A server whose error log lines are collected, and one message with one link on it. */
+async function serverWithMessage(hitWriter: 'thread' | 'inline', logged: LogLine[]) {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) logged.push(JSON.parse(line));
+      done();
+    },
+  });
+  const s = await startTestServer('sqlite', { HIT_WRITER: hitWriter }, undefined, pino({ level: 'error' }, sink));
+  const campaign = await s.api('POST', '/api/campaigns', { name: 'failing disk' });
+  const execution = await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
+  const message = (await s.api('POST', '/api/messages', { executionId: execution.body.id, to: ['reader@corp.example'] })).body;
+  const paths = {
+    click: new URL(message.links[0].tracked).pathname,
+    pixel: new URL(/<img src="([^"]+)"/.exec(message.html)![1]!).pathname,
+    unsubscribe: new URL(/<(https?:[^>]+)>/.exec(message.headers['List-Unsubscribe'])![1]!).pathname,
+  };
+  return { s, messageId: message.id as number, ...paths };
+}
+
 describe.each(['thread', 'inline'] as const)('a hit that cannot be recorded (hit writer: %s)', (hitWriter) => {
   let s: TestServer | undefined;
   afterEach(async () => s?.close());
 
   it('still answers the pixel and the redirect, logs the failure, and records again once the table is back', async () => {
-    const logged: { level: number; msg: string; reqId?: string }[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) logged.push(JSON.parse(line));
-        done();
-      },
-    });
-    s = await startTestServer('sqlite', { HIT_WRITER: hitWriter }, undefined, pino({ level: 'error' }, sink));
-    const campaign = await s.api('POST', '/api/campaigns', { name: 'failing disk' });
-    const execution = await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
-    const message = (await s.api('POST', '/api/messages', { executionId: execution.body.id, to: ['reader@corp.example'] })).body;
-    const click = new URL(message.links[0].tracked).pathname;
-    const pixel = new URL(/<img src="([^"]+)"/.exec(message.html)![1]!).pathname;
+    const logged: LogLine[] = [];
+    const setup = await serverWithMessage(hitWriter, logged);
+    s = setup.s;
+    const { click, pixel, messageId } = setup;
 
     // A first click, recorded: the message's route is now in memory, so only the write can fail.
     expect((await s.app.inject({ method: 'GET', url: click })).statusCode).toBe(302);
@@ -44,8 +57,40 @@ describe.each(['thread', 'inline'] as const)('a hit that cannot be recorded (hit
 
     await sql`alter table events_elsewhere rename to events`.execute(db);
     expect((await s.app.inject({ method: 'GET', url: click })).statusCode).toBe(302);
-    const events = (await s.api('GET', `/api/messages/${message.id}`)).body.events;
+    const events = (await s.api('GET', `/api/messages/${messageId}`)).body.events;
     expect(events.filter((e: { type: string }) => e.type === 'clicked')).toHaveLength(2);
     expect(events.filter((e: { type: string }) => e.type === 'opened')).toHaveLength(0);
+  });
+});
+
+describe('a tracked link whose message cannot be looked up', () => {
+  let s: TestServer | undefined;
+  afterEach(async () => s?.close());
+
+  it('asks the person to try again (503, an HTML page, Retry-After), logs the request, and leads on once the database is back', async () => {
+    const logged: LogLine[] = [];
+    const setup = await serverWithMessage('thread', logged);
+    s = setup.s;
+    // Nothing was hit yet, so the message's route must be read from the database, which fails.
+    const db = s.storage.database.db;
+    await sql`alter table messages rename to messages_elsewhere`.execute(db);
+    for (const [method, url] of [['GET', setup.click], ['GET', setup.unsubscribe], ['POST', setup.unsubscribe]] as const) {
+      const answer = await s.app.inject({ method, url, ...(method === 'POST' ? { payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } } : {}) });
+      expect(answer.statusCode, `${method} ${url}`).toBe(503);
+      expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(answer.headers['retry-after']).toBe('5');
+      expect(answer.body).toContain('try again');
+    }
+    // The pixel is still an image.
+    const image = await s.app.inject({ method: 'GET', url: setup.pixel });
+    expect(image.statusCode).toBe(200);
+    expect(image.headers['content-type']).toBe('image/gif');
+    expect(logged.map((l) => l.msg)).toEqual(['tracking request failed', 'tracking request failed', 'tracking request failed', 'open hit not recorded']);
+    expect(logged.every((l) => /^req-/.test(l.reqId ?? ''))).toBe(true);
+
+    await sql`alter table messages_elsewhere rename to messages`.execute(db);
+    const redirected = await s.app.inject({ method: 'GET', url: setup.click });
+    expect(redirected.statusCode).toBe(302);
+    expect(redirected.headers.location).toBe('https://shop.example/a');
   });
 });

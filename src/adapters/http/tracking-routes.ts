@@ -3,14 +3,18 @@
  * only after the hit is durably recorded (group commit), and never reveal whether a token was valid
  * beyond what the person needs (a pixel is always a pixel).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { keptHeaders, MAX_KEPT_HEADER_LENGTH } from '../../core/events.js';
 import type { HitRequest, TrackingService } from '../../app/tracking.js';
 import { TRACKING_PATHS } from '../../app/tracking-urls.js';
 import { NO_STORE_HEADERS, TRANSPARENT_GIF } from './pixel.js';
-import { confirmPage, donePage, notFoundPage } from './unsubscribe-pages.js';
+import { confirmPage, donePage, notFoundPage, unavailablePage } from './unsubscribe-pages.js';
+import { errorHandler } from './errors.js';
 import { registerFormParsers } from './form-body.js';
 import { ClientAddress } from './client-address.js';
+
+/** When a person is told to come back after a failure. */
+const RETRY_AFTER_SECONDS = 5;
 
 interface TokenParams {
   token: string;
@@ -39,6 +43,17 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
   app.setChildLoggerFactory((logger) => logger);
   const hitRequest = (request: FastifyRequest) => requestOfHit(request, clientAddress);
   registerFormParsers(app);
+  // The people who reach these routes follow a link from an email: a failure they cannot fix (the
+  // database unreachable while a message is looked up) gets a page asking them to come back, not JSON.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return errorHandler(error, request, reply);
+    request.log.error({ reqId: request.id, err: error }, 'tracking request failed');
+    void reply
+      .status(503)
+      .headers({ 'retry-after': String(RETRY_AFTER_SECONDS), 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' })
+      .type('text/html; charset=utf-8')
+      .send(unavailablePage());
+  });
 
   app.get<{ Params: TokenParams }>(`${TRACKING_PATHS.open}:token`, async (request, reply) => {
     try {

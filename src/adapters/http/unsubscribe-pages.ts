@@ -29,6 +29,11 @@ export function donePage(): string {
   return page('Unsubscribed', '<h1>You are unsubscribed</h1><p>You will not receive these emails any more.</p>');
 }
 
+/** When the server cannot answer for a moment (its database is unreachable): the link itself is fine. */
+export function unavailablePage(): string {
+  return page('Try again', '<h1>Please try again in a moment</h1><p>This link works, but the server could not answer just now.</p>');
+}
+
 export function notFoundPage(): string {
   return page('Not found', '<h1>Link not found</h1><p>This link is not valid. It may have been copied incompletely.</p>');
 }
