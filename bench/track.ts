@@ -34,7 +34,7 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config.js';
 import { createApiKeyWithCli, killAllServers, LOCALHOST, mailsightEnv, startServer } from './support/server-process.js';
 import { readerIp, seedMessages } from './support/seed.js';
-import { LoadTally, responsesPerSecond, runSlice, type LoadRequest } from './support/load.js';
+import { LoadTally, responsesPerSecond, runSlice, sumOrNull, type LoadRequest } from './support/load.js';
 
 /** The target: the real endpoints keep at least this share of the bare server's throughput... */
 const GOAL_RATIO = 0.75;
@@ -195,6 +195,13 @@ function report(measured: Tallies, warmups: Tallies, recorded: Recorded): number
     `floor (a durable append of each hit, nothing else): floor/bare ratio ${(rps('floor') / rps('bare')).toFixed(2)}, worst floor p99 ${worstP99('floor').toFixed(1)} ms; ` +
       `real/floor ratio ${(rps('real') / rps('floor')).toFixed(2)}`,
   );
+  const budget = cpuBudget(measured);
+  if (budget) {
+    console.log(
+      `CPU budget: kept as busy as the floor kept the cores, the real server could spend at most ${budget.allowedUs.toFixed(0)} us of CPU per request ` +
+        `and reach the goal's ${Math.round(budget.goalRps)} req/s; the floor spends ${budget.floorUs.toFixed(0)}, the real server ${budget.realUs.toFixed(0)}`,
+    );
+  }
   const met = ratio >= GOAL_RATIO && worstP99('real') < GOAL_P99_MS;
   const connectionsNote = options.connections === GOAL_CONNECTIONS ? '' : `; this run used ${options.connections} connections`;
   console.log(
@@ -204,6 +211,33 @@ function report(measured: Tallies, warmups: Tallies, recorded: Recorded): number
   for (const failure of failures) console.error(`FAILED: ${failure}`);
   console.log(`track/bare ratio: ${ratio.toFixed(2)}`);
   return failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * The server CPU per request the real server could afford at the goal. Server and autocannon share
+ * the cores: the floor's run shows how many of them the two kept busy (autocannon's CPU per request
+ * and the floor's, times its rate). At the goal's rate, the same cores less autocannon's share per
+ * request leave this much per request. A bound in the real server's favour: it assumes the real
+ * server keeps the cores as busy as the floor does, and autocannon costs per request what it did
+ * against the floor.
+ */
+function cpuBudget(measured: Tallies): { goalRps: number; allowedUs: number; floorUs: number; realUs: number } | null {
+  const sum = (target: Target, of: (t: LoadTally) => number | null) => ENDPOINTS.reduce<number | null>((total, e) => sumOrNull(total, of(measured[e][target])), 0);
+  const responses = (target: Target) => sum(target, (t) => t.acknowledged + t.failed)!;
+  const seconds = (target: Target) => sum(target, (t) => t.seconds)!;
+  const floorServer = sum('floor', (t) => t.serverCpuSeconds);
+  const realServer = sum('real', (t) => t.serverCpuSeconds);
+  if (floorServer === null || realServer === null || responses('floor') === 0 || responses('real') === 0 || seconds('bare') === 0) return null;
+  const floorLoad = sum('floor', (t) => t.loadCpuSeconds)!;
+  const busyCores = (floorLoad + floorServer) / seconds('floor');
+  const goalRps = GOAL_RATIO * (responses('bare') / seconds('bare'));
+  const loadPerRequest = floorLoad / responses('floor');
+  return {
+    goalRps,
+    allowedUs: (busyCores / goalRps - loadPerRequest) * 1e6,
+    floorUs: (floorServer / responses('floor')) * 1e6,
+    realUs: (realServer / responses('real')) * 1e6,
+  };
 }
 
 /** One line per endpoint and target, then the CPU other processes took; returns what went wrong. */

@@ -1,11 +1,15 @@
 /**
  * `npm run bench:write`: what writing a hit durably costs, layer by layer, on SQLite, in one run:
  *
+ *   floor   what bench:track's floor server writes: each hit's time and token appended to an
+ *           unindexed table, one transaction per batch. The least a durable recorder writes.
  *   raw     better-sqlite3 alone: one prepared INSERT of the same event rows, one transaction per
  *           batch. The floor: what SQLite itself costs with this schema and its indexes.
  *   store   KyselyEventStore.appendHits: the statements the server runs (Kysely, fixed-size chunks).
  *   writer  ClassifyingHitWriter.write: network lists, classification, revisions, then appendHits.
  *           What the writer thread does per batch.
+ *   classify  the same writer over a stand-in store that only numbers the hits, no database: what
+ *           classifying costs by itself (writer minus classify is what storing costs).
  *
  * Each layer gets a fresh database file with the same messages and the same hits, in batches of
  * `--batch` (what 50 connections waiting on group commit give). The traffic is bench:track's: per
@@ -13,18 +17,21 @@
  * CPU time per hit (this process, all threads) and wall time per batch (commit and disk sync included).
  *
  * Options: --hits N (default 50000), --batch N (50), --messages N (1000), --synchronous FULL|NORMAL,
- * --layers raw,store,writer (which to run, e.g. one alone under --cpu-prof).
+ * --layers floor,raw,store,classify,writer (which to run, e.g. one alone under --cpu-prof).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { ClassifyingHitWriter, type HitWrite } from '../src/app/hit-writer.js';
+import { randomBytes } from 'node:crypto';
+import { ClassifyingHitWriter, type HitRecord, type HitWrite } from '../src/app/hit-writer.js';
+import { Keyring, signToken } from '../src/core/tokens.js';
 import { LiveNetworkIndex, shippedNetworksDir } from '../src/adapters/network-lists/network-lists.js';
 import { eventToRow } from '../src/adapters/storage/event-store.js';
 import { openStorage, type Storage } from '../src/adapters/storage/index.js';
 import type { NewEvent } from '../src/core/events.js';
+import type { EventStore } from '../src/app/ports.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -32,7 +39,7 @@ const { values: flags } = parseArgs({
     batch: { type: 'string', default: '50' },
     messages: { type: 'string', default: '1000' },
     synchronous: { type: 'string', default: 'FULL' },
-    layers: { type: 'string', default: 'raw,store,writer' },
+    layers: { type: 'string', default: 'floor,raw,store,classify,writer' },
   },
 });
 const HITS = positiveInteger('--hits', flags.hits);
@@ -42,6 +49,7 @@ const SYNCHRONOUS = flags.synchronous === 'NORMAL' ? 'NORMAL' : flags.synchronou
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 /** Time between two hits of the stream: 7,000 hits a second, as the real server takes them here. */
 const HIT_SPACING_MS = 1000 / 7000;
+const LAYERS = ['floor', 'raw', 'store', 'classify', 'writer'] as const;
 
 function positiveInteger(name: string, text: string): number {
   const n = Number(text);
@@ -118,7 +126,7 @@ function asEvent(write: HitWrite): NewEvent {
   };
 }
 
-type Layer = 'raw' | 'store' | 'writer';
+type Layer = (typeof LAYERS)[number];
 
 async function measure(layer: Layer): Promise<{ cpuUsPerHit: number; wallMsPerBatch: number }> {
   const setup = await setUp();
@@ -126,7 +134,22 @@ async function measure(layer: Layer): Promise<{ cpuUsPerHit: number; wallMsPerBa
   for (let n = 0; n < HITS; n += BATCH) batches.push(Array.from({ length: Math.min(BATCH, HITS - n) }, (_, i) => hitAt(setup, n + i)));
   let write: (batch: HitWrite[]) => Promise<unknown> | unknown;
   let close = async () => {};
-  if (layer === 'raw') {
+  if (layer === 'floor') {
+    const sqlite = new Database(path.join(setup.dir, 'floor.sqlite'));
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma(`synchronous = ${SYNCHRONOUS}`);
+    sqlite.exec('create table hits (id integer primary key, at integer not null, token text not null)');
+    const insert = sqlite.prepare('insert into hits (at, token) values (?, ?)');
+    const transaction = sqlite.transaction((rows: [number, string][]) => {
+      for (const row of rows) insert.run(row);
+    });
+    const keyring = new Keyring([{ id: 1, secret: randomBytes(32) }]);
+    const token = (h: HitRecord) => signToken(keyring, { kind: h.kind === 'open' ? 'open' : 'click', messageId: h.messageId, ordinal: h.linkOrdinal });
+    // The tokens are made before the clock starts: the floor server only copies the one in the URL.
+    const rows = new Map(batches.map((batch) => [batch, batch.map((w) => (w.kind === 'hit' ? token(w.hit) : ''))]));
+    write = (batch) => transaction(rows.get(batch)!.map((t) => [Date.now(), t]));
+    close = async () => void sqlite.close();
+  } else if (layer === 'raw') {
     const sqlite = new Database(path.join(setup.dir, 'bench.sqlite'));
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`synchronous = ${SYNCHRONOUS}`);
@@ -142,7 +165,8 @@ async function measure(layer: Layer): Promise<{ cpuUsPerHit: number; wallMsPerBa
   } else {
     const networks = new LiveNetworkIndex({ dirs: [shippedNetworksDir()] });
     await networks.refresh();
-    const writer = new ClassifyingHitWriter(setup.storage.events, () => networks.current, { ipStorage: 'full', writerId: 'bench', shared: false, selfAddresses: [] });
+    const events = layer === 'writer' ? setup.storage.events : numberingStore();
+    const writer = new ClassifyingHitWriter(events, () => networks.current, { ipStorage: 'full', writerId: 'bench', shared: false, selfAddresses: [] });
     write = (batch) => writer.write(batch, batch[batch.length - 1]!.kind === 'hit' ? (batch[batch.length - 1] as { hit: { at: number } }).hit.at : 0);
   }
   const cpuBefore = process.cpuUsage();
@@ -156,15 +180,31 @@ async function measure(layer: Layer): Promise<{ cpuUsPerHit: number; wallMsPerBa
   return { cpuUsPerHit: (cpu.user + cpu.system) / HITS, wallMsPerBatch: wallMs / batches.length };
 }
 
+/** An event store that writes nothing: it numbers the hits it is given, as the database would. */
+function numberingStore(): EventStore {
+  let nextId = 1;
+  const unused = () => {
+    throw new Error('the classify layer only appends hits');
+  };
+  return {
+    appendHits: async (events) => events.map(() => nextId++),
+    append: unused,
+    appendWithSuppression: unused,
+    recentHits: unused,
+    otherWritersHits: unused,
+    listRevisions: unused,
+    listForMessage: unused,
+  };
+}
+
 console.log(`write benchmark: ${HITS} hits in batches of ${BATCH} over ${MESSAGES} messages, SQLite synchronous=${SYNCHRONOUS}, node ${process.version}`);
-const LAYERS = ['raw', 'store', 'writer'] as const;
 const chosen = flags.layers.split(',').map((l) => l.trim());
-for (const l of chosen) if (!(LAYERS as readonly string[]).includes(l)) fail(`--layers takes raw, store and writer, got '${l}'`);
+for (const l of chosen) if (!(LAYERS as readonly string[]).includes(l)) fail(`--layers takes ${LAYERS.join(', ')}, got '${l}'`);
 const results = new Map<Layer, Awaited<ReturnType<typeof measure>>>();
 for (const layer of LAYERS.filter((l) => chosen.includes(l))) {
   const result = await measure(layer);
   results.set(layer, result);
-  console.log(`${layer.padEnd(6)}  ${result.cpuUsPerHit.toFixed(1).padStart(6)} us CPU per hit   ${result.wallMsPerBatch.toFixed(2).padStart(6)} ms per batch of ${BATCH}`);
+  console.log(`${layer.padEnd(8)}  ${result.cpuUsPerHit.toFixed(1).padStart(6)} us CPU per hit   ${result.wallMsPerBatch.toFixed(2).padStart(6)} ms per batch of ${BATCH}`);
 }
 const raw = results.get('raw');
 const writer = results.get('writer');

@@ -155,7 +155,7 @@ export async function runSlice(slice: LoadSlice): Promise<SliceResult> {
   };
 }
 
-function sumOrNull(a: number | null, b: number | null): number | null {
+export function sumOrNull(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a + b;
 }
 
