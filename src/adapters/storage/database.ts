@@ -12,6 +12,7 @@ import { cachingStatements } from './statement-cache.js';
 import { initial } from './migrations/0001-initial.js';
 import { verdicts } from './migrations/0002-verdicts.js';
 import { hitWriter } from './migrations/0003-hit-writer.js';
+import { eventsByType } from './migrations/0004-events-by-type.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -52,7 +53,14 @@ export function openDatabase(target: DatabaseTarget): OpenDatabase {
 }
 
 export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => ({ '0001-initial': initial(database.dialect), '0002-verdicts': verdicts(database.dialect), '0003-hit-writer': hitWriter() }) };
+  const provider: MigrationProvider = {
+    getMigrations: async () => ({
+      '0001-initial': initial(database.dialect),
+      '0002-verdicts': verdicts(database.dialect),
+      '0003-hit-writer': hitWriter(),
+      '0004-events-by-type': eventsByType(),
+    }),
+  };
   const migrator = new Migrator({ db: database.db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
