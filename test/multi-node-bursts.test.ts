@@ -2,6 +2,7 @@
  * Two tracking nodes on one PostgreSQL database, behind a load balancer that spreads a scanner's
  * clicks over both: each node takes in the other's hits before it writes, so the burst is seen whole;
  * each node revises only the rows it wrote (two nodes updating each other's rows could deadlock).
+ * A delivery reported through one node reaches the other's verdicts when it reads the route again.
  */
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,10 +11,13 @@ import { loadConfig } from '../src/config.js';
 import { createApiKey } from '../src/app/keys.js';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './support/databases.js';
 import { settableClock } from './support/server.js';
+import { ROUTE_REFRESH_MS } from '../src/app/tracking.js';
 
 const reachable = await postgresReachable();
 
-describe.skipIf(!reachable).each(['thread', 'inline'] as const)('a burst spread over two nodes (hit writer: %s)', (hitWriter) => {
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36';
+
+describe.skipIf(!reachable).each(['thread', 'inline'] as const)('two nodes on one database (hit writer: %s)', (hitWriter) => {
   let database: TestDatabase | undefined;
   let nodes: Mailsight[] = [];
   afterEach(async () => {
@@ -22,7 +26,8 @@ describe.skipIf(!reachable).each(['thread', 'inline'] as const)('a burst spread 
     await database?.drop();
   });
 
-  it('is seen by the node that completes it, and by the other at its next batch', async () => {
+  /** Nodes a and b on one new PostgreSQL database, one clock, and the API through node a. */
+  async function twoNodes() {
     const db = (database = await createTestDatabase('postgres'));
     const clock = settableClock(Date.UTC(2026, 10, 3, 9));
     const config = (node: string) =>
@@ -35,6 +40,11 @@ describe.skipIf(!reachable).each(['thread', 'inline'] as const)('a burst spread 
     const { key } = await createApiKey(a.storage.keys, clock, 'nodes');
     const api = async (method: 'GET' | 'POST', url: string, body?: unknown) =>
       (await a.app.inject({ method, url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { payload: JSON.stringify(body) } : {}) })).json();
+    return { a, b, api, clock };
+  }
+
+  it('sees a burst spread over both: the node that completes it at once, the other at its next batch', async () => {
+    const { a, b, api, clock } = await twoNodes();
     const campaign = await api('POST', '/api/campaigns', { name: 'spread' });
     const execution = await api('POST', `/api/campaigns/${campaign.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
     const messages: { id: number; links: { tracked: string }[] }[] = [];
@@ -45,7 +55,7 @@ describe.skipIf(!reachable).each(['thread', 'inline'] as const)('a burst spread 
       const response = await node.app.inject({
         method: 'GET',
         url: new URL(m.links[0]!.tracked).pathname,
-        headers: { 'x-forwarded-for': '198.51.100.61', 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36', 'accept-language': 'en' },
+        headers: { 'x-forwarded-for': '198.51.100.61', 'user-agent': CHROME, 'accept-language': 'en' },
       });
       expect(response.statusCode).toBe(302);
       clock.advance(1_500);
@@ -69,6 +79,32 @@ describe.skipIf(!reachable).each(['thread', 'inline'] as const)('a burst spread 
     const after = await verdicts();
     expect(after.map(([v]) => v)).toEqual(['bot', 'bot', 'bot']);
     for (const [, reasons] of after) expect(reasons).toContain('burst:cross-recipient');
+  });
+
+  it('judges again the hits a node took before learning of the delivery through the other node', async () => {
+    const { b, api, clock } = await twoNodes();
+    const campaign = await api('POST', '/api/campaigns', { name: 'greylisted' });
+    const execution = await api('POST', `/api/campaigns/${campaign.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
+    const message = await api('POST', '/api/messages', { executionId: execution.id, to: ['ann@corp.example'] });
+    const sentAt = clock.now();
+    await api('POST', `/api/messages/${message.id}/events`, { type: 'sent', at: sentAt });
+
+    // Node b takes a click 5 s after the send, while the message is still held by the receiving server.
+    clock.advance(5_000);
+    const request = { headers: { 'x-forwarded-for': '198.51.100.62', 'user-agent': CHROME, 'accept-language': 'en' } };
+    expect((await b.app.inject({ method: 'GET', url: new URL(message.links[0].tracked).pathname, ...request })).statusCode).toBe(302);
+    const clicked = async () => (await api('GET', `/api/messages/${message.id}`)).events.find((e: { type: string }) => e.type === 'clicked');
+    expect((await clicked()).verdict).toBe('human');
+
+    // The delivery, 20 s after the send, is reported through node a.
+    await api('POST', `/api/messages/${message.id}/events`, { type: 'delivered', at: sentAt + 20_000 });
+    // Node b reads the message's route again at its next hit past the refresh interval, learns the
+    // delivery, and judges its click again: it was made in transit, by a machine.
+    clock.advance(ROUTE_REFRESH_MS + 1);
+    expect((await b.app.inject({ method: 'GET', url: new URL(/<img src="([^"]+)"/.exec(message.html)![1]!).pathname, ...request })).statusCode).toBe(200);
+    const judged = await clicked();
+    expect(judged.verdict).toBe('bot');
+    expect(judged.reasons).toContain('timing:before-delivery');
   });
 });
 

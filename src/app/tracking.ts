@@ -154,7 +154,12 @@ export class TrackingService {
     if (type === 'sent' && (route.sentAt === null || at < route.sentAt)) route.sentAt = at;
     else if (type === 'delivered' && (route.deliveredAt === null || at < route.deliveredAt)) route.deliveredAt = at;
     else return;
-    await this.#queue.enqueue({ kind: 'delivery', messageId, sentAt: route.sentAt, deliveredAt: route.deliveredAt });
+    await this.#judgeAgain(messageId, route);
+  }
+
+  /** Hands the message's times to the writer, which judges its hits again with them. */
+  #judgeAgain(messageId: number, route: CachedRoute): Promise<void> {
+    return this.#queue.enqueue({ kind: 'delivery', messageId, sentAt: route.sentAt, deliveredAt: route.deliveredAt });
   }
 
   /** Writes every accepted hit, then refuses new ones. */
@@ -188,9 +193,13 @@ export class TrackingService {
     const now = this.clock.now();
     let route = this.#routes.get(messageId) ?? null;
     if (!route || (route.deliveredAt === null && now - route.loadedAt > ROUTE_REFRESH_MS)) {
+      const cached = route;
       const loaded = await this.catalog.messageRoute(messageId);
       route = loaded ? { ...loaded, loadedAt: now, selfRecipient: loaded.contactEmail !== null && this.options.isSelfAddress(loaded.contactEmail) } : null;
       if (route) this.#routes.set(messageId, route);
+      // Times reported through another node: the hits this node judged without them are judged again.
+      // The hit at hand does not wait for that; a failure to write would be its own failure too.
+      if (cached && route && (cached.sentAt !== route.sentAt || cached.deliveredAt !== route.deliveredAt)) this.#judgeAgain(messageId, route).catch(() => {});
     }
     return route ? { messageId, ordinal, route } : null;
   }
