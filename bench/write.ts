@@ -4,7 +4,7 @@
  *   floor   what bench:track's floor server writes: each hit's time and token appended to an
  *           unindexed table, one transaction per batch. The least a durable recorder writes.
  *   raw     better-sqlite3 alone: one prepared INSERT of the same event rows, one transaction per
- *           batch. The floor: what SQLite itself costs with this schema and its indexes.
+ *           batch. What SQLite itself costs for the event row, with its indexes.
  *   store   KyselyEventStore.appendHits: the statements the server runs (Kysely, fixed-size chunks).
  *   writer  ClassifyingHitWriter.write: network lists, classification, revisions, then appendHits.
  *           What the writer thread does per batch.
@@ -19,12 +19,12 @@
  * Options: --hits N (default 50000), --batch N (50), --messages N (1000), --synchronous FULL|NORMAL,
  * --layers floor,raw,store,classify,writer (which to run, e.g. one alone under --cpu-prof).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import { ClassifyingHitWriter, type HitRecord, type HitWrite } from '../src/app/hit-writer.js';
 import { Keyring, signToken } from '../src/core/tokens.js';
 import { LiveNetworkIndex, shippedNetworksDir } from '../src/adapters/network-lists/network-lists.js';
