@@ -18,6 +18,7 @@ import { RETAIN_MS } from './core/nhi/hit-classifier.js';
 import { selfAddressMatcher } from './core/nhi/self-addresses.js';
 import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
+import { startCheckpointer, type Checkpointer } from './adapters/storage/checkpointer.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
 import { trackingRoutes, sendPixel } from './adapters/http/tracking-routes.js';
 import { errorHandler } from './adapters/http/errors.js';
@@ -102,6 +103,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   // Settings that can still be refused are checked before anything is opened.
   if (config.selfNetworks.length > 0) selfNetworkList(config.selfNetworks);
   const storage = await openStorage(config.database, clock);
+  let checkpointer: Checkpointer | null = null;
 
   const keyring = new LiveKeyring(await loadKeyring(storage.keys, clock), storage.keys, clock);
   keyring.start(undefined, (error) => logger.error({ err: error }, 'reloading signing keys failed'));
@@ -112,10 +114,15 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
 
   let writer: HitWriter;
   try {
+    // An in-memory database lives in one connection: nothing to checkpoint from elsewhere.
+    if (config.database.dialect === 'sqlite' && config.database.file !== ':memory:') {
+      checkpointer = await startCheckpointer({ file: config.database.file, synchronous: config.database.synchronous, onLog: (level, message) => logger[level](message) });
+    }
     writer = await hitWriter(config, storage, logger, clock);
   } catch (error) {
     keyring.stop();
     ownMailer?.close();
+    await checkpointer?.stop();
     await storage.close();
     throw error;
   }
@@ -156,6 +163,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     keyring.stop();
     await tracking.close();
     ownMailer?.close();
+    await checkpointer?.stop();
     await storage.close();
   });
 

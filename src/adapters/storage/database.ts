@@ -25,6 +25,9 @@ export interface OpenDatabase {
   dialect: Dialect;
 }
 
+/** WAL pages past which a committing connection checkpoints by itself (SQLite's default is 1000). */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
 const PG_INT8_OID = 20;
 const PG_NUMERIC_OID = 1700;
 
@@ -38,6 +41,9 @@ export function openDatabase(target: DatabaseTarget): OpenDatabase {
     sqlite.pragma(`synchronous = ${target.synchronous ?? 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // Checkpoints are the checkpointer thread's work (checkpointer.ts); a connection checkpoints by
+    // itself only past this many WAL pages (about 40 MB), when none runs or it falls behind.
+    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     return { dialect: 'sqlite', db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) }) };
   }
   const pool = new pg.Pool({

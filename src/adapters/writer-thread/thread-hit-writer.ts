@@ -7,9 +7,8 @@
  * hits is lost with it, as after a restart.
  */
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledWorkerScript } from '../worker-script.js';
 import type { HitWrite, HitWriter } from '../../app/hit-writer.js';
 import { packBatch, type FromWriter, type ToWriter, type WriterThreadSetup } from './protocol.js';
 
@@ -31,13 +30,6 @@ interface InFlight {
   reject: (error: Error) => void;
 }
 
-/** The compiled worker script. Under the test runner this module runs from its TypeScript source, the thread from dist/. */
-export function writerThreadScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return path.join(path.dirname(here), 'writer-thread.js');
-  const root = path.resolve(path.dirname(here), '../../..');
-  return path.join(root, 'dist', path.relative(root, path.dirname(here)), 'writer-thread.js');
-}
 
 class WriterThread {
   readonly #worker: Worker;
@@ -147,7 +139,7 @@ export class ThreadHitWriter implements HitWriter {
 
   /** Starts the thread and resolves once it has its database connection and network lists. */
   static async start(options: ThreadHitWriterOptions): Promise<ThreadHitWriter> {
-    const script = options.script ?? writerThreadScript();
+    const script = options.script ?? compiledWorkerScript(import.meta.url, 'writer-thread.js');
     if (!existsSync(script)) throw new WriterThreadError(`the hit writer thread runs compiled code, and ${script} is missing: run \`npm run build\``);
     const writer = new ThreadHitWriter(script, options);
     await writer.#thread.ready;
