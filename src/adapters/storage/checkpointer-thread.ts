@@ -27,7 +27,8 @@ const timer = setInterval(() => {
   }
 }, setup.intervalMs);
 
-port.on('message', () => {
+// The one message it gets: stop.
+port.once('message', () => {
   clearInterval(timer);
   db.close();
   port.close();

@@ -6,9 +6,8 @@
  * few hundred milliseconds; connections keep a high autocheckpoint bound only as a fallback
  * (database.ts), for when no checkpointer runs or it falls behind.
  */
-import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { compiledWorkerScript } from '../worker-script.js';
+import { compiledWorkerScript, missingWorkerScript } from '../worker-script.js';
 
 /** How often the checkpointer copies what was committed: small copies, never a long one. */
 export const CHECKPOINT_INTERVAL_MS = 250;
@@ -37,7 +36,8 @@ export interface Checkpointer {
 /** Starts the checkpointer thread on the SQLite file; resolves once it has its connection. */
 export async function startCheckpointer(options: CheckpointerOptions): Promise<Checkpointer> {
   const script = compiledWorkerScript(import.meta.url, 'checkpointer-thread.js');
-  if (!existsSync(script)) throw new Error(`the checkpointer thread runs compiled code, and ${script} is missing: run \`npm run build\``);
+  const missing = missingWorkerScript(script, 'the checkpointer thread');
+  if (missing) throw new Error(missing);
   const setup: CheckpointerSetup = { file: options.file, synchronous: options.synchronous ?? 'FULL', intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS };
   const worker = new Worker(script, { workerData: setup });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

@@ -6,9 +6,8 @@
  * that was not committed) and the next batch starts a new thread. The classifier's memory of recent
  * hits is lost with it, as after a restart.
  */
-import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { compiledWorkerScript } from '../worker-script.js';
+import { compiledWorkerScript, missingWorkerScript } from '../worker-script.js';
 import type { HitWrite, HitWriter } from '../../app/hit-writer.js';
 import { packBatch, type FromWriter, type ToWriter, type WriterThreadSetup } from './protocol.js';
 
@@ -29,7 +28,6 @@ interface InFlight {
   resolve: () => void;
   reject: (error: Error) => void;
 }
-
 
 class WriterThread {
   readonly #worker: Worker;
@@ -140,7 +138,8 @@ export class ThreadHitWriter implements HitWriter {
   /** Starts the thread and resolves once it has its database connection and network lists. */
   static async start(options: ThreadHitWriterOptions): Promise<ThreadHitWriter> {
     const script = options.script ?? compiledWorkerScript(import.meta.url, 'writer-thread.js');
-    if (!existsSync(script)) throw new WriterThreadError(`the hit writer thread runs compiled code, and ${script} is missing: run \`npm run build\``);
+    const missing = missingWorkerScript(script, 'the hit writer thread');
+    if (missing) throw new WriterThreadError(missing);
     const writer = new ThreadHitWriter(script, options);
     await writer.#thread.ready;
     return writer;
