@@ -122,6 +122,21 @@ describe('HitClassifier', () => {
     expect(new Set(revisions.map((r) => r.split(' ').slice(1).join(' ')))).toEqual(new Set(['bot burst:multi-link']));
   });
 
+  it('keeps at most its bound of hits, forgetting the messages hit least recently', () => {
+    const c = new HitClassifier<string>({ maxKeptHits: 5 });
+    // A first click on message 1; alone, it is a person's.
+    expect(c.observe('first', hit('click', 3_600_000, { linkOrdinal: 1 }), msg(1)).judgement.verdict).toBe('human');
+    const twin = new HitClassifier<string>({ maxKeptHits: 5 });
+    twin.observe('first', hit('click', 3_600_000, { linkOrdinal: 1 }), msg(1));
+    // Hits on six other messages (from other addresses) push message 1 out of the bounded memory.
+    for (let m = 2; m <= 7; m++) c.observe(`m${m}`, hit('open', 3_600_010 + m, { ip: `198.51.100.${m}` }), msg(m));
+    expect(c.keptHits).toBe(5);
+    // The second link 100 ms later is a burst with the first only where the first is still known.
+    expect(twin.observe('second', hit('click', 3_600_100, { linkOrdinal: 2 }), msg(1)).judgement.reasons).toContain('burst:multi-link');
+    expect(c.observe('second', hit('click', 3_600_100, { linkOrdinal: 2 }), msg(1)).judgement.reasons).not.toContain('burst:multi-link');
+    expect(c.keptHits).toBe(5);
+  });
+
   it('keeps a bot a bot: a later burst only adds its reason to it', () => {
     const c = new HitClassifier<string>();
     expect(c.observe('probe', hit('click', 3_600_000, { method: 'HEAD' }), msg(1)).judgement).toEqual({ verdict: 'bot', reasons: ['method:head'] });

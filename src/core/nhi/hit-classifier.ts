@@ -40,6 +40,13 @@ export const RETAIN_MS = 15 * 60_000;
 /** Messages and campaign-IP groups kept in memory at most (least recently used go first). */
 export const MAX_GROUPS = 100_000;
 /**
+ * Hits kept in the groups of each kind at most (least recently used groups go first): at most twice
+ * this many distinct hits in all, about 300 MB at 550-950 bytes a hit. Without this bound, a large
+ * campaign under a scanner flood could fill every message group (100,000 groups of 16 hits, over a
+ * gigabyte).
+ */
+export const MAX_KEPT_HITS = 200_000;
+/**
  * Hits kept per group at most (the newest). A message sees a handful of hits in life; a pixel
  * hammered thousands of times must not make each new hit cost more than the last.
  */
@@ -66,9 +73,62 @@ export interface Observation<R> {
   revised: ClassifiedHit<R>[];
 }
 
+/**
+ * Recent hits by key (a message, or a campaign and an IP), bounded: hits older than RETAIN_MS
+ * before the newest of their group go, a group keeps its newest MAX_GROUP_HITS, and the groups least
+ * recently added to go first past MAX_GROUPS groups or `maxHits` hits.
+ */
+class HitGroups<K, R> {
+  readonly #groups = new Map<K, ClassifiedHit<R>[]>();
+  #hits = 0;
+
+  constructor(private readonly maxHits: number) {}
+
+  get hits(): number {
+    return this.#hits;
+  }
+
+  get(key: K): ClassifiedHit<R>[] | undefined {
+    return this.#groups.get(key);
+  }
+
+  /** Adds `entry` to the group of `key`; returns that group, the entry last. */
+  add(key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
+    const list = this.#groups.get(key) ?? [];
+    const before = list.length;
+    this.#groups.delete(key); // re-inserted: most recently used last
+    // Trimmed in place: hits older than RETAIN_MS before the new one go, then the oldest beyond the cap.
+    let kept = 0;
+    for (const e of list) if (entry.hit.at - e.hit.at <= RETAIN_MS) list[kept++] = e;
+    list.length = kept;
+    if (list.length >= MAX_GROUP_HITS) list.splice(0, list.length - (MAX_GROUP_HITS - 1));
+    list.push(entry);
+    this.#groups.set(key, list);
+    this.#hits += list.length - before;
+    while (this.#groups.size > MAX_GROUPS || this.#hits > this.maxHits) {
+      const [oldest, hits] = this.#groups.entries().next().value!;
+      if (oldest === key) break; // the group just added to is the only one left
+      this.#groups.delete(oldest);
+      this.#hits -= hits.length;
+    }
+    return list;
+  }
+}
+
 export class HitClassifier<R> {
-  readonly #byMessage = new Map<number, ClassifiedHit<R>[]>();
-  readonly #byCampaignIp = new Map<string, ClassifiedHit<R>[]>();
+  readonly #byMessage: HitGroups<number, R>;
+  readonly #byCampaignIp: HitGroups<string, R>;
+
+  /** `maxKeptHits`: hits kept per kind of group (by message, by campaign and IP), MAX_KEPT_HITS unless given. */
+  constructor(limits: { maxKeptHits?: number } = {}) {
+    this.#byMessage = new HitGroups(limits.maxKeptHits ?? MAX_KEPT_HITS);
+    this.#byCampaignIp = new HitGroups(limits.maxKeptHits ?? MAX_KEPT_HITS);
+  }
+
+  /** Hits held in memory (each is in its message's group, and a click also in its campaign-and-IP group). */
+  get keptHits(): number {
+    return this.#byMessage.hits;
+  }
 
   observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
     const entry = this.#entry(ref, hit, message, { verdict: 'human', reasons: [] });
@@ -91,8 +151,8 @@ export class HitClassifier<R> {
   /** Adds `entry` to its groups, judges it when asked, and judges again the hits it can change. */
   #take(entry: ClassifiedHit<R>, judge: boolean): ClassifiedHit<R>[] {
     const { hit, message } = entry;
-    const own = this.#group(this.#byMessage, message.messageId, entry);
-    const cross = hit.kind !== 'open' && hit.ip ? this.#group(this.#byCampaignIp, crossKey(message.campaignId, hit.ip), entry) : [];
+    const own = this.#byMessage.add(message.messageId, entry);
+    const cross = hit.kind !== 'open' && hit.ip ? this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry) : [];
 
     // No other hit's verdict depends on an open (opens only ever look at clicks): only the open itself is judged.
     if (hit.kind === 'open') {
@@ -153,8 +213,8 @@ export class HitClassifier<R> {
    */
   remember(ref: R, hit: HitFacts, message: MessageFacts, judgement: Judgement): void {
     const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement, context: null };
-    this.#group(this.#byMessage, message.messageId, entry);
-    if (hit.kind !== 'open' && hit.ip) this.#group(this.#byCampaignIp, crossKey(message.campaignId, hit.ip), entry);
+    this.#byMessage.add(message.messageId, entry);
+    if (hit.kind !== 'open' && hit.ip) this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry);
   }
 
   /** The message facts already kept for this message when they are the same: one object for its hits. */
@@ -201,20 +261,6 @@ export class HitClassifier<R> {
       }
     }
     return revised;
-  }
-
-  #group<K>(map: Map<K, ClassifiedHit<R>[]>, key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
-    const list = map.get(key) ?? [];
-    map.delete(key); // re-insert: most recently used last
-    // Trimmed in place: hits older than RETAIN_MS before the new one go, then the oldest beyond the cap.
-    let kept = 0;
-    for (const e of list) if (entry.hit.at - e.hit.at <= RETAIN_MS) list[kept++] = e;
-    list.length = kept;
-    if (list.length >= MAX_GROUP_HITS) list.splice(0, list.length - (MAX_GROUP_HITS - 1));
-    list.push(entry);
-    map.set(key, list);
-    if (map.size > MAX_GROUPS) map.delete(map.keys().next().value as K);
-    return list;
   }
 
   #judge(e: ClassifiedHit<R>): Judgement {
