@@ -4,8 +4,8 @@
  * commit ends the process: this is a benchmark baseline, not a recorder.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import { GroupCommitQueue } from '../src/app/group-commit.js';
+import { openFloorTable } from './support/floor-table.js';
 
 export interface FloorHit {
   at: number;
@@ -21,19 +21,12 @@ const port = parentPort;
 if (!port) throw new Error('floor-writer.js runs as a worker thread of floor-server.js');
 const { file, delayMs } = workerData as { file: string; delayMs: number };
 
-const db = new Database(file);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
-db.exec('create table if not exists hits (id integer primary key, at integer not null, token text not null)');
-const insert = db.prepare('insert into hits (at, token) values (?, ?)');
-const append = db.transaction((batches: FloorBatch[]) => {
-  for (const batch of batches) for (const hit of batch.hits) insert.run(hit.at, hit.token);
-});
+const table = openFloorTable(file, 'FULL');
 
 // One answer per commit, naming every batch it held.
 const queue = new GroupCommitQueue<FloorBatch>(
   async (batches) => {
-    append(batches);
+    table.append(batches.flatMap((b) => b.hits));
     port.postMessage(batches.map((b) => b.seq));
   },
   { maxDelayMs: delayMs, maxBatch: 32, maxPending: Number.POSITIVE_INFINITY },

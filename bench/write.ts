@@ -29,6 +29,7 @@ import { ClassifyingHitWriter, type HitRecord, type HitWrite } from '../src/app/
 import { Keyring, signToken } from '../src/core/tokens.js';
 import { LiveNetworkIndex, shippedNetworksDir } from '../src/adapters/network-lists/network-lists.js';
 import { eventToRow } from '../src/adapters/storage/event-store.js';
+import { openFloorTable } from './support/floor-table.js';
 import { openStorage, type Storage } from '../src/adapters/storage/index.js';
 import type { NewEvent } from '../src/core/events.js';
 import type { EventStore } from '../src/app/ports.js';
@@ -135,20 +136,13 @@ async function measure(layer: Layer): Promise<{ cpuUsPerHit: number; wallMsPerBa
   let write: (batch: HitWrite[]) => Promise<unknown> | unknown;
   let close = async () => {};
   if (layer === 'floor') {
-    const sqlite = new Database(path.join(setup.dir, 'floor.sqlite'));
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`synchronous = ${SYNCHRONOUS}`);
-    sqlite.exec('create table hits (id integer primary key, at integer not null, token text not null)');
-    const insert = sqlite.prepare('insert into hits (at, token) values (?, ?)');
-    const transaction = sqlite.transaction((rows: [number, string][]) => {
-      for (const row of rows) insert.run(row);
-    });
+    const table = openFloorTable(path.join(setup.dir, 'floor.sqlite'), SYNCHRONOUS);
     const keyring = new Keyring([{ id: 1, secret: randomBytes(32) }]);
     const token = (h: HitRecord) => signToken(keyring, { kind: h.kind === 'open' ? 'open' : 'click', messageId: h.messageId, ordinal: h.linkOrdinal });
     // The tokens are made before the clock starts: the floor server only copies the one in the URL.
-    const rows = new Map(batches.map((batch) => [batch, batch.map((w) => (w.kind === 'hit' ? token(w.hit) : ''))]));
-    write = (batch) => transaction(rows.get(batch)!.map((t) => [Date.now(), t]));
-    close = async () => void sqlite.close();
+    const tokens = new Map(batches.map((batch) => [batch, batch.map((w) => (w.kind === 'hit' ? token(w.hit) : ''))]));
+    write = (batch) => table.append(tokens.get(batch)!.map((t) => ({ at: Date.now(), token: t })));
+    close = async () => table.close();
   } else if (layer === 'raw') {
     const sqlite = new Database(path.join(setup.dir, 'bench.sqlite'));
     sqlite.pragma('journal_mode = WAL');
