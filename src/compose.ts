@@ -4,7 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.js';
+import type { Config, DatabaseConfig } from './config.js';
 import { CampaignService } from './app/campaigns.js';
 import { loadKeyring, LiveKeyring } from './app/keys.js';
 import { MessageService } from './app/messages.js';
@@ -60,6 +60,11 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
 }
 
+/** A SQLite database that lives in its one connection, which no other thread can open. */
+function inMemorySqlite(database: DatabaseConfig): boolean {
+  return database.dialect === 'sqlite' && database.file === ':memory:';
+}
+
 /**
  * The writer that classifies and stores hits: on its own thread by default, inline on request (or
  * for an in-memory database, which one connection holds).
@@ -70,8 +75,7 @@ async function hitWriter(config: Readonly<Config>, storage: Storage, logger: Log
   // Nodes sharing a PostgreSQL database take in each other's hits; each names the hits it writes.
   const writerOptions = { ipStorage: config.ipStorage, writerId: config.nodeId, shared: config.database.dialect === 'postgres', selfAddresses: config.selfAddresses };
   // An in-memory SQLite database lives in one connection: a thread could not share it.
-  const inMemory = config.database.dialect === 'sqlite' && config.database.file === ':memory:';
-  if (config.hitWriter === 'thread' && !inMemory) {
+  if (config.hitWriter === 'thread' && !inMemorySqlite(config.database)) {
     return ThreadHitWriter.start({
       setup: {
         database: config.database,
@@ -115,7 +119,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   let writer: HitWriter;
   try {
     // An in-memory database lives in one connection: nothing to checkpoint from elsewhere.
-    if (config.database.dialect === 'sqlite' && config.database.file !== ':memory:') {
+    if (config.database.dialect === 'sqlite' && !inMemorySqlite(config.database)) {
       checkpointer = await startCheckpointer({ file: config.database.file, synchronous: config.database.synchronous, onLog: (level, message) => logger[level](message) });
     }
     writer = await hitWriter(config, storage, logger, clock);
