@@ -21,10 +21,10 @@ const MAX_CHUNK = 256;
 const RECENT_HITS_PAGE = 2_000;
 /** Ids per IN list. */
 const ID_CHUNK = 500;
-/** Event types of hits, and the hit kind each records. */
 /** What a recorded hit needs to know of its message. */
 type RecordedMessage = Pick<RecordedHit, 'sentAt' | 'deliveredAt' | 'linkCount' | 'contactEmail'>;
 
+/** Event types of hits, and the hit kind each records. */
 const HIT_KINDS: ReadonlyMap<string, HitKind> = new Map([
   ['opened', 'open'],
   ['clicked', 'click'],

@@ -1,7 +1,7 @@
 /** Messages between the event loop that answers requests and the hit writer thread. Plain data only. */
 import type { GroupCommitOptions } from '../../app/group-commit.js';
 import type { HitRecord, HitWrite, HitWriterOptions } from '../../app/hit-writer.js';
-import type { HitKind } from '../../core/nhi/verdict.js';
+import { HIT_KINDS, type HitKind } from '../../core/nhi/verdict.js';
 import type { DatabaseTarget } from '../storage/database.js';
 
 /** What the thread needs to set itself up: its own database connection and network lists. */
@@ -37,7 +37,7 @@ export type FromWriter =
  */
 export type PackedBatch = (string | number | boolean | null | string[])[];
 
-const HIT_KINDS: ReadonlySet<string> = new Set<HitKind>(['open', 'click', 'unsubscribe_page']);
+const HIT_KIND_TAGS: ReadonlySet<string> = new Set<HitKind>(HIT_KINDS);
 
 export function packBatch(batch: readonly HitWrite[]): PackedBatch {
   const packed: PackedBatch = [];
@@ -64,7 +64,7 @@ export function unpackBatch(packed: PackedBatch): HitWrite[] {
       i += 3;
       continue;
     }
-    if (!HIT_KINDS.has(tag)) throw new Error(`a packed hit batch holds an unknown item '${String(tag)}' at ${i - 1}`);
+    if (!HIT_KIND_TAGS.has(tag)) throw new Error(`a packed hit batch holds an unknown item '${String(tag)}' at ${i - 1}`);
     const names = packed[i + 4] as string[];
     const headers: Record<string, string> = {};
     for (let n = 0; n < names.length; n += 2) headers[names[n]!] = names[n + 1]!;

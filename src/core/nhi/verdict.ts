@@ -20,7 +20,8 @@ export interface Judgement {
 /** A network list that contains the hit's IP (see network-list.ts). */
 export type NetworkEvidence = NetworkMatch;
 
-export type HitKind = 'open' | 'click' | 'unsubscribe_page';
+export const HIT_KINDS = ['open', 'click', 'unsubscribe_page'] as const;
+export type HitKind = (typeof HIT_KINDS)[number];
 
 /** What the classifier knows about one request to a tracking endpoint. */
 export interface HitFacts {
