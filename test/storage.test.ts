@@ -28,7 +28,7 @@ for (const dialect of await testDialects()) {
       const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [link(1, 'https://a.example/')], clock.now());
       const contact = await storage.catalog.upsertContact(email, undefined, undefined, clock.now());
       const message = await storage.catalog.createMessage(
-        { executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [email], cc: [] }, recipientCount: 1, createdAt: clock.now() },
+        { executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [email], cc: [] }, recipientCount: 1, createdAt: clock.now(), consent: true },
         [{ type: 'queued', at: clock.now(), source: 'api' }],
       );
       return { campaign, execution, contact, message };

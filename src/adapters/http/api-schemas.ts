@@ -52,6 +52,13 @@ export const CreateMessage = z
   })
   .strict();
 
+/** The Idempotency-Key header of POST /messages: any printable ASCII, like Stripe's keys and UUIDs. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters, e.g. a UUID');
+
 const EventBase = {
   at: z.number().int().nonnegative().optional(),
   id: z.string().min(1).max(200).optional(),
