@@ -38,7 +38,10 @@ const Recipient = z.union([
     .object({
       email: z.email(),
       attributes: z.record(z.string(), z.unknown()).optional(),
-      consent: z.boolean().optional(),
+      consent: z
+        .boolean()
+        .optional()
+        .describe("false when this recipient withheld consent to tracking: the message's hits are then anonymous. Unstated: the contact's last stated consent, else allowed"),
     })
     .strict(),
 ]);
