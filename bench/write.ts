@@ -78,7 +78,7 @@ async function setUp(): Promise<Setup> {
   const messageIds: number[] = [];
   for (let i = 0; i < MESSAGES; i++) {
     const contact = await storage.catalog.upsertContact(`reader${i}@inbox.example`, {}, true, 0);
-    const message = await storage.catalog.createMessage({ executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [contact.email], cc: [] }, recipientCount: 1, createdAt: 0 }, []);
+    const message = await storage.catalog.createMessage({ executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [contact.email], cc: [] }, recipientCount: 1, createdAt: 0, consent: true }, []);
     messageIds.push(message.id);
   }
   return { dir, storage, messageIds, campaignId: campaign.id };

@@ -53,8 +53,10 @@ describe('sending over SMTP', () => {
 
   it('records a permanent refusal as a bounce and a temporary one as deferred', async () => {
     const gone = await s.api('POST', '/api/messages', { executionId, to: ['gone@corp.example'], send: true });
+    expect(gone.status).toBe(502);
     expect(gone.body.send).toMatchObject({ accepted: false, status: 'bounced' });
     const busy = await s.api('POST', '/api/messages', { executionId, to: ['busy@corp.example'], send: true });
+    expect(busy.status).toBe(502);
     expect(busy.body.send).toMatchObject({ accepted: false, status: 'deferred' });
     const view = await s.api('GET', `/api/messages/${gone.body.id}`);
     expect(view.body.events.find((e: any) => e.type === 'bounced').detail).toMatchObject({ code: 550 });

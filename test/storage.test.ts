@@ -28,7 +28,7 @@ for (const dialect of await testDialects()) {
       const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [link(1, 'https://a.example/')], clock.now());
       const contact = await storage.catalog.upsertContact(email, undefined, undefined, clock.now());
       const message = await storage.catalog.createMessage(
-        { executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [email], cc: [] }, recipientCount: 1, createdAt: clock.now() },
+        { executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [email], cc: [] }, recipientCount: 1, createdAt: clock.now(), consent: true },
         [{ type: 'queued', at: clock.now(), source: 'api' }],
       );
       return { campaign, execution, contact, message };
@@ -235,6 +235,37 @@ for (const dialect of await testDialects()) {
       await storage.events.appendWithSuppression(ev(200), { email: 'sup@example.com', reason: 'unsubscribed', source: 'unsubscribe', createdAt: 200, expiresAt: null });
       await storage.events.appendWithSuppression(ev(300), { email: 'sup@example.com', reason: 'hard-bounce', source: 'api', createdAt: 300, expiresAt: 5000 });
       expect(await storage.catalog.findSuppression('sup@example.com', 10_000)).toMatchObject({ reason: 'unsubscribed', expiresAt: null });
+    });
+
+    it('claims a message for one send at a time, and releases the claim with the failure that ends it', async () => {
+      const { message, campaign } = await newMessage('claim@example.com');
+      const claims = await Promise.all([1, 2, 3].map((at) => storage.catalog.claimSend(message.id, at)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      await storage.catalog.releaseSend({ messageId: message.id, campaignId: campaign.id, type: 'deferred', at: clock.now() + 5, source: 'smtp', detail: { code: 451, text: 'later' } });
+      expect((await storage.events.listForMessage(message.id)).map((e) => [e.type, e.detail])).toEqual([
+        ['queued', null],
+        ['deferred', { code: 451, text: 'later' }],
+      ]);
+      expect(await storage.catalog.claimSend(message.id, 6)).toBe(true);
+    });
+
+    it('records an idempotency key with its message in one transaction; the key again creates nothing', async () => {
+      const { message } = await newMessage('idem@example.com');
+      const draft = { ...message, createdAt: 1_000 };
+      const request = { scope: 'key-a', key: 'k-1', fingerprint: 'f1' };
+      const [first, second] = await Promise.all([
+        storage.catalog.createIdempotentMessage(draft, [], request, 0),
+        storage.catalog.createIdempotentMessage(draft, [], { ...request, fingerprint: 'f2' }, 0),
+      ]);
+      const created = 'created' in first! ? first.created : null;
+      expect(created).not.toBeNull();
+      expect(second).toEqual({ earlier: { fingerprint: 'f1', messageId: created!.id } });
+      expect(await storage.catalog.findIdempotencyKey('key-a', 'k-1', 1_000)).toEqual({ fingerprint: 'f1', messageId: created!.id });
+      expect(await storage.catalog.findIdempotencyKey('key-b', 'k-1', 0)).toBeNull();
+      // Past its retention the key is forgotten, and taken by the next request.
+      expect(await storage.catalog.findIdempotencyKey('key-a', 'k-1', 1_001)).toBeNull();
+      const again = await storage.catalog.createIdempotentMessage(draft, [], { ...request, fingerprint: 'f3' }, 1_001);
+      expect('created' in again && again.created.id).not.toBe(created!.id);
     });
 
     it('shares signing keys between nodes: the first key written wins', async () => {

@@ -9,7 +9,7 @@ import { deriveStatus, hasInferredOpen, type MessageStatus, type StatusEvent } f
 import type { Keyring } from '../core/tokens.js';
 import type { Verdict } from '../core/nhi/verdict.js';
 import type { CampaignService } from './campaigns.js';
-import type { CatalogStore, Clock, Contact, EventStore, Message, Suppression } from './ports.js';
+import type { CatalogStore, Clock, Contact, EventStore, IdempotencyRecord, IdempotentRequest, Message, Suppression } from './ports.js';
 import { messageUrls } from './tracking-urls.js';
 
 export interface RecipientInput {
@@ -34,6 +34,8 @@ export interface CreatedMessage extends RenderedMessage {
   status: MessageStatus;
   /** Recipients left out because their address is suppressed. */
   suppressed: Suppression[];
+  /** True when an earlier request with the same Idempotency-Key created the message: nothing was created now. */
+  replayed: boolean;
 }
 
 /** An event as the API shows it: a hit's verdict flattened beside its evidence. */
@@ -63,6 +65,12 @@ export type DeliveryReport = ReportBase &
     | { type: 'complained'; feedbackType?: string | null }
   );
 
+/**
+ * How long an Idempotency-Key is remembered: a day, as Stripe does, well past any client's retries.
+ * A key used again after that creates a new message.
+ */
+export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 /** How long a hard-bounced address stays suppressed (the industry's usual 90 days); complaints and unsubscribes are permanent. */
 export const HARD_BOUNCE_SUPPRESSION_MS = 90 * 24 * 60 * 60 * 1000;
 
@@ -88,10 +96,19 @@ export class MessageService {
     private readonly settings: MessageSettings,
   ) {}
 
-  async createMessage(executionId: number, to: RecipientInput[], cc: RecipientInput[]): Promise<CreatedMessage> {
+  /**
+   * Creates a message, leaving out suppressed recipients. With an Idempotency-Key, a key already used
+   * for the same request answers with the message it created, and for another request is refused.
+   */
+  async createMessage(executionId: number, to: RecipientInput[], cc: RecipientInput[], idempotency: IdempotentRequest | null = null): Promise<CreatedMessage> {
     if (to.length === 0) throw new MailsightError('VALIDATION', 'to: a message needs at least one recipient');
-    const execution = await this.campaigns.requireExecution(executionId);
     const now = this.clock.now();
+    const expiredBefore = now - IDEMPOTENCY_KEY_RETENTION_MS;
+    if (idempotency) {
+      const earlier = await this.catalog.findIdempotencyKey(idempotency.scope, idempotency.key, expiredBefore);
+      if (earlier) return this.replay(idempotency, earlier);
+    }
+    const execution = await this.campaigns.requireExecution(executionId);
 
     const suppressed: Suppression[] = [];
     const kept: { to: RecipientInput[]; cc: RecipientInput[] } = { to: [], cc: [] };
@@ -103,29 +120,58 @@ export class MessageService {
       }
     }
     const everyone = [...to, ...cc];
-    const single = everyone.length === 1 ? everyone[0]! : null;
+    // Every recipient gets a contact, which remembers the consent stated for it. A message is tracked
+    // by name only when all of them allow it: any one of them may open it.
+    const contacts: Contact[] = [];
+    for (const r of everyone) contacts.push(await this.catalog.upsertContact(r.email, r.attributes, r.consent, now));
     // Only a message to exactly one person can attribute its opens and clicks to a contact.
-    const contact = single ? await this.catalog.upsertContact(single.email, single.attributes, single.consent, now) : null;
+    const contact = contacts.length === 1 ? contacts[0]! : null;
     const blocked = kept.to.length === 0;
-    const message = await this.catalog.createMessage(
-      {
-        executionId,
-        campaignId: execution.campaignId,
-        contactId: contact?.id ?? null,
-        recipients: { to: kept.to.map((r) => r.email), cc: kept.cc.map((r) => r.email) },
-        recipientCount: everyone.length,
-        createdAt: now,
-      },
-      [
-        { type: 'queued', at: now, source: 'api' },
-        ...(blocked ? [{ type: 'blocked' as const, at: now, source: 'api' as const, detail: { suppressions: suppressed } }] : []),
-      ],
-    );
-    if (blocked) {
-      return { message, subject: execution.subject, html: null, text: null, headers: {}, links: [], honeypotUrl: null, unsubscribeUrl: '', status: { state: 'blocked' }, suppressed };
+    const draft = {
+      executionId,
+      campaignId: execution.campaignId,
+      contactId: contact?.id ?? null,
+      recipients: { to: kept.to.map((r) => r.email), cc: kept.cc.map((r) => r.email) },
+      recipientCount: everyone.length,
+      createdAt: now,
+      consent: contacts.every((c) => c.consent),
+    };
+    const firstEvents = [
+      { type: 'queued' as const, at: now, source: 'api' as const, detail: suppressed.length > 0 ? { suppressed } : null },
+      ...(blocked ? [{ type: 'blocked' as const, at: now, source: 'api' as const, detail: { suppressions: suppressed } }] : []),
+    ];
+    let message: Message;
+    if (idempotency) {
+      const outcome = await this.catalog.createIdempotentMessage(draft, firstEvents, idempotency, expiredBefore);
+      if ('earlier' in outcome) return this.replay(idempotency, outcome.earlier);
+      message = outcome.created;
+    } else {
+      message = await this.catalog.createMessage(draft, firstEvents);
+    }
+    return this.answer(message, blocked ? { state: 'blocked' } : { state: 'queued' }, suppressed, false);
+  }
+
+  /** The answer to a request whose Idempotency-Key created a message before: that message, as it is now. */
+  private async replay(request: IdempotentRequest, earlier: IdempotencyRecord): Promise<CreatedMessage> {
+    if (earlier.fingerprint !== request.fingerprint) {
+      throw new MailsightError(
+        'CONFLICT',
+        `Idempotency-Key ${JSON.stringify(request.key)} was used for a different request, which created message ${earlier.messageId}: use a new key for a new request`,
+      );
+    }
+    const { message, status, events } = await this.view(earlier.messageId);
+    const queued = events.find((e) => e.type === 'queued');
+    const suppressed = (queued?.detail?.['suppressed'] as Suppression[] | undefined) ?? [];
+    return this.answer(message, status, suppressed, true);
+  }
+
+  private async answer(message: Message, status: MessageStatus, suppressed: Suppression[], replayed: boolean): Promise<CreatedMessage> {
+    if (message.recipients.to.length === 0) {
+      const execution = await this.campaigns.requireExecution(message.executionId);
+      return { message, subject: execution.subject, html: null, text: null, headers: {}, links: [], honeypotUrl: null, unsubscribeUrl: '', status, suppressed, replayed };
     }
     const rendered = await this.render(message);
-    return { ...rendered, status: { state: 'queued' }, suppressed };
+    return { ...rendered, status, suppressed, replayed };
   }
 
   /** The message as it is to be sent: instrumented parts and list headers. Deterministic per key. */

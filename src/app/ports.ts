@@ -55,6 +55,12 @@ export interface Contact {
   createdAt: number;
 }
 
+/**
+ * The consent of a new contact whose consent the request did not state: tracking allowed. The sender
+ * answers for its list and says `consent: false` for whoever withheld it; the contact remembers it.
+ */
+export const CONSENT_WHEN_UNSTATED = true;
+
 export interface Recipients {
   to: string[];
   cc: string[];
@@ -69,6 +75,8 @@ export interface Message {
   recipients: Recipients;
   recipientCount: number;
   createdAt: number;
+  /** True when every recipient's contact allowed tracking when the message was created. */
+  consent: boolean;
 }
 
 /** What a tracking hit needs to know about its message, cached on the hot path. */
@@ -76,7 +84,10 @@ export interface MessageRoute {
   campaignId: number;
   executionId: number;
   contactId: number | null;
-  /** False when the message's contact withheld consent to tracking: its hits are kept anonymous. */
+  /**
+   * False when a recipient withheld consent to tracking when the message was created, or its contact
+   * (a message to one recipient) has withheld it since: its hits are kept anonymous.
+   */
   consent: boolean;
   /** The contact's address; null for a message to several recipients. */
   contactEmail: string | null;
@@ -98,6 +109,20 @@ export interface Suppression {
   expiresAt: number | null;
 }
 
+/** A request's Idempotency-Key, scoped to the API key that sent it, and what the request said. */
+export interface IdempotentRequest {
+  scope: string;
+  key: string;
+  /** A hash of the request: the same key with another request is refused. */
+  fingerprint: string;
+}
+
+/** What a request with an Idempotency-Key created. */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  messageId: number;
+}
+
 export interface CatalogStore {
   createCampaign(settings: CampaignSettings, now: number): Promise<Campaign>;
   getCampaign(id: number): Promise<Campaign | null>;
@@ -113,7 +138,24 @@ export interface CatalogStore {
   getContact(id: number): Promise<Contact | null>;
   /** The message and its first events (queued, or blocked), written in one transaction. */
   createMessage(message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message>;
+  /**
+   * Like createMessage, with the request's Idempotency-Key recorded in the same transaction; when the
+   * key is already recorded (by a concurrent or an earlier request) nothing is written and the earlier
+   * record is returned. Keys recorded before `expiredBefore` are forgotten first.
+   */
+  createIdempotentMessage(
+    message: Omit<Message, 'id'>,
+    firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[],
+    request: IdempotentRequest,
+    expiredBefore: number,
+  ): Promise<{ created: Message } | { earlier: IdempotencyRecord }>;
+  /** The record of a key, unless recorded before `expiredBefore`. */
+  findIdempotencyKey(scope: string, key: string, expiredBefore: number): Promise<IdempotencyRecord | null>;
   getMessage(id: number): Promise<Message | null>;
+  /** Claims the message for one hand-over to the relay; false when it is claimed already (sent, or being sent). */
+  claimSend(messageId: number, at: number): Promise<boolean>;
+  /** Records why the relay did not take the message and releases its claim, in one transaction: a retry may send. */
+  releaseSend(failure: NewEvent): Promise<void>;
   messageRoute(id: number): Promise<MessageRoute | null>;
   findSuppression(email: string, now: number): Promise<Suppression | null>;
 }

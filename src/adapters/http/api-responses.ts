@@ -83,7 +83,7 @@ export const CreatedMessage = z
     links: z.array(z.object({ ...LinkFields, tracked: z.string().describe('the tracking URL written into the message') }).strict()),
     honeypotUrl: z.string().nullable(),
     unsubscribeUrl: z.string().nullable(),
-    send: SendResult.nullable().describe('the SMTP outcome when `send` was asked for'),
+    send: SendResult.nullable().describe('the SMTP outcome when `send` was asked for (the answer is a 502 when the relay did not accept the message)'),
   })
   .strict();
 
@@ -110,7 +110,7 @@ export const EventView = z
     detail: z.record(z.string(), z.unknown()).nullable(),
     dedupeKey: z.string().nullable(),
     recordedAt: Time,
-    anonymous: z.boolean().describe('the contact withheld consent: no IP, user agent or headers kept'),
+    anonymous: z.boolean().describe("a recipient of the message withheld consent: no IP, user agent or headers kept"),
     verdict: z.enum(VERDICTS).nullable(),
     reasons: z.array(z.string()),
     verdictAt: Time.nullable(),
@@ -120,7 +120,16 @@ export const EventView = z
 export const MessageView = z
   .object({
     message: z
-      .object({ id: Id, executionId: Id, campaignId: Id, contactId: Id.nullable(), recipients: Recipients, recipientCount: z.number().int().positive(), createdAt: Time })
+      .object({
+        id: Id,
+        executionId: Id,
+        campaignId: Id,
+        contactId: Id.nullable(),
+        recipients: Recipients,
+        recipientCount: z.number().int().positive(),
+        createdAt: Time,
+        consent: z.boolean().describe('every recipient allowed tracking when the message was created; false makes its hits anonymous'),
+      })
       .strict(),
     contact: z.object({ id: Id, email: z.string(), attributes: z.record(z.string(), z.unknown()), consent: z.boolean(), createdAt: Time }).strict().nullable(),
     status: MessageStatus,

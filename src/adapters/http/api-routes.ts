@@ -7,10 +7,10 @@ import { MailsightError } from '../../core/errors.js';
 import type { CampaignService } from '../../app/campaigns.js';
 import { verifyApiKey } from '../../app/keys.js';
 import type { MessageService, RecipientInput } from '../../app/messages.js';
-import type { KeyStore } from '../../app/ports.js';
+import type { ApiKeyRecord, KeyStore } from '../../app/ports.js';
 import type { ReportService } from '../../app/reports.js';
 import type { SendingService } from '../../app/sending.js';
-import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdParam, parseInput } from './api-schemas.js';
+import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, parseInput } from './api-schemas.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ApiDeps {
@@ -26,6 +26,12 @@ export const API_BODY_LIMIT = 50 * 1024 * 1024;
 
 const id = (request: FastifyRequest) => parseInput(IdParam, request.params, 'id').id;
 
+/** The API key each request was authenticated with: Idempotency-Keys are per API key. */
+const authenticated = new WeakMap<FastifyRequest, ApiKeyRecord>();
+
+/** The status of an answer that carries a send: 502 when the relay refused the message or did not answer. */
+const SEND_FAILED = 502;
+
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   app.get('/openapi.json', async () => openApiDocument());
 
@@ -36,6 +42,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     if (!match) throw new MailsightError('UNAUTHORIZED', 'missing API key: send Authorization: Bearer <key> (create one with `mailsight keys create`)');
     const key = await verifyApiKey(deps.keys, match[1]!);
     if (!key) throw new MailsightError('UNAUTHORIZED', 'invalid or revoked API key');
+    authenticated.set(request, key);
   });
 
   app.post('/campaigns', async (request, reply) => {
@@ -66,9 +73,12 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.post('/messages', async (request, reply) => {
     const input = parseInput(CreateMessage, request.body);
-    const created = await deps.messages.createMessage(input.executionId, input.to as RecipientInput[], input.cc as RecipientInput[]);
-    const sent = input.send && created.status.state !== 'blocked' ? await deps.sending.send(created.message.id) : null;
-    return reply.status(201).send({
+    const header = request.headers['idempotency-key'];
+    const idempotency = header === undefined ? null : { scope: authenticated.get(request)!.id, key: parseInput(IdempotencyKey, header, 'Idempotency-Key') };
+    const { created, send: sent } = await deps.sending.submit({ ...input, to: input.to as RecipientInput[], cc: input.cc as RecipientInput[] }, idempotency);
+    // 201 for a new message, 200 for the one an earlier request with the same Idempotency-Key created.
+    const status = sent && !sent.accepted ? SEND_FAILED : created.replayed ? 200 : 201;
+    return reply.status(status).send({
       id: created.message.id,
       campaignId: created.message.campaignId,
       executionId: created.message.executionId,
@@ -90,7 +100,10 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.get('/events/:id/verdicts', async (request) => ({ revisions: await deps.messages.verdictHistory(id(request)) }));
 
-  app.post('/messages/:id/send', async (request) => deps.sending.send(id(request)));
+  app.post('/messages/:id/send', async (request, reply) => {
+    const sent = await deps.sending.send(id(request));
+    return reply.status(sent.accepted ? 200 : SEND_FAILED).send(sent);
+  });
 
   app.post('/messages/:id/events', async (request, reply) => {
     const messageId = id(request);

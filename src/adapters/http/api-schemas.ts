@@ -38,7 +38,10 @@ const Recipient = z.union([
     .object({
       email: z.email(),
       attributes: z.record(z.string(), z.unknown()).optional(),
-      consent: z.boolean().optional(),
+      consent: z
+        .boolean()
+        .optional()
+        .describe("false when this recipient withheld consent to tracking: the message's hits are then anonymous. Unstated: the contact's last stated consent, else allowed"),
     })
     .strict(),
 ]);
@@ -51,6 +54,13 @@ export const CreateMessage = z
     send: z.boolean().default(false),
   })
   .strict();
+
+/** The Idempotency-Key header of POST /messages: any printable ASCII, like Stripe's keys and UUIDs. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters, e.g. a UUID');
 
 const EventBase = {
   at: z.number().int().nonnegative().optional(),

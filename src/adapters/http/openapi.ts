@@ -74,9 +74,20 @@ export function openApiDocument(): object {
       '/api/messages': {
         post: {
           summary: 'Create a message for one recipient (or several at once) and get its instrumented content and headers',
-          description: 'Suppressed recipients are left out; when no To recipient is left the message is recorded as blocked. With `send: true` it is sent through the configured SMTP relay.',
+          description:
+            'Suppressed recipients are left out; when no To recipient is left the message is recorded as blocked. With `send: true` it is sent through the configured SMTP relay ' +
+            '(refused with a 501 before anything is created when none is configured). With an `Idempotency-Key` header, a retry of the same request within 24 hours ' +
+            'gets the message the first one created (200) instead of a new one, and the same key with another request is a 409.',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
           requestBody: { required: true, ...json('CreateMessage') },
-          responses: { '201': ok('The instrumented message, ready to send', 'CreatedMessage'), ...errors },
+          responses: {
+            '201': ok('The instrumented message, ready to send', 'CreatedMessage'),
+            '200': ok('The message an earlier request with the same Idempotency-Key created', 'CreatedMessage'),
+            '502': ok('The message was created but the relay refused it or did not answer: `send` says what happened, and its events record it', 'CreatedMessage'),
+            '409': error,
+            '501': error,
+            ...errors,
+          },
         },
       },
       '/api/messages/{id}': { get: { summary: 'Read a message with its events and derived status', parameters: idParam, responses: { '200': ok('The message, its contact, events and derived status', 'MessageView'), ...errors } } },
@@ -84,7 +95,11 @@ export function openApiDocument(): object {
         get: { summary: "A hit's verdict history: every revision with the previous and the new verdict, reasons and time", parameters: idParam, responses: { '200': ok('The verdict history of the hit', 'VerdictHistory'), ...errors } },
       },
       '/api/messages/{id}/send': {
-        post: { summary: 'Send the message through the configured SMTP relay', parameters: idParam, responses: { '200': ok('The SMTP outcome', 'SendResult'), '409': error, '422': error, '501': error, ...errors } },
+        post: {
+          summary: 'Send the message through the configured SMTP relay, once: a message sent or being sent is a 409',
+          parameters: idParam,
+          responses: { '200': ok('The relay accepted it', 'SendResult'), '502': ok('The relay refused it or did not answer; a retry may send it', 'SendResult'), '409': error, '422': error, '501': error, ...errors },
+        },
       },
       '/api/messages/{id}/events': {
         post: {

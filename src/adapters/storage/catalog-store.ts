@@ -9,12 +9,15 @@ import type {
   Contact,
   Execution,
   ExecutionContent,
+  IdempotencyRecord,
+  IdempotentRequest,
   LinkOccurrence,
   Message,
   MessageRoute,
   Recipients,
   Suppression,
 } from '../../app/ports.js';
+import { CONSENT_WHEN_UNSTATED } from '../../app/ports.js';
 import type { CampaignRow, ContactRow, Database, ExecutionRow, LinkRow, MessageRow } from './schema.js';
 import { eventToRow } from './event-store.js';
 
@@ -122,7 +125,7 @@ export class KyselyCatalogStore implements CatalogStore {
     // Two requests may create the same contact at once: insert-or-ignore, then read whoever won.
     await this.db
       .insertInto('contacts')
-      .values({ email: address, attributes: JSON.stringify(attributes ?? {}), consent: consent === false ? 0 : 1, created_at: now })
+      .values({ email: address, attributes: JSON.stringify(attributes ?? {}), consent: (consent ?? CONSENT_WHEN_UNSTATED) ? 1 : 0, created_at: now })
       .onConflict((oc) => oc.column('email').doNothing())
       .execute();
     const row = await this.db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirstOrThrow();
@@ -135,27 +138,66 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   async createMessage(message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message> {
-    return this.db.transaction().execute(async (trx: Transaction<Database>) => {
-      const row = await trx
-        .insertInto('messages')
-        .values({
-          execution_id: message.executionId,
-          campaign_id: message.campaignId,
-          contact_id: message.contactId,
-          recipients: JSON.stringify(message.recipients),
-          recipient_count: message.recipientCount,
-          created_at: message.createdAt,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      if (firstEvents.length > 0) {
-        const now = message.createdAt;
-        await trx
-          .insertInto('events')
-          .values(firstEvents.map((e) => eventToRow({ ...e, messageId: row.id, campaignId: row.campaign_id }, now)))
-          .execute();
+    return this.db.transaction().execute((trx) => insertMessage(trx, message, firstEvents));
+  }
+
+  async createIdempotentMessage(
+    message: Omit<Message, 'id'>,
+    firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[],
+    request: IdempotentRequest,
+    expiredBefore: number,
+  ): Promise<{ created: Message } | { earlier: IdempotencyRecord }> {
+    // Its own statement, before the transaction: deleting expired keys inside it would lock rows
+    // that concurrent requests are deleting too.
+    await this.db.deleteFrom('idempotency_keys').where('created_at', '<', expiredBefore).execute();
+    return this.db.transaction().execute(async (trx) => {
+      // The key's row first: a concurrent request with the same key waits here (PostgreSQL) until
+      // this transaction ends, then finds the row and creates nothing.
+      const claimed = await trx
+        .insertInto('idempotency_keys')
+        .values({ api_key_id: request.scope, key: request.key, fingerprint: request.fingerprint, message_id: null, created_at: message.createdAt })
+        .onConflict((oc) => oc.columns(['api_key_id', 'key']).doNothing())
+        .executeTakeFirst();
+      if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
+        const row = await trx
+          .selectFrom('idempotency_keys')
+          .select(['fingerprint', 'message_id'])
+          .where('api_key_id', '=', request.scope)
+          .where('key', '=', request.key)
+          .executeTakeFirstOrThrow();
+        return { earlier: { fingerprint: row.fingerprint, messageId: row.message_id! } };
       }
-      return toMessage(row);
+      const created = await insertMessage(trx, message, firstEvents);
+      await trx.updateTable('idempotency_keys').set({ message_id: created.id }).where('api_key_id', '=', request.scope).where('key', '=', request.key).execute();
+      return { created };
+    });
+  }
+
+  async findIdempotencyKey(scope: string, key: string, expiredBefore: number): Promise<IdempotencyRecord | null> {
+    const row = await this.db
+      .selectFrom('idempotency_keys')
+      .select(['fingerprint', 'message_id'])
+      .where('api_key_id', '=', scope)
+      .where('key', '=', key)
+      .where('created_at', '>=', expiredBefore)
+      .where('message_id', 'is not', null)
+      .executeTakeFirst();
+    return row ? { fingerprint: row.fingerprint, messageId: row.message_id! } : null;
+  }
+
+  async claimSend(messageId: number, at: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto('send_claims')
+      .values({ message_id: messageId, claimed_at: at })
+      .onConflict((oc) => oc.column('message_id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async releaseSend(failure: NewEvent): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('events').values(eventToRow(failure, failure.at)).execute();
+      await trx.deleteFrom('send_claims').where('message_id', '=', failure.messageId).execute();
     });
   }
 
@@ -172,7 +214,8 @@ export class KyselyCatalogStore implements CatalogStore {
         'm.campaign_id',
         'm.execution_id',
         'm.contact_id',
-        'c.consent',
+        'm.consent',
+        'c.consent as contact_consent',
         'c.email',
         eb.selectFrom('events').select((e) => e.fn.min('at').as('at')).where('message_id', '=', id).where('type', '=', 'sent').as('sent_at'),
         eb.selectFrom('events').select((e) => e.fn.min('at').as('at')).where('message_id', '=', id).where('type', '=', 'delivered').as('delivered_at'),
@@ -184,7 +227,9 @@ export class KyselyCatalogStore implements CatalogStore {
       campaignId: row.campaign_id,
       executionId: row.execution_id,
       contactId: row.contact_id,
-      consent: row.consent !== 0,
+      // A missing contact (a message to several recipients) adds nothing: the message's own consent,
+      // decided from every recipient when it was created, stands.
+      consent: row.consent === 1 && row.contact_consent !== 0,
       contactEmail: row.email ?? null,
       sentAt: row.sent_at === null || row.sent_at === undefined ? null : Number(row.sent_at),
       deliveredAt: row.delivered_at === null || row.delivered_at === undefined ? null : Number(row.delivered_at),
@@ -200,6 +245,30 @@ export class KyselyCatalogStore implements CatalogStore {
       .executeTakeFirst();
     return row ? { email: row.email, reason: row.reason, source: row.source, createdAt: row.created_at, expiresAt: row.expires_at } : null;
   }
+}
+
+async function insertMessage(trx: Transaction<Database>, message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message> {
+  const row = await trx
+    .insertInto('messages')
+    .values({
+      execution_id: message.executionId,
+      campaign_id: message.campaignId,
+      contact_id: message.contactId,
+      recipients: JSON.stringify(message.recipients),
+      recipient_count: message.recipientCount,
+      created_at: message.createdAt,
+      consent: message.consent ? 1 : 0,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (firstEvents.length > 0) {
+    const now = message.createdAt;
+    await trx
+      .insertInto('events')
+      .values(firstEvents.map((e) => eventToRow({ ...e, messageId: row.id, campaignId: row.campaign_id }, now)))
+      .execute();
+  }
+  return toMessage(row);
 }
 
 function toCampaign(row: CampaignRow): Campaign {
@@ -244,6 +313,7 @@ function toMessage(row: MessageRow): Message {
     recipients: JSON.parse(row.recipients) as Recipients,
     recipientCount: row.recipient_count,
     createdAt: row.created_at,
+    consent: row.consent === 1,
   };
 }
 

@@ -64,6 +64,22 @@ export interface MessagesTable {
   recipients: string; // JSON {to: string[], cc: string[]}
   recipient_count: number;
   created_at: number;
+  consent: number; // 1 = every recipient allowed tracking when the message was created
+}
+
+/** A message handed to the relay, or being handed: at most one row per message. */
+export interface SendClaimsTable {
+  message_id: number;
+  claimed_at: number;
+}
+
+/** The message a request carrying an Idempotency-Key created, per API key. */
+export interface IdempotencyKeysTable {
+  api_key_id: string;
+  key: string;
+  fingerprint: string; // hex SHA-256 of the request, canonical JSON
+  message_id: number | null;
+  created_at: number;
 }
 
 export interface EventsTable {
@@ -120,6 +136,8 @@ export interface Database {
   events: EventsTable;
   suppressions: SuppressionsTable;
   verdict_revisions: VerdictRevisionsTable;
+  send_claims: SendClaimsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
