@@ -1,0 +1,51 @@
+/** What the API refuses and how, on every dialect: reported times, ids, things that do not exist. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CLOCK_SKEW_MS } from '../src/core/reported-time.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { testDialects } from './support/databases.js';
+
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36';
+
+for (const dialect of await testDialects()) {
+  describe(`API input on ${dialect}`, () => {
+    let s: TestServer;
+    let executionId: number;
+
+    beforeAll(async () => {
+      s = await startTestServer(dialect);
+      const campaign = await s.api('POST', '/api/campaigns', { name: 'input' });
+      executionId = (await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: '<a href="https://shop.example/1">1</a>' })).body.id;
+    });
+    afterAll(async () => s?.close());
+
+    const newMessage = async () => (await s.api('POST', '/api/messages', { executionId, to: ['ann@corp.example'] })).body;
+    const events = async (id: number) => (await s.api('GET', `/api/messages/${id}`)).body.events;
+
+    it('refuses a delivery time in microseconds, seconds or the future, naming at, the value and the unit expected', async () => {
+      const m = await newMessage();
+      const now = s.clock.now();
+      const micro = await s.api('POST', `/api/messages/${m.id}/events`, { type: 'delivered', at: now * 1000 });
+      expect(micro.status).toBe(400);
+      expect(micro.body.message).toBe(`at: ${now * 1000} is in the future, more than 60 s after the server's time ${new Date(now).toISOString()}: expected epoch milliseconds (this looks like microseconds)`);
+      const seconds = await s.api('POST', `/api/messages/${m.id}/events`, { type: 'sent', at: Math.floor(now / 1000) });
+      expect(seconds.status).toBe(400);
+      expect(seconds.body.message).toMatch(new RegExp(`^at: ${Math.floor(now / 1000)} is before 2000-01-01T00:00:00.000Z: expected epoch milliseconds \\(this looks like seconds\\)$`));
+      const future = await s.api('POST', `/api/messages/${m.id}/events`, { type: 'delivered', at: now + MAX_CLOCK_SKEW_MS + 1 });
+      expect(future.status).toBe(400);
+      expect(future.body.message).toMatch(/^at: \d+ is in the future/);
+      // Nothing was recorded, so a person's click a minute later is a person's.
+      expect((await events(m.id)).map((e: any) => e.type)).toEqual(['queued']);
+      s.clock.advance(90_000);
+      const click = await s.app.inject({ method: 'GET', url: new URL(m.links[0].tracked).pathname, headers: { 'x-forwarded-for': '203.0.113.9', 'user-agent': CHROME, 'accept-language': 'en' } });
+      expect(click.statusCode).toBe(302);
+      expect((await events(m.id)).find((e: any) => e.type === 'clicked').verdict).toBe('human');
+    });
+
+    it('takes a time from a clock ahead of ours within the allowance', async () => {
+      const m = await newMessage();
+      const at = s.clock.now() + MAX_CLOCK_SKEW_MS;
+      expect((await s.api('POST', `/api/messages/${m.id}/events`, { type: 'delivered', at })).status).toBe(201);
+      expect((await events(m.id)).find((e: any) => e.type === 'delivered').at).toBe(at);
+    });
+  });
+}
