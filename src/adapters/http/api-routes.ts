@@ -11,6 +11,7 @@ import type { KeyStore } from '../../app/ports.js';
 import type { ReportService } from '../../app/reports.js';
 import type { SendingService } from '../../app/sending.js';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdParam, parseInput } from './api-schemas.js';
+import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ApiDeps {
@@ -27,6 +28,16 @@ export const API_BODY_LIMIT = 50 * 1024 * 1024;
 const id = (request: FastifyRequest) => parseInput(IdParam, request.params, 'id').id;
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  // This plugin's own JSON parser (see json-body.ts); the tracking routes keep Fastify's.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
   app.get('/openapi.json', async () => openApiDocument());
 
   app.addHook('onRequest', async (request) => {
