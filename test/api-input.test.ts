@@ -1,10 +1,30 @@
 /** What the API refuses and how, on every dialect: reported times, ids, things that do not exist. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CLOCK_SKEW_MS } from '../src/core/reported-time.js';
+import { openApiDocument } from '../src/adapters/http/openapi.js';
+import type { Mailer } from '../src/app/ports.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { testDialects } from './support/databases.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36';
+
+/** A relay that takes everything: sending is configured, so a missing message is what answers. */
+const relay: Mailer = { send: async () => ({ accepted: true, response: '250 ok', messageId: null }) };
+
+/** A valid body for each API route that takes one and an id, so that only the id can be wrong. */
+const BODIES: Record<string, unknown> = {
+  'POST /api/campaigns/{id}/executions': { subject: 's', html: '<p>hi</p>' },
+  'POST /api/messages/{id}/send': undefined,
+  'POST /api/messages/{id}/events': { type: 'delivered' },
+};
+
+/** Every API route with an id in its path, from the OpenAPI document (which the tests check against the routes). */
+function routesWithId(): { method: 'GET' | 'POST'; path: string }[] {
+  const paths = (openApiDocument() as { paths: Record<string, Record<string, unknown>> }).paths;
+  return Object.entries(paths)
+    .filter(([path]) => path.startsWith('/api/') && path.includes('{id}'))
+    .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method: method.toUpperCase() as 'GET' | 'POST', path })));
+}
 
 for (const dialect of await testDialects()) {
   describe(`API input on ${dialect}`, () => {
@@ -12,7 +32,7 @@ for (const dialect of await testDialects()) {
     let executionId: number;
 
     beforeAll(async () => {
-      s = await startTestServer(dialect);
+      s = await startTestServer(dialect, {}, relay);
       const campaign = await s.api('POST', '/api/campaigns', { name: 'input' });
       executionId = (await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: '<a href="https://shop.example/1">1</a>' })).body.id;
     });
@@ -46,6 +66,38 @@ for (const dialect of await testDialects()) {
       const at = s.clock.now() + MAX_CLOCK_SKEW_MS;
       expect((await s.api('POST', `/api/messages/${m.id}/events`, { type: 'delivered', at })).status).toBe(201);
       expect((await events(m.id)).find((e: any) => e.type === 'delivered').at).toBe(at);
+    });
+
+    it('answers 404 naming the missing thing on every route with an id', async () => {
+      const routes = routesWithId();
+      expect(routes.filter((r) => r.method === 'GET').length).toBeGreaterThanOrEqual(5);
+      for (const { method, path } of routes) {
+        const key = `${method} ${path}`;
+        if (method === 'POST') expect(Object.keys(BODIES), `a body for ${key}`).toContain(key);
+        const answer = await s.api(method, path.replace('{id}', '999999'), BODIES[key]);
+        expect([key, answer.status, answer.body.error]).toEqual([key, 404, 'NOT_FOUND']);
+        expect(answer.body.message).toMatch(/ 999999 does not exist$/);
+      }
+    });
+
+    it('has verdicts only for hits: another event is not found, a hit without revisions has none', async () => {
+      const m = await newMessage();
+      const queued = (await events(m.id))[0];
+      const notHit = await s.api('GET', `/api/events/${queued.id}/verdicts`);
+      expect([notHit.status, notHit.body.message]).toEqual([404, `hit ${queued.id} does not exist`]);
+      const click = await s.app.inject({ method: 'GET', url: new URL(m.links[0].tracked).pathname, headers: { 'user-agent': CHROME, 'accept-language': 'en' } });
+      expect(click.statusCode).toBe(302);
+      const hit = (await events(m.id)).find((e: any) => e.type === 'clicked');
+      expect(await s.api('GET', `/api/events/${hit.id}/verdicts`)).toEqual({ status: 200, body: { revisions: [] } });
+    });
+
+    it('takes ids only as plain decimal integers: one thing, one URL', async () => {
+      const m = await newMessage();
+      expect((await s.api('GET', `/api/messages/${m.id}`)).status).toBe(200);
+      for (const id of [`0x${m.id.toString(16)}`, `${m.id}e0`, `+${m.id}`, `0${m.id}`, `${m.id}.0`]) {
+        const answer = await s.api('GET', `/api/messages/${id}`);
+        expect([id, answer.status, answer.body.message]).toEqual([id, 400, `id: not a plain decimal integer from 1: ${JSON.stringify(id)}`]);
+      }
     });
   });
 }

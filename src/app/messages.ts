@@ -177,7 +177,10 @@ export class MessageService {
 
   /** Every change of a hit's verdict, oldest first; empty when the first verdict still stands. */
   async verdictHistory(eventId: number): Promise<VerdictRevision[]> {
-    return this.events.listRevisions(eventId);
+    const revisions = await this.events.listRevisions(eventId);
+    // Other events (deliveries, bounces) have no verdict: for this question they do not exist.
+    if (!revisions) throw notFound('hit', eventId);
+    return revisions;
   }
 
   /**

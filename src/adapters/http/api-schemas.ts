@@ -2,8 +2,19 @@
 import { z } from 'zod';
 import { MailsightError } from '../../core/errors.js';
 import { CAMPAIGN_KINDS } from '../../app/ports.js';
+import { describeIssues } from './validation-messages.js';
 
-export const IdParam = z.object({ id: z.coerce.number().int().positive() });
+/**
+ * An id in a path: a plain decimal integer from 1. Number() would also read `0x1`, `1e0`, `+1` or
+ * ` 1` as 1, so one thing would have many URLs.
+ */
+export const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
+    .transform(Number)
+    .refine(Number.isSafeInteger, 'larger than any id'),
+});
 
 export const CreateCampaign = z
   .object({
@@ -75,13 +86,9 @@ export const DeliveryEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('complained'), ...EventBase, feedbackType: z.string().max(50).nullable().optional() }).strict(),
 ]);
 
-/** Parses input or throws a VALIDATION error whose message names each offending field. */
+/** Parses input or throws a VALIDATION error whose message names each offending field, what is wrong and the value. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : where;
-    return `${path}: ${issue.message}`;
-  });
-  throw new MailsightError('VALIDATION', problems.join('; '));
+  throw new MailsightError('VALIDATION', describeIssues(result.error.issues, where).join('; '));
 }
