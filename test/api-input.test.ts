@@ -91,6 +91,22 @@ for (const dialect of await testDialects()) {
       expect(await s.api('GET', `/api/events/${hit.id}/verdicts`)).toEqual({ status: 200, body: { revisions: [] } });
     });
 
+    it("refuses a campaign's tracking base URL with a query, a fragment or credentials, or not http(s), as PUBLIC_URL is", async () => {
+      const before = (await s.api('GET', '/api/campaigns')).body.campaigns.length;
+      const refused = { query: 'https://t.example/?src=mail', fragment: 'https://t.example/#x', credentials: 'https://u:p@t.example', scheme: 'ftp://t.example' };
+      const problems = { query: 'carries a query', fragment: 'carries a fragment', credentials: 'carries credentials', scheme: 'not http(s) but ftp' };
+      for (const [kind, baseUrl] of Object.entries(refused)) {
+        const answer = await s.api('POST', '/api/campaigns', { name: kind, tracking: { baseUrl } });
+        expect(answer.status).toBe(400);
+        expect(answer.body.message).toBe(
+          `tracking.baseUrl: ${problems[kind as keyof typeof problems]} (expected an http(s) URL with no query, fragment or credentials, e.g. https://track.example.com): ${JSON.stringify(baseUrl)}`,
+        );
+      }
+      expect((await s.api('GET', '/api/campaigns')).body.campaigns.length).toBe(before);
+      const ok = await s.api('POST', '/api/campaigns', { name: 'own base', tracking: { baseUrl: 'https://t.example/track' } });
+      expect([ok.status, ok.body.trackingBaseUrl]).toEqual([201, 'https://t.example/track']);
+    });
+
     it('takes ids only as plain decimal integers: one thing, one URL', async () => {
       const m = await newMessage();
       expect((await s.api('GET', `/api/messages/${m.id}`)).status).toBe(200);

@@ -1,5 +1,6 @@
 /** Input schemas of the JSON API: validation, error messages and the OpenAPI document all come from here. */
 import { z } from 'zod';
+import { BASE_URL_EXPECTED, baseUrlProblem } from '../../core/base-url.js';
 import { MailsightError } from '../../core/errors.js';
 import { CAMPAIGN_KINDS } from '../../app/ports.js';
 import { describeIssues } from './validation-messages.js';
@@ -16,6 +17,15 @@ export const IdParam = z.object({
     .refine(Number.isSafeInteger, 'larger than any id'),
 });
 
+/** A base of tracking URLs: a campaign's, and PUBLIC_URL (config.ts) too. */
+export const BaseUrl = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = baseUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  })
+  .meta({ format: 'uri', description: `Base of the tracking URLs: ${BASE_URL_EXPECTED}` });
+
 export const CreateCampaign = z
   .object({
     name: z.string().trim().min(1).max(200),
@@ -24,7 +34,7 @@ export const CreateCampaign = z
       .object({
         opens: z.boolean().default(true),
         clicks: z.boolean().default(true),
-        baseUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+        baseUrl: BaseUrl.nullable().default(null),
         honeypot: z.boolean().default(false),
       })
       .strict()
