@@ -74,7 +74,12 @@ export const CreateMessage = z
   .strict();
 
 const EventBase = {
-  at: z.number().int().nonnegative().optional(),
+  at: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({ description: "When it happened, epoch milliseconds (default: now). More than a minute ahead of the server's clock, or before 2000 (seconds), is refused." }),
   id: z.string().min(1).max(200).optional(),
   recipient: z.email().optional(),
 };
