@@ -116,18 +116,19 @@ describe('bad input', () => {
     expect(answer.json()).toEqual({ error: 'VALIDATION', message: 'body: nested deeper than 64 levels (at character 96)' });
     const attributes = await postRaw('/api/messages', `{"executionId":${executionId},"to":[{"email":"deep@corp.example","attributes":{"x":${deep}}}]}`);
     expect(attributes.statusCode).toBe(400);
-    expect((await s.api('GET', `/api/messages/${message.id}`)).body.events.map((e: any) => e.type)).toEqual(['queued']);
+    expect((await s.api('GET', `/api/messages/${message.id}`)).body.events.map((e: any) => e.type)).not.toContain('delivered');
   });
 
   it('refuses invalid UTF-8 and lone surrogates in a body instead of storing replacement characters', async () => {
+    const campaigns = async () => (await s.api('GET', '/api/campaigns')).body.campaigns.map((c: any) => c.name);
+    const before = await campaigns();
     const invalid = await postRaw('/api/campaigns', Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]));
     expect(invalid.statusCode).toBe(400);
     expect(invalid.json().message).toMatch(/^body: not valid UTF-8/);
     const lone = await postRaw('/api/campaigns', '{"name":"\\ud800 sale"}');
     expect(lone.statusCode).toBe(400);
     expect(lone.json().message).toMatch(/^body: lone surrogate \\ud800/);
-    const names = (await s.api('GET', '/api/campaigns')).body.campaigns.map((c: any) => c.name);
-    expect(names).toEqual(['bad input']);
+    expect(await campaigns()).toEqual(before);
     const fine = await postRaw('/api/campaigns', '{"name":"caf\u00e9 \\ud83d\\ude00"}');
     expect(fine.statusCode).toBe(201);
     expect(fine.json().name).toBe('café 😀');
