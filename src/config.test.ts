@@ -16,12 +16,21 @@ describe('loadConfig', () => {
 
   it('refuses to start with a message naming the bad setting', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() => loadConfig({ PUBLIC_URL: 'track.example.com' })).toThrow(/PUBLIC_URL: must be an http\(s\) URL/);
+    expect(() => loadConfig({ PUBLIC_URL: 'track.example.com' })).toThrow(/PUBLIC_URL: not a URL \(expected an http\(s\) URL/);
     expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.1, not-an-ip' })).toThrow(/TRUSTED_PROXIES/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres/);
     expect(() => loadConfig({ HIT_WRITER: 'worker' })).toThrow(/HIT_WRITER/);
     expect(() => loadConfig({ SELF_ADDRESSES: 'qa@shop.example, shop.example' })).toThrow(/SELF_ADDRESSES: must be a comma-separated list of addresses/);
     expect(loadConfig({ SELF_ADDRESSES: 'qa@shop.example, @team.example' }).selfAddresses).toEqual(['qa@shop.example', '@team.example']);
+  });
+
+  it('refuses a PUBLIC_URL with a query, a fragment or credentials, or not http(s), saying what it must be', () => {
+    const expected = '(expected an http(s) URL with no query, fragment or credentials, e.g. https://track.example.com)';
+    expect(() => loadConfig({ PUBLIC_URL: 'https://track.example.com/?src=mail' })).toThrow(`invalid configuration: PUBLIC_URL: carries a query ${expected}`);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://track.example.com/#x' })).toThrow(`PUBLIC_URL: carries a fragment ${expected}`);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://ops:secret@track.example.com' })).toThrow(`PUBLIC_URL: carries credentials ${expected}`);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://track.example.com' })).toThrow(`PUBLIC_URL: not http(s) but ftp ${expected}`);
+    expect(loadConfig({ PUBLIC_URL: 'https://track.example.com/t/' }).publicUrl).toBe('https://track.example.com/t');
   });
 
   it('names the node after its host and port unless NODE_ID says otherwise', () => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { BaseUrl } from './adapters/http/api-schemas.js';
 import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
 
 const list = z
@@ -17,8 +18,6 @@ const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .optional()
   .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://track.example.com' });
 
 function isIpOrCidr(entry: string): boolean {
   const [address, bits, extra] = entry.split('/');
@@ -33,7 +32,8 @@ function isIpOrCidr(entry: string): boolean {
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PUBLIC_URL: httpUrl.optional(),
+  // Checked as a campaign's tracking base URL is: one rule for both.
+  PUBLIC_URL: BaseUrl.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()

@@ -106,6 +106,34 @@ describe('bad input', () => {
     expect(tooBig.statusCode).toBe(413);
   }, 60_000);
 
+  const postRaw = (url: string, payload: string | Buffer) =>
+    s.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${s.apiKey}`, 'content-type': 'application/json' }, payload });
+
+  it('refuses a deeply nested body with 400, where storing it overflowed the stack (500)', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const answer = await postRaw(`/api/messages/${message.id}/events`, `{"type":"delivered","detail":{"x":${deep}}}`);
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toEqual({ error: 'VALIDATION', message: 'body: nested deeper than 64 levels (at character 96)' });
+    const attributes = await postRaw('/api/messages', `{"executionId":${executionId},"to":[{"email":"deep@corp.example","attributes":{"x":${deep}}}]}`);
+    expect(attributes.statusCode).toBe(400);
+    expect((await s.api('GET', `/api/messages/${message.id}`)).body.events.map((e: any) => e.type)).not.toContain('delivered');
+  });
+
+  it('refuses invalid UTF-8 and lone surrogates in a body instead of storing replacement characters', async () => {
+    const campaigns = async () => (await s.api('GET', '/api/campaigns')).body.campaigns.map((c: any) => c.name);
+    const before = await campaigns();
+    const invalid = await postRaw('/api/campaigns', Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]));
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().message).toMatch(/^body: not valid UTF-8/);
+    const lone = await postRaw('/api/campaigns', '{"name":"\\ud800 sale"}');
+    expect(lone.statusCode).toBe(400);
+    expect(lone.json().message).toMatch(/^body: lone surrogate \\ud800/);
+    expect(await campaigns()).toEqual(before);
+    const fine = await postRaw('/api/campaigns', '{"name":"caf\u00e9 \\ud83d\\ude00"}');
+    expect(fine.statusCode).toBe(201);
+    expect(fine.json().name).toBe('café 😀');
+  });
+
   it('takes garbage HTML without error and finds what links there are', async () => {
     const garbage = '<<a href=https://g.example/1>x</a <a href="https://g.example/2"<b><a href="https://g.example/3" <a href';
     const result = await s.api('POST', '/api/campaigns/1/executions', { subject: 'garbage', html: garbage });

@@ -6,6 +6,7 @@ import { MailsightError, notFound } from '../core/errors.js';
 import type { BounceDetail, NewEvent, StoredEvent, VerdictRevision } from '../core/events.js';
 import { applyPlan, unsubscribeHeaders, type LinkOccurrence as RenderedLink } from '../core/instrument/index.js';
 import { deriveStatus, hasInferredOpen, type MessageStatus, type StatusEvent } from '../core/message-status.js';
+import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Keyring } from '../core/tokens.js';
 import type { Verdict } from '../core/nhi/verdict.js';
 import type { CampaignService } from './campaigns.js';
@@ -222,14 +223,20 @@ export class MessageService {
 
   /** Every change of a hit's verdict, oldest first; empty when the first verdict still stands. */
   async verdictHistory(eventId: number): Promise<VerdictRevision[]> {
-    return this.events.listRevisions(eventId);
+    const revisions = await this.events.listRevisions(eventId);
+    // Other events (deliveries, bounces) have no verdict: for this question they do not exist.
+    if (!revisions) throw notFound('hit', eventId);
+    return revisions;
   }
 
   /**
    * Records a delivery fact reported through the API. A report carrying an id is stored once
-   * however often it is sent (callers retry).
+   * however often it is sent (callers retry). A time in the future or in another unit is refused:
+   * stored, it would misjudge every hit of the message (see reported-time.ts).
    */
   async recordDelivery(messageId: number, report: DeliveryReport): Promise<{ recorded: boolean }> {
+    const problem = report.at === undefined ? null : reportedTimeProblem(report.at, this.clock.now());
+    if (problem) throw new MailsightError('VALIDATION', `at: ${problem}`);
     const message = await this.requireMessage(messageId);
     const everyone = recipientsOf(message).map((r) => r.toLowerCase());
     if (report.recipient !== undefined && !everyone.includes(report.recipient.toLowerCase())) {

@@ -182,7 +182,8 @@ export interface EventStore {
    * `recordedAt`. Returns the new ids, in order.
    */
   appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[], recordedAt: number): Promise<number[]>;
-  listRevisions(eventId: number): Promise<VerdictRevision[]>;
+  /** A hit's verdict revisions, oldest first; null when no hit has this id. */
+  listRevisions(eventId: number): Promise<VerdictRevision[] | null>;
   /** Hits recorded at or after `since` (recording time), oldest first, at most `limit` (the newest). */
   recentHits(since: number, limit: number): Promise<RecordedHit[]>;
   /**

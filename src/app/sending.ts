@@ -78,8 +78,9 @@ export class SendingService {
   }
 
   async send(messageId: number): Promise<SendResult> {
-    const mailer = this.requireMailer();
+    // A message that does not exist is a 404 whether or not a relay is configured.
     const message = await this.messages.requireMessage(messageId);
+    const mailer = this.requireMailer();
     const recipients = recipientsOf(message);
     if (message.recipients.to.length === 0) throw new MailsightError('SUPPRESSED', `message ${messageId} has no recipient left to send to`);
     for (const email of recipients) {

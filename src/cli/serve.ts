@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { build } from '../compose.js';
 
 /** Runs until SIGINT/SIGTERM, then stops taking requests and flushes every accepted hit. */
@@ -7,9 +7,30 @@ export async function serveCommand(flags: { port?: string }): Promise<number> {
   const { app } = await build({ config });
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ publicUrl: config.publicUrl, database: config.database.dialect }, 'mailsight serving');
+  const warning = publicUrlWarning(config);
+  if (warning) app.log.warn(warning);
   await waitForSignal();
   await app.close();
   return 0;
+}
+
+/** A name or address of this machine only: localhost, *.localhost, 127.0.0.0/8, ::1. */
+function isLoopback(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(name) || name === '::1';
+}
+
+/**
+ * A warning when the server listens beyond this machine but its tracking links point at it (the
+ * default PUBLIC_URL is http://localhost:PORT): every link sent would fail for its recipient.
+ */
+export function publicUrlWarning(config: Pick<Config, 'host' | 'publicUrl'>): string | null {
+  if (isLoopback(config.host) || !isLoopback(new URL(config.publicUrl).hostname)) return null;
+  return (
+    `PUBLIC_URL is ${config.publicUrl} while the server listens on ${config.host}: ` +
+    'the tracking links in messages will point at localhost, which recipients cannot reach; ' +
+    'set PUBLIC_URL to the address they reach, e.g. https://track.example.com'
+  );
 }
 
 export function waitForSignal(): Promise<NodeJS.Signals> {

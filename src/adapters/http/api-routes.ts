@@ -11,6 +11,7 @@ import type { ApiKeyRecord, KeyStore } from '../../app/ports.js';
 import type { ReportService } from '../../app/reports.js';
 import type { SendingService } from '../../app/sending.js';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, parseInput } from './api-schemas.js';
+import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 
 export interface ApiDeps {
@@ -33,6 +34,16 @@ const authenticated = new WeakMap<FastifyRequest, ApiKeyRecord>();
 const SEND_FAILED = 502;
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  // This plugin's own JSON parser (see json-body.ts); the tracking routes keep Fastify's.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
   app.get('/openapi.json', async () => openApiDocument());
 
   app.addHook('onRequest', async (request) => {

@@ -1,9 +1,30 @@
 /** Input schemas of the JSON API: validation, error messages and the OpenAPI document all come from here. */
 import { z } from 'zod';
+import { BASE_URL_EXPECTED, baseUrlProblem } from '../../core/base-url.js';
 import { MailsightError } from '../../core/errors.js';
 import { CAMPAIGN_KINDS } from '../../app/ports.js';
+import { describeIssues } from './validation-messages.js';
 
-export const IdParam = z.object({ id: z.coerce.number().int().positive() });
+/**
+ * An id in a path: a plain decimal integer from 1. Number() would also read `0x1`, `1e0`, `+1` or
+ * ` 1` as 1, so one thing would have many URLs.
+ */
+export const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
+    .transform(Number)
+    .refine(Number.isSafeInteger, 'larger than any id'),
+});
+
+/** A base of tracking URLs: a campaign's, and PUBLIC_URL (config.ts) too. */
+export const BaseUrl = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = baseUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  })
+  .meta({ format: 'uri', description: `Base of the tracking URLs: ${BASE_URL_EXPECTED}` });
 
 export const CreateCampaign = z
   .object({
@@ -13,7 +34,7 @@ export const CreateCampaign = z
       .object({
         opens: z.boolean().default(true),
         clicks: z.boolean().default(true),
-        baseUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
+        baseUrl: BaseUrl.nullable().default(null),
         honeypot: z.boolean().default(false),
       })
       .strict()
@@ -63,7 +84,12 @@ export const IdempotencyKey = z
   .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters, e.g. a UUID');
 
 const EventBase = {
-  at: z.number().int().nonnegative().optional(),
+  at: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({ description: "When it happened, epoch milliseconds (default: now). More than a minute ahead of the server's clock, or before 2000 (seconds), is refused." }),
   id: z.string().min(1).max(200).optional(),
   recipient: z.email().optional(),
 };
@@ -85,13 +111,9 @@ export const DeliveryEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('complained'), ...EventBase, feedbackType: z.string().max(50).nullable().optional() }).strict(),
 ]);
 
-/** Parses input or throws a VALIDATION error whose message names each offending field. */
+/** Parses input or throws a VALIDATION error whose message names each offending field, what is wrong and the value. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : where;
-    return `${path}: ${issue.message}`;
-  });
-  throw new MailsightError('VALIDATION', problems.join('; '));
+  throw new MailsightError('VALIDATION', describeIssues(result.error.issues, where).join('; '));
 }

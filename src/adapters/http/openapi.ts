@@ -8,7 +8,7 @@ const outputSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepre
 
 const error = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
 const errors = { '400': error, '401': error, '404': error };
-const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }];
+const idParam = [{ name: 'id', in: 'path', required: true, description: 'A plain decimal integer (no sign, exponent, hex or leading zero)', schema: { type: 'integer', minimum: 1 } }];
 const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const ok = (description: string, ref: keyof typeof RESPONSES) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 
@@ -35,7 +35,8 @@ export function openApiDocument(): object {
       version: '0.1.0',
       description:
         'Campaigns, executions (content versions), messages (instrumented for tracking), delivery events and reports. ' +
-        'Authenticate with `Authorization: Bearer <key>`; create a key with `mailsight keys create`. Times are epoch milliseconds.',
+        'Authenticate with `Authorization: Bearer <key>`; create a key with `mailsight keys create`. Times are epoch milliseconds. ' +
+        'Bodies are UTF-8 JSON nested at most 64 deep. An error names each field, what is wrong and the value: `to[0]: not an email address: "bad@"`.',
     },
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },

@@ -1,5 +1,5 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
-import type { EventSource, EventType, NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../../core/events.js';
+import { HIT_EVENT_TYPES, type EventSource, type EventType, type NewEvent, type StoredEvent, type StoredJudgement, type VerdictRevision } from '../../core/events.js';
 import type { HitKind, Verdict } from '../../core/nhi/verdict.js';
 import { trackableLinkCount, type LinkPart } from '../../core/instrument/index.js';
 import type { EventStore, RecordedHit, Suppression } from '../../app/ports.js';
@@ -316,7 +316,9 @@ export class KyselyEventStore implements EventStore {
     return facts;
   }
 
-  async listRevisions(eventId: number): Promise<VerdictRevision[]> {
+  async listRevisions(eventId: number): Promise<VerdictRevision[] | null> {
+    const event = await this.db.selectFrom('events').select('type').where('id', '=', eventId).executeTakeFirst();
+    if (!event || !(HIT_EVENT_TYPES as readonly string[]).includes(event.type)) return null;
     const rows = await this.db.selectFrom('verdict_revisions').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
     return rows.map((row) => ({
       eventId: row.event_id,

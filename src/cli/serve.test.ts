@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
+import { publicUrlWarning } from './serve.js';
+
+describe('publicUrlWarning', () => {
+  it('warns when serving on every interface with the default PUBLIC_URL, which points at localhost', () => {
+    const config = loadConfig({});
+    expect(config.host).toBe('0.0.0.0');
+    expect(publicUrlWarning(config)).toBe(
+      'PUBLIC_URL is http://localhost:8080 while the server listens on 0.0.0.0: the tracking links in messages will point at localhost, ' +
+        'which recipients cannot reach; set PUBLIC_URL to the address they reach, e.g. https://track.example.com',
+    );
+    expect(publicUrlWarning(loadConfig({ HOST: '::', PUBLIC_URL: 'http://127.0.0.1:8080' }))).toMatch(/^PUBLIC_URL is http:\/\/127.0.0.1:8080 while the server listens on ::/);
+    expect(publicUrlWarning(loadConfig({ HOST: '203.0.113.5', PUBLIC_URL: 'http://[::1]:8080' }))).not.toBeNull();
+  });
+
+  it('is quiet when links point elsewhere, or when only this machine is served', () => {
+    expect(publicUrlWarning(loadConfig({ PUBLIC_URL: 'https://track.example.com' }))).toBeNull();
+    expect(publicUrlWarning(loadConfig({ HOST: '127.0.0.1' }))).toBeNull();
+    expect(publicUrlWarning(loadConfig({ HOST: 'localhost' }))).toBeNull();
+    expect(publicUrlWarning(loadConfig({ HOST: '::1' }))).toBeNull();
+  });
+});
