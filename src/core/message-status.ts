@@ -84,14 +84,18 @@ export function passes(event: StatusEvent, test: EventTest): boolean {
   return true;
 }
 
-/** The message's evidence; engagement evidence counts only the hits of `scope`. */
+/** Whether this evidence comes from hits, and so is also counted per verdict. */
+export function isPerVerdict(name: EvidenceName): boolean {
+  return 'byVerdict' in EVIDENCE[name];
+}
+
+/** The message's evidence; evidence from hits counts only the hits of `scope`. */
 export function evidenceOf(events: readonly StatusEvent[], scope: Scope = 'all'): Evidence {
-  const inScope = (e: StatusEvent, byVerdict: boolean) => !byVerdict || scope === 'all' || e.verdict === scope;
   const evidence = {} as Evidence;
   for (const name of EVIDENCE_NAMES) {
-    const { tests, ...rest } = EVIDENCE[name];
-    const byVerdict = 'byVerdict' in rest;
-    evidence[name] = events.some((e) => inScope(e, byVerdict) && tests.some((t: EventTest) => passes(e, t)));
+    const tests: readonly EventTest[] = EVIDENCE[name].tests;
+    const inScope = (e: StatusEvent) => scope === 'all' || !isPerVerdict(name) || e.verdict === scope;
+    evidence[name] = events.some((e) => inScope(e) && tests.some((t) => passes(e, t)));
   }
   return evidence;
 }

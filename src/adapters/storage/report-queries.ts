@@ -13,6 +13,7 @@ import {
   EVIDENCE,
   EVIDENCE_NAMES,
   HONEYPOT_ORDINAL,
+  isPerVerdict,
   OUTCOMES,
   OUTCOME_STATUSES,
   PROBE_METHOD,
@@ -26,7 +27,7 @@ import { VERDICTS, type Verdict } from '../../core/nhi/verdict.js';
 import type { Database } from './schema.js';
 
 /** The SQL for EventTest: the same conditions as `passes` in core, null columns included. */
-function passes(test: EventTest): RawBuilder<unknown> {
+function passesSql(test: EventTest): RawBuilder<unknown> {
   const conditions = [sql`e.type = ${sql.lit(test.type)}`];
   if (test.bounceType === 'hard') conditions.push(sql`e.subtype = 'hard'`);
   if (test.bounceType === 'soft') conditions.push(sql`coalesce(e.subtype, '') <> 'hard'`);
@@ -41,18 +42,16 @@ function only(scope: Scope): RawBuilder<unknown> {
   return scope === 'all' ? sql`1 = 1` : sql`e.verdict = ${sql.lit(scope)}`;
 }
 
-const isByVerdict = (name: EvidenceName) => 'byVerdict' in EVIDENCE[name];
-
 /** The per-message column holding an evidence flag (hit evidence has one per scope). */
 function evidenceColumn(name: EvidenceName, scope: Scope = 'all'): RawBuilder<unknown> {
-  return sql.ref(isByVerdict(name) ? `ev_${name}_${scope}` : `ev_${name}`);
+  return sql.ref(isPerVerdict(name) ? `ev_${name}_${scope}` : `ev_${name}`);
 }
 
 /** One 0/1 column per evidence, and per scope for hit evidence. */
 function evidenceColumns(): RawBuilder<unknown>[] {
   return EVIDENCE_NAMES.flatMap((name) => {
-    const any = sql.join(EVIDENCE[name].tests.map(passes), sql` or `);
-    const scopes: readonly Scope[] = isByVerdict(name) ? SCOPES : ['all'];
+    const any = sql.join(EVIDENCE[name].tests.map(passesSql), sql` or `);
+    const scopes: readonly Scope[] = isPerVerdict(name) ? SCOPES : ['all'];
     return scopes.map((scope) => sql`max(case when (${any}) and ${only(scope)} then 1 else 0 end) as ${evidenceColumn(name, scope)}`);
   });
 }
@@ -60,8 +59,8 @@ function evidenceColumns(): RawBuilder<unknown>[] {
 /** Per-message hit counts and first times for one scope: opens_x, clicks_x, first_open_x, first_click_x. */
 function perMessageHits(scope: Scope): RawBuilder<unknown> {
   const s = sql.raw(scope);
-  const open = sql`${passes(ENGAGEMENT_HITS.open)} and ${only(scope)}`;
-  const click = sql`${passes(ENGAGEMENT_HITS.click)} and ${only(scope)}`;
+  const open = sql`${passesSql(ENGAGEMENT_HITS.open)} and ${only(scope)}`;
+  const click = sql`${passesSql(ENGAGEMENT_HITS.click)} and ${only(scope)}`;
   return sql`
     sum(case when ${open} then 1 else 0 end) as opens_${s},
     sum(case when ${click} then 1 else 0 end) as clicks_${s},
@@ -149,7 +148,7 @@ export class KyselyReportStore implements ReportStore {
       select m.execution_id, e.link_ordinal, ${sql.join(columns)}
       from messages m
       join events e on e.message_id = m.id
-      where m.campaign_id = ${campaignId} and ${passes(ENGAGEMENT_HITS.click)}
+      where m.campaign_id = ${campaignId} and ${passesSql(ENGAGEMENT_HITS.click)}
       group by m.execution_id, e.link_ordinal
       order by m.execution_id, e.link_ordinal`.execute(this.db);
     return result.rows.map((r) => ({
