@@ -184,7 +184,7 @@ for (const dialect of await testDialects()) {
       expect(body.totals).toMatchObject({
         messages: 9,
         sent: 5, // bob (delivered), carol (click), erin (unsubscribed), frank (bounced), group (click)
-        delivered: 1,
+        delivered: 4, // bob (report), carol and the group (clicked), erin (unsubscribed): only frank bounced
         hardBounced: 1,
         blocked: 2,
         unsubscribed: 1,
@@ -194,8 +194,8 @@ for (const dialect of await testDialects()) {
         uniqueClicks: 3,
         totalClicks: 4, // HEAD probes are not clicks
       });
-      expect(body.rates.deliveryRate).toBeCloseTo(1 / 5);
-      expect(body.rates.openRate).toBe(3);
+      expect(body.rates.deliveryRate).toBeCloseTo(4 / 5);
+      expect(body.rates.openRate).toBeCloseTo(3 / 4);
       const byOrdinal = Object.fromEntries(body.links.map((l: any) => [l.ordinal, [l.uniqueClicks, l.totalClicks]]));
       expect(byOrdinal).toEqual({ 1: [2, 3], 2: [1, 1], 3: [0, 0], 4: [0, 0] });
     });

@@ -210,7 +210,9 @@ export class MessageService {
       type: e.type,
       at: e.at,
       method: e.hit?.method ?? null,
+      linkOrdinal: e.hit?.linkOrdinal ?? null,
       bounceType: e.type === 'bounced' ? (e.subtype === 'hard' ? 'hard' : 'soft') : null,
+      verdict: e.judgement?.verdict ?? null,
     }));
     const views = events.map(({ judgement, ...event }): EventView => ({
       ...event,

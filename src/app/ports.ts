@@ -204,9 +204,11 @@ export interface EngagementTotals {
   totalOpens: number;
   uniqueClicks: number;
   totalClicks: number;
+  /** Unique opens whose message was unsubscribed: the unsubscribe rate's numerator. */
+  unsubscribedOpens: number;
 }
 
-/** Per-message facts summed over a campaign; see report-queries for the exact definitions. */
+/** Per-message facts summed over a campaign, as core/message-status.ts defines them. */
 export interface CampaignTotals {
   messages: number;
   sent: number;
@@ -222,6 +224,7 @@ export interface CampaignTotals {
   totalOpens: number;
   uniqueClicks: number;
   totalClicks: number;
+  unsubscribedOpens: number;
   /** The same figures counting only hits of each verdict: reports show all and human side by side. */
   byVerdict: Record<Verdict, EngagementTotals>;
 }

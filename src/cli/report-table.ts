@@ -23,7 +23,8 @@ export function printReport(report: CampaignReport, write: (line: string) => voi
     ['opens, total', t.totalOpens, '', h.totalOpens, '', ''],
     ['clicks, unique', t.uniqueClicks, pct(r.clickRate), h.uniqueClicks, pct(hr.clickRate), 'of delivered'],
     ['clicks, total', t.totalClicks, pct(r.clickToOpenRate), h.totalClicks, pct(hr.clickToOpenRate), 'rate: click-to-open'],
-    ['unsubscribed', t.unsubscribed, pct(r.unsubscribeRate), null, pct(hr.unsubscribeRate), 'of unique opens'],
+    same('unsubscribed', t.unsubscribed, null, ''),
+    ['unsubscribed, opened', t.unsubscribedOpens, pct(r.unsubscribeRate), h.unsubscribedOpens, pct(hr.unsubscribeRate), 'of unique opens'],
     same('complained', t.complained, 'complaintRate', 'of sent'),
   ];
   write(`campaign ${report.campaign.id}: ${report.campaign.name}`);

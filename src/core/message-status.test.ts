@@ -1,51 +1,144 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveStatus, hasInferredOpen, type StatusEvent } from './message-status.js';
+import { deriveStatus, hasInferredOpen, reportFacts, statusKey, type StatusEvent, type StatusKey } from './message-status.js';
 
-const ev = (type: StatusEvent['type'], at: number, extra: Partial<StatusEvent> = {}): StatusEvent => ({ type, at, ...extra });
+type Kind = Omit<StatusEvent, 'at'>;
+
+/** Every kind of event a message can have, as the tracking endpoints and reports record them. */
+const KINDS = {
+  queued: { type: 'queued' },
+  sent: { type: 'sent' },
+  delivered: { type: 'delivered' },
+  deferred: { type: 'deferred' },
+  hardBounce: { type: 'bounced', bounceType: 'hard' },
+  softBounce: { type: 'bounced', bounceType: 'soft' },
+  blocked: { type: 'blocked' },
+  complained: { type: 'complained' },
+  unsubscribed: { type: 'unsubscribed', method: 'POST' },
+  opened: { type: 'opened', method: 'GET' },
+  clicked: { type: 'clicked', method: 'GET', linkOrdinal: 1 },
+  honeypotClick: { type: 'clicked', method: 'GET', linkOrdinal: 0 },
+  probedLink: { type: 'clicked', method: 'HEAD', linkOrdinal: 1 },
+  probedPixel: { type: 'opened', method: 'HEAD' },
+  unsubscribePage: { type: 'unsubscribe_page', method: 'GET' },
+} as const satisfies Record<string, Kind>;
+type KindName = keyof typeof KINDS;
+const KIND_NAMES = Object.keys(KINDS) as KindName[];
+
+/** The status of a message with one event of each kind alone (besides being queued). */
+const ALONE: Record<KindName, StatusKey> = {
+  queued: 'queued',
+  sent: 'sent',
+  delivered: 'delivered',
+  deferred: 'deferred',
+  hardBounce: 'bounced-hard',
+  softBounce: 'bounced-soft',
+  blocked: 'blocked',
+  complained: 'complained',
+  unsubscribed: 'unsubscribed',
+  opened: 'opened',
+  clicked: 'clicked',
+  // Neither the honeypot, a probe nor a look at the unsubscribe page is anyone's engagement.
+  honeypotClick: 'queued',
+  probedLink: 'queued',
+  probedPixel: 'queued',
+  unsubscribePage: 'queued',
+};
+
+/** The precedence in docs/glossary.md, highest first, written out here to check the code against it. */
+const GLOSSARY_ORDER: StatusKey[] = ['complained', 'unsubscribed', 'clicked', 'opened', 'bounced-hard', 'delivered', 'bounced-soft', 'deferred', 'sent', 'blocked', 'queued'];
+const higher = (a: StatusKey, b: StatusKey) => (GLOSSARY_ORDER.indexOf(a) <= GLOSSARY_ORDER.indexOf(b) ? a : b);
+
+const at = (kind: KindName, time: number): StatusEvent => ({ ...KINDS[kind], at: time });
 
 describe('deriveStatus', () => {
-  it('follows queued < sent < delivered < opened < clicked whatever order events arrive in', () => {
+  it('gives each kind of event alone its status', () => {
+    for (const kind of KIND_NAMES) expect(statusKey(deriveStatus([at(kind, 1)])), kind).toBe(ALONE[kind]);
     expect(deriveStatus([])).toEqual({ state: 'queued' });
-    expect(deriveStatus([ev('queued', 1)])).toEqual({ state: 'queued' });
-    expect(deriveStatus([ev('sent', 2), ev('queued', 1)])).toEqual({ state: 'sent' });
-    expect(deriveStatus([ev('delivered', 3), ev('sent', 2)])).toEqual({ state: 'delivered' });
-    expect(deriveStatus([ev('opened', 4), ev('delivered', 3)])).toEqual({ state: 'opened' });
-    expect(deriveStatus([ev('clicked', 5), ev('opened', 4), ev('delivered', 3)])).toEqual({ state: 'clicked' });
-    // A late delivery report does not move a clicked message back.
-    expect(deriveStatus([ev('clicked', 5), ev('delivered', 9)])).toEqual({ state: 'clicked' });
   });
 
-  it('does not count a HEAD on a link as a click', () => {
-    expect(deriveStatus([ev('delivered', 1), ev('clicked', 2, { method: 'HEAD' })])).toEqual({ state: 'delivered' });
+  it('for every ordered pair of events (a, then b), is the higher of their statuses in the glossary order', () => {
+    for (const a of KIND_NAMES) {
+      for (const b of KIND_NAMES) {
+        const status = deriveStatus([at('queued', 0), at(a, 1), at(b, 2)]);
+        expect(statusKey(status), `${a} then ${b}`).toBe(higher(ALONE[a], ALONE[b]));
+      }
+    }
   });
 
-  it('keeps a hard bounce final and lets a later delivery supersede a soft one', () => {
-    expect(deriveStatus([ev('sent', 1), ev('bounced', 2, { bounceType: 'hard' }), ev('delivered', 3)])).toEqual({ state: 'bounced', bounceType: 'hard' });
-    expect(deriveStatus([ev('sent', 1), ev('bounced', 2, { bounceType: 'soft' })])).toEqual({ state: 'bounced', bounceType: 'soft' });
-    expect(deriveStatus([ev('sent', 1), ev('bounced', 2, { bounceType: 'soft' }), ev('delivered', 3)])).toEqual({ state: 'delivered' });
+  it('keeps a hard bounce final after a later soft bounce or delivery report', () => {
+    expect(deriveStatus([at('sent', 1), at('hardBounce', 2), at('softBounce', 3)])).toEqual({ state: 'bounced', bounceType: 'hard' });
+    expect(deriveStatus([at('sent', 1), at('hardBounce', 2), at('delivered', 3)])).toEqual({ state: 'bounced', bounceType: 'hard' });
+    // A delivery, before or after, supersedes a soft bounce: the message got there.
+    expect(deriveStatus([at('softBounce', 1), at('delivered', 2)])).toEqual({ state: 'delivered' });
+    expect(deriveStatus([at('delivered', 1), at('softBounce', 2)])).toEqual({ state: 'delivered' });
   });
 
-  it('shows deferred until a final outcome arrives', () => {
-    expect(deriveStatus([ev('sent', 1), ev('deferred', 2)])).toEqual({ state: 'deferred' });
-    expect(deriveStatus([ev('sent', 1), ev('deferred', 2), ev('delivered', 3)])).toEqual({ state: 'delivered' });
+  it('does not count a click on the honeypot or a HEAD probe as a click', () => {
+    expect(deriveStatus([at('delivered', 1), at('honeypotClick', 2)])).toEqual({ state: 'delivered' });
+    expect(deriveStatus([at('delivered', 1), at('probedLink', 2)])).toEqual({ state: 'delivered' });
+    expect(deriveStatus([at('opened', 1), at('honeypotClick', 2)])).toEqual({ state: 'opened' });
   });
 
-  it('puts complaints and unsubscribes above engagement', () => {
-    expect(deriveStatus([ev('clicked', 1), ev('unsubscribed', 2)])).toEqual({ state: 'unsubscribed' });
-    expect(deriveStatus([ev('unsubscribed', 1), ev('complained', 2)])).toEqual({ state: 'complained' });
+  it('does not depend on the order events are listed or arrive in', () => {
+    const event = fc.record({ kind: fc.constantFrom(...KIND_NAMES), at: fc.integer({ min: 0, max: 100 }) }).map(({ kind, at: time }) => at(kind, time));
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 8 }), fc.infiniteStream(fc.double()), (events, stream) => {
+        const shuffled = [...events].sort(() => (stream.next().value < 0.5 ? -1 : 1));
+        expect(deriveStatus(shuffled)).toEqual(deriveStatus(events));
+      }),
+    );
+  });
+});
+
+describe('reportFacts', () => {
+  const DELIVERED: StatusKey[] = ['complained', 'unsubscribed', 'clicked', 'opened', 'delivered'];
+  const UNSENT: StatusKey[] = ['queued', 'blocked'];
+
+  it('for every ordered pair of events, puts the message in the counts its status names', () => {
+    for (const a of KIND_NAMES) {
+      for (const b of KIND_NAMES) {
+        const events = [at('queued', 0), at(a, 1), at(b, 2)];
+        const key = statusKey(deriveStatus(events));
+        const facts = reportFacts(events);
+        const engaged = facts.byScope.all;
+        const pair = `${a} then ${b} (${key})`;
+        expect(facts.sent, pair).toBe(!UNSENT.includes(key));
+        expect(facts.delivered, pair).toBe(DELIVERED.includes(key));
+        expect(facts.hardBounced, pair).toBe(key === 'bounced-hard');
+        expect(facts.softBounced, pair).toBe(key === 'bounced-soft');
+        expect(facts.deferred, pair).toBe(key === 'deferred');
+        expect(facts.blocked, pair).toBe(key === 'blocked');
+        expect(facts.complained, pair).toBe(key === 'complained');
+        if (key === 'unsubscribed') expect(facts.unsubscribed, pair).toBe(true);
+        if (facts.unsubscribed) expect(['unsubscribed', 'complained'], pair).toContain(key);
+        if (key === 'clicked') expect(engaged.clicked, pair).toBe(true);
+        if (engaged.clicked) expect(['clicked', 'unsubscribed', 'complained'], pair).toContain(key);
+        if (key === 'opened' || key === 'clicked') expect(engaged.opened, pair).toBe(true);
+        if (engaged.opened) expect(['opened', 'clicked', 'unsubscribed', 'complained'], pair).toContain(key);
+        expect(engaged.inferredOpen, pair).toBe(hasInferredOpen(events));
+        expect(engaged.unsubscribedOpen, pair).toBe(engaged.opened && facts.unsubscribed);
+      }
+    }
   });
 
-  it('marks a message that was never sent because of suppression as blocked', () => {
-    expect(deriveStatus([ev('queued', 1), ev('blocked', 1)])).toEqual({ state: 'blocked' });
+  it('counts engagement per verdict: a message is a human open only for a human hit', () => {
+    const facts = reportFacts([at('delivered', 1), { ...at('opened', 2), verdict: 'machine' }, { ...at('clicked', 3), verdict: 'bot' }]);
+    expect(facts.byScope.all).toMatchObject({ opened: true, clicked: true });
+    expect(facts.byScope.machine).toMatchObject({ opened: true, clicked: false, inferredOpen: false });
+    expect(facts.byScope.bot).toMatchObject({ opened: true, clicked: true, inferredOpen: true });
+    expect(facts.byScope.human).toMatchObject({ opened: false, clicked: false });
   });
 });
 
 describe('hasInferredOpen', () => {
   it('is true for a click with no open before it', () => {
-    expect(hasInferredOpen([ev('clicked', 5)])).toBe(true);
-    expect(hasInferredOpen([ev('clicked', 5), ev('opened', 6)])).toBe(true);
-    expect(hasInferredOpen([ev('opened', 4), ev('clicked', 5)])).toBe(false);
-    expect(hasInferredOpen([ev('opened', 4)])).toBe(false);
-    expect(hasInferredOpen([ev('clicked', 5, { method: 'HEAD' })])).toBe(false);
+    expect(hasInferredOpen([at('clicked', 5)])).toBe(true);
+    expect(hasInferredOpen([at('clicked', 5), at('opened', 6)])).toBe(true);
+    expect(hasInferredOpen([at('opened', 4), at('clicked', 5)])).toBe(false);
+    expect(hasInferredOpen([at('opened', 5), at('clicked', 5)])).toBe(false);
+    expect(hasInferredOpen([at('opened', 4)])).toBe(false);
+    expect(hasInferredOpen([at('probedLink', 5)])).toBe(false);
+    expect(hasInferredOpen([at('honeypotClick', 5)])).toBe(false);
   });
 });

@@ -1,9 +1,12 @@
 /**
- * A message's status, derived from its events by a pure function: never stored, never patched by
- * whoever wrote last. Order of progress: queued < sent < delivered < opened < clicked; the failure
- * and opt-out outcomes are described in docs/glossary.md.
+ * A message's status and the facts a campaign report counts, derived from its events: never stored,
+ * never patched by whoever wrote last. Everything here is defined once, as data where SQL must say
+ * the same thing: the report's query (adapters/storage/report-queries.ts) is compiled from
+ * EVIDENCE, STATUS_PRECEDENCE and OUTCOME_STATUSES, so a message's status and its place in the
+ * report's counts cannot drift apart. docs/glossary.md (Status, Counts) gives the reasons.
  */
 import type { BounceType, EventType } from './events.js';
+import { VERDICTS, type Verdict } from './nhi/verdict.js';
 
 export type MessageStatus =
   | { state: 'queued' }
@@ -20,43 +23,185 @@ export type MessageStatus =
 export interface StatusEvent {
   type: EventType;
   at: number;
-  /** HTTP method for hits; a HEAD on a link is a probe, not a click. */
+  /** HTTP method for hits; null for facts that are not requests to our endpoints. */
   method?: string | null;
+  /** Link ordinal for clicks. */
+  linkOrdinal?: number | null;
   bounceType?: BounceType | null;
+  /** Who was behind a hit (null for other events): engagement is also counted per verdict. */
+  verdict?: Verdict | null;
 }
 
-/** Whether a hit counts as engagement: HEAD requests only probe a link and never open or click. */
-export function isEngagement(event: Pick<StatusEvent, 'type' | 'method'>): boolean {
-  return (event.type === 'opened' || event.type === 'clicked') && event.method !== 'HEAD';
+/** A HEAD request only probes a link (scanners check where it leads): a hit, never an open or a click. */
+export const PROBE_METHOD = 'HEAD';
+/** Ordinal 0 is the honeypot link, which no person can see or reach: a hit on it is never a click. */
+export const HONEYPOT_ORDINAL = 0;
+
+/**
+ * What one event must be to count as evidence. `engagement` excludes probes and, for clicks, the
+ * honeypot; a bounce without a type is soft (nothing says it is final).
+ */
+export interface EventTest {
+  type: EventType;
+  engagement?: true;
+  bounceType?: BounceType;
+}
+
+const OPEN_HIT: EventTest = { type: 'opened', engagement: true };
+const CLICK_HIT: EventTest = { type: 'clicked', engagement: true };
+/** An open hit and a click hit as the report counts them (total opens, total clicks, per link). */
+export const ENGAGEMENT_HITS = { open: OPEN_HIT, click: CLICK_HIT } as const;
+
+/**
+ * What a message can have evidence of: it has it when at least one of its events passes one of the
+ * tests. `byVerdict` evidence comes from hits and is also counted per verdict.
+ */
+export const EVIDENCE = {
+  sentReport: { tests: [{ type: 'sent' }] },
+  deliveryReport: { tests: [{ type: 'delivered' }] },
+  deferral: { tests: [{ type: 'deferred' }] },
+  hardBounce: { tests: [{ type: 'bounced', bounceType: 'hard' }] },
+  softBounce: { tests: [{ type: 'bounced', bounceType: 'soft' }] },
+  block: { tests: [{ type: 'blocked' }] },
+  complaint: { tests: [{ type: 'complained' }] },
+  unsubscribe: { tests: [{ type: 'unsubscribed' }] },
+  // A click is made from the opened message, so it is an open too (an inferred one when no open hit came first).
+  open: { tests: [OPEN_HIT, CLICK_HIT], byVerdict: true },
+  click: { tests: [CLICK_HIT], byVerdict: true },
+} as const satisfies Record<string, { tests: readonly EventTest[]; byVerdict?: true }>;
+export type EvidenceName = keyof typeof EVIDENCE;
+export type Evidence = Record<EvidenceName, boolean>;
+export const EVIDENCE_NAMES = Object.keys(EVIDENCE) as EvidenceName[];
+
+/** Counting scope: all hits, or only the hits of one verdict. */
+export type Scope = 'all' | Verdict;
+export const SCOPES: readonly Scope[] = ['all', ...VERDICTS];
+
+export function passes(event: StatusEvent, test: EventTest): boolean {
+  if (event.type !== test.type) return false;
+  if (test.bounceType !== undefined && (event.bounceType === 'hard' ? 'hard' : 'soft') !== test.bounceType) return false;
+  if (test.engagement && (event.method === PROBE_METHOD || (event.type === 'clicked' && event.linkOrdinal === HONEYPOT_ORDINAL))) return false;
+  return true;
+}
+
+/** Whether this evidence comes from hits, and so is also counted per verdict. */
+export function isPerVerdict(name: EvidenceName): boolean {
+  return 'byVerdict' in EVIDENCE[name];
+}
+
+/** The message's evidence; evidence from hits counts only the hits of `scope`. */
+export function evidenceOf(events: readonly StatusEvent[], scope: Scope = 'all'): Evidence {
+  const evidence = {} as Evidence;
+  for (const name of EVIDENCE_NAMES) {
+    const tests: readonly EventTest[] = EVIDENCE[name].tests;
+    const inScope = (e: StatusEvent) => scope === 'all' || !isPerVerdict(name) || e.verdict === scope;
+    evidence[name] = events.some((e) => inScope(e) && tests.some((t) => passes(e, t)));
+  }
+  return evidence;
+}
+
+/** A status as one word, for SQL and tables: bounces carry their type. */
+export type StatusKey = Exclude<MessageStatus['state'], 'bounced'> | 'bounced-hard' | 'bounced-soft';
+
+export function statusKey(status: MessageStatus): StatusKey {
+  return status.state === 'bounced' ? `bounced-${status.bounceType}` : status.state;
+}
+
+export function statusOfKey(key: StatusKey): MessageStatus {
+  if (key === 'bounced-hard') return { state: 'bounced', bounceType: 'hard' };
+  if (key === 'bounced-soft') return { state: 'bounced', bounceType: 'soft' };
+  return { state: key };
+}
+
+/**
+ * The precedence of statuses, highest first: a message's status is the first one whose evidence it
+ * has, whatever order the events came in (reports arrive late and out of order). The reasons, in
+ * docs/glossary.md: the recipient's own word (complaint, unsubscribe) tops what it did (click, open);
+ * any of these proves the message reached a mailbox, so it tops every bounce; a hard bounce is final
+ * over a delivery report, a delivery over a soft bounce (a retry that worked), a soft bounce (retries
+ * given up) over a deferral (still retrying), all of them over a bare send; blocked means never sent.
+ */
+export const STATUS_PRECEDENCE: readonly { key: StatusKey; evidence: EvidenceName | null }[] = [
+  { key: 'complained', evidence: 'complaint' },
+  { key: 'unsubscribed', evidence: 'unsubscribe' },
+  { key: 'clicked', evidence: 'click' },
+  { key: 'opened', evidence: 'open' },
+  { key: 'bounced-hard', evidence: 'hardBounce' },
+  { key: 'delivered', evidence: 'deliveryReport' },
+  { key: 'bounced-soft', evidence: 'softBounce' },
+  { key: 'deferred', evidence: 'deferral' },
+  { key: 'sent', evidence: 'sentReport' },
+  { key: 'blocked', evidence: 'block' },
+  { key: 'queued', evidence: null },
+];
+
+export function statusFromEvidence(evidence: Evidence): MessageStatus {
+  const first = STATUS_PRECEDENCE.find((s) => s.evidence === null || evidence[s.evidence])!;
+  return statusOfKey(first.key);
 }
 
 export function deriveStatus(events: readonly StatusEvent[]): MessageStatus {
-  const counted = events.filter((e) => (e.type === 'opened' || e.type === 'clicked' ? isEngagement(e) : true));
-  const has = (type: EventType) => counted.some((e) => e.type === type);
-  const sorted = [...events].sort((a, b) => a.at - b.at);
-
-  // A complaint and an opt-out are the recipient's last word on the message, whatever came before.
-  if (has('complained')) return { state: 'complained' };
-  if (has('unsubscribed')) return { state: 'unsubscribed' };
-  if (has('clicked')) return { state: 'clicked' };
-  if (has('opened')) return { state: 'opened' };
-
-  const lastBounce = sorted.filter((e) => e.type === 'bounced').at(-1);
-  if (lastBounce) {
-    // A hard bounce is final; a soft bounce is superseded by a later delivery (a retry that worked).
-    const deliveredAfter = sorted.some((e) => e.type === 'delivered' && e.at > lastBounce.at);
-    if (lastBounce.bounceType === 'hard' || !deliveredAfter) return { state: 'bounced', bounceType: lastBounce.bounceType ?? 'soft' };
-  }
-  if (has('delivered')) return { state: 'delivered' };
-  if (has('deferred')) return { state: 'deferred' };
-  if (has('sent')) return { state: 'sent' };
-  if (has('blocked')) return { state: 'blocked' };
-  return { state: 'queued' };
+  return statusFromEvidence(evidenceOf(events));
 }
 
-/** A click with no open before it implies an open the pixel did not see (images off, or cached). */
+/**
+ * The delivery outcomes a report counts, each the set of statuses it takes in: every message counts
+ * in exactly one of delivered, hard bounced, soft bounced, deferred, blocked, or none (queued, or
+ * sent with no report yet). A recipient's open, click, unsubscribe or complaint proves delivery.
+ */
+export const OUTCOME_STATUSES = {
+  sent: ['complained', 'unsubscribed', 'clicked', 'opened', 'bounced-hard', 'delivered', 'bounced-soft', 'deferred', 'sent'],
+  delivered: ['complained', 'unsubscribed', 'clicked', 'opened', 'delivered'],
+  hardBounced: ['bounced-hard'],
+  softBounced: ['bounced-soft'],
+  deferred: ['deferred'],
+  blocked: ['blocked'],
+} as const satisfies Record<string, readonly StatusKey[]>;
+export type Outcome = keyof typeof OUTCOME_STATUSES;
+export const OUTCOMES = Object.keys(OUTCOME_STATUSES) as Outcome[];
+
+/** Engagement facts of one scope: what the report's unique figures count. */
+export interface EngagementFacts {
+  opened: boolean;
+  clicked: boolean;
+  /** Clicked with no open hit at or before the first click: the open is known only from the click. */
+  inferredOpen: boolean;
+  /** Opened and unsubscribed: the unsubscribe rate's numerator, so it is a subset of its denominator. */
+  unsubscribedOpen: boolean;
+}
+
+/** The facts a campaign report sums for one message: each count is the number of messages with the fact. */
+export type ReportFacts = Record<Outcome, boolean> & { complained: boolean; unsubscribed: boolean } & { byScope: Record<Scope, EngagementFacts> };
+
+export function isInferredOpen(firstOpenAt: number | null, firstClickAt: number | null): boolean {
+  return firstClickAt !== null && (firstOpenAt === null || firstOpenAt > firstClickAt);
+}
+
+function firstAt(events: readonly StatusEvent[], test: EventTest, scope: Scope): number | null {
+  let first: number | null = null;
+  for (const e of events) if (passes(e, test) && (scope === 'all' || e.verdict === scope) && (first === null || e.at < first)) first = e.at;
+  return first;
+}
+
+export function engagementFacts(events: readonly StatusEvent[], scope: Scope): EngagementFacts {
+  const evidence = evidenceOf(events, scope);
+  return {
+    opened: evidence.open,
+    clicked: evidence.click,
+    inferredOpen: isInferredOpen(firstAt(events, OPEN_HIT, scope), firstAt(events, CLICK_HIT, scope)),
+    unsubscribedOpen: evidence.open && evidence.unsubscribe,
+  };
+}
+
+/** A click with no open at or before it implies an open the pixel did not see (images off, or cached). */
 export function hasInferredOpen(events: readonly StatusEvent[]): boolean {
-  const firstClick = events.filter((e) => e.type === 'clicked' && isEngagement(e)).reduce<number | null>((min, e) => (min === null || e.at < min ? e.at : min), null);
-  if (firstClick === null) return false;
-  return !events.some((e) => e.type === 'opened' && isEngagement(e) && e.at <= firstClick);
+  return engagementFacts(events, 'all').inferredOpen;
+}
+
+export function reportFacts(events: readonly StatusEvent[]): ReportFacts {
+  const evidence = evidenceOf(events);
+  const key = statusKey(statusFromEvidence(evidence));
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, (OUTCOME_STATUSES[o] as readonly StatusKey[]).includes(key)])) as Record<Outcome, boolean>;
+  const byScope = Object.fromEntries(SCOPES.map((s) => [s, engagementFacts(events, s)])) as Record<Scope, EngagementFacts>;
+  return { ...outcomes, complained: evidence.complaint, unsubscribed: evidence.unsubscribe, byScope };
 }

@@ -1,9 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveRates } from './rates.js';
+import { reportFacts, SCOPES, type ReportFacts, type Scope, type StatusEvent } from './message-status.js';
+import { VERDICTS } from './nhi/verdict.js';
+import { deriveRates, type RateInputs } from './rates.js';
 
 describe('deriveRates', () => {
   it('uses the documented denominators', () => {
-    const rates = deriveRates({ sent: 200, delivered: 160, bounced: 40, blocked: 50, complained: 2, uniqueOpens: 80, uniqueClicks: 20, unsubscribed: 4 });
+    const rates = deriveRates({ sent: 200, delivered: 160, bounced: 40, blocked: 50, complained: 2, uniqueOpens: 80, uniqueClicks: 20, unsubscribedOpens: 4 });
     expect(rates).toEqual({
       deliveryRate: 0.8,
       bounceRate: 0.2,
@@ -17,7 +20,69 @@ describe('deriveRates', () => {
   });
 
   it('returns null, not 0 or NaN, over an empty denominator', () => {
-    const rates = deriveRates({ sent: 0, delivered: 0, bounced: 0, blocked: 0, complained: 0, uniqueOpens: 0, uniqueClicks: 0, unsubscribed: 0 });
+    const rates = deriveRates({ sent: 0, delivered: 0, bounced: 0, blocked: 0, complained: 0, uniqueOpens: 0, uniqueClicks: 0, unsubscribedOpens: 0 });
     expect(Object.values(rates).every((r) => r === null)).toBe(true);
+  });
+});
+
+describe('deriveRates over the facts of any campaign', () => {
+  const KINDS: readonly Omit<StatusEvent, 'at' | 'verdict'>[] = [
+    { type: 'queued' },
+    { type: 'sent' },
+    { type: 'delivered' },
+    { type: 'deferred' },
+    { type: 'bounced', bounceType: 'hard' },
+    { type: 'bounced', bounceType: 'soft' },
+    { type: 'blocked' },
+    { type: 'complained' },
+    { type: 'unsubscribed', method: 'POST' },
+    { type: 'opened', method: 'GET' },
+    { type: 'opened', method: 'HEAD' },
+    { type: 'clicked', method: 'GET', linkOrdinal: 1 },
+    { type: 'clicked', method: 'GET', linkOrdinal: 0 },
+    { type: 'clicked', method: 'HEAD', linkOrdinal: 2 },
+    { type: 'unsubscribe_page', method: 'GET' },
+  ];
+  const event = fc
+    .record({ kind: fc.constantFrom(...KINDS), at: fc.integer({ min: 0, max: 1_000 }), verdict: fc.constantFrom(null, ...VERDICTS) })
+    .map(({ kind, at, verdict }): StatusEvent => ({ ...kind, at, verdict: kind.method ? verdict : null }));
+  const campaign = fc.array(fc.array(event, { maxLength: 6 }), { minLength: 1, maxLength: 12 });
+
+  /** Sums the messages' facts the way the report does (outcomes over all hits, engagement per scope). */
+  function inputs(facts: readonly ReportFacts[], scope: Scope): RateInputs {
+    const count = (has: (f: ReportFacts) => boolean) => facts.filter(has).length;
+    return {
+      sent: count((f) => f.sent),
+      delivered: count((f) => f.delivered),
+      bounced: count((f) => f.hardBounced || f.softBounced),
+      blocked: count((f) => f.blocked),
+      complained: count((f) => f.complained),
+      uniqueOpens: count((f) => f.byScope[scope].opened),
+      uniqueClicks: count((f) => f.byScope[scope].clicked),
+      unsubscribedOpens: count((f) => f.byScope[scope].unsubscribedOpen),
+    };
+  }
+
+  it('never gives a rate above 1 (nor below 0), for all hits and for each verdict', () => {
+    fc.assert(
+      fc.property(campaign, (messages) => {
+        const facts = messages.map(reportFacts);
+        for (const scope of SCOPES) {
+          for (const [name, rate] of Object.entries(deriveRates(inputs(facts, scope)))) {
+            if (rate !== null) expect(rate, `${scope} ${name}`).toBeGreaterThanOrEqual(0);
+            if (rate !== null) expect(rate, `${scope} ${name}`).toBeLessThanOrEqual(1);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('counts an opened message as delivered: one delivery report and two opened messages is an open rate of 1', () => {
+    const messages: StatusEvent[][] = [
+      [{ type: 'delivered', at: 1 }, { type: 'opened', method: 'GET', at: 2 }],
+      [{ type: 'opened', method: 'GET', at: 3 }],
+    ];
+    expect(deriveRates(inputs(messages.map(reportFacts), 'all')).openRate).toBe(1);
   });
 });

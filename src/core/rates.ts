@@ -1,6 +1,11 @@
 /**
- * Every rate the product shows, each defined once with its denominator (docs/glossary.md).
- * A rate over an empty denominator is null ("no data"), never 0 or NaN.
+ * Every rate the product shows, each defined once with its denominator (docs/glossary.md, Rates;
+ * Mailjet's definitions). A rate over an empty denominator is null ("no data"), never 0 or NaN.
+ *
+ * No rate can exceed 1: each numerator counts a subset of the messages its denominator counts, by
+ * the definitions in message-status.ts (delivered, bounced and blocked are outcomes of sent or
+ * attempted messages; opens and clicks prove delivery; a click is an open; the unsubscribe rate
+ * counts only opened messages that unsubscribed).
  */
 
 export interface RateInputs {
@@ -11,7 +16,8 @@ export interface RateInputs {
   complained: number;
   uniqueOpens: number;
   uniqueClicks: number;
-  unsubscribed: number;
+  /** Unique opens whose message was also unsubscribed (not every unsubscribe: one-click needs no open). */
+  unsubscribedOpens: number;
 }
 
 export interface Rates {
@@ -39,6 +45,6 @@ export function deriveRates(c: RateInputs): Rates {
     openRate: ratio(c.uniqueOpens, c.delivered),
     clickRate: ratio(c.uniqueClicks, c.delivered),
     clickToOpenRate: ratio(c.uniqueClicks, c.uniqueOpens),
-    unsubscribeRate: ratio(c.unsubscribed, c.uniqueOpens),
+    unsubscribeRate: ratio(c.unsubscribedOpens, c.uniqueOpens),
   };
 }

@@ -146,7 +146,16 @@ export const VerdictHistory = z
 
 export const DeliveryRecorded = z.object({ recorded: z.boolean().describe('false when the same report (same id) was already recorded') }).strict();
 
-const Engagement = z.object({ uniqueOpens: z.number(), inferredOpens: z.number(), totalOpens: z.number(), uniqueClicks: z.number(), totalClicks: z.number() }).strict();
+const Engagement = z
+  .object({
+    uniqueOpens: z.number(),
+    inferredOpens: z.number(),
+    totalOpens: z.number(),
+    uniqueClicks: z.number(),
+    totalClicks: z.number(),
+    unsubscribedOpens: z.number().describe('unique opens whose message was unsubscribed: the unsubscribe rate divides these by unique opens'),
+  })
+  .strict();
 const Clicks = z.object({ uniqueClicks: z.number(), totalClicks: z.number() }).strict();
 const perVerdict = <T extends z.ZodType>(schema: T) => z.object(Object.fromEntries(VERDICTS.map((v) => [v, schema])) as Record<(typeof VERDICTS)[number], T>).strict();
 const Rates = z

@@ -1,47 +1,96 @@
 /**
- * Campaign totals in SQL, written once for both dialects. Each message is first reduced to a row of
- * facts (was it sent, delivered, opened, ...), then the facts are summed: a message counts once in
- * each unique figure however many events it has. Every engagement figure exists for all hits and
- * for each verdict. Definitions are in docs/glossary.md.
+ * Campaign totals in SQL, written once for both dialects and compiled from the definitions in
+ * core/message-status.ts, so that a message's status and its place in the counts agree. Each message
+ * is first reduced to a row of evidence (has it a delivery report, a hard bounce, an open, ...), then
+ * to its status by the one precedence, then the rows are summed: a message counts once in each
+ * unique figure however many events it has. Every engagement figure exists for all hits and for each
+ * verdict. Definitions and reasons are in docs/glossary.md.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CampaignTotals, EngagementTotals, LinkClickTotals, ReportStore } from '../../app/ports.js';
+import {
+  ENGAGEMENT_HITS,
+  EVIDENCE,
+  EVIDENCE_NAMES,
+  HONEYPOT_ORDINAL,
+  isPerVerdict,
+  OUTCOMES,
+  OUTCOME_STATUSES,
+  PROBE_METHOD,
+  SCOPES,
+  STATUS_PRECEDENCE,
+  type EventTest,
+  type EvidenceName,
+  type Scope,
+} from '../../core/message-status.js';
 import { VERDICTS, type Verdict } from '../../core/nhi/verdict.js';
 import type { Database } from './schema.js';
 
-/** Events that prove the message left the sender. Engagement proves it too. */
-const SENT_TYPES = sql`('sent', 'delivered', 'deferred', 'bounced', 'complained', 'unsubscribed')`;
-/** An open or click counts only for a GET: HEAD requests probe and never engage. */
-const OPEN = sql`e.type = 'opened' and e.method = 'GET'`;
-/** Ordinal 0 is the honeypot, which no person can click. */
-const CLICK = sql`e.type = 'clicked' and e.method = 'GET' and e.link_ordinal > 0`;
-
-type Scope = 'all' | Verdict;
-const SCOPES: readonly Scope[] = ['all', ...VERDICTS];
+/** The SQL for EventTest: the same conditions as `passes` in core, null columns included. */
+function passesSql(test: EventTest): RawBuilder<unknown> {
+  const conditions = [sql`e.type = ${sql.lit(test.type)}`];
+  if (test.bounceType === 'hard') conditions.push(sql`e.subtype = 'hard'`);
+  if (test.bounceType === 'soft') conditions.push(sql`coalesce(e.subtype, '') <> 'hard'`);
+  if (test.engagement) {
+    conditions.push(sql`coalesce(e.method, '') <> ${sql.lit(PROBE_METHOD)}`);
+    if (test.type === 'clicked') conditions.push(sql`coalesce(e.link_ordinal, -1) <> ${sql.lit(HONEYPOT_ORDINAL)}`);
+  }
+  return sql`(${sql.join(conditions, sql` and `)})`;
+}
 
 function only(scope: Scope): RawBuilder<unknown> {
   return scope === 'all' ? sql`1 = 1` : sql`e.verdict = ${sql.lit(scope)}`;
 }
 
-/** Per-message engagement columns for one scope: opens_x, clicks_x, first_open_x, first_click_x. */
-function perMessageEngagement(scope: Scope): RawBuilder<unknown> {
-  const s = sql.raw(scope);
-  return sql`
-    sum(case when ${OPEN} and ${only(scope)} then 1 else 0 end) as opens_${s},
-    sum(case when ${CLICK} and ${only(scope)} then 1 else 0 end) as clicks_${s},
-    min(case when ${OPEN} and ${only(scope)} then e.at end) as first_open_${s},
-    min(case when ${CLICK} and ${only(scope)} then e.at end) as first_click_${s}`;
+/** The per-message column holding an evidence flag (hit evidence has one per scope). */
+function evidenceColumn(name: EvidenceName, scope: Scope = 'all'): RawBuilder<unknown> {
+  return sql.ref(isPerVerdict(name) ? `ev_${name}_${scope}` : `ev_${name}`);
 }
 
-/** Campaign engagement sums for one scope, over the per-message rows. */
+/** One 0/1 column per evidence, and per scope for hit evidence. */
+function evidenceColumns(): RawBuilder<unknown>[] {
+  return EVIDENCE_NAMES.flatMap((name) => {
+    const any = sql.join(EVIDENCE[name].tests.map(passesSql), sql` or `);
+    const scopes: readonly Scope[] = isPerVerdict(name) ? SCOPES : ['all'];
+    return scopes.map((scope) => sql`max(case when (${any}) and ${only(scope)} then 1 else 0 end) as ${evidenceColumn(name, scope)}`);
+  });
+}
+
+/** Per-message hit counts and first times for one scope: opens_x, clicks_x, first_open_x, first_click_x. */
+function perMessageHits(scope: Scope): RawBuilder<unknown> {
+  const s = sql.raw(scope);
+  const open = sql`${passesSql(ENGAGEMENT_HITS.open)} and ${only(scope)}`;
+  const click = sql`${passesSql(ENGAGEMENT_HITS.click)} and ${only(scope)}`;
+  return sql`
+    sum(case when ${open} then 1 else 0 end) as opens_${s},
+    sum(case when ${click} then 1 else 0 end) as clicks_${s},
+    min(case when ${open} then e.at end) as first_open_${s},
+    min(case when ${click} then e.at end) as first_click_${s}`;
+}
+
+/** The status by STATUS_PRECEDENCE: the first whose evidence the message has. */
+function statusCase(): RawBuilder<unknown> {
+  const whens = STATUS_PRECEDENCE.map(({ key, evidence }) => (evidence === null ? sql`else ${sql.lit(key)}` : sql`when ${evidenceColumn(evidence)} = 1 then ${sql.lit(key)}`));
+  return sql`case ${sql.join(whens, sql` `)} end`;
+}
+
+/** Campaign engagement sums for one scope (EngagementFacts in core), over the per-message rows. */
 function engagementSums(scope: Scope): RawBuilder<unknown> {
   const s = sql.raw(scope);
+  const opened = evidenceColumn('open', scope);
+  const clicked = evidenceColumn('click', scope);
   return sql`
-    coalesce(sum(case when opens_${s} > 0 or clicks_${s} > 0 then 1 else 0 end), 0) as unique_opens_${s},
-    coalesce(sum(case when clicks_${s} > 0 and (opens_${s} = 0 or first_open_${s} > first_click_${s}) then 1 else 0 end), 0) as inferred_opens_${s},
+    coalesce(sum(${opened}), 0) as unique_opens_${s},
+    coalesce(sum(case when ${clicked} = 1 and (first_open_${s} is null or first_open_${s} > first_click_${s}) then 1 else 0 end), 0) as inferred_opens_${s},
     coalesce(sum(opens_${s}), 0) as total_opens_${s},
-    coalesce(sum(case when clicks_${s} > 0 then 1 else 0 end), 0) as unique_clicks_${s},
-    coalesce(sum(clicks_${s}), 0) as total_clicks_${s}`;
+    coalesce(sum(${clicked}), 0) as unique_clicks_${s},
+    coalesce(sum(clicks_${s}), 0) as total_clicks_${s},
+    coalesce(sum(case when ${opened} = 1 and ${evidenceColumn('unsubscribe')} = 1 then 1 else 0 end), 0) as unsubscribed_opens_${s}`;
+}
+
+/** Outcome sums: each counts the messages whose status it takes in. */
+function outcomeSums(): RawBuilder<unknown>[] {
+  return OUTCOMES.map((outcome) => sql`coalesce(sum(case when status in (${sql.join(OUTCOME_STATUSES[outcome].map((k) => sql.lit(k)))}) then 1 else 0 end), 0) as ${sql.ref(outcome)}`);
 }
 
 export class KyselyReportStore implements ReportStore {
@@ -49,33 +98,20 @@ export class KyselyReportStore implements ReportStore {
 
   async campaignTotals(campaignId: number): Promise<CampaignTotals> {
     const perMessage = sql`
-      select m.id,
-        max(case when e.type in ${SENT_TYPES} or ${OPEN} or ${CLICK} then 1 else 0 end) as sent,
-        max(case when e.type = 'delivered' then 1 else 0 end) as delivered,
-        max(case when e.type = 'deferred' then 1 else 0 end) as deferred,
-        max(case when e.type = 'bounced' and e.subtype = 'hard' then 1 else 0 end) as hard_bounced,
-        max(case when e.type = 'bounced' and (e.subtype is null or e.subtype <> 'hard') then 1 else 0 end) as soft_bounced,
-        max(case when e.type = 'blocked' then 1 else 0 end) as blocked,
-        max(case when e.type = 'complained' then 1 else 0 end) as complained,
-        max(case when e.type = 'unsubscribed' then 1 else 0 end) as unsubscribed,
-        ${sql.join(SCOPES.map(perMessageEngagement))}
+      select m.id, ${sql.join([...evidenceColumns(), ...SCOPES.map(perMessageHits)])}
       from messages m
       left join events e on e.message_id = m.id
       where m.campaign_id = ${campaignId}
       group by m.id`;
+    const withStatus = sql`select per_message.*, ${statusCase()} as status from (${perMessage}) per_message`;
     const result = await sql<Record<string, number | string | null>>`
       select
         count(*) as messages,
-        coalesce(sum(sent), 0) as sent,
-        coalesce(sum(delivered), 0) as delivered,
-        coalesce(sum(case when deferred = 1 and delivered = 0 and hard_bounced = 0 and soft_bounced = 0 then 1 else 0 end), 0) as deferred,
-        coalesce(sum(hard_bounced), 0) as hard_bounced,
-        coalesce(sum(case when soft_bounced = 1 and hard_bounced = 0 and delivered = 0 then 1 else 0 end), 0) as soft_bounced,
-        coalesce(sum(case when blocked = 1 and sent = 0 then 1 else 0 end), 0) as blocked,
-        coalesce(sum(complained), 0) as complained,
-        coalesce(sum(unsubscribed), 0) as unsubscribed,
+        ${sql.join(outcomeSums())},
+        coalesce(sum(${evidenceColumn('complaint')}), 0) as complained,
+        coalesce(sum(${evidenceColumn('unsubscribe')}), 0) as unsubscribed,
         ${sql.join(SCOPES.map(engagementSums))}
-      from (${perMessage}) per_message`.execute(this.db);
+      from (${withStatus}) with_status`.execute(this.db);
     const row = result.rows[0] ?? {};
     const n = (key: string) => Number(row[key] ?? 0);
     const engagement = (scope: Scope): EngagementTotals => ({
@@ -84,14 +120,15 @@ export class KyselyReportStore implements ReportStore {
       totalOpens: n(`total_opens_${scope}`),
       uniqueClicks: n(`unique_clicks_${scope}`),
       totalClicks: n(`total_clicks_${scope}`),
+      unsubscribedOpens: n(`unsubscribed_opens_${scope}`),
     });
     return {
       messages: n('messages'),
       sent: n('sent'),
       delivered: n('delivered'),
       deferred: n('deferred'),
-      hardBounced: n('hard_bounced'),
-      softBounced: n('soft_bounced'),
+      hardBounced: n('hardBounced'),
+      softBounced: n('softBounced'),
       blocked: n('blocked'),
       complained: n('complained'),
       unsubscribed: n('unsubscribed'),
@@ -111,7 +148,7 @@ export class KyselyReportStore implements ReportStore {
       select m.execution_id, e.link_ordinal, ${sql.join(columns)}
       from messages m
       join events e on e.message_id = m.id
-      where m.campaign_id = ${campaignId} and ${CLICK}
+      where m.campaign_id = ${campaignId} and ${passesSql(ENGAGEMENT_HITS.click)}
       group by m.execution_id, e.link_ordinal
       order by m.execution_id, e.link_ordinal`.execute(this.db);
     return result.rows.map((r) => ({
