@@ -90,10 +90,17 @@ describe('GroupCommitQueue', () => {
       { maxDelayMs: 0, maxBatch: 100, maxPending: 4, maxInFlight: Infinity },
     );
     const acked: number[] = [];
-    const all = [1, 2, 3, 4, 5, 6].map((n, i) =>
-      (i < 2 ? Promise.resolve() : new Promise((r) => setTimeout(r, 5 * i))).then(() => queue.enqueue(n)).then(() => acked.push(n)),
-    );
-    await new Promise((r) => setTimeout(r, 40));
+    // The queue flushes on setImmediate, and immediates run in order: this one runs after its flush.
+    const nextTurn = () => new Promise((r) => setImmediate(r));
+    const enqueue = (n: number) => queue.enqueue(n).then(() => acked.push(n));
+    // Each later item arrives in a turn of its own, once the one before it has left: timers a few ms
+    // apart could fire in one turn on a loaded machine and merge two items into one batch.
+    const all = [enqueue(1), enqueue(2)];
+    for (const n of [3, 4, 5, 6]) {
+      await nextTurn();
+      all.push(enqueue(n));
+    }
+    await new Promise((r) => setTimeout(r, 20));
     // 1 and 2 left together, then 3 and 4 each on its own while the first batch was still being written;
     // 5 and 6 wait for room: four items are already in flight.
     expect(started).toEqual([[1, 2], [3], [4]]);
