@@ -2,6 +2,7 @@
  * The composition root: the only place that turns configuration into objects and wires them.
  * `build()` returns a ready Fastify server (not listening), so tests drive it with inject().
  */
+import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config, DatabaseConfig } from './config.js';
@@ -20,9 +21,8 @@ import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
 import { startCheckpointer, type Checkpointer } from './adapters/storage/checkpointer.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
-import { trackingRoutes, sendPixel } from './adapters/http/tracking-routes.js';
-import { errorHandler } from './adapters/http/errors.js';
-import { TRACKING_PATHS } from './app/tracking-urls.js';
+import { answerUnrouted, rawUnroutedAnswer, trackingRoutes } from './adapters/http/tracking-routes.js';
+import { errorHandler, type ErrorBody } from './adapters/http/errors.js';
 import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
 
 export interface BuildOptions {
@@ -134,6 +134,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     groupCommit: config.groupCommit,
     ipStorage: config.ipStorage,
     isSelfAddress: selfAddressMatcher(config.selfAddresses),
+    onError: (error, message) => logger.error({ err: error }, message),
   });
   const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
@@ -157,12 +158,27 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors(error, request, reply) {
-      // A pixel URL mangled into an undecodable path still gets its image.
-      if (request.url.startsWith(TRACKING_PATHS.open)) return void sendPixel(reply as FastifyReply);
-      void (reply as FastifyReply).status(400).send({ error: error.code, message: error.message });
+      // A tracking URL mangled into an undecodable path still gets its image or its page.
+      if (answerUnrouted(request.url, reply as FastifyReply)) return;
+      void (reply as FastifyReply).status(400).send({ error: error.code, message: error.message } satisfies ErrorBody);
+    },
+    clientErrorHandler(error, socket) {
+      // Refused by Node's HTTP parser before routing (a URL or headers over the size limit, bad bytes).
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, label] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request line and headers are too large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request took too long'] : [400, 'the request is malformed'];
+      const answer =
+        rawUnroutedAnswer(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined, status) ??
+        Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: STATUS_CODES[status]!, message: label } satisfies ErrorBody)}`);
+      if (socket.writable) socket.write(answer);
+      socket.destroy();
     },
   });
   app.setErrorHandler(errorHandler);
+  // Unknown paths get a small JSON answer; tracking paths their image or page. Neither repeats the path.
+  app.setNotFoundHandler((request, reply) => {
+    if (answerUnrouted(request.url, reply)) return;
+    void reply.status(404).send({ error: 'NOT_FOUND', message: 'no such route' } satisfies ErrorBody);
+  });
   app.addHook('onClose', async () => {
     keyring.stop();
     await tracking.close();
