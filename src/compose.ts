@@ -155,7 +155,9 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request log lines cost more than the tracking work itself; they are opt-in.
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
-    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    // The client address of a hit comes from ClientAddress (tracking-routes.ts) alone: it remembers each
+    // hop and never takes `unknown` for a client (bench/client-address.ts). request.ip stays the socket's.
+    trustProxy: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors(error, request, reply) {
       // A tracking URL mangled into an undecodable path still gets its image or its page.
