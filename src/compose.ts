@@ -14,6 +14,7 @@ import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapte
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
+import { MAX_TOKEN_LENGTH } from './core/tokens.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
 import { RETAIN_MS } from './core/nhi/hit-classifier.js';
 import { selfAddressMatcher } from './core/nhi/self-addresses.js';
@@ -48,8 +49,12 @@ export interface Mailsight {
   services: Services;
 }
 
-/** Longest path parameter accepted: real tokens are ~25 characters, but a mangled pixel URL must still get its GIF. */
-const MAX_PARAM_LENGTH = 4096;
+/**
+ * Longest path parameter a route takes, in characters: a token is at most MAX_TOKEN_LENGTH (64). A
+ * longer one matches no route, and the not-found handler answers it (the image under /o/, the
+ * link-not-found page under /c/ and /u/) without verifying anything.
+ */
+const MAX_PARAM_LENGTH = 2 * MAX_TOKEN_LENGTH;
 
 /** The shipped network lists, then the operator's, which override lists of the same name. */
 export function networkListDirs(config: Pick<Config, 'networkListsDir'>): string[] {
