@@ -2,7 +2,6 @@
  * The composition root: the only place that turns configuration into objects and wires them.
  * `build()` returns a ready Fastify server (not listening), so tests drive it with inject().
  */
-import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config, DatabaseConfig } from './config.js';
@@ -22,7 +21,7 @@ import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
 import { startCheckpointer, type Checkpointer } from './adapters/storage/checkpointer.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
-import { answerUnrouted, rawUnroutedAnswer, trackingRoutes } from './adapters/http/tracking-routes.js';
+import { answerRefusedRequest, answerUnrouted, trackingRoutes } from './adapters/http/tracking-routes.js';
 import { errorHandler, type ErrorBody } from './adapters/http/errors.js';
 import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
 
@@ -169,16 +168,8 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
       if (answerUnrouted(request.url, reply as FastifyReply)) return;
       void (reply as FastifyReply).status(400).send({ error: error.code, message: error.message } satisfies ErrorBody);
     },
-    clientErrorHandler(error, socket) {
-      // Refused by Node's HTTP parser before routing (a URL or headers over the size limit, bad bytes).
-      if (error.code === 'ECONNRESET' || socket.destroyed) return;
-      const [status, label] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request line and headers are too large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'the request took too long'] : [400, 'the request is malformed'];
-      const answer =
-        rawUnroutedAnswer(Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined, status) ??
-        Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: STATUS_CODES[status]!, message: label } satisfies ErrorBody)}`);
-      if (socket.writable) socket.write(answer);
-      socket.destroy();
-    },
+    // Refused by Node's HTTP parser before routing: a pixel URL over the size limit still gets its image.
+    clientErrorHandler: answerRefusedRequest,
   });
   app.setErrorHandler(errorHandler);
   // Unknown paths get a small JSON answer; tracking paths their image or page. Neither repeats the path.

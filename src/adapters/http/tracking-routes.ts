@@ -4,13 +4,14 @@
  * beyond what the person needs (a pixel is always a pixel).
  */
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { keptHeaders, MAX_KEPT_HEADER_LENGTH } from '../../core/events.js';
 import type { HitRequest, TrackingService } from '../../app/tracking.js';
 import { TRACKING_PATHS } from '../../app/tracking-urls.js';
 import { NO_STORE_HEADERS, TRANSPARENT_GIF } from './pixel.js';
 import { confirmPage, donePage, emptyPage, notFoundPage, PAGE_HEADERS, unavailablePage } from './unsubscribe-pages.js';
-import { errorHandler } from './errors.js';
+import { errorHandler, type ErrorBody } from './errors.js';
 import { registerFormParsers } from './form-body.js';
 import { ClientAddress } from './client-address.js';
 
@@ -70,19 +71,42 @@ export function answerUnrouted(url: string, reply: FastifyReply): boolean {
 /** How much of what the HTTP parser received is searched for the request line. */
 const REQUEST_LINE_PREFIX_BYTES = 64;
 
+/** A request Node's HTTP parser refused, as Node reports it (`rawPacket`: the bytes it was parsing). */
+export interface RefusedRequest {
+  code?: string;
+  rawPacket?: unknown;
+}
+
 /**
- * The raw HTTP answer to a request that Node's parser refused before any route could see it (its URL
- * or headers over the size limit, malformed bytes), when its request line names a tracking path: the
- * same answers as answerUnrouted, written to the socket as they are, with `status` (the parser's
- * refusal, e.g. 431) for the page. Null for other requests.
+ * Answers a request that Node's HTTP parser refused before any route could see it: its request line
+ * and headers over the size limit (16 KiB), a timeout, malformed bytes. When the bytes Node hands over
+ * hold the request line and it names a tracking path, the answer is answerUnrouted's: the image under
+ * /o/, the link-not-found page (with the parser's status, e.g. 431) under /c/ and /u/. They hold it
+ * when the request came in one read, as from a client or proxy that sends it at once; a request that
+ * came in several reads cannot be told, and like any other gets a short JSON error.
  */
-export function rawUnroutedAnswer(received: Buffer | undefined, status: number): Buffer | null {
-  if (received === undefined) return null;
+export function answerRefusedRequest(error: RefusedRequest, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request line and headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long']
+        : [400, 'the request is malformed'];
+  const received = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : Buffer.alloc(0);
   const path = /^[A-Z]+ (\/\S*)/.exec(received.subarray(0, REQUEST_LINE_PREFIX_BYTES).toString('latin1'))?.[1];
   const answer = path === undefined ? null : unroutedAnswer(path);
-  if (answer === null) return null;
-  const [code, headers, body] = answer === 'pixel' ? [200, PIXEL_HEADERS, TRANSPARENT_GIF] : [status, PAGE_HEADERS, Buffer.from(notFoundPage())];
-  const head = [`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), `content-length: ${body.length}`, 'connection: close'];
+  if (socket.writable) {
+    if (answer === 'pixel') socket.write(rawResponse(200, PIXEL_HEADERS, TRANSPARENT_GIF));
+    else if (answer === 'not-found') socket.write(rawResponse(status, PAGE_HEADERS, Buffer.from(notFoundPage())));
+    else socket.write(rawResponse(status, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ error: STATUS_CODES[status]!, message } satisfies ErrorBody))));
+  }
+  socket.destroy();
+}
+
+/** A whole HTTP/1.1 response as bytes, for a socket that has no request object to answer through. */
+function rawResponse(status: number, headers: Readonly<Record<string, string>>, body: Buffer): Buffer {
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), `content-length: ${body.length}`, 'connection: close'];
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
 }
 
