@@ -13,6 +13,7 @@ import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapte
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
+import { MAX_TOKEN_LENGTH } from './core/tokens.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
 import { RETAIN_MS } from './core/nhi/hit-classifier.js';
 import { selfAddressMatcher } from './core/nhi/self-addresses.js';
@@ -20,9 +21,8 @@ import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
 import { startCheckpointer, type Checkpointer } from './adapters/storage/checkpointer.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
-import { trackingRoutes, sendPixel } from './adapters/http/tracking-routes.js';
-import { errorHandler } from './adapters/http/errors.js';
-import { TRACKING_PATHS } from './app/tracking-urls.js';
+import { answerRefusedRequest, answerUnrouted, trackingRoutes } from './adapters/http/tracking-routes.js';
+import { errorHandler, type ErrorBody } from './adapters/http/errors.js';
 import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
 
 export interface BuildOptions {
@@ -48,8 +48,12 @@ export interface Mailsight {
   services: Services;
 }
 
-/** Longest path parameter accepted: real tokens are ~25 characters, but a mangled pixel URL must still get its GIF. */
-const MAX_PARAM_LENGTH = 4096;
+/**
+ * Longest path parameter a route takes, in characters: a token is at most MAX_TOKEN_LENGTH (64). A
+ * longer one matches no route, and the not-found handler answers it (the image under /o/, the
+ * link-not-found page under /c/ and /u/) without verifying anything.
+ */
+const MAX_PARAM_LENGTH = 2 * MAX_TOKEN_LENGTH;
 
 /** The shipped network lists, then the operator's, which override lists of the same name. */
 export function networkListDirs(config: Pick<Config, 'networkListsDir'>): string[] {
@@ -134,6 +138,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     groupCommit: config.groupCommit,
     ipStorage: config.ipStorage,
     isSelfAddress: selfAddressMatcher(config.selfAddresses),
+    onError: (error, message) => logger.error({ err: error }, message),
   });
   const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
@@ -154,15 +159,24 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request log lines cost more than the tracking work itself; they are opt-in.
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
-    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    // The client address of a hit comes from ClientAddress (tracking-routes.ts) alone: it remembers each
+    // hop and never takes `unknown` for a client (bench/client-address.ts). request.ip stays the socket's.
+    trustProxy: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors(error, request, reply) {
-      // A pixel URL mangled into an undecodable path still gets its image.
-      if (request.url.startsWith(TRACKING_PATHS.open)) return void sendPixel(reply as FastifyReply);
-      void (reply as FastifyReply).status(400).send({ error: error.code, message: error.message });
+      // A tracking URL mangled into an undecodable path still gets its image or its page.
+      if (answerUnrouted(request.url, reply as FastifyReply)) return;
+      void (reply as FastifyReply).status(400).send({ error: error.code, message: error.message } satisfies ErrorBody);
     },
+    // Refused by Node's HTTP parser before routing: a pixel URL over the size limit still gets its image.
+    clientErrorHandler: answerRefusedRequest,
   });
   app.setErrorHandler(errorHandler);
+  // Unknown paths get a small JSON answer; tracking paths their image or page. Neither repeats the path.
+  app.setNotFoundHandler((request, reply) => {
+    if (answerUnrouted(request.url, reply)) return;
+    void reply.status(404).send({ error: 'NOT_FOUND', message: 'no such route' } satisfies ErrorBody);
+  });
   app.addHook('onClose', async () => {
     keyring.stop();
     await tracking.close();

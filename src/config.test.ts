@@ -33,6 +33,21 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://track.example.com/t/' }).publicUrl).toBe('https://track.example.com/t');
   });
 
+  it('refuses a bad TRUSTED_PROXIES or SELF_NETWORKS entry, naming the setting, the entry and the reason', () => {
+    // Read by the same parser as the network lists: what the config accepts is what the server can match.
+    expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.1/8' })).toThrow(/TRUSTED_PROXIES: '10\.0\.0\.1\/8' has host bits set; the \/8 network is 10\.0\.0\.0\/8/);
+    expect(() => loadConfig({ SELF_NETWORKS: '192.0.2.0/24, 10.0.0.1/8' })).toThrow(/SELF_NETWORKS: '10\.0\.0\.1\/8' has host bits set; the \/8 network is 10\.0\.0\.0\/8/);
+    expect(() => loadConfig({ SELF_NETWORKS: '2001:db8::1/64' })).toThrow(/SELF_NETWORKS: .*the \/64 network is 2001:db8::\/64/);
+    expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.0/33' })).toThrow(/TRUSTED_PROXIES: '10\.0\.0\.0\/33': the prefix length must be a whole number from 0 to 32/);
+    expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.0/08' })).toThrow(/TRUSTED_PROXIES: .*prefix length/);
+    expect(() => loadConfig({ TRUSTED_PROXIES: 'fe80::1%eth0' })).toThrow(/TRUSTED_PROXIES: 'fe80::1%eth0' is not an IPv4 or IPv6 address/);
+    expect(() => loadConfig({ TRUSTED_PROXIES: '010.0.0.1' })).toThrow(/TRUSTED_PROXIES: '010\.0\.0\.1' is not an IPv4 or IPv6 address/);
+    expect(loadConfig({ TRUSTED_PROXIES: '::ffff:10.0.0.0/104, 10.0.0.0/8', SELF_NETWORKS: '2001:db8::/32' })).toMatchObject({
+      trustedProxies: ['::ffff:10.0.0.0/104', '10.0.0.0/8'],
+      selfNetworks: ['2001:db8::/32'],
+    });
+  });
+
   it('names the node after its host and port unless NODE_ID says otherwise', () => {
     expect(loadConfig({ PORT: '9000' }).nodeId).toBe(`${os.hostname()}:9000`);
     expect(loadConfig({ NODE_ID: ' track-2 ' }).nodeId).toBe('track-2');

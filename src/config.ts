@@ -4,10 +4,10 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { BaseUrl } from './adapters/http/api-schemas.js';
 import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
+import { parseCidr } from './core/nhi/ip-address.js';
 
 const list = z
   .string()
@@ -19,15 +19,20 @@ const boolean = z
   .optional()
   .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
 
-function isIpOrCidr(entry: string): boolean {
-  const [address, bits, extra] = entry.split('/');
-  if (extra !== undefined || !address) return false;
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
-}
+/**
+ * A list of addresses and CIDR ranges, read by the same parser as the network lists and the hot path
+ * (core/nhi/ip-address.ts), so what starts is what matches. Each bad entry is named with the reason
+ * (e.g. `'10.0.0.1/8' has host bits set; the /8 network is 10.0.0.0/8`).
+ */
+const ipList = list.superRefine((entries, context) => {
+  for (const entry of entries) {
+    try {
+      parseCidr(entry);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `${(error as Error).message} (expected a comma-separated list of IP addresses or CIDR ranges)` });
+    }
+  }
+});
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -40,9 +45,9 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL; leave it unset for the embedded SQLite database')
     .optional(),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
-  TRUSTED_PROXIES: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
+  TRUSTED_PROXIES: ipList,
   EXCLUDED_DESTINATIONS: list,
-  SELF_NETWORKS: list.refine((entries) => entries.every(isIpOrCidr), 'must be a comma-separated list of IP addresses or CIDR ranges'),
+  SELF_NETWORKS: ipList,
   SELF_ADDRESSES: list.refine((entries) => entries.every(isSelfAddressEntry), 'must be a comma-separated list of addresses (qa@shop.example) or domains (@shop.example)'),
   NETWORK_LISTS_DIR: z.string().min(1).optional(),
   NETWORK_LISTS_RELOAD_MS: z.coerce.number().int().min(10).default(5000),

@@ -4,16 +4,27 @@ import net from 'node:net';
 import { signToken, Keyring } from '../src/core/tokens.js';
 import { rotateSigningKey } from '../src/app/keys.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { TRANSPARENT_GIF } from '../src/adapters/http/pixel.js';
 
-/** Sends raw bytes over a real socket and returns the status line (Node's HTTP parser is part of the test). */
-function rawRequest(port: number, request: Buffer | string): Promise<string> {
+/** Sends raw bytes over a real socket and returns the whole answer (Node's HTTP parser is part of the test). */
+function rawResponse(port: number, request: Buffer | string): Promise<{ status: string; headers: string; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
-    let data = '';
-    socket.on('data', (chunk) => (data += chunk.toString('latin1')));
-    socket.on('end', () => resolve(data.split('\r\n')[0] ?? ''));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('close', () => {
+      const data = Buffer.concat(chunks);
+      const end = data.indexOf('\r\n\r\n');
+      const head = data.subarray(0, end === -1 ? data.length : end).toString('latin1');
+      resolve({ status: head.split('\r\n')[0] ?? '', headers: head.toLowerCase(), body: end === -1 ? Buffer.alloc(0) : data.subarray(end + 4) });
+    });
     socket.on('error', reject);
   });
+}
+
+/** The status line of the answer to raw bytes. */
+async function rawRequest(port: number, request: Buffer | string): Promise<string> {
+  return (await rawResponse(port, request)).status;
 }
 
 describe('bad input', () => {
@@ -74,10 +85,60 @@ describe('bad input', () => {
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
   });
 
-  it('refuses oversized URLs and headers with a clear status', async () => {
-    expect(await rawRequest(port, `GET /c/${'A'.repeat(70_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1.1 431/);
-    expect(await rawRequest(port, `GET /o/x HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(70_000)}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1.1 431/);
+  it('refuses oversized URLs and headers with a clear status, but the pixel is an image and a link gets its page', async () => {
+    const over = (path: string, header = '') => `GET ${path} HTTP/1.1\r\nHost: x\r\n${header}Connection: close\r\n\r\n`;
+    const link = await rawResponse(port, over(`/c/${'A'.repeat(70_000)}`));
+    expect(link.status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(link.headers).toContain('content-type: text/html; charset=utf-8');
+    expect(link.body.toString()).toContain('Link not found');
+    expect(link.body.toString()).not.toContain('AAAA');
+    const unsubscribe = await rawResponse(port, over(`/u/${'B'.repeat(20_000)}`));
+    expect(unsubscribe.status).toMatch(/^HTTP\/1.1 431/);
+    expect(unsubscribe.body.toString()).toContain('Link not found');
+    // Over Node's header limit (16 KiB), by the URL or by a header: the pixel is still an image.
+    for (const request of [over(`/o/${'A'.repeat(20_000)}`), over('/o/x', `X-Big: ${'b'.repeat(70_000)}\r\n`)]) {
+      const pixel = await rawResponse(port, request);
+      expect(pixel.status).toBe('HTTP/1.1 200 OK');
+      expect(pixel.headers).toContain('content-type: image/gif');
+      expect(pixel.body.equals(TRANSPARENT_GIF)).toBe(true);
+    }
+    const api = await rawResponse(port, over(`/api/${'C'.repeat(20_000)}`));
+    expect(api.status).toMatch(/^HTTP\/1.1 431/);
+    expect(JSON.parse(api.body.toString())).toEqual({ error: 'Request Header Fields Too Large', message: 'the request line and headers are too large' });
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    expect(await recordedHits()).toBe(0);
+  });
+
+  it('answers every mangled pixel URL with the image, and every mangled link with the not-found page, never JSON nor the path', async () => {
+    const pixelToken = new URL(/<img src="([^"]+)"/.exec(message.html)![1]!).pathname.slice('/o/'.length);
+    const linkToken = new URL(message.links[0].tracked).pathname.slice('/c/'.length);
+    const mangled = (prefix: string, token: string) => [
+      prefix,
+      `${prefix}${token}/`,
+      `${prefix}${token}/extra/segments`,
+      `${prefix}${token}${'Z'.repeat(5000)}`,
+      `${prefix}%E0%A4%A${token}`,
+      `${prefix}${token}%`,
+    ];
+    for (const url of mangled('/o/', pixelToken)) {
+      for (const method of ['GET', 'HEAD', 'POST'] as const) {
+        const answer = await s.app.inject({ method, url });
+        expect(answer.statusCode, `${method} ${url}`).toBe(200);
+        expect(answer.headers['content-type'], `${method} ${url}`).toBe('image/gif');
+        if (method !== 'HEAD') expect(answer.rawPayload.equals(TRANSPARENT_GIF), url).toBe(true);
+      }
+    }
+    for (const url of [...mangled('/c/', linkToken), ...mangled('/u/', linkToken)]) {
+      const answer = await s.app.inject({ method: 'GET', url });
+      expect(answer.statusCode, url).toBe(404);
+      expect(answer.headers['content-type'], url).toBe('text/html; charset=utf-8');
+      expect(answer.body, url).toContain('Link not found');
+      expect(answer.body, url).not.toContain(linkToken.slice(0, 12));
+    }
+    const unknown = await s.app.inject({ method: 'GET', url: '/nothing/here-<script>' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: 'NOT_FOUND', message: 'no such route' });
+    expect(await recordedHits()).toBe(0);
   });
 
   it('keeps at most a bounded user agent from a hit', async () => {

@@ -28,6 +28,9 @@ describe('client IP', () => {
     expect(await hitIp(s, { 'x-forwarded-for': '203.0.113.7' }, '198.51.100.1')).toBe('198.51.100.1');
     // A client cannot smuggle an address in front of the one the proxy appended.
     expect(await hitIp(s, { 'x-forwarded-for': '1.1.1.1, 203.0.113.8' }, '10.1.2.3')).toBe('203.0.113.8');
+    // A hop that is not an address (a proxy writing `unknown`) is never taken for the client.
+    expect(await hitIp(s, { 'x-forwarded-for': '203.0.113.9, unknown' }, '10.1.2.3')).toBe('10.1.2.3');
+    expect(await hitIp(s, { 'x-forwarded-for': 'unknown, 10.0.0.9' }, '10.1.2.3')).toBe('10.0.0.9');
   });
 
   it('serves the OpenAPI description without a key', async () => {

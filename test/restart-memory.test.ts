@@ -82,6 +82,29 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
     expect(first.reasons).toContain('burst:cross-recipient');
   });
 
+  it('revises a click made in transit when its delivery is reported after the restart', async () => {
+    const { clock, restart, api } = await firstStart();
+    const campaign = await api('POST', '/api/campaigns', { name: 'late report' });
+    const execution = await api('POST', `/api/campaigns/${campaign.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/a">a</a></p>' });
+    const message = await api('POST', '/api/messages', { executionId: execution.id, to: ['dan@corp.example'] });
+    const clicked = await server!.app.inject({
+      method: 'GET',
+      url: new URL(message.links[0].tracked).pathname,
+      headers: { 'x-forwarded-for': '198.51.100.61', 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36', 'accept-language': 'en' },
+    });
+    expect(clicked.statusCode).toBe(302);
+    const click = async () => (await api('GET', `/api/messages/${message.id}`)).events.find((e: { type: string }) => e.type === 'clicked');
+    expect((await click()).verdict).toBe('human');
+
+    // The new server has no route for the message in memory; its writer has the click back from the database.
+    await restart(5_000);
+    const reported = await api('POST', `/api/messages/${message.id}/events`, { type: 'delivered', at: clock.now() });
+    expect(reported.recorded).toBe(true);
+    const revised = await click();
+    expect(revised.verdict).toBe('bot');
+    expect(revised.reasons).toContain('timing:before-delivery');
+  });
+
   it("keeps a seed copy's hits the sender's when they are judged again after the restart", async () => {
     const { clock, restart, api } = await firstStart({ SELF_ADDRESSES: 'qa@shop.example' });
     const campaign = await api('POST', '/api/campaigns', { name: 'seed' });

@@ -2,7 +2,7 @@
  * IPv4/IPv6 addresses as bigints, CIDR ranges, membership and random addresses inside a range:
  * what the traffic model needs to draw client addresses from named networks.
  */
-import { isIP } from 'node:net';
+import { formatIp as formatAddress, parseCidr as parseRange, parseIp as parseAddress } from '../../src/core/nhi/ip-address.js';
 import type { Rng } from './prng.js';
 
 export type Family = 4 | 6;
@@ -16,49 +16,26 @@ export interface Cidr {
 
 const WIDTH: Record<Family, number> = { 4: 32, 6: 128 };
 
-function parseIpv6(text: string): bigint {
-  const [head = '', tail] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const missing = 8 - headGroups.length - tailGroups.length;
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(missing).fill('0'), ...tailGroups];
-  return groups.reduce((value, group) => (value << 16n) | BigInt(parseInt(group, 16)), 0n);
-}
-
+/**
+ * The product's parser (core/nhi/ip-address.ts), with values as bigints for the traffic model's
+ * arithmetic: the addresses drawn here are read back by the same code that reads them on a hit.
+ */
 export function parseIp(text: string): { family: Family; value: bigint } {
-  const family = isIP(text);
-  if (family === 4) {
-    return { family, value: text.split('.').reduce((value, octet) => (value << 8n) | BigInt(Number(octet)), 0n) };
-  }
-  if (family === 6 && !text.includes('.')) return { family, value: parseIpv6(text) };
-  throw new Error(`not an IP address: ${text}`);
+  const address = parseAddress(text);
+  if (address === null) throw new Error(`not an IP address: ${text}`);
+  return { family: address.family, value: BigInt(address.value) };
 }
 
 export function formatIp(family: Family, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  // RFC 5952: the longest run of two or more zero groups becomes "::".
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) [bestStart, bestLength] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return formatAddress(family === 4 ? { family, value: Number(value) } : { family, value });
 }
 
+/** A range as the product reads it: host bits set under the prefix are refused, not masked. */
 export function parseCidr(text: string): Cidr {
-  const [address = '', bitsText] = text.trim().split('/');
-  const { family, value } = parseIp(address);
-  const width = WIDTH[family];
-  const bits = bitsText === undefined ? width : Number(bitsText);
-  if (!Number.isInteger(bits) || bits < 0 || bits > width) throw new Error(`bad prefix length in ${text}`);
-  const hostBits = BigInt(width - bits);
-  return { family, first: (value >> hostBits) << hostBits, bits };
+  const range = parseRange(text.trim());
+  const first = BigInt(range.first);
+  const size = BigInt(range.last) - first + 1n;
+  return { family: range.family, first, bits: WIDTH[range.family] - (size.toString(2).length - 1) };
 }
 
 export function lastAddress(cidr: Cidr): bigint {

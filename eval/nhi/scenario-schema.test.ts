@@ -31,6 +31,15 @@ describe('parseScenarios', () => {
     expect(s!.hits[2]).toMatchObject({ ua: null, headers: {} });
   });
 
+  it('takes as a hit address only what the server reads as one', () => {
+    expect(parseScenarios(withHit(0, { ip: '::ffff:203.0.113.9' })).errors).toEqual([]);
+    for (const ip of ['fe80::1%eth0', '010.0.0.1', '203.0.113.9/32', 'unknown']) {
+      const { scenarios, errors } = parseScenarios(withHit(0, { ip }));
+      expect(scenarios, ip).toEqual([]);
+      expect(errors.map(formatScenarioError).join(), ip).toMatch(/must be an IPv4 or IPv6 address/);
+    }
+  });
+
   it('round-trips through toJsonLines', () => {
     const { scenarios } = parseScenarios(line({}));
     expect(parseScenarios(toJsonLines(scenarios)).scenarios).toEqual(scenarios);

@@ -2,8 +2,8 @@
  * The scenario format: JSON lines, one message each, with its delivery facts and every hit labelled
  * with its ground truth. The generator writes it, the harness replays it; hand-written files too.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseIp } from '../../src/core/nhi/ip-address.js';
 
 export const VERDICTS = ['human', 'machine', 'bot', 'self'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -28,7 +28,8 @@ export const ScenarioHitSchema = z.object({
     .string()
     .transform((m) => m.toUpperCase())
     .pipe(z.enum(HIT_METHODS)),
-  ip: z.string().refine((ip) => isIP(ip) !== 0, 'must be an IPv4 or IPv6 address'),
+  // Read by the same parser as the server reads X-Forwarded-For, so a scenario holds only addresses it takes.
+  ip: z.string().refine((ip) => parseIp(ip) !== null, 'must be an IPv4 or IPv6 address'),
   ua: z.string().nullish().transform((ua) => ua ?? null),
   headers: z
     .record(z.string(), z.string())

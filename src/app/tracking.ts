@@ -7,6 +7,7 @@
 import type { HitDetail, NewEvent } from '../core/events.js';
 import type { HitKind } from '../core/nhi/verdict.js';
 import { trackableLinkCount } from '../core/instrument/index.js';
+import { parseAbsoluteHttpUrl } from '../core/instrument/url-rules.js';
 import { verifyToken, type Keyring, type TokenClaims, type TokenKind } from '../core/tokens.js';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit.js';
 import { keptRequest, type HitWrite, type HitWriter } from './hit-writer.js';
@@ -40,6 +41,12 @@ export type HitRequest = Omit<HitDetail, 'linkOrdinal'>;
  */
 export type ClickOutcome = ({ kind: 'redirect'; destination: string } | { kind: 'honeypot' }) & { unrecorded?: unknown } | { kind: 'invalid' };
 
+/**
+ * Whether the unsubscribe page is shown. `unrecorded` holds the error when its page-view hit could not
+ * be written: the page is still shown (the person came to unsubscribe), and the caller logs it.
+ */
+export type UnsubscribePageOutcome = { kind: 'page'; unrecorded?: unknown } | { kind: 'invalid' };
+
 export type UnsubscribeOutcome = { kind: 'done'; alreadyUnsubscribed: boolean } | { kind: 'invalid' };
 
 export interface TrackingOptions {
@@ -48,6 +55,8 @@ export interface TrackingOptions {
   isSelfAddress: (email: string) => boolean;
   /** `truncated` stores IPs as their /24 (IPv4) or /48 (IPv6) network, after classification saw them whole. */
   ipStorage: 'full' | 'truncated';
+  /** Told of failures no caller waits for (hits judged again in the background), to be logged. */
+  onError: (error: unknown, message: string) => void;
 }
 
 interface CachedRoute extends MessageRoute {
@@ -56,6 +65,7 @@ interface CachedRoute extends MessageRoute {
 }
 
 interface LinkTable {
+  /** Each link's destination as a `Location` value (see redirectLocation), by ordinal. */
   urls: ReadonlyMap<number, string>;
   /** Trackable links of the message: its HTML links, or its text links when it has no HTML part. */
   linkCount: number;
@@ -114,11 +124,15 @@ export class TrackingService {
   }
 
   /** A view of the unsubscribe page: recorded as evidence, changes nothing (scanners follow links). */
-  async unsubscribePage(token: string, request: HitRequest): Promise<boolean> {
+  async unsubscribePage(token: string, request: HitRequest): Promise<UnsubscribePageOutcome> {
     const target = await this.resolve(token, 'unsubscribe');
-    if (!target) return false;
-    await this.#queue.enqueue(this.#pending(target, 'unsubscribe_page', request, null, 0));
-    return true;
+    if (!target) return { kind: 'invalid' };
+    try {
+      await this.#queue.enqueue(this.#pending(target, 'unsubscribe_page', request, null, 0));
+    } catch (error) {
+      return { kind: 'page', unrecorded: error };
+    }
+    return { kind: 'page' };
   }
 
   /** Unsubscribes (RFC 8058 one-click POST or the page's form): once per message, suppressing the contact. */
@@ -147,14 +161,22 @@ export class TrackingService {
    * Learns a delivery fact reported through this node: later hits use it at once, and hits already
    * judged are judged again (a click before delivery was made in transit). Resolves once any
    * revision is written.
+   *
+   * The writer may hold the message's hits when this side has no route for it (after a restart, which
+   * warms the writer from the database, or an eviction): the route is then read, the reported fact
+   * already stored with it, and the hits are judged again all the same.
    */
   async noteDelivery(messageId: number, type: 'sent' | 'delivered', at: number): Promise<void> {
-    const route = this.#routes.get(messageId);
-    if (!route) return;
-    if (type === 'sent' && (route.sentAt === null || at < route.sentAt)) route.sentAt = at;
-    else if (type === 'delivered' && (route.deliveredAt === null || at < route.deliveredAt)) route.deliveredAt = at;
+    const cached = this.#routes.get(messageId);
+    if (!cached) {
+      const route = await this.#loadRoute(messageId, this.clock.now());
+      if (route) await this.#judgeAgain(messageId, route);
+      return;
+    }
+    if (type === 'sent' && (cached.sentAt === null || at < cached.sentAt)) cached.sentAt = at;
+    else if (type === 'delivered' && (cached.deliveredAt === null || at < cached.deliveredAt)) cached.deliveredAt = at;
     else return;
-    await this.#judgeAgain(messageId, route);
+    await this.#judgeAgain(messageId, cached);
   }
 
   /** Hands the message's times to the writer, which judges its hits again with them. */
@@ -194,20 +216,30 @@ export class TrackingService {
     let route = this.#routes.get(messageId) ?? null;
     if (!route || (route.deliveredAt === null && now - route.loadedAt > ROUTE_REFRESH_MS)) {
       const cached = route;
-      const loaded = await this.catalog.messageRoute(messageId);
-      route = loaded ? { ...loaded, loadedAt: now, selfRecipient: loaded.contactEmail !== null && this.options.isSelfAddress(loaded.contactEmail) } : null;
-      if (route) this.#routes.set(messageId, route);
+      route = await this.#loadRoute(messageId, now);
       // Times reported through another node: the hits this node judged without them are judged again.
-      // The hit at hand does not wait for that; a failure to write would be its own failure too.
-      if (cached && route && (cached.sentAt !== route.sentAt || cached.deliveredAt !== route.deliveredAt)) this.#judgeAgain(messageId, route).catch(() => {});
+      // The hit at hand does not wait for that, so nobody else would hear of a failure: it is logged.
+      if (cached && route && (cached.sentAt !== route.sentAt || cached.deliveredAt !== route.deliveredAt)) {
+        this.#judgeAgain(messageId, route).catch((error: unknown) => this.options.onError(error, `judging the hits of message ${messageId} again failed`));
+      }
     }
     return route ? { messageId, ordinal, route } : null;
+  }
+
+  /** Reads a message's route and caches it; null when the message does not exist. */
+  async #loadRoute(messageId: number, now: number): Promise<CachedRoute | null> {
+    const loaded = await this.catalog.messageRoute(messageId);
+    if (!loaded) return null;
+    const route = { ...loaded, loadedAt: now, selfRecipient: loaded.contactEmail !== null && this.options.isSelfAddress(loaded.contactEmail) };
+    this.#routes.set(messageId, route);
+    return route;
   }
 
   async #linkTable(executionId: number): Promise<LinkTable | null> {
     return this.#links.getOrLoad(executionId, async (id) => {
       const rows = await this.catalog.getLinks(id);
-      return { urls: new Map(rows.map((l) => [l.ordinal, l.url])), linkCount: trackableLinkCount(rows) };
+      // Serialized once per link, here, rather than on every click.
+      return { urls: new Map(rows.map((l) => [l.ordinal, redirectLocation(l.url)])), linkCount: trackableLinkCount(rows) };
     });
   }
 
@@ -233,4 +265,21 @@ export class TrackingService {
       },
     };
   }
+}
+
+/** Characters that cannot stand in a `Location` header as they are: anything but visible ASCII. */
+const NOT_VISIBLE_ASCII = /[^\x21-\x7e]/gu;
+
+/**
+ * A stored destination as a `Location` value: the WHATWG URL serialization (punycode host,
+ * percent-encoded UTF-8 path, query and fragment, tabs and line breaks dropped), which is what a
+ * browser would have requested had the link not been tracked. A header may carry only visible ASCII:
+ * a raw `Москва` or `€` would fail the response or reach the browser as Latin-1 bytes. Destinations
+ * are stored only once they parse (url-rules.ts); should one not, each character outside visible
+ * ASCII is percent-encoded as UTF-8, so the answer is still a valid header.
+ */
+export function redirectLocation(destination: string): string {
+  const url = parseAbsoluteHttpUrl(destination);
+  if (url !== null) return url.href;
+  return destination.replace(NOT_VISIBLE_ASCII, (c) => (c.length === 1 && c >= '\ud800' && c <= '\udfff' ? '%EF%BF%BD' : encodeURIComponent(c)));
 }

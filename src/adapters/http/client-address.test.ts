@@ -32,4 +32,15 @@ describe('ClientAddress', () => {
     expect(behindProxies.of('10.1.2.3', '203.0.113.8, <script>, 10.0.0.2')).toBe('10.0.0.2');
     expect(behindProxies.of('10.1.2.3', ' , ,203.0.113.10')).toBe('203.0.113.10');
   });
+
+  it('answers the same whether a hop is remembered, new, or forgotten again (more hops than the cache holds)', () => {
+    const clients = Array.from({ length: 10_000 }, (_, i) => `198.51.${i >> 8}.${i & 255}`);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const client of clients) {
+        expect(behindProxies.of('10.1.2.3', `${client}, unknown, 10.0.0.2`)).toBe('10.0.0.2');
+        expect(behindProxies.of('10.1.2.3', `unknown, ${client}, 10.0.0.2`)).toBe(client);
+        expect(behindProxies.of(client, '203.0.113.7')).toBe(client);
+      }
+    }
+  });
 });
