@@ -2,13 +2,13 @@
  * Opens the database: an embedded SQLite file (WAL) by default, PostgreSQL when a URL is given.
  * Both go through the same Kysely schema and queries; this file is the only dialect switch.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
+import { createPrivateDir, makePrivateFile, restrictIfPresent } from '../private-files.js';
 import { initial } from './migrations/0001-initial.js';
 import { verdicts } from './migrations/0002-verdicts.js';
 import { hitWriter } from './migrations/0003-hit-writer.js';
@@ -33,7 +33,7 @@ const PG_NUMERIC_OID = 1700;
 
 export function openDatabase(target: DatabaseTarget): OpenDatabase {
   if (target.dialect === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
+    if (target.file !== ':memory:') makePrivateDatabaseFiles(target.file);
     const sqlite = new SQLite(target.file);
     sqlite.pragma('journal_mode = WAL');
     // FULL syncs the WAL on every commit, so an acknowledged hit survives a power loss as well as a
@@ -56,6 +56,17 @@ export function openDatabase(target: DatabaseTarget): OpenDatabase {
     },
   });
   return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+}
+
+/**
+ * The database's directory is created owner-only, and the database file is owner-only before SQLite
+ * opens it: SQLite creates the -wal and -shm files, whenever it creates them, with the database
+ * file's mode. Those left by a version that did not restrict them are restricted here too.
+ */
+function makePrivateDatabaseFiles(file: string): void {
+  createPrivateDir(path.dirname(path.resolve(file)));
+  makePrivateFile(file);
+  for (const suffix of ['-wal', '-shm']) restrictIfPresent(file + suffix);
 }
 
 export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
