@@ -7,6 +7,7 @@ import path from 'node:path';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
+import { parseSecretKey } from './core/secret-key.js';
 
 const list = z
   .string()
@@ -17,6 +18,14 @@ const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .optional()
   .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
+
+/** A secret key's value; the message never repeats it. */
+const secretKeyValue = z.string().transform((text, ctx) => {
+  const key = parseSecretKey(text);
+  if (key) return key;
+  ctx.addIssue({ code: 'custom', message: 'must be 32 bytes in base64 or hex, e.g. from `openssl rand -base64 32`' });
+  return z.NEVER;
+});
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://track.example.com' });
 
@@ -57,6 +66,9 @@ const EnvSchema = z.object({
   NODE_ID: z.string().trim().min(1).max(100).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: boolean,
+  SECRET_KEY: secretKeyValue.optional(),
+  SECRET_KEY_FILE: z.string().min(1).optional(),
+  SECRET_KEY_PREVIOUS: secretKeyValue.optional(),
 });
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string; synchronous: 'FULL' | 'NORMAL' } | { dialect: 'postgres'; url: string };
@@ -92,6 +104,12 @@ export interface Config {
   nodeId: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   logRequests: boolean;
+  /**
+   * The secret key that seals the signing keys in the database, kept apart from it: its value
+   * (SECRET_KEY) or a file holding it (SECRET_KEY_FILE; on SQLite, `secret.key` beside the database by
+   * default, created when absent). `previous` still opens keys while the secret key is rotated.
+   */
+  secretKey: { value: Buffer | null; file: string | null; previous: Buffer | null };
 }
 
 export class ConfigError extends Error {
@@ -107,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.SECRET_KEY && e.SECRET_KEY_FILE) throw new ConfigError('invalid configuration: SECRET_KEY and SECRET_KEY_FILE are both set; set one of them');
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -129,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeId: e.NODE_ID ?? `${os.hostname()}:${e.PORT}`,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,
+    secretKey: { value: e.SECRET_KEY ?? null, file: e.SECRET_KEY_FILE ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
   };
   return Object.freeze(config);
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
 import { createPrivateDir, makePrivateFile, restrictIfPresent } from '../private-files.js';
@@ -13,6 +13,7 @@ import { initial } from './migrations/0001-initial.js';
 import { verdicts } from './migrations/0002-verdicts.js';
 import { hitWriter } from './migrations/0003-hit-writer.js';
 import { eventsByType } from './migrations/0004-events-by-type.js';
+import { sealedSigningKeys } from './migrations/0007-sealed-signing-keys.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -69,17 +70,29 @@ function makePrivateDatabaseFiles(file: string): void {
   for (const suffix of ['-wal', '-shm']) restrictIfPresent(file + suffix);
 }
 
-export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
+function migrator(database: OpenDatabase): Migrator {
   const provider: MigrationProvider = {
     getMigrations: async () => ({
       '0001-initial': initial(database.dialect),
       '0002-verdicts': verdicts(database.dialect),
       '0003-hit-writer': hitWriter(),
       '0004-events-by-type': eventsByType(),
+      '0007-sealed-signing-keys': sealedSigningKeys(),
     }),
   };
-  const migrator = new Migrator({ db: database.db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  return new Migrator({ db: database.db, provider });
+}
+
+export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
+  return migrationsRun(await migrator(database).migrateToLatest());
+}
+
+/** Brings the schema up to the named migration and no further: tests of upgrades from an older schema. */
+export async function migrateTo(database: OpenDatabase, name: string): Promise<string[]> {
+  return migrationsRun(await migrator(database).migrateTo(name));
+}
+
+function migrationsRun({ error, results }: MigrationResultSet): string[] {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
