@@ -5,10 +5,11 @@
  * (src/app/tracking.ts); signing is what creating a message pays per tracked URL.
  *
  * Tokens are click tokens (the longest kind) for ids around a million, signed before timing for the
- * verification rounds; each figure is the median of ROUNDS rounds.
+ * verification rounds; each figure is the median of ROUNDS rounds, in which the versions alternate.
  */
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { Keyring, signToken, verifyToken, TOKEN_VERSIONS, type TokenClaims, type TokenVersion } from '../src/core/tokens.js';
 
 const TOKENS_PER_ROUND = 100_000;
@@ -23,36 +24,40 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/** Microseconds per call of `work` over every claim, median of the rounds. */
+/** Microseconds per call of `work` over every claim, in one pass. */
 function timePerToken(work: (i: number) => void): number {
-  const rounds: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const start = performance.now();
-    for (let i = 0; i < TOKENS_PER_ROUND; i++) work(i);
-    rounds.push(((performance.now() - start) * 1000) / TOKENS_PER_ROUND);
-  }
-  return median(rounds);
+  const start = performance.now();
+  for (let i = 0; i < TOKENS_PER_ROUND; i++) work(i);
+  return ((performance.now() - start) * 1000) / TOKENS_PER_ROUND;
 }
 
-function measure(version: TokenVersion): { sign: number; verify: number; length: number } {
-  const tokens = claims.map((c) => signToken(keyring, c, version));
-  let failures = 0;
-  // One warm-up pass of each, so both versions are timed with optimized code.
-  for (let i = 0; i < TOKENS_PER_ROUND; i++) {
-    signToken(keyring, claims[i]!, version);
-    if (!verifyToken(keyring, tokens[i]!, 'click').ok) failures++;
-  }
-  if (failures > 0) throw new Error(`${failures} version ${version} tokens did not verify`);
-  const sign = timePerToken((i) => signToken(keyring, claims[i]!, version));
-  const verify = timePerToken((i) => verifyToken(keyring, tokens[i]!, 'click'));
-  return { sign, verify, length: tokens[0]!.length };
+interface Timed {
+  version: TokenVersion;
+  tokens: string[];
+  sign: number[];
+  verify: number[];
 }
 
-console.log(`click tokens for message ids ${FIRST_MESSAGE_ID}..${FIRST_MESSAGE_ID + TOKENS_PER_ROUND - 1}, median of ${ROUNDS} rounds of ${TOKENS_PER_ROUND}`);
+const timed: Timed[] = TOKEN_VERSIONS.map((version) => ({ version, tokens: claims.map((c) => signToken(keyring, c, version)), sign: [], verify: [] }));
+for (const t of timed) {
+  // A warm-up pass of each, so both versions are timed with optimized code, and a check that they verify.
+  const failures = t.tokens.filter((token, i) => {
+    signToken(keyring, claims[i]!, t.version);
+    return !verifyToken(keyring, token, 'click').ok;
+  }).length;
+  if (failures > 0) throw new Error(`${failures} version ${t.version} tokens did not verify`);
+}
+// Versions alternate within each round, so that whatever else the machine does falls on both alike.
+for (let round = 0; round < ROUNDS; round++) {
+  for (const t of timed) t.sign.push(timePerToken((i) => signToken(keyring, claims[i]!, t.version)));
+  for (const t of timed) t.verify.push(timePerToken((i) => verifyToken(keyring, t.tokens[i]!, 'click')));
+}
+
+console.log(`click tokens for message ids ${FIRST_MESSAGE_ID}..${FIRST_MESSAGE_ID + TOKENS_PER_ROUND - 1}, median of ${ROUNDS} rounds of ${TOKENS_PER_ROUND}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`);
 console.log('version  length  sign (us/token)  verify (us/token)');
-const results = new Map(TOKEN_VERSIONS.map((version) => [version, measure(version)]));
-for (const [version, r] of results) {
-  console.log(`${String(version).padEnd(7)}  ${String(r.length).padStart(6)}  ${r.sign.toFixed(2).padStart(15)}  ${r.verify.toFixed(2).padStart(17)}`);
+for (const t of timed) {
+  console.log(`${String(t.version).padEnd(7)}  ${String(t.tokens[0]!.length).padStart(6)}  ${median(t.sign).toFixed(2).padStart(15)}  ${median(t.verify).toFixed(2).padStart(17)}`);
 }
-const [v1, v2] = [results.get(1)!, results.get(2)!];
-console.log(`version 2 costs ${(v2.sign - v1.sign).toFixed(2)} us more to sign and ${(v2.verify - v1.verify).toFixed(2)} us more to verify (a verified-token cache miss)`);
+const [v1, v2] = timed as [Timed, Timed];
+const extra = (a: number[], b: number[]) => median(b.map((value, i) => value - a[i]!)).toFixed(2);
+console.log(`version 2 costs ${extra(v1.sign, v2.sign)} us more to sign and ${extra(v1.verify, v2.verify)} us more to verify (a verified-token cache miss), median of the rounds' differences`);

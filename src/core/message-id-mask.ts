@@ -6,7 +6,8 @@
  * big-endian) is XORed with the first 6 bytes of AES-256(key, MAC). Verification unmasks with the MAC
  * it received, then checks that MAC over the id it found, so a changed id or MAC fails the check. Two
  * tokens share a mask only if their 96-bit MACs collide. One AES block costs about 1 us; a keyed
- * permutation of the id alone (a Feistel network) would need 8 such blocks for small-domain security.
+ * permutation of the id alone (a Feistel network) would need 8 such blocks for small-domain security
+ * (docs/benchmarks.md, "Tokens").
  */
 import { createCipheriv, type Cipher } from 'node:crypto';
 
