@@ -2,7 +2,7 @@
  * Files only their owner may read: the data directory, the SQLite database and the secret key hold
  * what must not leak to other users of the machine (hits with addresses, signing keys).
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 
 /** Directories: owner may list, enter and create; nobody else anything. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -23,7 +23,11 @@ export function makePrivateFile(file: string): void {
   chmodSync(file, PRIVATE_FILE_MODE);
 }
 
-/** Makes the file owner-only when it exists. */
+/** Makes the file owner-only when it exists (it may vanish meanwhile: SQLite removes its WAL on close). */
 export function restrictIfPresent(file: string): void {
-  if (existsSync(file)) chmodSync(file, PRIVATE_FILE_MODE);
+  try {
+    chmodSync(file, PRIVATE_FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
