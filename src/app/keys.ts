@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Keyring, type SigningKey } from '../core/tokens.js';
-import { SEAL_NONCE_BYTES, SecretKeyError, type SecretKey } from '../core/secret-key.js';
+import { SEAL_NONCE_BYTES, SecretKeyError, type SealedSecret, type SecretKey } from '../core/secret-key.js';
 import type { ApiKeyRecord, Clock, KeyStore, StoredSigningKey } from './ports.js';
 
 const SIGNING_KEY_BYTES = 32;
@@ -35,7 +35,7 @@ export async function loadKeyring(store: KeyStore, secrets: SecretKeys, clock: C
   }
   const plain = keys.filter((key) => 'plain' in key);
   if (plain.length > 0) {
-    await store.resealSigningKeys(plain.map((key) => ({ id: key.id, sealed: seal(secrets.current, key.id, openSigningKey(key, secrets)) })), { onlyPlain: true });
+    await store.resealSigningKeys(sealedUnderCurrent(plain, secrets), { onlyPlain: true });
     keys = await store.signingKeys();
   }
   return new Keyring(keys.map((key): SigningKey => ({ id: key.id, secret: openSigningKey(key, secrets) })));
@@ -56,11 +56,16 @@ export async function rotateSigningKey(store: KeyStore, secrets: SecretKeys, clo
 export async function rotateSecretKey(store: KeyStore, secrets: SecretKeys): Promise<{ resealed: number; total: number }> {
   const keys = await store.signingKeys();
   const stale = keys.filter((key) => !('sealed' in key) || key.sealed.by !== secrets.current.fingerprint);
-  await store.resealSigningKeys(stale.map((key) => ({ id: key.id, sealed: seal(secrets.current, key.id, openSigningKey(key, secrets)) })), { onlyPlain: false });
+  await store.resealSigningKeys(sealedUnderCurrent(stale, secrets), { onlyPlain: false });
   return { resealed: stale.length, total: keys.length };
 }
 
-function seal(secretKey: SecretKey, id: number, secret: Buffer) {
+/** These stored keys opened, then sealed under the current secret key. */
+function sealedUnderCurrent(keys: readonly StoredSigningKey[], secrets: SecretKeys): { id: number; sealed: SealedSecret }[] {
+  return keys.map((key) => ({ id: key.id, sealed: seal(secrets.current, key.id, openSigningKey(key, secrets)) }));
+}
+
+function seal(secretKey: SecretKey, id: number, secret: Buffer): SealedSecret {
   return secretKey.seal(id, secret, randomBytes(SEAL_NONCE_BYTES));
 }
 
