@@ -14,6 +14,7 @@ import { keysCommand, migrateCommand } from './cli/admin.js';
 import { listsCommand } from './cli/lists.js';
 import { networkListDirs } from './compose.js';
 import { NetworkListError } from './core/nhi/network-list.js';
+import { SecretKeyError } from './core/secret-key.js';
 
 const USAGE = `usage: mailsight <command> [options]
 
@@ -26,13 +27,15 @@ commands:
                               instrument a message offline and print the result
   keys create [--name NAME]   create an API key (printed once)
   keys rotate-signing         add a new signing key for tracking tokens (old tokens keep working)
+  keys rotate-secret          seal every signing key again under SECRET_KEY (or SECRET_KEY_FILE),
+                              opening them with it or with SECRET_KEY_PREVIOUS (see README)
   migrate                     bring the database schema up to date
   lists import-apple <csv> [--out FILE] [--source TEXT]
                               import Apple's egress CSV (Apple Mail Privacy Protection) as a network list
   lists show <ip>             which network lists contain an address
 
 configuration comes from environment variables (see README): PORT, HOST, PUBLIC_URL, DATA_DIR,
-DATABASE_URL, TRUSTED_PROXIES, SELF_NETWORKS, NETWORK_LISTS_DIR, IP_STORAGE, SMTP_URL, MAIL_FROM,
+DATABASE_URL, SECRET_KEY, SECRET_KEY_FILE, TRUSTED_PROXIES, SELF_NETWORKS, NETWORK_LISTS_DIR, IP_STORAGE, SMTP_URL, MAIL_FROM,
 EXCLUDED_DESTINATIONS, LOG_LEVEL, ...`;
 
 async function main(argv: string[]): Promise<number> {
@@ -79,7 +82,7 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof MailsightError || error instanceof InstrumentError || error instanceof NetworkListError) {
+    if (error instanceof ConfigError || error instanceof MailsightError || error instanceof InstrumentError || error instanceof NetworkListError || error instanceof SecretKeyError) {
       console.error(`mailsight: ${error.message}`);
     } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`mailsight: ${error.message}\n\n${USAGE}`);

@@ -3,10 +3,14 @@
  * `build()` returns a ready Fastify server (not listening), so tests drive it with inject().
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import type { Config, DatabaseConfig } from './config.js';
 import { CampaignService } from './app/campaigns.js';
-import { loadKeyring, LiveKeyring } from './app/keys.js';
+import { loadKeyring, LiveKeyring, type SecretKeys } from './app/keys.js';
+import { SECRET_KEY_BYTES, SecretKey, SecretKeyError } from './core/secret-key.js';
+import { readSecretKeyFile } from './adapters/secret-key-file.js';
 import { MessageService } from './app/messages.js';
 import { systemClock, type Clock, type Mailer } from './app/ports.js';
 import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapters/network-lists/network-lists.js';
@@ -64,6 +68,33 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({ level: config.logLevel });
 }
 
+/** The secret key file's name beside a SQLite database when SECRET_KEY_FILE is not set. */
+export const SECRET_KEY_FILE_NAME = 'secret.key';
+
+/**
+ * The secret keys the configuration names. On SQLite the key file (by default beside the database)
+ * is created when absent; on PostgreSQL never, since every node must hold the same key.
+ */
+export function secretKeys(config: Pick<Config, 'secretKey' | 'database'>): SecretKeys {
+  const { previous } = config.secretKey;
+  return { current: currentSecretKey(config), previous: previous ? new SecretKey(previous, 'SECRET_KEY_PREVIOUS') : null };
+}
+
+function currentSecretKey({ secretKey, database }: Pick<Config, 'secretKey' | 'database'>): SecretKey {
+  if (secretKey.value) return new SecretKey(secretKey.value, 'SECRET_KEY');
+  // An in-memory database ends with the process: so may the key that seals its signing keys.
+  if (!secretKey.file && inMemorySqlite(database)) return new SecretKey(randomBytes(SECRET_KEY_BYTES), 'the in-memory database\'s own key');
+  const file = secretKey.file ?? (database.dialect === 'sqlite' ? path.join(path.dirname(database.file), SECRET_KEY_FILE_NAME) : null);
+  if (!file) {
+    throw new SecretKeyError(
+      'SECRET_KEY is not set: on PostgreSQL every node must open the same signing keys, so no secret key is generated; ' +
+        'set SECRET_KEY to 32 random bytes in base64 (`openssl rand -base64 32`), the same on every node, or SECRET_KEY_FILE to a file holding them',
+    );
+  }
+  const { key, created } = readSecretKeyFile(file, { create: database.dialect === 'sqlite' });
+  return new SecretKey(key, `${secretKey.file ? 'SECRET_KEY_FILE' : 'the secret key file'} ${file}${created ? ' (created now: it was missing)' : ''}`);
+}
+
 /** A SQLite database that lives in its one connection, which no other thread can open. */
 function inMemorySqlite(database: DatabaseConfig): boolean {
   return database.dialect === 'sqlite' && database.file === ':memory:';
@@ -110,10 +141,18 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const logger = options.logger ?? createLogger(config);
   // Settings that can still be refused are checked before anything is opened.
   if (config.selfNetworks.length > 0) selfNetworkList(config.selfNetworks);
+  const secrets = secretKeys(config);
   const storage = await openStorage(config.database, clock);
   let checkpointer: Checkpointer | null = null;
 
-  const keyring = new LiveKeyring(await loadKeyring(storage.keys, clock), storage.keys, clock);
+  let keyring: LiveKeyring;
+  try {
+    keyring = new LiveKeyring(await loadKeyring(storage.keys, secrets, clock), storage.keys, secrets, clock);
+  } catch (error) {
+    // A secret key that opens nothing stops the start here, with nothing left open.
+    await storage.close();
+    throw error;
+  }
   keyring.start(undefined, (error) => logger.error({ err: error }, 'reloading signing keys failed'));
   const currentKeyring = () => keyring.current;
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { BaseUrl } from './adapters/http/api-schemas.js';
 import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
 import { parseCidr } from './core/nhi/ip-address.js';
+import { parseSecretKey } from './core/secret-key.js';
 
 const list = z
   .string()
@@ -33,6 +34,15 @@ const ipList = list.superRefine((entries, context) => {
     }
   }
 });
+
+/** A secret key's value; the message never repeats it. */
+const secretKeyValue = z.string().transform((text, ctx) => {
+  const key = parseSecretKey(text);
+  if (key) return key;
+  ctx.addIssue({ code: 'custom', message: 'must be 32 bytes in base64 or hex, e.g. from `openssl rand -base64 32`' });
+  return z.NEVER;
+});
+
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -62,6 +72,9 @@ const EnvSchema = z.object({
   NODE_ID: z.string().trim().min(1).max(100).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: boolean,
+  SECRET_KEY: secretKeyValue.optional(),
+  SECRET_KEY_FILE: z.string().min(1).optional(),
+  SECRET_KEY_PREVIOUS: secretKeyValue.optional(),
 });
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string; synchronous: 'FULL' | 'NORMAL' } | { dialect: 'postgres'; url: string };
@@ -97,6 +110,12 @@ export interface Config {
   nodeId: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   logRequests: boolean;
+  /**
+   * The secret key that seals the signing keys in the database, kept apart from it: its value
+   * (SECRET_KEY) or a file holding it (SECRET_KEY_FILE; on SQLite, `secret.key` beside the database by
+   * default, created when absent). `previous` still opens keys while the secret key is rotated.
+   */
+  secretKey: { value: Buffer | null; file: string | null; previous: Buffer | null };
 }
 
 export class ConfigError extends Error {
@@ -112,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  if (e.SECRET_KEY && e.SECRET_KEY_FILE) throw new ConfigError('invalid configuration: SECRET_KEY and SECRET_KEY_FILE are both set; set one of them');
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -134,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeId: e.NODE_ID ?? `${os.hostname()}:${e.PORT}`,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,
+    secretKey: { value: e.SECRET_KEY ?? null, file: e.SECRET_KEY_FILE ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
   };
   return Object.freeze(config);
 }

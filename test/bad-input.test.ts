@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { signToken, Keyring } from '../src/core/tokens.js';
 import { rotateSigningKey } from '../src/app/keys.js';
+import { secretKeys } from '../src/compose.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { TRANSPARENT_GIF } from '../src/adapters/http/pixel.js';
 
@@ -203,7 +204,7 @@ describe('bad input', () => {
   });
 
   it('refuses a token once its signing key is removed, though the same token was accepted (and cached) before', async () => {
-    await rotateSigningKey(s.storage.keys, s.clock);
+    await rotateSigningKey(s.storage.keys, secretKeys(s.config), s.clock);
     await s.services.keyring.refresh();
     const signed = (await s.api('POST', '/api/messages', { executionId, to: ['rotated@corp.example'] })).body;
     const click = new URL(signed.links[0].tracked).pathname;

@@ -10,7 +10,7 @@ import { build, type Mailsight } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import { createApiKey } from '../src/app/keys.js';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './support/databases.js';
-import { settableClock } from './support/server.js';
+import { dialectEnv, settableClock } from './support/server.js';
 import { ROUTE_REFRESH_MS } from '../src/app/tracking.js';
 
 const reachable = await postgresReachable();
@@ -32,7 +32,7 @@ describe.skipIf(!reachable).each(['thread', 'inline'] as const)('two nodes on on
     const clock = settableClock(Date.UTC(2026, 10, 3, 9));
     const config = (node: string) =>
       Object.freeze({
-        ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, NODE_ID: node }),
+        ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, NODE_ID: node, ...dialectEnv('postgres') }),
         database: db.config,
       });
     nodes = [await build({ config: config('a'), clock, logger: pino({ level: 'silent' }) }), await build({ config: config('b'), clock, logger: pino({ level: 'silent' }) })];

@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { createApiKey } from '../src/app/keys.js';
 import { systemClock } from '../src/app/ports.js';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './support/databases.js';
+import { dialectEnv } from './support/server.js';
 
 const reachable = await postgresReachable();
 
@@ -20,7 +21,7 @@ describe.skipIf(!reachable)('two tracking nodes on one PostgreSQL database', () 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     // Each node has a name of its own (NODE_ID), as it must on a shared database.
-    const config = (node: number) => Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}` }), database: database.config });
+    const config = (node: number) => Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config });
     nodes = await Promise.all([0, 1].map((node) => build({ config: config(node), logger: pino({ level: 'silent' }) })));
     bases = await Promise.all(nodes.map((n) => n.app.listen({ port: 0, host: '127.0.0.1' })));
   });

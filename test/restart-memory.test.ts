@@ -9,7 +9,7 @@ import { build, type Mailsight } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import { createApiKey } from '../src/app/keys.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
-import { settableClock } from './support/server.js';
+import { dialectEnv, settableClock } from './support/server.js';
 
 const cases = (await testDialects()).flatMap((dialect) => (['thread', 'inline'] as const).map((hitWriter) => [dialect, hitWriter] as const));
 
@@ -29,7 +29,7 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
     database = await createTestDatabase(dialect);
     const clock = settableClock(Date.UTC(2026, 10, 2, 9));
     const config = Object.freeze({
-      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, ...env }),
+      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, ...dialectEnv(dialect), ...env }),
       database: database.config,
     });
     const start = () => build({ config, clock, logger: pino({ level: 'silent' }) });

@@ -11,7 +11,7 @@ import { createApiKey } from '../src/app/keys.js';
 import type { Mailer, OutgoingMail, SendOutcome } from '../src/app/ports.js';
 import { IDEMPOTENCY_KEY_RETENTION_MS } from '../src/app/messages.js';
 import { createTestDatabase, postgresReachable, testDialects, type TestDatabase } from './support/databases.js';
-import { settableClock, startTestServer, type TestServer } from './support/server.js';
+import { dialectEnv, settableClock, startTestServer, type TestServer } from './support/server.js';
 
 const ACCEPTED: SendOutcome = { accepted: true, response: '250 2.0.0 queued', messageId: null };
 
@@ -215,7 +215,7 @@ describe.skipIf(!(await postgresReachable()))('two nodes on one PostgreSQL datab
 
   const start = (node: number) =>
     build({
-      config: Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}` }), database: database.config }),
+      config: Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config }),
       logger: pino({ level: 'silent' }),
       clock,
       mailer,

@@ -1,31 +1,90 @@
 /**
- * Signing keys for tracking tokens (kept in the database so that every tracking node shares them)
- * and API keys for the JSON API (only a hash of the secret is stored).
+ * Signing keys for tracking tokens (kept in the database so that every tracking node shares them,
+ * sealed under the secret key, which is not) and API keys for the JSON API (only a hash of the
+ * secret is stored).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Keyring } from '../core/tokens.js';
-import type { ApiKeyRecord, Clock, KeyStore } from './ports.js';
+import { Keyring, type SigningKey } from '../core/tokens.js';
+import { SEAL_NONCE_BYTES, SecretKeyError, type SealedSecret, type SecretKey } from '../core/secret-key.js';
+import type { ApiKeyRecord, Clock, KeyStore, StoredSigningKey } from './ports.js';
 
 const SIGNING_KEY_BYTES = 32;
 /** How often a node re-reads the signing keys, so a key rotated on one node reaches the others. */
 export const KEYRING_RELOAD_MS = 60_000;
 
-export async function loadKeyring(store: KeyStore, clock: Clock): Promise<Keyring> {
+/**
+ * The secret key that seals signing keys, and while it is being rotated the one before it, which
+ * still opens the keys not sealed again yet but never seals.
+ */
+export interface SecretKeys {
+  readonly current: SecretKey;
+  readonly previous: SecretKey | null;
+}
+
+/**
+ * The keyring from the database: key 1 is created on first start, keys stored plain by a version
+ * before sealing are sealed under the current secret key (the upgrade), and every key is opened.
+ * A key that no secret key at hand opens stops the start with a SecretKeyError saying which is needed.
+ */
+export async function loadKeyring(store: KeyStore, secrets: SecretKeys, clock: Clock): Promise<Keyring> {
   let keys = await store.signingKeys();
   if (keys.length === 0) {
     // First start: create key 1. Nodes starting together may race; the store keeps the first.
-    await store.addSigningKey({ id: 1, secret: randomBytes(SIGNING_KEY_BYTES) }, clock.now());
+    await store.addSigningKey(1, seal(secrets.current, 1, randomBytes(SIGNING_KEY_BYTES)), clock.now());
     keys = await store.signingKeys();
   }
-  return new Keyring(keys);
+  const plain = keys.filter((key) => 'plain' in key);
+  if (plain.length > 0) {
+    await store.resealSigningKeys(sealedUnderCurrent(plain, secrets), { onlyPlain: true });
+    keys = await store.signingKeys();
+  }
+  return new Keyring(keys.map((key): SigningKey => ({ id: key.id, secret: openSigningKey(key, secrets) })));
 }
 
 /** Adds a new signing key; it signs from the next keyring reload on, and older tokens keep working. */
-export async function rotateSigningKey(store: KeyStore, clock: Clock): Promise<number> {
+export async function rotateSigningKey(store: KeyStore, secrets: SecretKeys, clock: Clock): Promise<number> {
   const keys = await store.signingKeys();
   const id = keys.reduce((max, k) => Math.max(max, k.id), 0) + 1;
-  await store.addSigningKey({ id, secret: randomBytes(SIGNING_KEY_BYTES) }, clock.now());
+  await store.addSigningKey(id, seal(secrets.current, id, randomBytes(SIGNING_KEY_BYTES)), clock.now());
   return id;
+}
+
+/**
+ * Seals every signing key under the current secret key, opening each with the current or the
+ * previous one, in one transaction: after it, the previous secret key opens nothing in the database.
+ */
+export async function rotateSecretKey(store: KeyStore, secrets: SecretKeys): Promise<{ resealed: number; total: number }> {
+  const keys = await store.signingKeys();
+  const stale = keys.filter((key) => !('sealed' in key) || key.sealed.by !== secrets.current.fingerprint);
+  await store.resealSigningKeys(sealedUnderCurrent(stale, secrets), { onlyPlain: false });
+  return { resealed: stale.length, total: keys.length };
+}
+
+/** These stored keys opened, then sealed under the current secret key. */
+function sealedUnderCurrent(keys: readonly StoredSigningKey[], secrets: SecretKeys): { id: number; sealed: SealedSecret }[] {
+  return keys.map((key) => ({ id: key.id, sealed: seal(secrets.current, key.id, openSigningKey(key, secrets)) }));
+}
+
+function seal(secretKey: SecretKey, id: number, secret: Buffer): SealedSecret {
+  return secretKey.seal(id, secret, randomBytes(SEAL_NONCE_BYTES));
+}
+
+/** The plain secret of a stored signing key, opened with whichever secret key sealed it. */
+function openSigningKey(key: StoredSigningKey, secrets: SecretKeys): Buffer {
+  if ('plain' in key) return key.plain;
+  const { by } = key.sealed;
+  const opener = [secrets.current, secrets.previous].find((secretKey) => secretKey?.fingerprint === by);
+  if (!opener) {
+    const held = [secrets.current, secrets.previous].flatMap((k) => (k ? [`${k.source} is secret key ${k.fingerprint}`] : [])).join(', ');
+    throw new SecretKeyError(
+      `signing key ${key.id} is sealed with secret key ${by}, which this process does not have (${held}): ` +
+        'set SECRET_KEY or SECRET_KEY_FILE to the secret key the database was sealed with (nodes sharing a database share it), ' +
+        'or, while rotating it, SECRET_KEY_PREVIOUS to the one before',
+    );
+  }
+  const secret = opener.open(key.id, key.sealed);
+  if (!secret) throw new SecretKeyError(`signing key ${key.id} does not open with ${opener.source} (secret key ${by}): its sealed secret was altered in the database`);
+  return secret;
 }
 
 /** A keyring that refreshes itself in the background; reads never wait for the database. */
@@ -36,6 +95,7 @@ export class LiveKeyring {
   constructor(
     initial: Keyring,
     private readonly store: KeyStore,
+    private readonly secrets: SecretKeys,
     private readonly clock: Clock,
   ) {
     this.#current = initial;
@@ -47,7 +107,7 @@ export class LiveKeyring {
 
   /** Reads the keys now; the current keyring is replaced only when they changed (readers cache what it verified). */
   async refresh(): Promise<void> {
-    const ring = await loadKeyring(this.store, this.clock);
+    const ring = await loadKeyring(this.store, this.secrets, this.clock);
     if (!ring.sameKeys(this.#current)) this.#current = ring;
   }
 

@@ -5,7 +5,7 @@
 import type { NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
 import type { HitFacts, MessageFacts, NetworkEvidence, Verdict } from '../core/nhi/verdict.js';
 import type { PlannedLink } from '../core/instrument/index.js';
-import type { SigningKey } from '../core/tokens.js';
+import type { SealedSecret } from '../core/secret-key.js';
 
 export interface Clock {
   now(): number;
@@ -250,10 +250,18 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
 }
 
+/** A signing key as stored: sealed under the secret key, or plain when stored before sealing existed. */
+export type StoredSigningKey = { readonly id: number; readonly sealed: SealedSecret } | { readonly id: number; readonly plain: Buffer };
+
 export interface KeyStore {
-  signingKeys(): Promise<SigningKey[]>;
+  signingKeys(): Promise<StoredSigningKey[]>;
   /** Adds a signing key unless one with this id exists (several nodes may start at once). */
-  addSigningKey(key: SigningKey, now: number): Promise<void>;
+  addSigningKey(id: number, sealed: SealedSecret, now: number): Promise<void>;
+  /**
+   * Replaces the sealed secrets of these keys in one transaction, and empties their plain ones.
+   * `onlyPlain` leaves a key that another node sealed meanwhile as that node sealed it.
+   */
+  resealSigningKeys(keys: readonly { id: number; sealed: SealedSecret }[], options: { onlyPlain: boolean }): Promise<void>;
   addApiKey(record: ApiKeyRecord): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | null>;
 }

@@ -1,23 +1,35 @@
 import { loadConfig } from '../config.js';
 import { systemClock } from '../app/ports.js';
-import { createApiKey, rotateSigningKey } from '../app/keys.js';
+import { createApiKey, rotateSecretKey, rotateSigningKey } from '../app/keys.js';
 import { openStorage } from '../adapters/storage/index.js';
+import { secretKeys } from '../compose.js';
+
+const KEYS_SUBCOMMANDS = ['create', 'rotate-signing', 'rotate-secret'] as const;
+type KeysSubcommand = (typeof KEYS_SUBCOMMANDS)[number];
 
 export async function keysCommand(positionals: string[], values: { name?: string }): Promise<number> {
   const [sub] = positionals;
-  if (sub !== 'create' && sub !== 'rotate-signing') {
-    console.error(`mailsight keys: expected 'create' or 'rotate-signing', got '${sub ?? ''}'`);
+  if (!KEYS_SUBCOMMANDS.includes(sub as KeysSubcommand)) {
+    console.error(`mailsight keys: expected ${KEYS_SUBCOMMANDS.map((s) => `'${s}'`).join(', ')}, got '${sub ?? ''}'`);
     return 2;
   }
-  const storage = await openStorage(loadConfig().database, systemClock);
+  const config = loadConfig();
+  // API keys need no secret key; signing keys are sealed under it, so it is read (or created) first.
+  const secrets = sub === 'create' ? null : secretKeys(config);
+  const storage = await openStorage(config.database, systemClock);
   try {
     if (sub === 'create') {
       const { id, key } = await createApiKey(storage.keys, systemClock, values.name ?? 'default');
       console.error(`created API key ${id}; it is shown once, keep it:`);
       console.log(key);
-    } else {
-      const id = await rotateSigningKey(storage.keys, systemClock);
+    } else if (sub === 'rotate-signing') {
+      const id = await rotateSigningKey(storage.keys, secrets!, systemClock);
       console.log(`signing key ${id} added; running servers sign with it within a minute, older tokens keep working`);
+    } else {
+      const { resealed, total } = await rotateSecretKey(storage.keys, secrets!);
+      const { current, previous } = secrets!;
+      console.log(`${resealed} of ${total} signing keys sealed again; all are now sealed with secret key ${current.fingerprint} (${current.source})`);
+      if (previous) console.log(`SECRET_KEY_PREVIOUS (secret key ${previous.fingerprint}) no longer opens anything here: remove it from every node`);
     }
     return 0;
   } finally {

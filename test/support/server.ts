@@ -15,6 +15,17 @@ export interface TestServer extends Mailsight {
   close(): Promise<void>;
 }
 
+/**
+ * The secret key of test servers (32 bytes, base64). PostgreSQL needs one set (nodes share it); on
+ * SQLite tests leave it unset, so the key file beside the test database is used.
+ */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 0x5e).toString('base64');
+
+/** The settings a test server on this dialect needs besides its own: the secret key on PostgreSQL. */
+export function dialectEnv(dialect: TestDialect): Record<string, string> {
+  return dialect === 'postgres' ? { SECRET_KEY: TEST_SECRET_KEY } : {};
+}
+
 export function settableClock(start = Date.UTC(2026, 10, 1)): TestServer['clock'] {
   let now = start;
   return { now: () => now, set: (ms) => (now = ms), advance: (ms) => (now += ms) };
@@ -22,7 +33,7 @@ export function settableClock(start = Date.UTC(2026, 10, 1)): TestServer['clock'
 
 export async function startTestServer(dialect: TestDialect, env: Record<string, string> = {}, mailer?: Mailer, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
   const database = await createTestDatabase(dialect);
-  const base = loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '1', ...env });
+  const base = loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '1', ...dialectEnv(dialect), ...env });
   const config = Object.freeze({ ...base, database: database.config });
   const clock = settableClock();
   const built = await build({ config, clock, logger, ...(mailer ? { mailer } : {}) });

@@ -2,18 +2,19 @@
  * Opens the database: an embedded SQLite file (WAL) by default, PostgreSQL when a URL is given.
  * Both go through the same Kysely schema and queries; this file is the only dialect switch.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
+import { createPrivateDir, makePrivateFile, restrictIfPresent } from '../private-files.js';
 import { initial } from './migrations/0001-initial.js';
 import { verdicts } from './migrations/0002-verdicts.js';
 import { hitWriter } from './migrations/0003-hit-writer.js';
 import { eventsByType } from './migrations/0004-events-by-type.js';
 import { sending } from './migrations/0005-sending.js';
+import { sealedSigningKeys } from './migrations/0007-sealed-signing-keys.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -34,7 +35,7 @@ const PG_NUMERIC_OID = 1700;
 
 export function openDatabase(target: DatabaseTarget): OpenDatabase {
   if (target.dialect === 'sqlite') {
-    if (target.file !== ':memory:') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true });
+    if (target.file !== ':memory:') makePrivateDatabaseFiles(target.file);
     const sqlite = new SQLite(target.file);
     sqlite.pragma('journal_mode = WAL');
     // FULL syncs the WAL on every commit, so an acknowledged hit survives a power loss as well as a
@@ -59,7 +60,18 @@ export function openDatabase(target: DatabaseTarget): OpenDatabase {
   return { dialect: 'postgres', db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
 }
 
-export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
+/**
+ * The database's directory is created owner-only, and the database file is owner-only before SQLite
+ * opens it: SQLite creates the -wal and -shm files, whenever it creates them, with the database
+ * file's mode. Those left by a version that did not restrict them are restricted here too.
+ */
+function makePrivateDatabaseFiles(file: string): void {
+  createPrivateDir(path.dirname(path.resolve(file)));
+  makePrivateFile(file);
+  for (const suffix of ['-wal', '-shm']) restrictIfPresent(file + suffix);
+}
+
+function migrator(database: OpenDatabase): Migrator {
   const provider: MigrationProvider = {
     getMigrations: async () => ({
       '0001-initial': initial(database.dialect),
@@ -67,10 +79,22 @@ export async function migrateToLatest(database: OpenDatabase): Promise<string[]>
       '0003-hit-writer': hitWriter(),
       '0004-events-by-type': eventsByType(),
       '0005-sending': sending(),
+      '0007-sealed-signing-keys': sealedSigningKeys(),
     }),
   };
-  const migrator = new Migrator({ db: database.db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  return new Migrator({ db: database.db, provider });
+}
+
+export async function migrateToLatest(database: OpenDatabase): Promise<string[]> {
+  return migrationsRun(await migrator(database).migrateToLatest());
+}
+
+/** Brings the schema up to the named migration and no further: tests of upgrades from an older schema. */
+export async function migrateTo(database: OpenDatabase, name: string): Promise<string[]> {
+  return migrationsRun(await migrator(database).migrateTo(name));
+}
+
+function migrationsRun({ error, results }: MigrationResultSet): string[] {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

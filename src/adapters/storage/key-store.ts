@@ -1,22 +1,34 @@
 import type { Kysely } from 'kysely';
-import type { ApiKeyRecord, KeyStore } from '../../app/ports.js';
-import type { SigningKey } from '../../core/tokens.js';
+import type { ApiKeyRecord, KeyStore, StoredSigningKey } from '../../app/ports.js';
+import type { SealedSecret } from '../../core/secret-key.js';
 import type { Database } from './schema.js';
 
 export class KyselyKeyStore implements KeyStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async signingKeys(): Promise<SigningKey[]> {
-    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('id').execute();
-    return rows.map((row) => ({ id: row.id, secret: Buffer.from(row.secret, 'base64') }));
+  async signingKeys(): Promise<StoredSigningKey[]> {
+    const rows = await this.db.selectFrom('signing_keys').select(['id', 'secret', 'sealed', 'sealed_by']).orderBy('id').execute();
+    return rows.map((row) =>
+      row.sealed !== null && row.sealed_by !== null ? { id: row.id, sealed: { by: row.sealed_by, box: row.sealed } } : { id: row.id, plain: Buffer.from(row.secret, 'base64') },
+    );
   }
 
-  async addSigningKey(key: SigningKey, now: number): Promise<void> {
+  async addSigningKey(id: number, sealed: SealedSecret, now: number): Promise<void> {
     await this.db
       .insertInto('signing_keys')
-      .values({ id: key.id, secret: key.secret.toString('base64'), created_at: now })
+      .values({ id, secret: '', sealed: sealed.box, sealed_by: sealed.by, created_at: now })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
+  }
+
+  async resealSigningKeys(keys: readonly { id: number; sealed: SealedSecret }[], options: { onlyPlain: boolean }): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const key of keys) {
+        let update = tx.updateTable('signing_keys').set({ secret: '', sealed: key.sealed.box, sealed_by: key.sealed.by }).where('id', '=', key.id);
+        if (options.onlyPlain) update = update.where('sealed', 'is', null);
+        await update.execute();
+      }
+    });
   }
 
   async addApiKey(record: ApiKeyRecord): Promise<void> {

@@ -6,7 +6,12 @@ import type { Generated, Insertable, Selectable } from 'kysely';
 
 export interface SigningKeysTable {
   id: number;
-  secret: string; // base64
+  /** Base64 of the plain secret, in rows written before migration 0007 until sealed; '' once sealed. */
+  secret: string;
+  /** The secret sealed under the secret key (base64), null until sealed. */
+  sealed: string | null;
+  /** Fingerprint of the secret key that sealed it. */
+  sealed_by: string | null;
   created_at: number;
 }
 
