@@ -1,6 +1,6 @@
 /** Campaigns and their executions: the content versions whose link occurrences are fixed at creation. */
 import { MailsightError, notFound } from '../core/errors.js';
-import { planInstrumentation, type InstrumentPlan, type PlanOptions } from '../core/instrument/index.js';
+import { planDisagreement, planInstrumentation, restorePlan, toStoredPlan, type InstrumentPlan, type PlanOptions } from '../core/instrument/index.js';
 import type { Campaign, CampaignSettings, CatalogStore, Clock, Execution, ExecutionContent, LinkOccurrence } from './ports.js';
 import { BoundedCache } from './bounded-cache.js';
 
@@ -44,7 +44,7 @@ export class CampaignService {
     const campaign = await this.requireCampaign(campaignId);
     // Planning validates the content (size, parse) before anything is written.
     const plan = planInstrumentation({ html: content.html, text: content.text }, this.planOptions(campaign));
-    const execution = await this.catalog.createExecution(campaign.id, content, plan.links, this.clock.now());
+    const execution = await this.catalog.createExecution(campaign.id, content, plan.links, toStoredPlan(plan), this.clock.now());
     this.#plans.set(execution.id, plan);
     return { execution, links: plan.links.map((link) => ({ ...link, executionId: execution.id })) };
   }
@@ -65,14 +65,46 @@ export class CampaignService {
   }
 
   /**
-   * The instrumentation plan of an execution. Planning is deterministic, so a plan rebuilt after a
-   * restart finds the same link occurrences, with the same ordinals, as the one stored at creation.
+   * The instrumentation plan of an execution, as it was made at creation: from the edits stored with
+   * it, checked against its stored link occurrences (the ones clicks are resolved by). Never planned
+   * again from today's settings, which may leave out a link that was tracked then and so move every
+   * later ordinal onto another link's destination.
    */
-  planFor(campaign: Campaign, execution: Execution): InstrumentPlan {
+  async planFor(campaign: Campaign, execution: Execution): Promise<InstrumentPlan> {
     const cached = this.#plans.get(execution.id);
     if (cached) return cached;
-    const plan = planInstrumentation({ html: execution.html, text: execution.text }, this.planOptions(campaign));
+    const [stored, links] = await Promise.all([this.catalog.getExecutionPlan(execution.id), this.catalog.getLinks(execution.id)]);
+    const content = { html: execution.html, text: execution.text };
+    let plan: InstrumentPlan;
+    if (stored !== null) {
+      const restored = restorePlan(content, stored, links);
+      // Written by createExecution alone: a disagreement is a damaged row, not a request to refuse.
+      if ('disagreement' in restored) throw new Error(`the plan stored with execution ${execution.id} does not fit its link occurrences: ${restored.disagreement}`);
+      plan = restored.plan;
+    } else {
+      plan = await this.replanOlderExecution(campaign, execution, links);
+    }
     this.#plans.set(execution.id, plan);
+    return plan;
+  }
+
+  /**
+   * An execution created before plans were stored (migration 0006) is planned again, and used only if
+   * the new plan finds exactly its stored link occurrences; then that plan is stored, so that later
+   * changes of settings no longer matter to it. Otherwise no message of it can be rendered safely.
+   */
+  private async replanOlderExecution(campaign: Campaign, execution: Execution, links: LinkOccurrence[]): Promise<InstrumentPlan> {
+    const plan = planInstrumentation({ html: execution.html, text: execution.text }, this.planOptions(campaign));
+    const disagreement = planDisagreement(plan, links);
+    if (disagreement !== null) {
+      throw new MailsightError(
+        'CONFLICT',
+        `execution ${execution.id} was created before plans were stored with executions, and planning it again with today's settings ` +
+          `does not find the links stored with it (${disagreement}): its clicks would reach other links' destinations. ` +
+          'Create a new execution with the same content, or restore the settings it was created with (EXCLUDED_DESTINATIONS).',
+      );
+    }
+    await this.catalog.fillExecutionPlan(execution.id, toStoredPlan(plan));
     return plan;
   }
 

@@ -91,6 +91,8 @@ export class MessageService {
   async createMessage(executionId: number, to: RecipientInput[], cc: RecipientInput[]): Promise<CreatedMessage> {
     if (to.length === 0) throw new MailsightError('VALIDATION', 'to: a message needs at least one recipient');
     const execution = await this.campaigns.requireExecution(executionId);
+    // An execution whose messages cannot be rendered is refused before anything is written.
+    await this.campaigns.planFor(await this.campaigns.requireCampaign(execution.campaignId), execution);
     const now = this.clock.now();
 
     const suppressed: Suppression[] = [];
@@ -133,7 +135,7 @@ export class MessageService {
     const execution = await this.campaigns.requireExecution(message.executionId);
     const campaign = await this.campaigns.requireCampaign(message.campaignId);
     const urls = messageUrls(this.keyring(), campaign.trackingBaseUrl ?? this.settings.publicUrl, message.id);
-    const result = applyPlan(this.campaigns.planFor(campaign, execution), urls);
+    const result = applyPlan(await this.campaigns.planFor(campaign, execution), urls);
     const headers = unsubscribeHeaders({ httpsUrl: urls.unsubscribe(), mailto: this.settings.unsubscribeMailto });
     return {
       message,

@@ -13,6 +13,7 @@ import { initial } from './migrations/0001-initial.js';
 import { verdicts } from './migrations/0002-verdicts.js';
 import { hitWriter } from './migrations/0003-hit-writer.js';
 import { eventsByType } from './migrations/0004-events-by-type.js';
+import { executionPlans } from './migrations/0006-execution-plans.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -65,6 +66,7 @@ export async function migrateToLatest(database: OpenDatabase): Promise<string[]>
       '0002-verdicts': verdicts(database.dialect),
       '0003-hit-writer': hitWriter(),
       '0004-events-by-type': eventsByType(),
+      '0006-execution-plans': executionPlans(),
     }),
   };
   const migrator = new Migrator({ db: database.db, provider });
