@@ -9,17 +9,38 @@ export interface InstrumentationSettings {
   placeholderPatterns: RegExp[];
 }
 
-/** Executions whose instrumentation plan is kept in memory; a plan is about the size of the HTML. */
-const PLAN_CACHE_SIZE = 64;
-
 /** Campaigns and executions never change once written (no update exists), so reads can be cached. */
 const CAMPAIGN_CACHE_SIZE = 1_000;
 
+/**
+ * Executions (and their plans) kept in memory hold their whole content: many small ones, and a few
+ * large ones, so that the caches stay within about 32 Mi characters (64 MB at most) even when every
+ * execution is as large as accepted (MAX_PART_LENGTH per part).
+ */
+const SMALL_CONTENT_CACHE_SIZE = 64;
+const LARGE_CONTENT_CACHE_SIZE = 4;
+/** Characters of content (HTML and text) past which an execution is large: 2.5 times Gmail's 102 KB clipping point. */
+const LARGE_CONTENT_LENGTH = 256 * 1024;
+
+/** A cache by execution id that keeps few entries of large content. */
+class ContentCache<V> {
+  readonly #small = new BoundedCache<number, V>(SMALL_CONTENT_CACHE_SIZE);
+  readonly #large = new BoundedCache<number, V>(LARGE_CONTENT_CACHE_SIZE);
+
+  get(id: number): V | undefined {
+    return this.#small.get(id) ?? this.#large.get(id);
+  }
+
+  set(id: number, value: V, content: ExecutionContent): void {
+    const length = (content.html?.length ?? 0) + (content.text?.length ?? 0);
+    (length > LARGE_CONTENT_LENGTH ? this.#large : this.#small).set(id, value);
+  }
+}
+
 export class CampaignService {
-  readonly #plans = new BoundedCache<number, InstrumentPlan>(PLAN_CACHE_SIZE);
+  readonly #plans = new ContentCache<InstrumentPlan>();
   readonly #campaigns = new BoundedCache<number, Campaign>(CAMPAIGN_CACHE_SIZE);
-  // An execution holds its whole HTML: keep as few as plans.
-  readonly #executions = new BoundedCache<number, Execution>(PLAN_CACHE_SIZE);
+  readonly #executions = new ContentCache<Execution>();
 
   constructor(
     private readonly catalog: CatalogStore,
@@ -42,10 +63,13 @@ export class CampaignService {
       throw new MailsightError('VALIDATION', 'an execution needs an html or a text part (or both)');
     }
     const campaign = await this.requireCampaign(campaignId);
-    // Planning validates the content (size, parse) before anything is written.
+    // Planning refuses content over its limits (size, links) before anything is written.
     const plan = planInstrumentation({ html: content.html, text: content.text }, this.planOptions(campaign));
-    const execution = await this.catalog.createExecution(campaign.id, content, plan.links, toStoredPlan(plan), this.clock.now());
-    this.#plans.set(execution.id, plan);
+    const stored = await this.catalog.createExecution(campaign.id, content, plan.links, toStoredPlan(plan), this.clock.now());
+    // The plan's strings, not the copies read back: one copy of the content in memory.
+    const execution = { ...stored, html: content.html, text: content.text };
+    this.#executions.set(execution.id, execution, execution);
+    this.#plans.set(execution.id, plan, execution);
     return { execution, links: plan.links.map((link) => ({ ...link, executionId: execution.id })) };
   }
 
@@ -59,8 +83,11 @@ export class CampaignService {
   }
 
   async requireExecution(id: number): Promise<Execution> {
-    const execution = await this.#executions.getOrLoad(id, (key) => this.catalog.getExecution(key));
+    const cached = this.#executions.get(id);
+    if (cached) return cached;
+    const execution = await this.catalog.getExecution(id);
     if (!execution) throw notFound('execution', id);
+    this.#executions.set(id, execution, execution);
     return execution;
   }
 
@@ -84,7 +111,7 @@ export class CampaignService {
     } else {
       plan = await this.replanOlderExecution(campaign, execution, links);
     }
-    this.#plans.set(execution.id, plan);
+    this.#plans.set(execution.id, plan, execution);
     return plan;
   }
 
@@ -94,7 +121,8 @@ export class CampaignService {
    * changes of settings no longer matter to it. Otherwise no message of it can be rendered safely.
    */
   private async replanOlderExecution(campaign: Campaign, execution: Execution, links: LinkOccurrence[]): Promise<InstrumentPlan> {
-    const plan = planInstrumentation({ html: execution.html, text: execution.text }, this.planOptions(campaign));
+    // Accepted when it was created: content over today's limits is planned as it is.
+    const plan = planInstrumentation({ html: execution.html, text: execution.text }, { ...this.planOptions(campaign), checkLimits: false });
     const disagreement = planDisagreement(plan, links);
     if (disagreement !== null) {
       throw new MailsightError(

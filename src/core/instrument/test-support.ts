@@ -77,3 +77,23 @@ export function summarize(result: InstrumentResult): LinkSummary[] {
 export function numbered(links: Omit<LinkSummary, 'ordinal'>[], first = 1): LinkSummary[] {
   return links.map((link, index) => ({ ordinal: first + index, ...link }));
 }
+
+/**
+ * The largest HTML part accepted: newsletter stories (`block`, with `__N__` for the story number and
+ * four tracked links each) up to MAX_LINKS_PER_EXECUTION links, then running text up to exactly
+ * MAX_PART_LENGTH characters. The stories alone are `maxLength`-bounded by the caller's numbers.
+ */
+export function largestAcceptedHtml(block: string, maxLength: number, maxLinks: number, linksPerBlock = 4): string {
+  const head = '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Largest</title></head>\n<body><table>\n';
+  const tail = '</table>\n</body>\n</html>\n';
+  const stories: string[] = [];
+  for (let story = 1; story * linksPerBlock <= maxLinks; story++) stories.push(block.replace(/__N__/g, String(story)));
+  const body = stories.join('');
+  const open = '<tr><td><p>';
+  const close = '</p></td></tr>\n';
+  const room = maxLength - head.length - body.length - tail.length - open.length - close.length;
+  if (room < 0) throw new Error(`${stories.length} stories do not fit in ${maxLength} characters`);
+  const sentence = 'Filler text of a very long letter, with no links in it. ';
+  const filler = sentence.repeat(Math.ceil(room / sentence.length)).slice(0, room);
+  return head + body + open + filler + close + tail;
+}
