@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { instrument, type PlanOptions } from './index.js';
-import { restoreOriginal, trackingUrls } from './test-support.js';
+import { assertSameStructure, restoreOriginal, trackingUrls } from './test-support.js';
 
 const OPENS: PlanOptions = { trackClicks: true, trackOpens: true, honeypot: true };
 const PIXEL_ONLY: PlanOptions = { trackClicks: true, trackOpens: true };
@@ -27,6 +27,15 @@ describe('open pixel', () => {
   test('goes at the end when there is no </body>', () => {
     const result = run('<p>fragment</p>\n', PIXEL_ONLY);
     expect(result.html).toBe(`<p>fragment</p>\n${result.pixel}`);
+  });
+
+  test('goes before a tag or comment left unterminated at the end, which would swallow it', () => {
+    for (const unterminated of ['<a href="https://x.example/"\n', '<img src=x alt="cut', '</p', '<!-- cut off', '<!--[if mso]><b>Outlook</b>']) {
+      const html = `<p>fragment</p>&amp; ${unterminated}`;
+      const result = run(html, PIXEL_ONLY);
+      expect(result.html).toBe(`<p>fragment</p>&amp; ${result.pixel}${unterminated}`);
+      assertSameStructure(html, result.html ?? '', result);
+    }
   });
 
   test('is left out when opens are not tracked', () => {

@@ -48,10 +48,17 @@ export interface ParseOptions {
   selfClosingTags: boolean;
 }
 
-export function parseSource(source: string, events: SourceEvents, options: ParseOptions): void {
-  const tokenizer = new Tokenizer({ decodeEntities: true }, new TreeBuilder(source, events, options));
+/**
+ * Parses `source`, calling `events`; returns where its markup ends: just past its last complete
+ * token. That is the source's length, unless it ends inside an unterminated tag (which browsers
+ * drop) or comment (which hides the rest), where it is the offset of their `<`.
+ */
+export function parseSource(source: string, events: SourceEvents, options: ParseOptions): number {
+  const builder = new TreeBuilder(source, events, options);
+  const tokenizer = new Tokenizer({ decodeEntities: true }, builder);
   tokenizer.write(source);
   tokenizer.end();
+  return builder.markupEnd;
 }
 
 export function isHtmlWhitespace(code: number): boolean {
@@ -73,6 +80,8 @@ class TreeBuilder implements TokenizerCallbacks {
   private tagName = '';
   private attributes: SourceAttribute[] = [];
   private attribute: PendingAttribute | null = null;
+  /** Just past the last complete token. */
+  markupEnd = 0;
 
   constructor(
     private readonly source: string,
@@ -131,6 +140,7 @@ class TreeBuilder implements TokenizerCallbacks {
   onclosetag(start: number, endIndex: number): void {
     const name = this.source.slice(start, endIndex).toLowerCase();
     const closer = this.source.indexOf('>', endIndex);
+    if (closer !== -1) this.markupEnd = closer + 1;
     this.events.endTagToken(name, this.source.lastIndexOf('<', start), closer === -1 ? this.source.length : closer + 1);
     // An end tag with no open element of its name is ignored, as browsers do.
     if ((this.openCounts.get(name) ?? 0) === 0) return;
@@ -138,31 +148,45 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   ontext(start: number, endIndex: number): void {
+    this.markupEnd = endIndex;
     this.events.text(this.source.slice(start, endIndex));
   }
 
-  ontextentity(codepoint: number): void {
+  ontextentity(codepoint: number, endIndex: number): void {
+    this.markupEnd = endIndex;
     this.events.text(String.fromCodePoint(codepoint));
   }
 
   oncomment(start: number, endIndex: number, endOffset: number): void {
+    this.commentLike(endIndex);
     this.events.comment(this.source.slice(start, endIndex - endOffset), start);
   }
 
   ondeclaration(start: number, endIndex: number): void {
+    this.markupEnd = endIndex + 1;
     if (/^doctype/i.test(this.source.slice(start, start + 7))) this.events.doctype(endIndex + 1);
   }
 
   // In HTML, `<![CDATA[...]]>` and `<?...>` are bogus comments: no links, no conditions.
-  oncdata(): void {}
+  oncdata(_start: number, endIndex: number): void {
+    this.commentLike(endIndex);
+  }
 
-  onprocessinginstruction(): void {}
+  onprocessinginstruction(_start: number, endIndex: number): void {
+    this.markupEnd = endIndex + 1;
+  }
 
   onend(): void {
     while (this.open.length > 0) this.pop();
   }
 
+  /** A comment ends at its `>` (endIndex); one still open at the end of the input is not complete. */
+  private commentLike(endIndex: number): void {
+    if (endIndex < this.source.length) this.markupEnd = endIndex + 1;
+  }
+
   private startElement(end: number, selfClosed: boolean): void {
+    this.markupEnd = end;
     const name = this.tagName;
     const ends = impliedEnds(name);
     while (ends.has(this.open.at(-1) ?? '')) this.pop();
