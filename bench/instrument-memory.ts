@@ -13,6 +13,7 @@
  *   --messages N    messages created per execution (default 10)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,17 +107,38 @@ async function benchmark(): Promise<void> {
     const refusals: [string, string, number][] = [
       ['html one character over', JSON.stringify({ subject: 'x', html: 'y'.repeat(MAX_PART_LENGTH + 1) }), 413],
       ['one link over', JSON.stringify({ subject: 'x', html: '<a href="https://l.example/">l</a>'.repeat(MAX_LINKS_PER_EXECUTION + 1) }), 400],
-      ['body over the API limit', JSON.stringify({ subject: 'x', html: 'y'.repeat(API_BODY_LIMIT) }), 413],
     ];
     for (const [label, body, status] of refusals) {
       const refused = await post(`/api/campaigns/${campaign.json.id}/executions`, body);
       expectStatus(label, refused.status, status, refused.json);
       console.log(`${label}: ${refused.status} in ${refused.ms.toFixed(0)} ms (${refused.json.error})`);
     }
+    const started = performance.now();
+    const status = await statusOfLargeBody(`${server.url}/api/campaigns/${campaign.json.id}/executions`, apiKey, API_BODY_LIMIT + 1);
+    expectStatus('body over the API limit', status, 413, null);
+    console.log(`body over the API limit: ${status} in ${(performance.now() - started).toFixed(0)} ms`);
     line('after the refusals');
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * The status answered to a POST of `bytes` bytes. The server answers 413 from the Content-Length
+ * alone and may close the connection while the body is still being sent, which fetch reports as a
+ * failure; node:http lets the answer be read all the same.
+ */
+function statusOfLargeBody(url: string, apiKey: string, bytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': bytes } });
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    // A write cut short by the server's answer is expected; without an answer it is a failure.
+    request.on('error', (error) => setTimeout(() => reject(error), 1_000));
+    request.end(Buffer.alloc(bytes, 'y'));
+  });
 }
 
 function positiveInteger(name: string, value: string | undefined): number {
