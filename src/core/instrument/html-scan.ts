@@ -115,7 +115,7 @@ export function scanHtml(source: string, policy: LinkPolicy): HtmlScan {
  * conditional comment (a FragmentScanner, whose offsets start at `offset`).
  */
 class FragmentScanner implements SourceEvents {
-  private readonly stack: OpenElement[] = [];
+  protected readonly stack: OpenElement[] = [];
   /** Links whose label is being read; text goes to the innermost. */
   private labels: { element: string; draft: LinkDraft }[] = [];
   /** How many open elements hide their text (script, style, template). */
@@ -274,19 +274,28 @@ class DocumentScanner extends FragmentScanner {
 
   override openTag(name: string, attributes: readonly SourceAttribute[], end: number): void {
     if (name === 'body' && this.bodyOpenEnd === null) this.bodyOpenEnd = end;
-    if (name === 'html' && this.htmlOpenEnd === 0) this.htmlOpenEnd = end;
+    if (name === 'html' && this.htmlOpenEnd === 0 && this.inPrologue()) this.htmlOpenEnd = end;
     super.openTag(name, attributes, end);
     this.waitingShapes = [];
   }
 
   override endTagToken(name: string, start: number, end: number): void {
     if (name === 'body') this.lastBodyCloseStart = start;
-    if (name === 'head' && this.headCloseEnd === 0) this.headCloseEnd = end;
+    if (name === 'head' && this.headCloseEnd === 0 && this.inPrologue()) this.headCloseEnd = end;
     this.waitingShapes = [];
   }
 
   override doctype(end: number): void {
-    if (this.doctypeEnd === 0) this.doctypeEnd = end;
+    if (this.doctypeEnd === 0 && this.inPrologue()) this.doctypeEnd = end;
+  }
+
+  /**
+   * Whether only `<html>` and `<head>` are open: a doctype, `<html>` or `</head>` found inside
+   * content (`<p><!DOCTYPE html>`) is no prologue, and markup put after it would land in that
+   * content (a `<div>` there ends the paragraph).
+   */
+  private inPrologue(): boolean {
+    return this.stack.every((element) => element.name === 'html' || element.name === 'head');
   }
 
   override text(data: string): void {

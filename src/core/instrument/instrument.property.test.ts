@@ -239,6 +239,7 @@ describe('arbitrary input never throws', () => {
       const result = instrument({ html, text: html }, { trackClicks: true, trackOpens: true, honeypot: true }, trackingUrls);
       expect(restoreOriginal(result.html ?? '', result, 'html')).toBe(html);
       expect(restoreOriginal(result.text ?? '', result, 'text')).toBe(html);
+      assertSameStructure(html, result.html ?? '', result);
     }), RUNS);
   });
 
