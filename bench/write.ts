@@ -74,7 +74,7 @@ async function setUp(): Promise<Setup> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-bench-write-'));
   const storage = await openStorage({ dialect: 'sqlite', file: path.join(dir, 'bench.sqlite'), synchronous: SYNCHRONOUS }, { now: () => Date.now() });
   const campaign = await storage.catalog.createCampaign({ name: 'bench', kind: 'one-off', trackOpens: true, trackClicks: true, trackingBaseUrl: null, honeypot: false }, 0);
-  const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<a href="https://a.example/1">1</a> <a href="https://a.example/2">2</a>', text: null }, [], 0);
+  const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<a href="https://a.example/1">1</a> <a href="https://a.example/2">2</a>', text: null }, [], { version: 1, htmlEdits: [], textEdits: [] }, 0);
   const messageIds: number[] = [];
   for (let i = 0; i < MESSAGES; i++) {
     const contact = await storage.catalog.upsertContact(`reader${i}@inbox.example`, {}, true, 0);

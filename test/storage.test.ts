@@ -4,8 +4,10 @@ import { openStorage, type Storage } from '../src/adapters/storage/index.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { settableClock } from './support/server.js';
 import type { NewEvent } from '../src/core/events.js';
-import type { PlannedLink } from '../src/core/instrument/index.js';
+import type { PlannedLink, StoredPlan } from '../src/core/instrument/index.js';
 
+/** No edits: these executions are never rendered. */
+const noPlan: StoredPlan = { version: 1, htmlEdits: [], textEdits: [] };
 const link = (ordinal: number, url: string): PlannedLink => ({ ordinal, url, raw: url, text: `link ${ordinal}`, part: 'html', condition: null });
 
 for (const dialect of await testDialects()) {
@@ -25,7 +27,7 @@ for (const dialect of await testDialects()) {
 
     async function newMessage(email = 'x@example.com') {
       const campaign = await storage.catalog.createCampaign({ name: 'c', kind: 'one-off', trackOpens: true, trackClicks: true, trackingBaseUrl: null, honeypot: false }, clock.now());
-      const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [link(1, 'https://a.example/')], clock.now());
+      const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [link(1, 'https://a.example/')], noPlan, clock.now());
       const contact = await storage.catalog.upsertContact(email, undefined, undefined, clock.now());
       const message = await storage.catalog.createMessage(
         { executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: [email], cc: [] }, recipientCount: 1, createdAt: clock.now(), consent: true },
@@ -212,10 +214,10 @@ for (const dialect of await testDialects()) {
       const { campaign } = await newMessage();
       const before = (await storage.catalog.listExecutions(campaign.id)).length;
       // Two occurrences with the same ordinal violate the primary key after the execution row is inserted.
-      await expect(storage.catalog.createExecution(campaign.id, { subject: 'dup', html: '<a>', text: null }, [link(1, 'https://a/'), link(1, 'https://b/')], clock.now())).rejects.toThrow();
+      await expect(storage.catalog.createExecution(campaign.id, { subject: 'dup', html: '<a>', text: null }, [link(1, 'https://a/'), link(1, 'https://b/')], noPlan, clock.now())).rejects.toThrow();
       expect((await storage.catalog.listExecutions(campaign.id)).length).toBe(before);
       const many = Array.from({ length: 1200 }, (_, i) => link(i + 1, `https://l.example/${i}`));
-      const execution = await storage.catalog.createExecution(campaign.id, { subject: 'many', html: '<p/>', text: null }, many, clock.now());
+      const execution = await storage.catalog.createExecution(campaign.id, { subject: 'many', html: '<p/>', text: null }, many, noPlan, clock.now());
       expect(await storage.catalog.getLinks(execution.id)).toHaveLength(1200);
     });
 

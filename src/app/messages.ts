@@ -110,6 +110,8 @@ export class MessageService {
       if (earlier) return this.replay(idempotency, earlier);
     }
     const execution = await this.campaigns.requireExecution(executionId);
+    // An execution whose messages cannot be rendered is refused before anything is written.
+    await this.campaigns.planFor(await this.campaigns.requireCampaign(execution.campaignId), execution);
 
     const suppressed: Suppression[] = [];
     const kept: { to: RecipientInput[]; cc: RecipientInput[] } = { to: [], cc: [] };
@@ -180,7 +182,7 @@ export class MessageService {
     const execution = await this.campaigns.requireExecution(message.executionId);
     const campaign = await this.campaigns.requireCampaign(message.campaignId);
     const urls = messageUrls(this.keyring(), campaign.trackingBaseUrl ?? this.settings.publicUrl, message.id);
-    const result = applyPlan(this.campaigns.planFor(campaign, execution), urls);
+    const result = applyPlan(await this.campaigns.planFor(campaign, execution), urls);
     const headers = unsubscribeHeaders({ httpsUrl: urls.unsubscribe(), mailto: this.settings.unsubscribeMailto });
     return {
       message,

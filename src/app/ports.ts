@@ -4,7 +4,7 @@
  */
 import type { NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
 import type { HitFacts, MessageFacts, NetworkEvidence, Verdict } from '../core/nhi/verdict.js';
-import type { PlannedLink } from '../core/instrument/index.js';
+import type { PlannedLink, StoredPlan } from '../core/instrument/index.js';
 import type { SealedSecret } from '../core/secret-key.js';
 
 export interface Clock {
@@ -127,9 +127,13 @@ export interface CatalogStore {
   createCampaign(settings: CampaignSettings, now: number): Promise<Campaign>;
   getCampaign(id: number): Promise<Campaign | null>;
   listCampaigns(): Promise<Campaign[]>;
-  /** The execution and its link occurrences, written in one transaction. */
-  createExecution(campaignId: number, content: ExecutionContent, links: readonly PlannedLink[], now: number): Promise<Execution>;
+  /** The execution, its link occurrences and its plan, written in one transaction. */
+  createExecution(campaignId: number, content: ExecutionContent, links: readonly PlannedLink[], plan: StoredPlan, now: number): Promise<Execution>;
   getExecution(id: number): Promise<Execution | null>;
+  /** The plan stored with an execution; null when it was created before plans were stored. */
+  getExecutionPlan(executionId: number): Promise<StoredPlan | null>;
+  /** Stores the plan of an execution created before plans were stored; a plan already stored stays. */
+  fillExecutionPlan(executionId: number, plan: StoredPlan): Promise<void>;
   listExecutions(campaignId: number): Promise<Execution[]>;
   getLinks(executionId: number): Promise<LinkOccurrence[]>;
   /** The link occurrences of every execution of a campaign, by execution then ordinal. */

@@ -22,8 +22,12 @@ export interface ApiDeps {
   sending: SendingService;
 }
 
-/** Largest API request body: a 20 MB HTML part plus JSON escaping, refused beyond with a 413. */
-export const API_BODY_LIMIT = 50 * 1024 * 1024;
+/**
+ * Largest API request body, in bytes, refused beyond with a 413: an execution's two parts at their
+ * limit (2 Mi characters each, core/instrument/plan.ts) fit even at 3 UTF-8 bytes a character with
+ * JSON escaping; a larger body could only be refused after parsing.
+ */
+export const API_BODY_LIMIT = 16 * 1024 * 1024;
 
 const id = (request: FastifyRequest) => parseInput(IdParam, request.params, 'id').id;
 

@@ -4,6 +4,7 @@ import { BASE_URL_EXPECTED, baseUrlProblem } from '../../core/base-url.js';
 import { MailsightError } from '../../core/errors.js';
 import { CAMPAIGN_KINDS } from '../../app/ports.js';
 import { describeIssues } from './validation-messages.js';
+import { MAX_LINKS_PER_EXECUTION, MAX_PART_LENGTH } from '../../core/instrument/index.js';
 
 /**
  * An id in a path: a plain decimal integer from 1. Number() would also read `0x1`, `1e0`, `+1` or
@@ -42,14 +43,22 @@ export const CreateCampaign = z
   })
   .strict();
 
-/** Twenty million characters: the instrumentation core's own limit, so the API refuses cleanly first. */
-const MAX_PART_LENGTH = 20_000_000;
+/**
+ * The parts' limits (MAX_PART_LENGTH characters each, MAX_LINKS_PER_EXECUTION links) are the
+ * instrumentation core's, checked when the execution is planned: 413 for a part too long, 400 for too
+ * many links, each naming the part, the size and the limit. Written here only for the API document.
+ */
+const part = z
+  .string()
+  .nullable()
+  .default(null)
+  .meta({ description: `At most ${MAX_PART_LENGTH} characters (413 beyond); both parts together at most ${MAX_LINKS_PER_EXECUTION} links to track (400 beyond).` });
 
 export const CreateExecution = z
   .object({
     subject: z.string().max(998),
-    html: z.string().max(MAX_PART_LENGTH).nullable().default(null),
-    text: z.string().max(MAX_PART_LENGTH).nullable().default(null),
+    html: part,
+    text: part,
   })
   .strict();
 

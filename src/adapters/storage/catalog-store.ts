@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { NewEvent } from '../../core/events.js';
-import type { PlannedLink } from '../../core/instrument/index.js';
+import type { PlannedLink, StoredPlan } from '../../core/instrument/index.js';
 import type {
   Campaign,
   CampaignKind,
@@ -20,6 +20,9 @@ import type {
 import { CONSENT_WHEN_UNSTATED } from '../../app/ports.js';
 import type { CampaignRow, ContactRow, Database, ExecutionRow, LinkRow, MessageRow } from './schema.js';
 import { eventToRow } from './event-store.js';
+
+/** An execution's columns but its plan, which only planFor reads (it is about as large as the links). */
+const EXECUTION_COLUMNS = ['id', 'campaign_id', 'subject', 'html', 'text', 'created_at'] as const;
 
 /** Rows per INSERT statement: PostgreSQL allows 65,535 parameters, SQLite 32,766; links have 7 columns. */
 const LINK_INSERT_CHUNK = 500;
@@ -54,12 +57,12 @@ export class KyselyCatalogStore implements CatalogStore {
     return rows.map(toCampaign);
   }
 
-  async createExecution(campaignId: number, content: ExecutionContent, links: readonly PlannedLink[], now: number): Promise<Execution> {
+  async createExecution(campaignId: number, content: ExecutionContent, links: readonly PlannedLink[], plan: StoredPlan, now: number): Promise<Execution> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto('executions')
-        .values({ campaign_id: campaignId, subject: content.subject, html: content.html, text: content.text, created_at: now })
-        .returningAll()
+        .values({ campaign_id: campaignId, subject: content.subject, html: content.html, text: content.text, created_at: now, plan: JSON.stringify(plan) })
+        .returning(EXECUTION_COLUMNS)
         .executeTakeFirstOrThrow();
       for (let i = 0; i < links.length; i += LINK_INSERT_CHUNK) {
         const chunk = links.slice(i, i + LINK_INSERT_CHUNK);
@@ -83,12 +86,22 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   async getExecution(id: number): Promise<Execution | null> {
-    const row = await this.db.selectFrom('executions').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('executions').select(EXECUTION_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ? toExecution(row) : null;
   }
 
+  async getExecutionPlan(executionId: number): Promise<StoredPlan | null> {
+    const row = await this.db.selectFrom('executions').select('plan').where('id', '=', executionId).executeTakeFirst();
+    // Written by createExecution or fillExecutionPlan only; restorePlan checks it against the links.
+    return row?.plan ? (JSON.parse(row.plan) as StoredPlan) : null;
+  }
+
+  async fillExecutionPlan(executionId: number, plan: StoredPlan): Promise<void> {
+    await this.db.updateTable('executions').set({ plan: JSON.stringify(plan) }).where('id', '=', executionId).where('plan', 'is', null).execute();
+  }
+
   async listExecutions(campaignId: number): Promise<Execution[]> {
-    const rows = await this.db.selectFrom('executions').selectAll().where('campaign_id', '=', campaignId).orderBy('id').execute();
+    const rows = await this.db.selectFrom('executions').select(EXECUTION_COLUMNS).where('campaign_id', '=', campaignId).orderBy('id').execute();
     return rows.map(toExecution);
   }
 
@@ -284,7 +297,7 @@ function toCampaign(row: CampaignRow): Campaign {
   };
 }
 
-function toExecution(row: ExecutionRow): Execution {
+function toExecution(row: Omit<ExecutionRow, 'plan'>): Execution {
   return { id: row.id, campaignId: row.campaign_id, subject: row.subject, html: row.html, text: row.text, createdAt: row.created_at };
 }
 

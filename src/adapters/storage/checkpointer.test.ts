@@ -27,7 +27,7 @@ describe('the checkpointer thread', () => {
     // writers' own, so they stay in the WAL.
     const sizeBefore = statSync(file).size;
     const campaign = await storage.catalog.createCampaign({ name: 'c', kind: 'one-off', trackOpens: true, trackClicks: true, trackingBaseUrl: null, honeypot: false }, 0);
-    const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [], 0);
+    const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [], { version: 1, htmlEdits: [], textEdits: [] }, 0);
     const message = await storage.catalog.createMessage({ executionId: execution.id, campaignId: campaign.id, contactId: null, recipients: { to: ['a@b.example'], cc: [] }, recipientCount: 1, createdAt: 0, consent: true }, []);
     const padding = 'x'.repeat(3000);
     await storage.events.append(Array.from({ length: 2000 }, (_, i) => ({ messageId: message.id, campaignId: campaign.id, type: 'delivered' as const, at: i, source: 'api' as const, detail: { padding } })));

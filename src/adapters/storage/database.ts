@@ -14,6 +14,7 @@ import { verdicts } from './migrations/0002-verdicts.js';
 import { hitWriter } from './migrations/0003-hit-writer.js';
 import { eventsByType } from './migrations/0004-events-by-type.js';
 import { sending } from './migrations/0005-sending.js';
+import { executionPlans } from './migrations/0006-execution-plans.js';
 import { sealedSigningKeys } from './migrations/0007-sealed-signing-keys.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -79,6 +80,7 @@ function migrator(database: OpenDatabase): Migrator {
       '0003-hit-writer': hitWriter(),
       '0004-events-by-type': eventsByType(),
       '0005-sending': sending(),
+      '0006-execution-plans': executionPlans(),
       '0007-sealed-signing-keys': sealedSigningKeys(),
     }),
   };

@@ -49,6 +49,8 @@ export interface ExecutionsTable {
   html: string | null;
   text: string | null;
   created_at: number;
+  /** JSON StoredPlan (core/instrument/stored-plan.ts); null for executions created before migration 0006. */
+  plan: string | null;
 }
 
 export interface LinkOccurrencesTable {

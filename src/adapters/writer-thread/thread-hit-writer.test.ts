@@ -21,7 +21,7 @@ describe('ThreadHitWriter', () => {
     const database = { dialect: 'sqlite' as const, file: path.join(dir, 'db.sqlite'), synchronous: 'FULL' as const };
     storage = await openStorage(database, { now: () => 0 });
     const campaign = await storage.catalog.createCampaign({ name: 'c', kind: 'one-off', trackOpens: true, trackClicks: true, trackingBaseUrl: null, honeypot: false }, 0);
-    const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [], 0);
+    const execution = await storage.catalog.createExecution(campaign.id, { subject: 's', html: '<p>x</p>', text: null }, [], { version: 1, htmlEdits: [], textEdits: [] }, 0);
     const created = await storage.catalog.createMessage({ executionId: execution.id, campaignId: campaign.id, contactId: null, recipients: { to: ['a@b.example'], cc: [] }, recipientCount: 1, createdAt: 0, consent: true }, []);
     message = { id: created.id, campaignId: campaign.id };
     setup = { database, networkDirs: [shippedNetworksDir()], selfNetworks: ['192.0.2.0/24'], networkListsReloadMs: 60_000, writer: { ipStorage: 'truncated', writerId: 'test', shared: false, selfAddresses: [] }, groupCommit: { maxDelayMs: 1 } };

@@ -11,6 +11,14 @@ export const VOID_ELEMENTS: ReadonlySet<string> = new Set([
   'input', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr',
 ]);
 
+/**
+ * Elements whose content is text, not markup, up to their end tag: left open at the end of a
+ * document, they take in whatever follows, as text.
+ */
+export const RAW_TEXT_ELEMENTS: ReadonlySet<string> = new Set([
+  'iframe', 'noembed', 'noframes', 'plaintext', 'script', 'style', 'textarea', 'title', 'xmp',
+]);
+
 /** Start tags of block content, which end an open paragraph. */
 const ENDS_PARAGRAPH = [
   'address', 'article', 'aside', 'blockquote', 'center', 'details', 'dialog', 'dir', 'div', 'dl',

@@ -41,8 +41,11 @@ export interface Landmarks {
   readonly lastBodyCloseStart: number | null;
   /** Just past the first `<!DOCTYPE>`, `<html>` or `</head>`, whichever of them ends last; 0 without any. */
   readonly prologueEnd: number;
-  /** The length of the source. */
-  readonly documentEnd: number;
+  /**
+   * Just past the last complete token: the length of the source, unless it ends inside an
+   * unterminated tag or comment (markup put after it would become part of them).
+   */
+  readonly markupEnd: number;
 }
 
 export interface HtmlScan {
@@ -98,12 +101,12 @@ interface ScanState {
 export function scanHtml(source: string, policy: LinkPolicy): HtmlScan {
   const state: ScanState = { source, policy, drafts: [], notrack: [] };
   const scanner = new DocumentScanner(state, 0, null);
-  parseSource(source, scanner, { selfClosingTags: false });
+  const markupEnd = parseSource(source, scanner, { selfClosingTags: false });
   state.notrack.sort((a, b) => a.start - b.start);
   return {
     links: state.drafts.map(finishLink),
     notrackAttributes: state.notrack,
-    landmarks: scanner.landmarks(),
+    landmarks: scanner.landmarks(markupEnd),
   };
 }
 
@@ -112,7 +115,7 @@ export function scanHtml(source: string, policy: LinkPolicy): HtmlScan {
  * conditional comment (a FragmentScanner, whose offsets start at `offset`).
  */
 class FragmentScanner implements SourceEvents {
-  private readonly stack: OpenElement[] = [];
+  protected readonly stack: OpenElement[] = [];
   /** Links whose label is being read; text goes to the innermost. */
   private labels: { element: string; draft: LinkDraft }[] = [];
   /** How many open elements hide their text (script, style, template). */
@@ -229,10 +232,17 @@ class FragmentScanner implements SourceEvents {
     return draft;
   }
 
+  /**
+   * The attribute and the whitespace before it, unless another attribute follows it with no space
+   * (`data-notrack='1'title="x"`): that whitespace then keeps the next attribute apart from the one
+   * before (`href=x title="x"`, not `href=xtitle="x"`) or from the tag name.
+   */
   private withLeadingWhitespace(attribute: SourceAttribute): SourceRange {
+    const end = this.offset + attribute.end;
     let start = this.offset + attribute.start;
+    if (!endsAttributes(this.state.source, end)) return { start, end };
     while (start > 0 && isHtmlWhitespace(this.state.source.charCodeAt(start - 1))) start -= 1;
-    return { start, end: this.offset + attribute.end };
+    return { start, end };
   }
 }
 
@@ -253,30 +263,39 @@ class DocumentScanner extends FragmentScanner {
    */
   private waitingShapes: LinkDraft[] = [];
 
-  landmarks(): Landmarks {
+  landmarks(markupEnd: number): Landmarks {
     return {
       bodyOpenEnd: this.bodyOpenEnd,
       lastBodyCloseStart: this.lastBodyCloseStart,
       prologueEnd: Math.max(this.doctypeEnd, this.htmlOpenEnd, this.headCloseEnd),
-      documentEnd: this.state.source.length,
+      markupEnd,
     };
   }
 
   override openTag(name: string, attributes: readonly SourceAttribute[], end: number): void {
     if (name === 'body' && this.bodyOpenEnd === null) this.bodyOpenEnd = end;
-    if (name === 'html' && this.htmlOpenEnd === 0) this.htmlOpenEnd = end;
+    if (name === 'html' && this.htmlOpenEnd === 0 && this.inPrologue()) this.htmlOpenEnd = end;
     super.openTag(name, attributes, end);
     this.waitingShapes = [];
   }
 
   override endTagToken(name: string, start: number, end: number): void {
     if (name === 'body') this.lastBodyCloseStart = start;
-    if (name === 'head' && this.headCloseEnd === 0) this.headCloseEnd = end;
+    if (name === 'head' && this.headCloseEnd === 0 && this.inPrologue()) this.headCloseEnd = end;
     this.waitingShapes = [];
   }
 
   override doctype(end: number): void {
-    if (this.doctypeEnd === 0) this.doctypeEnd = end;
+    if (this.doctypeEnd === 0 && this.inPrologue()) this.doctypeEnd = end;
+  }
+
+  /**
+   * Whether only `<html>` and `<head>` are open: a doctype, `<html>` or `</head>` found inside
+   * content (`<p><!DOCTYPE html>`) is no prologue, and markup put after it would land in that
+   * content (a `<div>` there ends the paragraph).
+   */
+  private inPrologue(): boolean {
+    return this.stack.every((element) => element.name === 'html' || element.name === 'head');
   }
 
   override text(data: string): void {
@@ -298,6 +317,13 @@ class DocumentScanner extends FragmentScanner {
   protected override twinFor(name: string, url: string): LinkDraft | undefined {
     return name === 'a' ? this.waitingShapes.find((shape) => shape.url === url) : undefined;
   }
+}
+
+/** Whether an attribute ending at `offset` is followed by whitespace, the tag's end, or nothing. */
+function endsAttributes(source: string, offset: number): boolean {
+  if (offset >= source.length) return true;
+  const code = source.charCodeAt(offset);
+  return isHtmlWhitespace(code) || code === 0x3e /* > */ || code === 0x2f /* / */;
 }
 
 function isLinkElement(name: string): boolean {

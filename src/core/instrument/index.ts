@@ -13,8 +13,10 @@ export { applyPlan } from './apply.js';
 export type { InstrumentResult, LinkOccurrence, TrackingUrls } from './apply.js';
 export { InstrumentError } from './instrument-error.js';
 export type { InstrumentErrorCode } from './instrument-error.js';
-export { MAX_PART_LENGTH, planInstrumentation, trackableLinkCount } from './plan.js';
+export { MAX_LINKS_PER_EXECUTION, MAX_PART_LENGTH, planInstrumentation, trackableLinkCount } from './plan.js';
 export type { InstrumentInput, InstrumentPlan, LinkPart, PlannedEdit, PlannedLink, PlanOptions } from './plan.js';
+export { planDisagreement, restorePlan, STORED_PLAN_VERSION, toStoredPlan } from './stored-plan.js';
+export type { StoredPlan } from './stored-plan.js';
 export { unsubscribeHeaders } from './unsubscribe-headers.js';
 export type { UnsubscribeTargets } from './unsubscribe-headers.js';
 

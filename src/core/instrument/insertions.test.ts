@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { instrument, type PlanOptions } from './index.js';
-import { restoreOriginal, trackingUrls } from './test-support.js';
+import { assertSameStructure, restoreOriginal, trackingUrls } from './test-support.js';
 
 const OPENS: PlanOptions = { trackClicks: true, trackOpens: true, honeypot: true };
 const PIXEL_ONLY: PlanOptions = { trackClicks: true, trackOpens: true };
@@ -27,6 +27,19 @@ describe('open pixel', () => {
   test('goes at the end when there is no </body>', () => {
     const result = run('<p>fragment</p>\n', PIXEL_ONLY);
     expect(result.html).toBe(`<p>fragment</p>\n${result.pixel}`);
+  });
+
+  test('goes before a tag or comment left unterminated at the end, which would swallow it', () => {
+    const unterminatedEnds = [
+      '<a href="https://x.example/"\n', '<img src=x alt="cut', '</p', '</p ', '<ahttp://', '<!-- cut off', '<!--[if mso]><b>Outlook</b>',
+      '<script>var a = 1;', '<style>p { color: red }', '<title>cut', '<textarea>',
+    ];
+    for (const unterminated of unterminatedEnds) {
+      const html = `<p>fragment</p>&amp; ${unterminated}`;
+      const result = run(html, PIXEL_ONLY);
+      expect(result.html).toBe(`<p>fragment</p>&amp; ${result.pixel}${unterminated}`);
+      assertSameStructure(html, result.html ?? '', result);
+    }
   });
 
   test('is left out when opens are not tracked', () => {
@@ -64,6 +77,14 @@ describe('honeypot link', () => {
     }
     const fragment = run('<p>x</p>', { ...OPENS, trackOpens: false });
     expect(fragment.html).toBe(`${fragment.honeypot?.markup}<p>x</p>`);
+  });
+
+  test('a doctype, <html> or </head> inside content is no prologue: the honeypot does not go into that content', () => {
+    for (const html of ['<p>x<!DOCTYPE html>y</p>', '<table><tr><td><html>y</td></tr></table>', '<p>x</head>y</p>']) {
+      const result = run(html, { ...OPENS, trackOpens: false });
+      expect(result.html).toBe(`${result.honeypot?.markup}${html}`);
+      assertSameStructure(html, result.html ?? '', result);
+    }
   });
 
   test('needs both the option and click tracking', () => {

@@ -3,8 +3,10 @@
  * layer that maps errors to responses can switch on it without parsing messages.
  */
 export type InstrumentErrorCode =
-  /** A part is longer than the limit in plan.ts. */
+  /** A part is longer than MAX_PART_LENGTH (plan.ts). */
   | 'INPUT_TOO_LARGE'
+  /** The parts have more links to track than MAX_LINKS_PER_EXECUTION (plan.ts). */
+  | 'TOO_MANY_LINKS'
   /** An option (exclusion entry, unsubscribe target) cannot be understood. */
   | 'INVALID_OPTION';
 

@@ -94,6 +94,13 @@ describe('which hrefs are rewritten', () => {
     expect(result.links.map((link) => link.url)).toEqual(['https://x.example/4']);
   });
 
+  test('data-notrack glued to the next attribute leaves the space before it, keeping the attributes apart', () => {
+    const html = '<a href=https://x.example/1\tdata-notrack=\'yes\'title="t">1</a><a\ndata-notrack="1"href="https://x.example/2">2</a>';
+    const result = instrument({ html }, CLICKS, trackingUrls);
+    expect(result.html).toBe('<a href=https://x.example/1\ttitle="t">1</a><a\nhref="https://x.example/2">2</a>');
+    expect(result.links).toEqual([]);
+  });
+
   test('data-notrack on an element that is not a link is not ours and stays', () => {
     const html = '<div data-notrack><a href="https://x.example/">x</a></div>';
     expect(instrument({ html }, CLICKS, trackingUrls).html).toBe(`<div data-notrack><a href="${click(1)}">x</a></div>`);

@@ -13,8 +13,9 @@ export function pixelMarkup(openUrl: string): string {
 
 /**
  * Just before the last `</body>`, so the image loads after the content; at the
- * end when the part has none (a fragment), where browsers put it in the body.
+ * end when the part has none (a fragment), where browsers put it in the body,
+ * but before a tag or comment left unterminated there, which would swallow it.
  */
 export function pixelPosition(landmarks: Landmarks): number {
-  return landmarks.lastBodyCloseStart ?? landmarks.documentEnd;
+  return landmarks.lastBodyCloseStart ?? landmarks.markupEnd;
 }

@@ -19,6 +19,11 @@ export interface PlanOptions {
   placeholderPatterns?: RegExp[];
   /** Hosts ("example.com", subdomains included) or URL prefixes ("https://x.example/path") left alone. */
   excludedDestinations?: string[];
+  /**
+   * Refuse content over MAX_PART_LENGTH or MAX_LINKS_PER_EXECUTION; default true. False only for
+   * content accepted before, when the limits were higher, which must still render.
+   */
+  checkLimits?: boolean;
 }
 
 export interface InstrumentInput {
@@ -80,17 +85,27 @@ export interface InstrumentPlan {
 }
 
 /**
- * Longest part accepted, in UTF-16 code units: 20 Mi, far above any real
- * message (providers cap whole messages near 10-40 MB), and low enough that a
- * pathological input cannot hold a worker for long.
+ * Longest part (HTML or text) accepted, in characters (UTF-16 code units; bytes, for ASCII): 2 MiB.
+ * Gmail clips a message past 102 KB and a large newsletter's HTML is a few hundred KB, so no real
+ * message comes near; the bound keeps what one execution costs (planning, a rendered message and its
+ * API answer, its cached plan) to a few MB. docs/benchmarks.md measures the largest accepted input.
  */
-export const MAX_PART_LENGTH = 20 * 1024 * 1024;
+export const MAX_PART_LENGTH = 2 * 1024 * 1024;
+
+/**
+ * Most link occurrences (HTML and text parts together) in one execution: a huge newsletter has a few
+ * hundred. Each is a stored row, a tracking URL in every message and an entry in its API answer.
+ */
+export const MAX_LINKS_PER_EXECUTION = 5_000;
 
 export function planInstrumentation(input: InstrumentInput, options: PlanOptions): InstrumentPlan {
   const html = input.html ?? null;
   const text = input.text ?? null;
-  assertWithinLimit('html', html);
-  assertWithinLimit('text', text);
+  const checkLimits = options.checkLimits !== false;
+  if (checkLimits) {
+    assertWithinLimit('html', html);
+    assertWithinLimit('text', text);
+  }
 
   const policy = options.trackClicks ? createLinkPolicy(options) : NO_TRACKING;
   const scan = html === null ? null : scanHtml(html, policy);
@@ -98,6 +113,7 @@ export function planInstrumentation(input: InstrumentInput, options: PlanOptions
     ? findTextUrls(text, policy)
     : [];
   const htmlLinks = scan?.links ?? [];
+  if (checkLimits) assertFewEnoughLinks(htmlLinks.length, textUrls.length);
   const hasHoneypot = scan !== null && options.trackClicks && options.honeypot === true;
   const hasPixel = scan !== null && options.trackOpens;
   const htmlEdits = scan === null ? [] : htmlEditsOf(scan, { honeypot: hasHoneypot, pixel: hasPixel });
@@ -117,11 +133,21 @@ export function planInstrumentation(input: InstrumentInput, options: PlanOptions
   };
 }
 
-function assertWithinLimit(part: 'html' | 'text', value: string | null): void {
+function assertWithinLimit(part: LinkPart, value: string | null): void {
   if (value !== null && value.length > MAX_PART_LENGTH) {
     throw new InstrumentError(
       'INPUT_TOO_LARGE',
-      `${part} part is ${value.length} characters long; the limit is ${MAX_PART_LENGTH}`,
+      `${part}: the part is ${value.length} characters long; the limit is ${MAX_PART_LENGTH} (2 MiB)`,
+    );
+  }
+}
+
+function assertFewEnoughLinks(html: number, text: number): void {
+  if (html + text > MAX_LINKS_PER_EXECUTION) {
+    const fields = [html > 0 ? 'html' : null, text > 0 ? 'text' : null].filter((field) => field !== null).join(', ');
+    throw new InstrumentError(
+      'TOO_MANY_LINKS',
+      `${fields}: ${html + text} links to track (html ${html}, text ${text}); the limit is ${MAX_LINKS_PER_EXECUTION} per execution`,
     );
   }
 }

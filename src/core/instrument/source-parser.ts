@@ -1,5 +1,5 @@
 import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
-import { impliedEnds, VOID_ELEMENTS } from './element-rules.js';
+import { impliedEnds, RAW_TEXT_ELEMENTS, VOID_ELEMENTS } from './element-rules.js';
 
 /**
  * htmlparser2's tokenizer behind the one interface the instrumentation needs:
@@ -48,10 +48,18 @@ export interface ParseOptions {
   selfClosingTags: boolean;
 }
 
-export function parseSource(source: string, events: SourceEvents, options: ParseOptions): void {
-  const tokenizer = new Tokenizer({ decodeEntities: true }, new TreeBuilder(source, events, options));
+/**
+ * Parses `source`, calling `events`; returns where its markup ends: just past its last complete
+ * token. That is the source's length, unless it ends inside an unterminated tag (which browsers
+ * drop), comment (which hides the rest) or raw-text element such as `<script>` (whose text the
+ * rest becomes), where it is the offset of their `<`.
+ */
+export function parseSource(source: string, events: SourceEvents, options: ParseOptions): number {
+  const builder = new TreeBuilder(source, events, options);
+  const tokenizer = new Tokenizer({ decodeEntities: true }, builder);
   tokenizer.write(source);
   tokenizer.end();
+  return builder.markupEnd;
 }
 
 export function isHtmlWhitespace(code: number): boolean {
@@ -73,6 +81,14 @@ class TreeBuilder implements TokenizerCallbacks {
   private tagName = '';
   private attributes: SourceAttribute[] = [];
   private attribute: PendingAttribute | null = null;
+  /** Just past the last complete token. */
+  markupEnd = 0;
+  /** The `<` of the start tag being read. */
+  private tagStart = 0;
+  /** The `<` of the raw-text element open (script, style, ...), if one is. */
+  private rawTextStart: number | null = null;
+  /** The `<` of a tag not ended yet; at the end of the input, one that never will be. */
+  private pendingTagStart: number | null = null;
 
   constructor(
     private readonly source: string,
@@ -81,6 +97,8 @@ class TreeBuilder implements TokenizerCallbacks {
   ) {}
 
   onopentagname(start: number, endIndex: number): void {
+    this.tagStart = start - 1;
+    this.pendingTagStart = this.tagStart;
     this.tagName = this.source.slice(start, endIndex).toLowerCase();
     this.attributes = [];
   }
@@ -131,6 +149,8 @@ class TreeBuilder implements TokenizerCallbacks {
   onclosetag(start: number, endIndex: number): void {
     const name = this.source.slice(start, endIndex).toLowerCase();
     const closer = this.source.indexOf('>', endIndex);
+    if (closer !== -1) this.markupEnd = closer + 1;
+    else this.pendingTagStart = this.source.lastIndexOf('<', start);
     this.events.endTagToken(name, this.source.lastIndexOf('<', start), closer === -1 ? this.source.length : closer + 1);
     // An end tag with no open element of its name is ignored, as browsers do.
     if ((this.openCounts.get(name) ?? 0) === 0) return;
@@ -138,31 +158,50 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   ontext(start: number, endIndex: number): void {
+    this.markupEnd = endIndex;
     this.events.text(this.source.slice(start, endIndex));
   }
 
-  ontextentity(codepoint: number): void {
+  ontextentity(codepoint: number, endIndex: number): void {
+    this.markupEnd = endIndex;
     this.events.text(String.fromCodePoint(codepoint));
   }
 
   oncomment(start: number, endIndex: number, endOffset: number): void {
+    this.commentLike(endIndex);
     this.events.comment(this.source.slice(start, endIndex - endOffset), start);
   }
 
   ondeclaration(start: number, endIndex: number): void {
+    this.markupEnd = endIndex + 1;
     if (/^doctype/i.test(this.source.slice(start, start + 7))) this.events.doctype(endIndex + 1);
   }
 
   // In HTML, `<![CDATA[...]]>` and `<?...>` are bogus comments: no links, no conditions.
-  oncdata(): void {}
+  oncdata(_start: number, endIndex: number): void {
+    this.commentLike(endIndex);
+  }
 
-  onprocessinginstruction(): void {}
+  onprocessinginstruction(_start: number, endIndex: number): void {
+    this.markupEnd = endIndex + 1;
+  }
 
   onend(): void {
+    // Trailing garbage of an unterminated tag may have come as text: the tag's start still bounds the markup.
+    for (const start of [this.rawTextStart, this.pendingTagStart]) {
+      if (start !== null) this.markupEnd = Math.min(this.markupEnd, start);
+    }
     while (this.open.length > 0) this.pop();
   }
 
+  /** A comment ends at its `>` (endIndex); one still open at the end of the input is not complete. */
+  private commentLike(endIndex: number): void {
+    if (endIndex < this.source.length) this.markupEnd = endIndex + 1;
+  }
+
   private startElement(end: number, selfClosed: boolean): void {
+    this.markupEnd = end;
+    this.pendingTagStart = null;
     const name = this.tagName;
     const ends = impliedEnds(name);
     while (ends.has(this.open.at(-1) ?? '')) this.pop();
@@ -172,6 +211,7 @@ class TreeBuilder implements TokenizerCallbacks {
       this.events.closeTag(name);
       return;
     }
+    if (RAW_TEXT_ELEMENTS.has(name) && this.rawTextStart === null) this.rawTextStart = this.tagStart;
     this.open.push(name);
     this.openCounts.set(name, (this.openCounts.get(name) ?? 0) + 1);
   }
@@ -179,6 +219,7 @@ class TreeBuilder implements TokenizerCallbacks {
   private pop(): string | undefined {
     const name = this.open.pop();
     if (name === undefined) return undefined;
+    if (RAW_TEXT_ELEMENTS.has(name) && !this.open.some((open) => RAW_TEXT_ELEMENTS.has(open))) this.rawTextStart = null;
     this.openCounts.set(name, (this.openCounts.get(name) ?? 1) - 1);
     this.events.closeTag(name);
     return name;
