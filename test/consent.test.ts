@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { migrateToLatest, openDatabase } from '../src/adapters/storage/database.js';
+import { migrateTo, openDatabase } from '../src/adapters/storage/database.js';
 import { initial } from '../src/adapters/storage/migrations/0001-initial.js';
 import { verdicts } from '../src/adapters/storage/migrations/0002-verdicts.js';
 import { hitWriter } from '../src/adapters/storage/migrations/0003-hit-writer.js';
@@ -94,7 +94,7 @@ for (const dialect of await testDialects()) {
           (2, 1, 1, 2, '{"to":["no@x.example"],"cc":[]}', 1, 0),
           (3, 1, 1, null, '{"to":["a@x.example","b@x.example"],"cc":[]}', 2, 0)`.execute(db);
 
-        expect(await migrateToLatest(database)).toEqual(['0005-sending']);
+        expect(await migrateTo(database, '0005-sending')).toEqual(['0005-sending']);
         const rows = await db.selectFrom('messages').select(['id', 'consent']).orderBy('id').execute();
         expect(rows).toEqual([
           { id: 1, consent: 1 },

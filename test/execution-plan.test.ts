@@ -9,7 +9,7 @@ import { build, type Mailsight } from '../src/compose.js';
 import { loadConfig } from '../src/config.js';
 import { createApiKey } from '../src/app/keys.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
-import { settableClock } from './support/server.js';
+import { dialectEnv, settableClock } from './support/server.js';
 
 /** Four links on four hosts; the third is the one a later EXCLUDED_DESTINATIONS leaves alone. */
 const HTML =
@@ -38,7 +38,7 @@ describe.each(await testDialects())('an execution keeps its plan across a restar
     const clock = settableClock();
     const start = (env: Record<string, string>) => {
       const config = Object.freeze({
-        ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', HIT_WRITER: 'inline', ...env }),
+        ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', HIT_WRITER: 'inline', ...dialectEnv(dialect), ...env }),
         database: database!.config,
       });
       return build({ config, clock, logger: pino({ level: 'silent' }) });
