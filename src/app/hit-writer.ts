@@ -7,7 +7,7 @@
  * on the event loop that answers the requests or on a thread of its own, with its own database
  * connection (see adapters/writer-thread). The classifier's memory of recent hits lives with the writer.
  */
-import type { HitDetail, NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
+import { HIT_EVENTS, type HitDetail, type NewEvent, type StoredJudgement, type VerdictRevision } from '../core/events.js';
 import { HitClassifier, RETAIN_MS } from '../core/nhi/hit-classifier.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
 import { selfAddressMatcher } from '../core/nhi/self-addresses.js';
@@ -86,9 +86,6 @@ interface HitRef {
 const WARM_LIMIT = 200_000;
 /** Other writers' hits taken in before one batch at most: beyond, the oldest are skipped. */
 const CATCH_UP_LIMIT = 5_000;
-
-const EVENT_TYPES = { open: 'opened', click: 'clicked', unsubscribe_page: 'unsubscribe_page' } as const;
-const EVENT_SOURCES = { open: 'pixel', click: 'redirect', unsubscribe_page: 'unsubscribe' } as const;
 
 export class ClassifyingHitWriter implements HitWriter {
   readonly #classifier = new HitClassifier<HitRef>();
@@ -204,9 +201,9 @@ export class ClassifyingHitWriter implements HitWriter {
     return {
       messageId: record.messageId,
       campaignId: record.campaignId,
-      type: EVENT_TYPES[record.kind],
+      type: HIT_EVENTS[record.kind].type,
       at: record.at,
-      source: EVENT_SOURCES[record.kind],
+      source: HIT_EVENTS[record.kind].source,
       hit: { ...kept, linkOrdinal: record.linkOrdinal },
       anonymous: !record.consent,
       judgement,
