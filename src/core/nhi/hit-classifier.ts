@@ -175,28 +175,19 @@ export class HitClassifier<R> {
 
   /**
    * Earlier bot hits that form a burst with `entry` and did not carry that burst's reason yet: the
-   * reason is added. A cheap walk of the two groups, instead of judging every bot again.
+   * reason is added. A cheap walk of the two groups, instead of judging every bot again; the burst
+   * rules are the ones judging applies (the functions below the class).
    */
   #burstMembers(entry: ClassifiedHit<R>, own: readonly ClassifiedHit<R>[], cross: readonly ClassifiedHit<R>[]): ClassifiedHit<R>[] {
     const reasons = entry.judgement.reasons;
-    const { at, ip, linkOrdinal } = entry.hit;
     const marks: [ClassifiedHit<R>, string][] = [];
     const mark = (members: readonly ClassifiedHit<R>[], reason: string, belongs: (o: ClassifiedHit<R>) => boolean) => {
       for (const o of members) if (o !== entry && o.judgement.verdict === 'bot' && !o.judgement.reasons.includes(reason) && belongs(o)) marks.push([o, reason]);
     };
-    if (reasons.includes('burst:multi-link')) {
-      mark(own, 'burst:multi-link', (o) => isLinkClick(o) && o.hit.linkOrdinal !== linkOrdinal && Math.abs(o.hit.at - at) <= MACHINE_SPEED_GAP_MS - 1);
-    }
-    if (reasons.includes('burst:cross-recipient')) {
-      const window = crossRecipientWindow(entry);
-      mark(cross, 'burst:cross-recipient', (o) => Math.abs(o.hit.at - at) <= window);
-    }
-    if (linkOrdinal === 0) {
-      mark(own, 'honeypot', (o) => Math.abs(o.hit.at - at) <= HONEYPOT_WINDOW_MS && (o.hit.kind !== 'open' || (ip !== null && o.hit.ip === ip)));
-    }
-    if (entry.judgement.verdict === 'bot' && ip !== null) {
-      mark(own, 'burst:scanner-open', (o) => o.hit.kind === 'open' && o.hit.ip === ip && Math.abs(o.hit.at - at) <= SCANNER_OPEN_WINDOW_MS);
-    }
+    if (reasons.includes('burst:multi-link')) mark(own, 'burst:multi-link', (o) => atMachineSpeed(o, entry));
+    if (reasons.includes('burst:cross-recipient')) mark(cross, 'burst:cross-recipient', (o) => withinCrossRecipientWindow(entry, o));
+    if (isHoneypotHit(entry)) mark(own, 'honeypot', (o) => inHoneypotScan(o, entry));
+    mark(own, 'burst:scanner-open', (o) => isScannerOpen(o, entry));
     const changed: ClassifiedHit<R>[] = [];
     for (const [member, reason] of marks) {
       member.context ??= { certain: [], probable: [] };
@@ -313,8 +304,7 @@ export class HitClassifier<R> {
     const distances: number[] = [];
     for (const o of own) {
       const distance = Math.abs(o.hit.at - at);
-      // Honeypot: no person can reach it, so the recipient's clicks around it, and opens from its IP, are the scan.
-      if (o !== e && o.hit.kind === 'click' && o.hit.linkOrdinal === 0 && distance <= HONEYPOT_WINDOW_MS && (!isOpen || (ip !== null && o.hit.ip === ip))) honeypot = true;
+      if (o !== e && inHoneypotScan(e, o)) honeypot = true;
       if (linkClick && isLinkClick(o)) {
         const ordinal = o.hit.linkOrdinal!;
         const known = ordinals.indexOf(ordinal);
@@ -323,13 +313,13 @@ export class HitClassifier<R> {
           distances.push(distance);
         } else if (distance < distances[known]!) distances[known] = distance;
         if (ordinal !== e.hit.linkOrdinal) {
-          if (distance <= MACHINE_SPEED_GAP_MS - 1) multiLink = true;
+          if (atMachineSpeed(e, o)) multiLink = true;
           // A person's browser keeps its user agent from one link to the next; a scanner may rotate it.
           // Probes (HEAD, self-named tools) are left out: a gateway's probe often precedes the person's click.
           if (!probe && distance <= UA_CONSISTENCY_WINDOW_MS && o.hit.ip === ip && !isProbe(o) && o.hit.userAgent !== e.hit.userAgent) uaInconsistent = true;
         }
       }
-      if (isOpen && ip !== null && o.hit.kind !== 'open' && o.hit.ip === ip && distance <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot') scannerOpen = true;
+      if (isScannerOpen(e, o)) scannerOpen = true;
     }
 
     if (honeypot) certain.push('honeypot');
@@ -344,10 +334,9 @@ export class HitClassifier<R> {
 
     if (!isOpen && ip) {
       const group = this.#byCampaignIp.get(crossKey(e.message.campaignId, ip)) ?? [];
-      const window = crossRecipientWindow(e);
       const recipients: number[] = [];
       for (const o of group) {
-        if (Math.abs(o.hit.at - at) <= window && !recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
+        if (withinCrossRecipientWindow(e, o) && !recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
       }
       if (recipients.length >= CROSS_RECIPIENT_MIN) certain.push('burst:cross-recipient');
     }
@@ -362,9 +351,39 @@ function crossKey(campaignId: number, ip: string): string {
   return `${campaignId}|${ip}`;
 }
 
-/** How far apart one IP's clicks for several recipients still make a burst: wider in a probable scanner network. */
-function crossRecipientWindow(e: ClassifiedHit<unknown>): number {
-  return e.signals.probableBot.some((r) => r.startsWith('net:')) ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+/*
+ * The burst rules, each defined once: judging a hit asks them of the hits around it, and a new hit
+ * that completes a burst asks them to find the earlier members to mark.
+ */
+
+/** Clicks on two different links of one message closer than a person moves from link to link. */
+function atMachineSpeed(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  return isLinkClick(e) && isLinkClick(o) && o.hit.linkOrdinal !== e.hit.linkOrdinal && Math.abs(o.hit.at - e.hit.at) < MACHINE_SPEED_GAP_MS;
+}
+
+/**
+ * `o` clicked for a recipient of the same campaign from the same IP close enough to `e` to count in
+ * the cross-recipient burst around `e` (how many recipients make one is counted by the judging).
+ * The window is `e`'s: wider when `e` comes from a probable scanner network.
+ */
+function withinCrossRecipientWindow(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  const window = e.signals.probableBot.some((r) => r.startsWith('net:')) ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+  return Math.abs(o.hit.at - e.hit.at) <= window;
+}
+
+/** A hit on the honeypot link, which no person can see or reach. */
+function isHoneypotHit(o: ClassifiedHit<unknown>): boolean {
+  return o.hit.kind === 'click' && o.hit.linkOrdinal === 0;
+}
+
+/** `o` is a honeypot hit and `e` part of its scan: the recipient's clicks around it, and opens from its IP. */
+function inHoneypotScan(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  return isHoneypotHit(o) && Math.abs(o.hit.at - e.hit.at) <= HONEYPOT_WINDOW_MS && (e.hit.kind !== 'open' || (e.hit.ip !== null && o.hit.ip === e.hit.ip));
+}
+
+/** `e` is a pixel fetched from the IP of `o`, a bot's click on the same message, close to it: the scanner's. */
+function isScannerOpen(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  return e.hit.kind === 'open' && e.hit.ip !== null && o.hit.kind !== 'open' && o.hit.ip === e.hit.ip && Math.abs(o.hit.at - e.hit.at) <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot';
 }
 
 function isLinkClick(o: ClassifiedHit<unknown>): boolean {
