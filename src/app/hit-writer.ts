@@ -101,7 +101,26 @@ export class ClassifyingHitWriter implements HitWriter {
     this.#isSelfAddress = selfAddressMatcher(options.selfAddresses);
   }
 
+  /**
+   * Classifies and writes the batch. The classifier's memory changes with the batch only if the batch
+   * is written: if anything fails, it is put back as it was (and other writers' hits taken in for the
+   * batch are read again with the next), so that hits that were not written are no evidence, and no
+   * verdict stays revised in memory that was not revised in the database.
+   */
   async write(batch: readonly HitWrite[], now: number): Promise<void> {
+    const seenId = this.#seenId;
+    this.#classifier.begin();
+    try {
+      await this.#write(batch, now);
+    } catch (error) {
+      this.#classifier.rollback();
+      this.#seenId = seenId;
+      throw error;
+    }
+    this.#classifier.commit();
+  }
+
+  async #write(batch: readonly HitWrite[], now: number): Promise<void> {
     const latest = new Map<HitRef, Judgement>();
     if (this.options.shared) await this.#catchUp(now, latest);
     const hits: { record: HitRecord; ref: HitRef }[] = [];

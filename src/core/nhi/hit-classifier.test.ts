@@ -176,3 +176,103 @@ describe('HitClassifier', () => {
     expect(revised.map((r) => r.ref)).not.toContain('after');
   });
 });
+
+describe('HitClassifier batches', () => {
+  type Step = { kind: 'hit'; ref: string; hit: HitFacts; message: MessageFacts } | { kind: 'delivery'; messageId: number; deliveredAt: number };
+
+  /** A deterministic stream of hits and delivery notes on a few messages from a few addresses: bursts, honeypots, trims and evictions. */
+  function stream(seed: number, length: number, messages: number, start: number): Step[] {
+    // mulberry32: small, and exact in 32-bit integer arithmetic.
+    let state = seed;
+    const next = (n: number) => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const steps: Step[] = [];
+    let at = start;
+    for (let i = 0; i < length; i++) {
+      // Mostly seconds apart, now and then past the memory's 15 minutes.
+      at += next(50) === 0 ? 16 * 60_000 : next(3_000);
+      const messageId = 1 + next(messages);
+      if (next(8) === 0) {
+        steps.push({ kind: 'delivery', messageId, deliveredAt: at - next(120_000) });
+        continue;
+      }
+      const kind = next(3) === 0 ? 'open' : 'click';
+      const extra: Partial<HitFacts> = { ip: `198.51.100.${next(2)}`, method: next(15) === 0 ? 'HEAD' : 'GET' };
+      if (kind === 'click') extra.linkOrdinal = next(10) === 0 ? 0 : 1 + next(3);
+      steps.push({ kind: 'hit', ref: `${seed}:${i}`, hit: hit(kind, at, extra), message: msg(messageId) });
+    }
+    return steps;
+  }
+
+  /** What the classifier says at each step: verdicts, and the earlier hits it revised. */
+  function play(c: HitClassifier<string>, steps: readonly Step[]): string[] {
+    const said: string[] = [];
+    const show = (r: { ref: string; judgement: { verdict: string; reasons: string[] } }) => `${r.ref}=${r.judgement.verdict}[${r.judgement.reasons.join(',')}]`;
+    for (const step of steps) {
+      if (step.kind === 'delivery') {
+        said.push(`delivery ${step.messageId}: ${c.noteDelivery(step.messageId, { sentAt: 0, deliveredAt: step.deliveredAt }).map(show).join(' ')}`);
+      } else {
+        const o = c.observe(step.ref, step.hit, step.message);
+        said.push(`${show({ ref: step.ref, judgement: o.judgement })}: ${o.revised.map(show).join(' ')}`);
+      }
+    }
+    return [...said, `kept ${c.keptHits}`];
+  }
+
+  // Small memories evict groups within a batch; two messages fill groups past MAX_GROUP_HITS and trim them.
+  const memories = [
+    { name: 'evicting', limits: { maxKeptHits: 6 }, messages: 8 },
+    { name: 'trimming', limits: {}, messages: 2 },
+  ];
+
+  it.each(memories)('after a rolled back batch, says what it would have said without the batch ($name memory)', ({ limits, messages }) => {
+    let batchesThatMatter = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const before = stream(seed, 60, messages, 3_600_000);
+      // The batch and what follows it both start where `before` ends: what follows would see the batch's hits.
+      const end = Math.max(...before.map((s) => (s.kind === 'hit' ? s.hit.at : 0)));
+      const batch = stream(seed + 100, 30, messages, end).map((s) => (s.kind === 'hit' ? { ...s, ref: `batch ${s.ref}` } : s));
+      const after = stream(seed + 200, 60, messages, end);
+      const classifier = (seen: readonly Step[]) => {
+        const c = new HitClassifier<string>(limits);
+        play(c, seen);
+        return c;
+      };
+      const rolledBack = classifier(before);
+      rolledBack.begin();
+      play(rolledBack, batch);
+      rolledBack.rollback();
+      const expected = play(classifier(before), after);
+      expect(play(rolledBack, after), `seed ${seed}`).toEqual(expected);
+      const kept = play(classifier([...before, ...batch]), after);
+      if (JSON.stringify(kept) !== JSON.stringify(expected)) batchesThatMatter++;
+    }
+    // Kept, most batches would change what is said after them: the test has something to undo.
+    expect(batchesThatMatter).toBeGreaterThan(10);
+  });
+
+  it.each(memories)('after a committed batch, says what it says without batches ($name memory)', ({ limits, messages }) => {
+    const steps = stream(7, 150, messages, 3_600_000);
+    const plain = new HitClassifier<string>(limits);
+    const batched = new HitClassifier<string>(limits);
+    const said: string[] = [];
+    for (let i = 0; i < steps.length; i += 10) {
+      batched.begin();
+      said.push(...play(batched, steps.slice(i, i + 10)).slice(0, -1));
+      batched.commit();
+    }
+    expect(said).toEqual(play(plain, steps).slice(0, -1));
+  });
+
+  it('refuses a second batch while one is open, and a rollback without one', () => {
+    const c = new HitClassifier<string>();
+    c.begin();
+    expect(() => c.begin()).toThrow(/already open/);
+    c.commit();
+    expect(() => c.rollback()).toThrow(/no batch/);
+  });
+});

@@ -73,14 +73,30 @@ export interface Observation<R> {
   revised: ClassifiedHit<R>[];
 }
 
+/** One group of recent hits, and when it was last added to (a count of adds: higher is more recent). */
+interface Group<R> {
+  hits: ClassifiedHit<R>[];
+  used: number;
+  /** The last batch that saved it (see HitGroups.begin). */
+  saved: number;
+}
+
 /**
  * Recent hits by key (a message, or a campaign and an IP), bounded: hits older than RETAIN_MS
  * before the newest of their group go, a group keeps its newest MAX_GROUP_HITS, and the groups least
  * recently added to go first past MAX_GROUPS groups or `maxHits` hits.
+ *
+ * Within a batch (`begin`), each group is saved as it was before the batch first changed it (added
+ * to, trimmed or evicted), so that `rollback` can put every group back as it was.
  */
 class HitGroups<K, R> {
-  readonly #groups = new Map<K, ClassifiedHit<R>[]>();
+  /** Least recently used first: a group is re-inserted at each add, with a higher `used`. */
+  readonly #groups = new Map<K, Group<R>>();
   #hits = 0;
+  #uses = 0;
+  #batches = 0;
+  /** The open batch: each group as it was before the batch first changed it (null: created by the batch), and the hit count before it. */
+  #batch: { saved: [K, Group<R> | null][]; hits: number } | null = null;
 
   constructor(private readonly maxHits: number) {}
 
@@ -89,12 +105,40 @@ class HitGroups<K, R> {
   }
 
   get(key: K): ClassifiedHit<R>[] | undefined {
-    return this.#groups.get(key);
+    return this.#groups.get(key)?.hits;
+  }
+
+  begin(): void {
+    this.#batches++;
+    this.#batch = { saved: [], hits: this.#hits };
+  }
+
+  commit(): void {
+    this.#batch = null;
+  }
+
+  /** Puts every group the batch changed back as it was, in its place in the order of use. */
+  rollback(): void {
+    const batch = this.#batch!;
+    this.#batch = null;
+    if (batch.saved.length === 0) return;
+    // Last saved first: a group evicted and then created again by the batch ends as it was at first.
+    for (let i = batch.saved.length - 1; i >= 0; i--) {
+      const [key, before] = batch.saved[i]!;
+      if (before) this.#groups.set(key, before);
+      else this.#groups.delete(key);
+    }
+    const groups = [...this.#groups].sort(([, a], [, b]) => a.used - b.used);
+    this.#groups.clear();
+    for (const [key, group] of groups) this.#groups.set(key, group);
+    this.#hits = batch.hits;
   }
 
   /** Adds `entry` to the group of `key`; returns that group, the entry last. */
   add(key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
-    const list = this.#groups.get(key) ?? [];
+    const group = this.#groups.get(key) ?? { hits: [], used: 0, saved: 0 };
+    this.#save(key, group);
+    const list = group.hits;
     const before = list.length;
     this.#groups.delete(key); // re-inserted: most recently used last
     // Trimmed in place: hits older than RETAIN_MS before the new one go, then the oldest beyond the cap.
@@ -103,21 +147,39 @@ class HitGroups<K, R> {
     list.length = kept;
     if (list.length >= MAX_GROUP_HITS) list.splice(0, list.length - (MAX_GROUP_HITS - 1));
     list.push(entry);
-    this.#groups.set(key, list);
+    group.used = ++this.#uses;
+    this.#groups.set(key, group);
     this.#hits += list.length - before;
     while (this.#groups.size > MAX_GROUPS || this.#hits > this.maxHits) {
-      const [oldest, hits] = this.#groups.entries().next().value!;
+      const [oldest, evicted] = this.#groups.entries().next().value!;
       if (oldest === key) break; // the group just added to is the only one left
+      this.#save(oldest, evicted);
       this.#groups.delete(oldest);
-      this.#hits -= hits.length;
+      this.#hits -= evicted.hits.length;
     }
     return list;
   }
+
+  /** Within a batch, keeps a copy of `group` as it was before the batch first changed it (no hits: it is new). */
+  #save(key: K, group: Group<R>): void {
+    if (this.#batch === null || group.saved === this.#batches) return;
+    group.saved = this.#batches;
+    this.#batch.saved.push([key, group.hits.length === 0 ? null : { hits: group.hits.slice(), used: group.used, saved: 0 }]);
+  }
 }
+
+/** What an earlier hit's verdict rests on, as it stood before a batch first changed it. */
+type SavedHit<R> = Pick<ClassifiedHit<R>, 'judgement' | 'context' | 'message' | 'signals'>;
 
 export class HitClassifier<R> {
   readonly #byMessage: HitGroups<number, R>;
   readonly #byCampaignIp: HitGroups<string, R>;
+  /**
+   * Within a batch: each earlier hit the batch changed (judgement, context, message facts, signals),
+   * as it was before. Every change to a kept hit goes through #change first; the batch's own new hits
+   * need none, as they go with their groups.
+   */
+  #saved: Map<ClassifiedHit<R>, SavedHit<R>> | null = null;
 
   /** `maxKeptHits`: hits kept per kind of group (by message, by campaign and IP), MAX_KEPT_HITS unless given. */
   constructor(limits: { maxKeptHits?: number } = {}) {
@@ -128,6 +190,41 @@ export class HitClassifier<R> {
   /** Hits held in memory (each is in its message's group, and a click also in its campaign-and-IP group). */
   get keptHits(): number {
     return this.#byMessage.hits;
+  }
+
+  /**
+   * Opens a batch: what the observations, absorptions and delivery notes that follow change is kept,
+   * until `commit` lets it stand or `rollback` takes it all back (the batch's hits were not written:
+   * they must be no evidence, and no verdict may stay revised that was not revised where it is stored).
+   * Costs a copy of each group and hit the batch changes, when it first changes it.
+   */
+  begin(): void {
+    if (this.#saved !== null) throw new Error('a batch is already open: commit it or roll it back first');
+    this.#saved = new Map();
+    this.#byMessage.begin();
+    this.#byCampaignIp.begin();
+  }
+
+  commit(): void {
+    this.#saved = null;
+    this.#byMessage.commit();
+    this.#byCampaignIp.commit();
+  }
+
+  /** Forgets the batch's hits and puts every hit and group it changed back as it was before `begin`. */
+  rollback(): void {
+    if (this.#saved === null) throw new Error('no batch is open');
+    for (const [e, before] of this.#saved) Object.assign(e, before);
+    this.#saved = null;
+    this.#byMessage.rollback();
+    this.#byCampaignIp.rollback();
+  }
+
+  /** Within a batch, keeps `e` as it was before the batch first changed it. */
+  #change(e: ClassifiedHit<R>): void {
+    if (this.#saved === null || this.#saved.has(e)) return;
+    const context = e.context && { certain: [...e.context.certain], probable: [...e.context.probable] };
+    this.#saved.set(e, { judgement: e.judgement, context, message: e.message, signals: e.signals });
   }
 
   observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
@@ -150,9 +247,8 @@ export class HitClassifier<R> {
 
   /** Adds `entry` to its groups, judges it when asked, and judges again the hits it can change. */
   #take(entry: ClassifiedHit<R>, judge: boolean): ClassifiedHit<R>[] {
-    const { hit, message } = entry;
-    const own = this.#byMessage.add(message.messageId, entry);
-    const cross = hit.kind !== 'open' && hit.ip ? this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry) : [];
+    const { hit } = entry;
+    const { own, cross } = this.#add(entry);
 
     // No other hit's verdict depends on an open (opens only ever look at clicks): only the open itself is judged.
     if (hit.kind === 'open') {
@@ -190,6 +286,7 @@ export class HitClassifier<R> {
     mark(own, 'burst:scanner-open', (o) => isScannerOpen(o, entry));
     const changed: ClassifiedHit<R>[] = [];
     for (const [member, reason] of marks) {
+      this.#change(member);
       member.context ??= { certain: [], probable: [] };
       if (!member.context.certain.includes(reason)) member.context.certain.push(reason);
       member.judgement = this.#judge(member);
@@ -203,9 +300,15 @@ export class HitClassifier<R> {
    * restart: later hits see it in their bursts, and it can be revised as before).
    */
   remember(ref: R, hit: HitFacts, message: MessageFacts, judgement: Judgement): void {
-    const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement, context: null };
-    this.#byMessage.add(message.messageId, entry);
-    if (hit.kind !== 'open' && hit.ip) this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry);
+    this.#add(this.#entry(ref, hit, message, judgement));
+  }
+
+  /** Adds a new hit to its groups (a click with an IP to its campaign-and-IP group too); returns them. */
+  #add(entry: ClassifiedHit<R>): { own: ClassifiedHit<R>[]; cross: ClassifiedHit<R>[] } {
+    const { hit, message } = entry;
+    const own = this.#byMessage.add(message.messageId, entry);
+    const cross = hit.kind !== 'open' && hit.ip ? this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry) : [];
+    return { own, cross };
   }
 
   /** The message facts already kept for this message when they are the same: one object for its hits. */
@@ -230,6 +333,7 @@ export class HitClassifier<R> {
     const own = this.#byMessage.get(messageId);
     if (!own) return [];
     for (const e of own) {
+      this.#change(e);
       e.message = { ...e.message, sentAt: times.sentAt, deliveredAt: times.deliveredAt };
       e.signals = hitSignals(e.hit, e.message);
     }
@@ -246,6 +350,7 @@ export class HitClassifier<R> {
     for (const opens of [false, true]) {
       for (const e of affected) {
         if ((e.hit.kind === 'open') !== opens) continue;
+        if (e !== fresh) this.#change(e);
         const next = this.#judge(e);
         if (e !== fresh && !sameJudgement(e.judgement, next)) revised.push(e);
         e.judgement = next;
@@ -254,6 +359,10 @@ export class HitClassifier<R> {
     return revised;
   }
 
+  /**
+   * Judges `e` from its signals and the hits around it; its caller sets the judgement. Its context may
+   * grow here: an earlier hit goes through #change before.
+   */
   #judge(e: ClassifiedHit<R>): Judgement {
     const s = e.signals;
     if (s.self.length > 0) return { verdict: 'self', reasons: unique(s.self) };
