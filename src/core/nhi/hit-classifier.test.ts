@@ -86,17 +86,46 @@ describe('HitClassifier', () => {
     expect(Object.fromEntries(trap.revised.map((r) => [r.ref, r.judgement.verdict]))).toEqual({ c: 'bot', o: 'bot' });
   });
 
-  it('marks one IP clicking for several recipients of a campaign within seconds', () => {
+  it('calls a scanner clicking for three recipients of a campaign within seconds bot, all three', () => {
     const c = new HitClassifier<string>();
-    c.observe('a', hit('click', 120_000, { ip: '52.1.2.3' }), msg(1, { linkCount: 1 }));
-    c.observe('b', hit('click', 122_000, { ip: '52.1.2.3' }), msg(2, { linkCount: 1 }));
-    const third = c.observe('c', hit('click', 124_000, { ip: '52.1.2.3' }), msg(3, { linkCount: 1 }));
-    expect(third.judgement.reasons).toContain('burst:cross-recipient');
-    expect(third.revised.map((r) => r.ref).sort()).toEqual(['a', 'b']);
-    // Colleagues behind one NAT, minutes apart, stay human.
-    const nat = new HitClassifier<string>();
+    // A fleet address posing as Chrome, without the Accept-Language every browser sends, two minutes after delivery.
+    const scanner = { ip: '52.1.2.3', headers: {} };
+    expect(c.observe('a', hit('click', 120_000, scanner), msg(1, { linkCount: 1 })).judgement).toEqual({ verdict: 'human', reasons: ['header:no-accept-language'] });
+    c.observe('b', hit('click', 122_000, scanner), msg(2, { linkCount: 1 }));
+    const third = c.observe('c', hit('click', 124_000, scanner), msg(3, { linkCount: 1 }));
+    expect(third.judgement).toEqual({ verdict: 'bot', reasons: ['burst:cross-recipient', 'header:no-accept-language'] });
+    expect(third.revised.map((r) => [r.ref, r.judgement.verdict])).toEqual([
+      ['a', 'bot'],
+      ['b', 'bot'],
+    ]);
+    // The same scan soon after delivery, from clicks that otherwise look like a browser's: the timing is the mark.
+    const early = new HitClassifier<string>();
+    for (const [i, at] of [45_000, 47_000, 49_000].entries()) early.observe(String(i), hit('click', at, { ip: '52.1.2.4' }), msg(10 + i, { linkCount: 1 }));
+    expect(early.observe('3', hit('click', 50_000, { ip: '52.1.2.4' }), msg(13, { linkCount: 1 })).judgement.reasons).toContain('burst:cross-recipient');
+    expect(early.observe('4', hit('click', 50_500, { ip: '52.1.2.4' }), msg(14, { linkCount: 1 })).judgement.verdict).toBe('bot');
+  });
+
+  it('calls colleagues behind one NAT clicking the same campaign within seconds human: browsers, one link each, hours after delivery', () => {
+    const c = new HitClassifier<string>();
+    const firefox = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0';
+    const safari = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
+    const office = '192.0.2.200';
+    const colleagues: [string, number, Partial<HitFacts>][] = [
+      ['ann', 7_200_000, { userAgent: CHROME, linkOrdinal: 1, headers: { 'accept-language': 'en-GB' } }],
+      ['bob', 7_203_000, { userAgent: firefox, linkOrdinal: 2, headers: { 'accept-language': 'de-DE,de;q=0.9' } }],
+      ['cat', 7_207_000, { userAgent: safari, linkOrdinal: 1, headers: { 'accept-language': 'fr-FR' } }],
+    ];
+    const verdicts = colleagues.map(([ref, at, extra], i) => c.observe(ref, hit('click', at, { ip: office, ...extra }), msg(20 + i)).judgement);
+    // The burst is seen and shown, but decides nothing alone.
+    expect(verdicts).toEqual([
+      { verdict: 'human', reasons: [] },
+      { verdict: 'human', reasons: [] },
+      { verdict: 'human', reasons: ['burst:cross-recipient'] },
+    ]);
+    // Minutes apart, there is no burst at all.
+    const spread = new HitClassifier<string>();
     for (const [i, at] of [600_000, 900_000, 1_500_000].entries()) {
-      expect(nat.observe(String(i), hit('click', at, { ip: '192.0.2.200' }), msg(10 + i, { linkCount: 1 })).judgement.verdict).toBe('human');
+      expect(spread.observe(String(i), hit('click', at, { ip: office }), msg(10 + i, { linkCount: 1 })).judgement).toEqual({ verdict: 'human', reasons: [] });
     }
   });
 
@@ -150,10 +179,11 @@ describe('HitClassifier', () => {
 
   it('takes judged hits back into memory as they stand, and a later hit completes their burst', () => {
     const c = new HitClassifier<string>();
-    const scanner = { ip: '198.51.100.7' };
+    // A scanner posing as a browser, without Accept-Language.
+    const scanner = { ip: '198.51.100.7', headers: {} };
     // Two recipients' clicks from one address, judged human before a restart, remembered after it.
-    c.remember('r1', hit('click', 3_600_000, scanner), msg(1), { verdict: 'human', reasons: [] });
-    c.remember('r2', hit('click', 3_602_000, scanner), msg(2), { verdict: 'human', reasons: [] });
+    c.remember('r1', hit('click', 3_600_000, scanner), msg(1), { verdict: 'human', reasons: ['header:no-accept-language'] });
+    c.remember('r2', hit('click', 3_602_000, scanner), msg(2), { verdict: 'human', reasons: ['header:no-accept-language'] });
     const third = c.observe('r3', hit('click', 3_604_000, scanner), msg(3));
     expect(third.judgement.verdict).toBe('bot');
     expect(third.judgement.reasons).toContain('burst:cross-recipient');

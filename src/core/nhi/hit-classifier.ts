@@ -28,7 +28,11 @@ export const RAPID_LINKS_MIN = 3;
 export const UA_CONSISTENCY_WINDOW_MS = 60_000;
 /** Hits of the recipient this close to a honeypot hit belong to the same scan (10-30 s reported). */
 export const HONEYPOT_WINDOW_MS = 30_000;
-/** One IP clicking for this many recipients of one campaign within the window is a scanner, not a person. */
+/**
+ * One IP clicking for this many recipients of one campaign within the window: a scanner working through
+ * a campaign's recipients, or colleagues behind one office or carrier NAT reading the same newsletter.
+ * Certain when a click of the burst shows a machine by itself (see #contextual); else probable.
+ */
 export const CROSS_RECIPIENT_MIN = 3;
 export const CROSS_RECIPIENT_WINDOW_MS = 10_000;
 /** Wider when the IP already sits in a probable scanner network: a probable match widens windows. */
@@ -281,7 +285,7 @@ export class HitClassifier<R> {
       for (const o of members) if (o !== entry && o.judgement.verdict === 'bot' && !o.judgement.reasons.includes(reason) && belongs(o)) marks.push([o, reason]);
     };
     if (reasons.includes('burst:multi-link')) mark(own, 'burst:multi-link', (o) => atMachineSpeed(o, entry));
-    if (reasons.includes('burst:cross-recipient')) mark(cross, 'burst:cross-recipient', (o) => withinCrossRecipientWindow(entry, o));
+    if (entry.context?.certain.includes('burst:cross-recipient')) mark(cross, 'burst:cross-recipient', (o) => withinCrossRecipientWindow(entry, o));
     if (isHoneypotHit(entry)) mark(own, 'honeypot', (o) => inHoneypotScan(o, entry));
     mark(own, 'burst:scanner-open', (o) => isScannerOpen(o, entry));
     const changed: ClassifiedHit<R>[] = [];
@@ -444,10 +448,16 @@ export class HitClassifier<R> {
     if (!isOpen && ip) {
       const group = this.#byCampaignIp.get(crossKey(e.message.campaignId, ip)) ?? [];
       const recipients: number[] = [];
+      let machine = false;
       for (const o of group) {
-        if (withinCrossRecipientWindow(e, o) && !recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
+        if (!withinCrossRecipientWindow(e, o)) continue;
+        if (!recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
+        if (showsMachine(o)) machine = true;
       }
-      if (recipients.length >= CROSS_RECIPIENT_MIN) certain.push('burst:cross-recipient');
+      // A scanner's burst carries its marks on some click (no Accept-Language, an outdated browser, a
+      // gateway's network, a click soon after or before delivery...): it is certain. Colleagues behind
+      // one NAT, each in a browser hours after delivery, show none: their burst alone decides nothing.
+      if (recipients.length >= CROSS_RECIPIENT_MIN) (machine ? certain : probable).push('burst:cross-recipient');
     }
 
     if (scannerOpen) certain.push('burst:scanner-open');
@@ -499,9 +509,21 @@ function isLinkClick(o: ClassifiedHit<unknown>): boolean {
   return o.hit.kind === 'click' && o.hit.linkOrdinal !== null && o.hit.linkOrdinal > 0;
 }
 
-/** Burst reasons describe one observation (clicks close together) several ways: they count once. */
+/**
+ * The bursts within one message describe one observation (its links clicked close together) several
+ * ways: they count once. A burst across recipients is another observation.
+ */
 function independentSignals(reasons: readonly string[]): number {
-  return new Set(reasons.map((r) => (r.startsWith('burst:') ? 'burst' : r))).size;
+  return new Set(reasons.map((r) => (r.startsWith('burst:') && r !== 'burst:cross-recipient' ? 'burst' : r))).size;
+}
+
+/**
+ * A click that shows a machine by itself: a signal of its own that a person's click rarely carries.
+ * Probes are left out: a person's Office probes the link just before the person clicks it, from the
+ * same address.
+ */
+function showsMachine(o: ClassifiedHit<unknown>): boolean {
+  return o.signals.probableBot.length > 0 || (o.signals.certainBot.length > 0 && !isProbe(o));
 }
 
 /** A request that announces itself as a machine's, whatever else is known. */
