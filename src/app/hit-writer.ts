@@ -7,7 +7,7 @@
  * on the event loop that answers the requests or on a thread of its own, with its own database
  * connection (see adapters/writer-thread). The classifier's memory of recent hits lives with the writer.
  */
-import type { HitDetail, NewEvent, StoredJudgement, VerdictRevision } from '../core/events.js';
+import { HIT_EVENTS, type HitDetail, type NewEvent, type StoredJudgement, type VerdictRevision } from '../core/events.js';
 import { HitClassifier, RETAIN_MS } from '../core/nhi/hit-classifier.js';
 import { truncateIp } from '../core/nhi/ip-address.js';
 import { selfAddressMatcher } from '../core/nhi/self-addresses.js';
@@ -87,9 +87,6 @@ const WARM_LIMIT = 200_000;
 /** Other writers' hits taken in before one batch at most: beyond, the oldest are skipped. */
 const CATCH_UP_LIMIT = 5_000;
 
-const EVENT_TYPES = { open: 'opened', click: 'clicked', unsubscribe_page: 'unsubscribe_page' } as const;
-const EVENT_SOURCES = { open: 'pixel', click: 'redirect', unsubscribe_page: 'unsubscribe' } as const;
-
 export class ClassifyingHitWriter implements HitWriter {
   readonly #classifier = new HitClassifier<HitRef>();
   readonly #isSelfAddress: (email: string) => boolean;
@@ -104,7 +101,26 @@ export class ClassifyingHitWriter implements HitWriter {
     this.#isSelfAddress = selfAddressMatcher(options.selfAddresses);
   }
 
+  /**
+   * Classifies and writes the batch. The classifier's memory changes with the batch only if the batch
+   * is written: if anything fails, it is put back as it was (and other writers' hits taken in for the
+   * batch are read again with the next), so that hits that were not written are no evidence, and no
+   * verdict stays revised in memory that was not revised in the database.
+   */
   async write(batch: readonly HitWrite[], now: number): Promise<void> {
+    const seenId = this.#seenId;
+    this.#classifier.begin();
+    try {
+      await this.#write(batch, now);
+    } catch (error) {
+      this.#classifier.rollback();
+      this.#seenId = seenId;
+      throw error;
+    }
+    this.#classifier.commit();
+  }
+
+  async #write(batch: readonly HitWrite[], now: number): Promise<void> {
     const latest = new Map<HitRef, Judgement>();
     if (this.options.shared) await this.#catchUp(now, latest);
     const hits: { record: HitRecord; ref: HitRef }[] = [];
@@ -204,9 +220,9 @@ export class ClassifyingHitWriter implements HitWriter {
     return {
       messageId: record.messageId,
       campaignId: record.campaignId,
-      type: EVENT_TYPES[record.kind],
+      type: HIT_EVENTS[record.kind].type,
       at: record.at,
-      source: EVENT_SOURCES[record.kind],
+      source: HIT_EVENTS[record.kind].source,
       hit: { ...kept, linkOrdinal: record.linkOrdinal },
       anonymous: !record.consent,
       judgement,

@@ -1,4 +1,4 @@
-import type { Verdict } from './nhi/verdict.js';
+import { HIT_KINDS, type HitKind, type Verdict } from './nhi/verdict.js';
 
 /**
  * The normalized event model: every fact about a message, whoever reported it, is one of these.
@@ -7,12 +7,23 @@ import type { Verdict } from './nhi/verdict.js';
 
 /** Facts about getting the message to the mailbox, reported by the sender, a relay or a provider. */
 export const DELIVERY_EVENT_TYPES = ['queued', 'sent', 'delivered', 'deferred', 'bounced', 'blocked', 'complained'] as const;
-/** Facts produced by the recipient's (or a machine's) requests to the tracking endpoints. */
-export const HIT_EVENT_TYPES = ['opened', 'clicked', 'unsubscribe_page'] as const;
+/**
+ * Facts produced by the recipient's (or a machine's) requests to the tracking endpoints: for each kind
+ * of hit (HIT_KINDS), the event type that records it and the endpoint it comes from. The one
+ * definition: the lists and lookups of hit event types below are derived from it.
+ */
+export const HIT_EVENTS = {
+  open: { type: 'opened', source: 'pixel' },
+  click: { type: 'clicked', source: 'redirect' },
+  unsubscribe_page: { type: 'unsubscribe_page', source: 'unsubscribe' },
+} as const satisfies Record<HitKind, { type: string; source: EventSource }>;
+export type HitEventType = (typeof HIT_EVENTS)[HitKind]['type'];
+export const HIT_EVENT_TYPES: readonly HitEventType[] = HIT_KINDS.map((kind) => HIT_EVENTS[kind].type);
+/** The kind of hit an event type records; absent for events that are not hits. */
+export const HIT_KIND_OF_EVENT_TYPE: ReadonlyMap<string, HitKind> = new Map(HIT_KINDS.map((kind) => [HIT_EVENTS[kind].type, kind]));
 export const EVENT_TYPES = [...DELIVERY_EVENT_TYPES, ...HIT_EVENT_TYPES, 'unsubscribed'] as const;
 
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
-export type HitEventType = (typeof HIT_EVENT_TYPES)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /**

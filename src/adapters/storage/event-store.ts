@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
-import { HIT_EVENT_TYPES, type EventSource, type EventType, type NewEvent, type StoredEvent, type StoredJudgement, type VerdictRevision } from '../../core/events.js';
-import type { HitKind, Verdict } from '../../core/nhi/verdict.js';
+import { HIT_KIND_OF_EVENT_TYPE, type EventSource, type EventType, type NewEvent, type StoredEvent, type StoredJudgement, type VerdictRevision } from '../../core/events.js';
+import type { Verdict } from '../../core/nhi/verdict.js';
 import { trackableLinkCount, type LinkPart } from '../../core/instrument/index.js';
 import type { EventStore, RecordedHit, Suppression } from '../../app/ports.js';
 import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
@@ -23,13 +23,6 @@ const RECENT_HITS_PAGE = 2_000;
 const ID_CHUNK = 500;
 /** What a recorded hit needs to know of its message. */
 type RecordedMessage = Pick<RecordedHit, 'sentAt' | 'deliveredAt' | 'linkCount' | 'contactEmail'>;
-
-/** Event types of hits, and the hit kind each records. */
-const HIT_KINDS: ReadonlyMap<string, HitKind> = new Map([
-  ['opened', 'open'],
-  ['clicked', 'click'],
-  ['unsubscribe_page', 'unsubscribe_page'],
-]);
 
 /** The size of the next statement for `remaining` rows. */
 export function chunkSize(remaining: number): number {
@@ -246,7 +239,7 @@ export class KyselyEventStore implements EventStore {
       const message = messages.get(row.message_id);
       return {
         eventId: row.id,
-        kind: HIT_KINDS.get(row.type)!,
+        kind: HIT_KIND_OF_EVENT_TYPE.get(row.type)!,
         at: row.at,
         method: row.method ?? 'GET',
         ip: row.ip,
@@ -271,7 +264,7 @@ export class KyselyEventStore implements EventStore {
     let before = Number.MAX_SAFE_INTEGER;
     while (rows.length < limit) {
       const page = await this.db.selectFrom('events').selectAll().where('id', '<', before).orderBy('id', 'desc').limit(RECENT_HITS_PAGE).execute();
-      for (const row of page) if (row.recorded_at >= since && HIT_KINDS.has(row.type) && row.verdict !== null && rows.length < limit) rows.push(row);
+      for (const row of page) if (row.recorded_at >= since && HIT_KIND_OF_EVENT_TYPE.has(row.type) && row.verdict !== null && rows.length < limit) rows.push(row);
       if (page.length < RECENT_HITS_PAGE || page[page.length - 1]!.recorded_at < since) break;
       before = page[page.length - 1]!.id;
     }
@@ -318,7 +311,7 @@ export class KyselyEventStore implements EventStore {
 
   async listRevisions(eventId: number): Promise<VerdictRevision[] | null> {
     const event = await this.db.selectFrom('events').select('type').where('id', '=', eventId).executeTakeFirst();
-    if (!event || !(HIT_EVENT_TYPES as readonly string[]).includes(event.type)) return null;
+    if (!event || !HIT_KIND_OF_EVENT_TYPE.has(event.type)) return null;
     const rows = await this.db.selectFrom('verdict_revisions').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
     return rows.map((row) => ({
       eventId: row.event_id,

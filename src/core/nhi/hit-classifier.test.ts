@@ -86,17 +86,46 @@ describe('HitClassifier', () => {
     expect(Object.fromEntries(trap.revised.map((r) => [r.ref, r.judgement.verdict]))).toEqual({ c: 'bot', o: 'bot' });
   });
 
-  it('marks one IP clicking for several recipients of a campaign within seconds', () => {
+  it('calls a scanner clicking for three recipients of a campaign within seconds bot, all three', () => {
     const c = new HitClassifier<string>();
-    c.observe('a', hit('click', 120_000, { ip: '52.1.2.3' }), msg(1, { linkCount: 1 }));
-    c.observe('b', hit('click', 122_000, { ip: '52.1.2.3' }), msg(2, { linkCount: 1 }));
-    const third = c.observe('c', hit('click', 124_000, { ip: '52.1.2.3' }), msg(3, { linkCount: 1 }));
-    expect(third.judgement.reasons).toContain('burst:cross-recipient');
-    expect(third.revised.map((r) => r.ref).sort()).toEqual(['a', 'b']);
-    // Colleagues behind one NAT, minutes apart, stay human.
-    const nat = new HitClassifier<string>();
+    // A fleet address posing as Chrome, without the Accept-Language every browser sends, two minutes after delivery.
+    const scanner = { ip: '52.1.2.3', headers: {} };
+    expect(c.observe('a', hit('click', 120_000, scanner), msg(1, { linkCount: 1 })).judgement).toEqual({ verdict: 'human', reasons: ['header:no-accept-language'] });
+    c.observe('b', hit('click', 122_000, scanner), msg(2, { linkCount: 1 }));
+    const third = c.observe('c', hit('click', 124_000, scanner), msg(3, { linkCount: 1 }));
+    expect(third.judgement).toEqual({ verdict: 'bot', reasons: ['burst:cross-recipient', 'header:no-accept-language'] });
+    expect(third.revised.map((r) => [r.ref, r.judgement.verdict])).toEqual([
+      ['a', 'bot'],
+      ['b', 'bot'],
+    ]);
+    // The same scan soon after delivery, from clicks that otherwise look like a browser's: the timing is the mark.
+    const early = new HitClassifier<string>();
+    for (const [i, at] of [45_000, 47_000, 49_000].entries()) early.observe(String(i), hit('click', at, { ip: '52.1.2.4' }), msg(10 + i, { linkCount: 1 }));
+    expect(early.observe('3', hit('click', 50_000, { ip: '52.1.2.4' }), msg(13, { linkCount: 1 })).judgement.reasons).toContain('burst:cross-recipient');
+    expect(early.observe('4', hit('click', 50_500, { ip: '52.1.2.4' }), msg(14, { linkCount: 1 })).judgement.verdict).toBe('bot');
+  });
+
+  it('calls colleagues behind one NAT clicking the same campaign within seconds human: browsers, one link each, hours after delivery', () => {
+    const c = new HitClassifier<string>();
+    const firefox = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0';
+    const safari = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
+    const office = '192.0.2.200';
+    const colleagues: [string, number, Partial<HitFacts>][] = [
+      ['ann', 7_200_000, { userAgent: CHROME, linkOrdinal: 1, headers: { 'accept-language': 'en-GB' } }],
+      ['bob', 7_203_000, { userAgent: firefox, linkOrdinal: 2, headers: { 'accept-language': 'de-DE,de;q=0.9' } }],
+      ['cat', 7_207_000, { userAgent: safari, linkOrdinal: 1, headers: { 'accept-language': 'fr-FR' } }],
+    ];
+    const verdicts = colleagues.map(([ref, at, extra], i) => c.observe(ref, hit('click', at, { ip: office, ...extra }), msg(20 + i)).judgement);
+    // The burst is seen and shown, but decides nothing alone.
+    expect(verdicts).toEqual([
+      { verdict: 'human', reasons: [] },
+      { verdict: 'human', reasons: [] },
+      { verdict: 'human', reasons: ['burst:cross-recipient'] },
+    ]);
+    // Minutes apart, there is no burst at all.
+    const spread = new HitClassifier<string>();
     for (const [i, at] of [600_000, 900_000, 1_500_000].entries()) {
-      expect(nat.observe(String(i), hit('click', at, { ip: '192.0.2.200' }), msg(10 + i, { linkCount: 1 })).judgement.verdict).toBe('human');
+      expect(spread.observe(String(i), hit('click', at, { ip: office }), msg(10 + i, { linkCount: 1 })).judgement).toEqual({ verdict: 'human', reasons: [] });
     }
   });
 
@@ -150,10 +179,11 @@ describe('HitClassifier', () => {
 
   it('takes judged hits back into memory as they stand, and a later hit completes their burst', () => {
     const c = new HitClassifier<string>();
-    const scanner = { ip: '198.51.100.7' };
+    // A scanner posing as a browser, without Accept-Language.
+    const scanner = { ip: '198.51.100.7', headers: {} };
     // Two recipients' clicks from one address, judged human before a restart, remembered after it.
-    c.remember('r1', hit('click', 3_600_000, scanner), msg(1), { verdict: 'human', reasons: [] });
-    c.remember('r2', hit('click', 3_602_000, scanner), msg(2), { verdict: 'human', reasons: [] });
+    c.remember('r1', hit('click', 3_600_000, scanner), msg(1), { verdict: 'human', reasons: ['header:no-accept-language'] });
+    c.remember('r2', hit('click', 3_602_000, scanner), msg(2), { verdict: 'human', reasons: ['header:no-accept-language'] });
     const third = c.observe('r3', hit('click', 3_604_000, scanner), msg(3));
     expect(third.judgement.verdict).toBe('bot');
     expect(third.judgement.reasons).toContain('burst:cross-recipient');
@@ -174,5 +204,105 @@ describe('HitClassifier', () => {
     // A late delivery report judges the message's hits again, from the facts each kept.
     const revised = c.noteDelivery(4, { sentAt: 0, deliveredAt: 900 });
     expect(revised.map((r) => r.ref)).not.toContain('after');
+  });
+});
+
+describe('HitClassifier batches', () => {
+  type Step = { kind: 'hit'; ref: string; hit: HitFacts; message: MessageFacts } | { kind: 'delivery'; messageId: number; deliveredAt: number };
+
+  /** A deterministic stream of hits and delivery notes on a few messages from a few addresses: bursts, honeypots, trims and evictions. */
+  function stream(seed: number, length: number, messages: number, start: number): Step[] {
+    // mulberry32: small, and exact in 32-bit integer arithmetic.
+    let state = seed;
+    const next = (n: number) => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const steps: Step[] = [];
+    let at = start;
+    for (let i = 0; i < length; i++) {
+      // Mostly seconds apart, now and then past the memory's 15 minutes.
+      at += next(50) === 0 ? 16 * 60_000 : next(3_000);
+      const messageId = 1 + next(messages);
+      if (next(8) === 0) {
+        steps.push({ kind: 'delivery', messageId, deliveredAt: at - next(120_000) });
+        continue;
+      }
+      const kind = next(3) === 0 ? 'open' : 'click';
+      const extra: Partial<HitFacts> = { ip: `198.51.100.${next(2)}`, method: next(15) === 0 ? 'HEAD' : 'GET' };
+      if (kind === 'click') extra.linkOrdinal = next(10) === 0 ? 0 : 1 + next(3);
+      steps.push({ kind: 'hit', ref: `${seed}:${i}`, hit: hit(kind, at, extra), message: msg(messageId) });
+    }
+    return steps;
+  }
+
+  /** What the classifier says at each step: verdicts, and the earlier hits it revised. */
+  function play(c: HitClassifier<string>, steps: readonly Step[]): string[] {
+    const said: string[] = [];
+    const show = (r: { ref: string; judgement: { verdict: string; reasons: string[] } }) => `${r.ref}=${r.judgement.verdict}[${r.judgement.reasons.join(',')}]`;
+    for (const step of steps) {
+      if (step.kind === 'delivery') {
+        said.push(`delivery ${step.messageId}: ${c.noteDelivery(step.messageId, { sentAt: 0, deliveredAt: step.deliveredAt }).map(show).join(' ')}`);
+      } else {
+        const o = c.observe(step.ref, step.hit, step.message);
+        said.push(`${show({ ref: step.ref, judgement: o.judgement })}: ${o.revised.map(show).join(' ')}`);
+      }
+    }
+    return [...said, `kept ${c.keptHits}`];
+  }
+
+  // Small memories evict groups within a batch; two messages fill groups past MAX_GROUP_HITS and trim them.
+  const memories = [
+    { name: 'evicting', limits: { maxKeptHits: 6 }, messages: 8 },
+    { name: 'trimming', limits: {}, messages: 2 },
+  ];
+
+  it.each(memories)('after a rolled back batch, says what it would have said without the batch ($name memory)', ({ limits, messages }) => {
+    let batchesThatMatter = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const before = stream(seed, 60, messages, 3_600_000);
+      // The batch and what follows it both start where `before` ends: what follows would see the batch's hits.
+      const end = Math.max(...before.map((s) => (s.kind === 'hit' ? s.hit.at : 0)));
+      const batch = stream(seed + 100, 30, messages, end).map((s) => (s.kind === 'hit' ? { ...s, ref: `batch ${s.ref}` } : s));
+      const after = stream(seed + 200, 60, messages, end);
+      const classifier = (seen: readonly Step[]) => {
+        const c = new HitClassifier<string>(limits);
+        play(c, seen);
+        return c;
+      };
+      const rolledBack = classifier(before);
+      rolledBack.begin();
+      play(rolledBack, batch);
+      rolledBack.rollback();
+      const expected = play(classifier(before), after);
+      expect(play(rolledBack, after), `seed ${seed}`).toEqual(expected);
+      const kept = play(classifier([...before, ...batch]), after);
+      if (JSON.stringify(kept) !== JSON.stringify(expected)) batchesThatMatter++;
+    }
+    // Kept, most batches would change what is said after them: the test has something to undo.
+    expect(batchesThatMatter).toBeGreaterThan(10);
+  });
+
+  it.each(memories)('after a committed batch, says what it says without batches ($name memory)', ({ limits, messages }) => {
+    const steps = stream(7, 150, messages, 3_600_000);
+    const plain = new HitClassifier<string>(limits);
+    const batched = new HitClassifier<string>(limits);
+    const said: string[] = [];
+    for (let i = 0; i < steps.length; i += 10) {
+      batched.begin();
+      said.push(...play(batched, steps.slice(i, i + 10)).slice(0, -1));
+      batched.commit();
+    }
+    expect(said).toEqual(play(plain, steps).slice(0, -1));
+  });
+
+  it('refuses a second batch while one is open, and a rollback without one', () => {
+    const c = new HitClassifier<string>();
+    c.begin();
+    expect(() => c.begin()).toThrow(/already open/);
+    c.commit();
+    expect(() => c.rollback()).toThrow(/no batch/);
   });
 });

@@ -3,6 +3,7 @@
  * hits bring evidence (a burst completed, a honeypot hit, the same IP clicking for many recipients).
  * Pure: time comes from the hits themselves; state is the recent activity it has seen.
  */
+import { HitGroups, MAX_KEPT_HITS } from './hit-groups.js';
 import { hitSignals, type HitSignals } from './hit-signals.js';
 import type { HitFacts, Judgement, MessageFacts } from './verdict.js';
 
@@ -28,29 +29,19 @@ export const RAPID_LINKS_MIN = 3;
 export const UA_CONSISTENCY_WINDOW_MS = 60_000;
 /** Hits of the recipient this close to a honeypot hit belong to the same scan (10-30 s reported). */
 export const HONEYPOT_WINDOW_MS = 30_000;
-/** One IP clicking for this many recipients of one campaign within the window is a scanner, not a person. */
+/**
+ * One IP clicking for this many recipients of one campaign within the window: a scanner working through
+ * a campaign's recipients, or colleagues behind one office or carrier NAT reading the same newsletter.
+ * Certain when a click of the burst shows a machine by itself (see #contextual); else probable.
+ */
 export const CROSS_RECIPIENT_MIN = 3;
 export const CROSS_RECIPIENT_WINDOW_MS = 10_000;
 /** Wider when the IP already sits in a probable scanner network: a probable match widens windows. */
 export const CROSS_RECIPIENT_WIDE_WINDOW_MS = 60_000;
 /** A pixel fetched from the IP of a scanner's clicks on the same message, this close, is the scanner's. */
 export const SCANNER_OPEN_WINDOW_MS = 60_000;
-/** How long hits are kept in memory for revision, after the newest hit of their group. */
-export const RETAIN_MS = 15 * 60_000;
-/** Messages and campaign-IP groups kept in memory at most (least recently used go first). */
-export const MAX_GROUPS = 100_000;
-/**
- * Hits kept in the groups of each kind at most (least recently used groups go first): at most twice
- * this many distinct hits in all, about 300 MB at 550-950 bytes a hit. Without this bound, a large
- * campaign under a scanner flood could fill every message group (100,000 groups of 16 hits, over a
- * gigabyte).
- */
-export const MAX_KEPT_HITS = 200_000;
-/**
- * Hits kept per group at most (the newest). A message sees a handful of hits in life; a pixel
- * hammered thousands of times must not make each new hit cost more than the last.
- */
-export const MAX_GROUP_HITS = 16;
+// The memory's bounds, with the memory (hit-groups.ts).
+export { MAX_GROUP_HITS, MAX_GROUPS, MAX_KEPT_HITS, RETAIN_MS } from './hit-groups.js';
 /** A new hit can change the verdict of earlier hits only this close to it: the widest window above. */
 export const REVISION_WINDOW_MS = Math.max(HONEYPOT_WINDOW_MS, CROSS_RECIPIENT_WIDE_WINDOW_MS, SCANNER_OPEN_WINDOW_MS, UA_CONSISTENCY_WINDOW_MS, ALL_LINKS_WINDOW_MS);
 
@@ -73,51 +64,18 @@ export interface Observation<R> {
   revised: ClassifiedHit<R>[];
 }
 
-/**
- * Recent hits by key (a message, or a campaign and an IP), bounded: hits older than RETAIN_MS
- * before the newest of their group go, a group keeps its newest MAX_GROUP_HITS, and the groups least
- * recently added to go first past MAX_GROUPS groups or `maxHits` hits.
- */
-class HitGroups<K, R> {
-  readonly #groups = new Map<K, ClassifiedHit<R>[]>();
-  #hits = 0;
-
-  constructor(private readonly maxHits: number) {}
-
-  get hits(): number {
-    return this.#hits;
-  }
-
-  get(key: K): ClassifiedHit<R>[] | undefined {
-    return this.#groups.get(key);
-  }
-
-  /** Adds `entry` to the group of `key`; returns that group, the entry last. */
-  add(key: K, entry: ClassifiedHit<R>): ClassifiedHit<R>[] {
-    const list = this.#groups.get(key) ?? [];
-    const before = list.length;
-    this.#groups.delete(key); // re-inserted: most recently used last
-    // Trimmed in place: hits older than RETAIN_MS before the new one go, then the oldest beyond the cap.
-    let kept = 0;
-    for (const e of list) if (entry.hit.at - e.hit.at <= RETAIN_MS) list[kept++] = e;
-    list.length = kept;
-    if (list.length >= MAX_GROUP_HITS) list.splice(0, list.length - (MAX_GROUP_HITS - 1));
-    list.push(entry);
-    this.#groups.set(key, list);
-    this.#hits += list.length - before;
-    while (this.#groups.size > MAX_GROUPS || this.#hits > this.maxHits) {
-      const [oldest, hits] = this.#groups.entries().next().value!;
-      if (oldest === key) break; // the group just added to is the only one left
-      this.#groups.delete(oldest);
-      this.#hits -= hits.length;
-    }
-    return list;
-  }
-}
+/** What an earlier hit's verdict rests on, as it stood before a batch first changed it. */
+type SavedHit<R> = Pick<ClassifiedHit<R>, 'judgement' | 'context' | 'message' | 'signals'>;
 
 export class HitClassifier<R> {
-  readonly #byMessage: HitGroups<number, R>;
-  readonly #byCampaignIp: HitGroups<string, R>;
+  readonly #byMessage: HitGroups<number, ClassifiedHit<R>>;
+  readonly #byCampaignIp: HitGroups<string, ClassifiedHit<R>>;
+  /**
+   * Within a batch: each earlier hit the batch changed (judgement, context, message facts, signals),
+   * as it was before. Every change to a kept hit goes through #change first; the batch's own new hits
+   * need none, as they go with their groups.
+   */
+  #saved: Map<ClassifiedHit<R>, SavedHit<R>> | null = null;
 
   /** `maxKeptHits`: hits kept per kind of group (by message, by campaign and IP), MAX_KEPT_HITS unless given. */
   constructor(limits: { maxKeptHits?: number } = {}) {
@@ -128,6 +86,41 @@ export class HitClassifier<R> {
   /** Hits held in memory (each is in its message's group, and a click also in its campaign-and-IP group). */
   get keptHits(): number {
     return this.#byMessage.hits;
+  }
+
+  /**
+   * Opens a batch: what the observations, absorptions and delivery notes that follow change is kept,
+   * until `commit` lets it stand or `rollback` takes it all back (the batch's hits were not written:
+   * they must be no evidence, and no verdict may stay revised that was not revised where it is stored).
+   * Costs a copy of each group and hit the batch changes, when it first changes it.
+   */
+  begin(): void {
+    if (this.#saved !== null) throw new Error('a batch is already open: commit it or roll it back first');
+    this.#saved = new Map();
+    this.#byMessage.begin();
+    this.#byCampaignIp.begin();
+  }
+
+  commit(): void {
+    this.#saved = null;
+    this.#byMessage.commit();
+    this.#byCampaignIp.commit();
+  }
+
+  /** Forgets the batch's hits and puts every hit and group it changed back as it was before `begin`. */
+  rollback(): void {
+    if (this.#saved === null) throw new Error('no batch is open');
+    for (const [e, before] of this.#saved) Object.assign(e, before);
+    this.#saved = null;
+    this.#byMessage.rollback();
+    this.#byCampaignIp.rollback();
+  }
+
+  /** Within a batch, keeps `e` as it was before the batch first changed it. */
+  #change(e: ClassifiedHit<R>): void {
+    if (this.#saved === null || this.#saved.has(e)) return;
+    const context = e.context && { certain: [...e.context.certain], probable: [...e.context.probable] };
+    this.#saved.set(e, { judgement: e.judgement, context, message: e.message, signals: e.signals });
   }
 
   observe(ref: R, hit: HitFacts, message: MessageFacts): Observation<R> {
@@ -150,9 +143,8 @@ export class HitClassifier<R> {
 
   /** Adds `entry` to its groups, judges it when asked, and judges again the hits it can change. */
   #take(entry: ClassifiedHit<R>, judge: boolean): ClassifiedHit<R>[] {
-    const { hit, message } = entry;
-    const own = this.#byMessage.add(message.messageId, entry);
-    const cross = hit.kind !== 'open' && hit.ip ? this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry) : [];
+    const { hit } = entry;
+    const { own, cross } = this.#add(entry);
 
     // No other hit's verdict depends on an open (opens only ever look at clicks): only the open itself is judged.
     if (hit.kind === 'open') {
@@ -175,30 +167,22 @@ export class HitClassifier<R> {
 
   /**
    * Earlier bot hits that form a burst with `entry` and did not carry that burst's reason yet: the
-   * reason is added. A cheap walk of the two groups, instead of judging every bot again.
+   * reason is added. A cheap walk of the two groups, instead of judging every bot again; the burst
+   * rules are the ones judging applies (the functions below the class).
    */
   #burstMembers(entry: ClassifiedHit<R>, own: readonly ClassifiedHit<R>[], cross: readonly ClassifiedHit<R>[]): ClassifiedHit<R>[] {
     const reasons = entry.judgement.reasons;
-    const { at, ip, linkOrdinal } = entry.hit;
     const marks: [ClassifiedHit<R>, string][] = [];
     const mark = (members: readonly ClassifiedHit<R>[], reason: string, belongs: (o: ClassifiedHit<R>) => boolean) => {
       for (const o of members) if (o !== entry && o.judgement.verdict === 'bot' && !o.judgement.reasons.includes(reason) && belongs(o)) marks.push([o, reason]);
     };
-    if (reasons.includes('burst:multi-link')) {
-      mark(own, 'burst:multi-link', (o) => isLinkClick(o) && o.hit.linkOrdinal !== linkOrdinal && Math.abs(o.hit.at - at) <= MACHINE_SPEED_GAP_MS - 1);
-    }
-    if (reasons.includes('burst:cross-recipient')) {
-      const window = crossRecipientWindow(entry);
-      mark(cross, 'burst:cross-recipient', (o) => Math.abs(o.hit.at - at) <= window);
-    }
-    if (linkOrdinal === 0) {
-      mark(own, 'honeypot', (o) => Math.abs(o.hit.at - at) <= HONEYPOT_WINDOW_MS && (o.hit.kind !== 'open' || (ip !== null && o.hit.ip === ip)));
-    }
-    if (entry.judgement.verdict === 'bot' && ip !== null) {
-      mark(own, 'burst:scanner-open', (o) => o.hit.kind === 'open' && o.hit.ip === ip && Math.abs(o.hit.at - at) <= SCANNER_OPEN_WINDOW_MS);
-    }
+    if (reasons.includes('burst:multi-link')) mark(own, 'burst:multi-link', (o) => atMachineSpeed(o, entry));
+    if (entry.context?.certain.includes('burst:cross-recipient')) mark(cross, 'burst:cross-recipient', (o) => withinCrossRecipientWindow(entry, o));
+    if (isHoneypotHit(entry)) mark(own, 'honeypot', (o) => inHoneypotScan(o, entry));
+    mark(own, 'burst:scanner-open', (o) => isScannerOpen(o, entry));
     const changed: ClassifiedHit<R>[] = [];
     for (const [member, reason] of marks) {
+      this.#change(member);
       member.context ??= { certain: [], probable: [] };
       if (!member.context.certain.includes(reason)) member.context.certain.push(reason);
       member.judgement = this.#judge(member);
@@ -212,9 +196,15 @@ export class HitClassifier<R> {
    * restart: later hits see it in their bursts, and it can be revised as before).
    */
   remember(ref: R, hit: HitFacts, message: MessageFacts, judgement: Judgement): void {
-    const entry: ClassifiedHit<R> = { ref, hit, message: this.#shared(message), signals: hitSignals(hit, message), judgement, context: null };
-    this.#byMessage.add(message.messageId, entry);
-    if (hit.kind !== 'open' && hit.ip) this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry);
+    this.#add(this.#entry(ref, hit, message, judgement));
+  }
+
+  /** Adds a new hit to its groups (a click with an IP to its campaign-and-IP group too); returns them. */
+  #add(entry: ClassifiedHit<R>): { own: ClassifiedHit<R>[]; cross: ClassifiedHit<R>[] } {
+    const { hit, message } = entry;
+    const own = this.#byMessage.add(message.messageId, entry);
+    const cross = hit.kind !== 'open' && hit.ip ? this.#byCampaignIp.add(crossKey(message.campaignId, hit.ip), entry) : [];
+    return { own, cross };
   }
 
   /** The message facts already kept for this message when they are the same: one object for its hits. */
@@ -239,6 +229,7 @@ export class HitClassifier<R> {
     const own = this.#byMessage.get(messageId);
     if (!own) return [];
     for (const e of own) {
+      this.#change(e);
       e.message = { ...e.message, sentAt: times.sentAt, deliveredAt: times.deliveredAt };
       e.signals = hitSignals(e.hit, e.message);
     }
@@ -255,6 +246,7 @@ export class HitClassifier<R> {
     for (const opens of [false, true]) {
       for (const e of affected) {
         if ((e.hit.kind === 'open') !== opens) continue;
+        if (e !== fresh) this.#change(e);
         const next = this.#judge(e);
         if (e !== fresh && !sameJudgement(e.judgement, next)) revised.push(e);
         e.judgement = next;
@@ -263,6 +255,10 @@ export class HitClassifier<R> {
     return revised;
   }
 
+  /**
+   * Judges `e` from its signals and the hits around it; its caller sets the judgement. Its context may
+   * grow here: an earlier hit goes through #change before.
+   */
   #judge(e: ClassifiedHit<R>): Judgement {
     const s = e.signals;
     if (s.self.length > 0) return { verdict: 'self', reasons: unique(s.self) };
@@ -313,8 +309,7 @@ export class HitClassifier<R> {
     const distances: number[] = [];
     for (const o of own) {
       const distance = Math.abs(o.hit.at - at);
-      // Honeypot: no person can reach it, so the recipient's clicks around it, and opens from its IP, are the scan.
-      if (o !== e && o.hit.kind === 'click' && o.hit.linkOrdinal === 0 && distance <= HONEYPOT_WINDOW_MS && (!isOpen || (ip !== null && o.hit.ip === ip))) honeypot = true;
+      if (o !== e && inHoneypotScan(e, o)) honeypot = true;
       if (linkClick && isLinkClick(o)) {
         const ordinal = o.hit.linkOrdinal!;
         const known = ordinals.indexOf(ordinal);
@@ -323,13 +318,13 @@ export class HitClassifier<R> {
           distances.push(distance);
         } else if (distance < distances[known]!) distances[known] = distance;
         if (ordinal !== e.hit.linkOrdinal) {
-          if (distance <= MACHINE_SPEED_GAP_MS - 1) multiLink = true;
+          if (atMachineSpeed(e, o)) multiLink = true;
           // A person's browser keeps its user agent from one link to the next; a scanner may rotate it.
           // Probes (HEAD, self-named tools) are left out: a gateway's probe often precedes the person's click.
           if (!probe && distance <= UA_CONSISTENCY_WINDOW_MS && o.hit.ip === ip && !isProbe(o) && o.hit.userAgent !== e.hit.userAgent) uaInconsistent = true;
         }
       }
-      if (isOpen && ip !== null && o.hit.kind !== 'open' && o.hit.ip === ip && distance <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot') scannerOpen = true;
+      if (isScannerOpen(e, o)) scannerOpen = true;
     }
 
     if (honeypot) certain.push('honeypot');
@@ -344,12 +339,17 @@ export class HitClassifier<R> {
 
     if (!isOpen && ip) {
       const group = this.#byCampaignIp.get(crossKey(e.message.campaignId, ip)) ?? [];
-      const window = crossRecipientWindow(e);
       const recipients: number[] = [];
+      let machine = false;
       for (const o of group) {
-        if (Math.abs(o.hit.at - at) <= window && !recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
+        if (!withinCrossRecipientWindow(e, o)) continue;
+        if (!recipients.includes(o.message.messageId)) recipients.push(o.message.messageId);
+        if (showsMachine(o)) machine = true;
       }
-      if (recipients.length >= CROSS_RECIPIENT_MIN) certain.push('burst:cross-recipient');
+      // A scanner's burst carries its marks on some click (no Accept-Language, an outdated browser, a
+      // gateway's network, a click soon after or before delivery...): it is certain. Colleagues behind
+      // one NAT, each in a browser hours after delivery, show none: their burst alone decides nothing.
+      if (recipients.length >= CROSS_RECIPIENT_MIN) (machine ? certain : probable).push('burst:cross-recipient');
     }
 
     if (scannerOpen) certain.push('burst:scanner-open');
@@ -362,18 +362,60 @@ function crossKey(campaignId: number, ip: string): string {
   return `${campaignId}|${ip}`;
 }
 
-/** How far apart one IP's clicks for several recipients still make a burst: wider in a probable scanner network. */
-function crossRecipientWindow(e: ClassifiedHit<unknown>): number {
-  return e.signals.probableBot.some((r) => r.startsWith('net:')) ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+/*
+ * The burst rules, each defined once: judging a hit asks them of the hits around it, and a new hit
+ * that completes a burst asks them to find the earlier members to mark.
+ */
+
+/** Clicks on two different links of one message closer than a person moves from link to link. */
+function atMachineSpeed(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  return isLinkClick(e) && isLinkClick(o) && o.hit.linkOrdinal !== e.hit.linkOrdinal && Math.abs(o.hit.at - e.hit.at) < MACHINE_SPEED_GAP_MS;
+}
+
+/**
+ * `o` clicked for a recipient of the same campaign from the same IP close enough to `e` to count in
+ * the cross-recipient burst around `e` (how many recipients make one is counted by the judging).
+ * The window is `e`'s: wider when `e` comes from a probable scanner network.
+ */
+function withinCrossRecipientWindow(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  const window = e.signals.probableBot.some((r) => r.startsWith('net:')) ? CROSS_RECIPIENT_WIDE_WINDOW_MS : CROSS_RECIPIENT_WINDOW_MS;
+  return Math.abs(o.hit.at - e.hit.at) <= window;
+}
+
+/** A hit on the honeypot link, which no person can see or reach. */
+function isHoneypotHit(o: ClassifiedHit<unknown>): boolean {
+  return o.hit.kind === 'click' && o.hit.linkOrdinal === 0;
+}
+
+/** `o` is a honeypot hit and `e` part of its scan: the recipient's clicks around it, and opens from its IP. */
+function inHoneypotScan(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  return isHoneypotHit(o) && Math.abs(o.hit.at - e.hit.at) <= HONEYPOT_WINDOW_MS && (e.hit.kind !== 'open' || (e.hit.ip !== null && o.hit.ip === e.hit.ip));
+}
+
+/** `e` is a pixel fetched from the IP of `o`, a bot's click on the same message, close to it: the scanner's. */
+function isScannerOpen(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
+  return e.hit.kind === 'open' && e.hit.ip !== null && o.hit.kind !== 'open' && o.hit.ip === e.hit.ip && Math.abs(o.hit.at - e.hit.at) <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot';
 }
 
 function isLinkClick(o: ClassifiedHit<unknown>): boolean {
   return o.hit.kind === 'click' && o.hit.linkOrdinal !== null && o.hit.linkOrdinal > 0;
 }
 
-/** Burst reasons describe one observation (clicks close together) several ways: they count once. */
+/**
+ * The bursts within one message describe one observation (its links clicked close together) several
+ * ways: they count once. A burst across recipients is another observation.
+ */
 function independentSignals(reasons: readonly string[]): number {
-  return new Set(reasons.map((r) => (r.startsWith('burst:') ? 'burst' : r))).size;
+  return new Set(reasons.map((r) => (r.startsWith('burst:') && r !== 'burst:cross-recipient' ? 'burst' : r))).size;
+}
+
+/**
+ * A click that shows a machine by itself: a signal of its own that a person's click rarely carries.
+ * Probes are left out: a person's Office probes the link just before the person clicks it, from the
+ * same address.
+ */
+function showsMachine(o: ClassifiedHit<unknown>): boolean {
+  return o.signals.probableBot.length > 0 || (o.signals.certainBot.length > 0 && !isProbe(o));
 }
 
 /** A request that announces itself as a machine's, whatever else is known. */
