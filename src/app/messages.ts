@@ -269,7 +269,8 @@ export class MessageService {
     }
     const suppression = this.suppressionFor(message, event, report.recipient);
     const inserted = await this.events.appendWithSuppression(event, suppression);
-    if (event.type === 'sent' || event.type === 'delivered') await this.notifyDelivery(messageId, event.type, event.at);
+    // A report already stored (the same id again) has been taken into account.
+    if (inserted > 0 && (event.type === 'sent' || event.type === 'delivered')) await this.notifyDelivery(messageId, event.type, event.at);
     return { recorded: inserted > 0 };
   }
 

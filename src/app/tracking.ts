@@ -163,14 +163,14 @@ export class TrackingService {
    * revision is written.
    *
    * The writer may hold the message's hits when this side has no route for it (after a restart, which
-   * warms the writer from the database, or an eviction): the route is then read, the reported fact
-   * already stored with it, and the hits are judged again all the same.
+   * warms the writer from the database, or an eviction): the fact alone goes to the writer then, which
+   * keeps the earliest time it knows. No route is read or cached for it: most messages have had no
+   * hit when their delivery is reported, and their routes would push out the ones in use.
    */
   async noteDelivery(messageId: number, type: 'sent' | 'delivered', at: number): Promise<void> {
     const cached = this.#routes.get(messageId);
     if (!cached) {
-      const route = await this.#loadRoute(messageId, this.clock.now());
-      if (route) await this.#judgeAgain(messageId, route);
+      await this.#queue.enqueue({ kind: 'delivery', messageId, sentAt: type === 'sent' ? at : null, deliveredAt: type === 'delivered' ? at : null });
       return;
     }
     if (type === 'sent' && (cached.sentAt === null || at < cached.sentAt)) cached.sentAt = at;

@@ -230,7 +230,8 @@ export class HitClassifier<R> {
     if (!own) return [];
     for (const e of own) {
       this.#change(e);
-      e.message = { ...e.message, sentAt: times.sentAt, deliveredAt: times.deliveredAt };
+      // A note may carry one fact alone (the other time null): the earliest time known of each stands.
+      e.message = { ...e.message, sentAt: earliest(e.message.sentAt, times.sentAt), deliveredAt: earliest(e.message.deliveredAt, times.deliveredAt) };
       e.signals = hitSignals(e.hit, e.message);
     }
     const affected = new Set(own);
@@ -355,6 +356,10 @@ export class HitClassifier<R> {
     if (scannerOpen) certain.push('burst:scanner-open');
     return { certain, probable };
   }
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 /** The group of one campaign's clicks from one IP. */
