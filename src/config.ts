@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { BaseUrl } from './adapters/http/api-schemas.js';
+import { baseUrlProblem } from './core/base-url.js';
 import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
 import { parseCidr } from './core/nhi/ip-address.js';
 import { parseSecretKey } from './core/secret-key.js';
@@ -44,11 +44,17 @@ const secretKeyValue = z.string().transform((text, ctx) => {
 });
 
 
+/** PUBLIC_URL: the rule a campaign's tracking base URL follows too (core/base-url.ts). */
+const baseUrl = z.string().superRefine((value, context) => {
+  const problem = baseUrlProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   // Checked as a campaign's tracking base URL is: one rule for both.
-  PUBLIC_URL: BaseUrl.optional(),
+  PUBLIC_URL: baseUrl.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
