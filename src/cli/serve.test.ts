@@ -19,5 +19,8 @@ describe('publicUrlWarning', () => {
     expect(publicUrlWarning(loadConfig({ HOST: '127.0.0.1' }))).toBeNull();
     expect(publicUrlWarning(loadConfig({ HOST: 'localhost' }))).toBeNull();
     expect(publicUrlWarning(loadConfig({ HOST: '::1' }))).toBeNull();
+    // Read by the IP parser: an IPv4-mapped loopback is this machine; 127.999.0.1 is no address at all.
+    expect(publicUrlWarning(loadConfig({ HOST: '::ffff:127.0.0.1' }))).toBeNull();
+    expect(publicUrlWarning(loadConfig({ HOST: '127.999.0.1' }))).not.toBeNull();
   });
 });

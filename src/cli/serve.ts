@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../config.js';
 import { build } from '../compose.js';
+import { parseCidr, parseIp, rangeContains } from '../core/nhi/ip-address.js';
 
 /** Runs until SIGINT/SIGTERM, then stops taking requests and flushes every accepted hit. */
 export async function serveCommand(flags: { port?: string }): Promise<number> {
@@ -14,10 +15,15 @@ export async function serveCommand(flags: { port?: string }): Promise<number> {
   return 0;
 }
 
+/** Addresses of this machine only, read by the one IP parser (an IPv4-mapped 127.x is one too). */
+const LOOPBACK = ['127.0.0.0/8', '::1'].map(parseCidr);
+
 /** A name or address of this machine only: localhost, *.localhost, 127.0.0.0/8, ::1. */
 function isLoopback(host: string): boolean {
   const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  return name === 'localhost' || name.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(name) || name === '::1';
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  const address = parseIp(name);
+  return address !== null && LOOPBACK.some((range) => rangeContains(range, address));
 }
 
 /**
