@@ -1,12 +1,19 @@
 /** The one place where errors become HTTP responses. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { MailsightError } from '../../core/errors.js';
-import { InstrumentError } from '../../core/instrument/index.js';
+import { ERROR_CODES, MailsightError, type ErrorCode } from '../../core/errors.js';
+import { InstrumentError, type InstrumentErrorCode } from '../../core/instrument/index.js';
 
 export interface ErrorBody {
   error: string;
   message: string;
 }
+
+/** The status of each refusal of the instrumentation core, from the one registry of codes. */
+const INSTRUMENT_ERRORS: Record<InstrumentErrorCode, ErrorCode> = {
+  INPUT_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  TOO_MANY_LINKS: 'VALIDATION',
+  INVALID_OPTION: 'VALIDATION',
+};
 
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof MailsightError) {
@@ -14,8 +21,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
     return;
   }
   if (error instanceof InstrumentError) {
-    const status = error.code === 'INPUT_TOO_LARGE' ? 413 : 400;
-    void reply.status(status).send({ error: error.code, message: error.message } satisfies ErrorBody);
+    void reply.status(ERROR_CODES[INSTRUMENT_ERRORS[error.code]]).send({ error: error.code, message: error.message } satisfies ErrorBody);
     return;
   }
   const { statusCode, code } = error as Partial<FastifyError>;
