@@ -1,6 +1,6 @@
 /**
  * `npm run bench:tokens`: what signing and verifying one tracking token costs, version 1 (the message
- * id as it is) beside version 2 (the id through the keyed permutation), in the same run, with their
+ * id as it is) beside version 2 (the id masked with AES, the MAC as IV: message-id-mask.ts), in the same run, with their
  * lengths. Verification is what a tracking hit pays on a miss of the verified-token cache
  * (src/app/tracking.ts); signing is what creating a message pays per tracked URL.
  *

@@ -34,6 +34,8 @@ function requestOfHit(request: FastifyRequest, clientAddress: ClientAddress): Hi
 }
 
 const PIXEL_HEADERS = { ...NO_STORE_HEADERS, 'content-type': 'image/gif' } as const;
+/** A redirect is never cached (each click must reach us) nor indexed. */
+const REDIRECT_HEADERS = { 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' } as const;
 
 export function sendPixel(reply: FastifyReply): FastifyReply {
   return reply.status(200).headers(PIXEL_HEADERS).send(TRANSPARENT_GIF);
@@ -142,7 +144,7 @@ export async function trackingRoutes(app: FastifyInstance, opts: { tracking: Tra
     if (outcome.kind !== 'invalid' && outcome.unrecorded !== undefined) request.log.error({ reqId: request.id, err: outcome.unrecorded }, 'click hit not recorded');
     switch (outcome.kind) {
       case 'redirect':
-        return reply.headers({ 'cache-control': 'no-store', 'x-robots-tag': 'noindex, nofollow' }).redirect(outcome.destination, 302);
+        return reply.headers(REDIRECT_HEADERS).redirect(outcome.destination, 302);
       case 'honeypot':
         return sendPage(reply, 200, emptyPage());
       case 'invalid':
