@@ -69,7 +69,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 }
 
 /** The secret key file's name beside a SQLite database when SECRET_KEY_FILE is not set. */
-export const SECRET_KEY_FILE_NAME = 'secret.key';
+const SECRET_KEY_FILE_NAME = 'secret.key';
 
 /**
  * The secret keys the configuration names. On SQLite the key file (by default beside the database)

@@ -5,7 +5,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 
 /** Directories: owner may list, enter and create; nobody else anything. */
-export const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_DIR_MODE = 0o700;
 /** Files: owner may read and write; nobody else anything. */
 export const PRIVATE_FILE_MODE = 0o600;
 

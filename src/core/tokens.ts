@@ -21,6 +21,7 @@ import { MASK_KEY_BYTES, MAX_MASKED_ID, MESSAGE_ID_BYTES, MessageIdMask, message
 export const MAC_BYTES = 12;
 export const TOKEN_VERSIONS = [1, 2] as const;
 export type TokenVersion = (typeof TOKEN_VERSIONS)[number];
+const isTokenVersion = (version: number): version is TokenVersion => (TOKEN_VERSIONS as readonly number[]).includes(version);
 /** The version signed now; older ones keep verifying because mail already sent carries them. */
 export const CURRENT_TOKEN_VERSION: TokenVersion = 2;
 /** The largest message id a token carries (version 2 has 48 bits for it). */
@@ -123,7 +124,7 @@ export function verifyToken(keyring: Keyring, token: string, expected: TokenKind
   const tag = bytes.subarray(payload.length);
   const header = payload[0]!;
   const version = header >> 4;
-  if ((version !== 1 && version !== 2) || KINDS_BY_CODE.get(header & 0x0f) !== expected) return { ok: false, reason: 'malformed' };
+  if (!isTokenVersion(version) || KINDS_BY_CODE.get(header & 0x0f) !== expected) return { ok: false, reason: 'malformed' };
 
   const reader = { bytes: payload, offset: 1 };
   const keyId = readVarint(reader);

@@ -74,7 +74,7 @@ export function answerUnrouted(url: string, reply: FastifyReply): boolean {
 const REQUEST_LINE_PREFIX_BYTES = 64;
 
 /** A request Node's HTTP parser refused, as Node reports it (`rawPacket`: the bytes it was parsing). */
-export interface RefusedRequest {
+interface RefusedRequest {
   code?: string;
   rawPacket?: unknown;
 }

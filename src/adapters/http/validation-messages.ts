@@ -11,14 +11,14 @@ type Path = readonly PropertyKey[];
 const MAX_SHOWN_VALUE = 60;
 
 /** The value as JSON, cut to MAX_SHOWN_VALUE characters; arrays by their length. */
-export function shown(value: unknown): string {
+function shown(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   const json = JSON.stringify(value) ?? String(value);
   return json.length > MAX_SHOWN_VALUE ? `${json.slice(0, MAX_SHOWN_VALUE)}…` : json;
 }
 
 /** `to[0].email`; the root is `where` (the body, or a path parameter's name). */
-export function pathText(path: Path, where: string): string {
+function pathText(path: Path, where: string): string {
   if (path.length === 0) return where;
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }

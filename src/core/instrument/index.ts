@@ -15,7 +15,7 @@ export { InstrumentError } from './instrument-error.js';
 export type { InstrumentErrorCode } from './instrument-error.js';
 export { MAX_LINKS_PER_EXECUTION, MAX_PART_LENGTH, planInstrumentation, trackableLinkCount } from './plan.js';
 export type { InstrumentInput, InstrumentPlan, LinkPart, PlannedEdit, PlannedLink, PlanOptions } from './plan.js';
-export { planDisagreement, restorePlan, STORED_PLAN_VERSION, toStoredPlan } from './stored-plan.js';
+export { planDisagreement, restorePlan, toStoredPlan } from './stored-plan.js';
 export type { StoredPlan } from './stored-plan.js';
 export { unsubscribeHeaders } from './unsubscribe-headers.js';
 export type { UnsubscribeTargets } from './unsubscribe-headers.js';
