@@ -1,6 +1,6 @@
 /** The public URLs of the tracking endpoints for one message. */
 import { signToken, type Keyring } from '../core/tokens.js';
-import type { TrackingUrls } from '../core/instrument/index.js';
+import { HONEYPOT_ORDINAL, type TrackingUrls } from '../core/instrument/index.js';
 
 export const TRACKING_PATHS = { open: '/o/', click: '/c/', unsubscribe: '/u/' } as const;
 
@@ -13,7 +13,7 @@ export function messageUrls(keyring: Keyring, baseUrl: string, messageId: number
   return {
     open: () => base + TRACKING_PATHS.open + signToken(keyring, { kind: 'open', messageId, ordinal: null }),
     click: (ordinal) => base + TRACKING_PATHS.click + signToken(keyring, { kind: 'click', messageId, ordinal }),
-    honeypot: () => base + TRACKING_PATHS.click + signToken(keyring, { kind: 'click', messageId, ordinal: 0 }),
+    honeypot: () => base + TRACKING_PATHS.click + signToken(keyring, { kind: 'click', messageId, ordinal: HONEYPOT_ORDINAL }),
     unsubscribe: () => base + TRACKING_PATHS.unsubscribe + signToken(keyring, { kind: 'unsubscribe', messageId, ordinal: null }),
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { HitDetail, NewEvent } from '../core/events.js';
 import type { HitKind } from '../core/nhi/verdict.js';
-import { trackableLinkCount } from '../core/instrument/index.js';
+import { HONEYPOT_ORDINAL, trackableLinkCount } from '../core/instrument/index.js';
 import { parseAbsoluteHttpUrl } from '../core/instrument/url-rules.js';
 import { verifyToken, type Keyring, type TokenClaims, type TokenKind } from '../core/tokens.js';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit.js';
@@ -111,8 +111,8 @@ export class TrackingService {
     if (!target) return { kind: 'invalid' };
     const ordinal = target.ordinal!;
     const links = await this.#linkTable(target.route.executionId);
-    const destination = ordinal === 0 ? null : (links?.urls.get(ordinal) ?? null);
-    if (ordinal !== 0 && destination === null) return { kind: 'invalid' };
+    const destination = ordinal === HONEYPOT_ORDINAL ? null : (links?.urls.get(ordinal) ?? null);
+    if (ordinal !== HONEYPOT_ORDINAL && destination === null) return { kind: 'invalid' };
     let unrecorded: unknown = undefined;
     try {
       await this.#queue.enqueue(this.#pending(target, 'click', request, ordinal, links?.linkCount ?? 0));

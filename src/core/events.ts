@@ -55,6 +55,9 @@ export interface HitDetail {
   linkOrdinal: number | null;
 }
 
+/** A HEAD request only probes a link (scanners check where it leads): a hit, never an open or a click. */
+export const PROBE_METHOD = 'HEAD';
+
 export const KEPT_HIT_HEADERS = ['purpose', 'sec-purpose', 'x-purpose', 'referer', 'accept-language', 'x-moz'] as const;
 
 /** Longest user agent or header value kept; longer values are cut (they are evidence, not payload). */

@@ -5,7 +5,9 @@
  * EVIDENCE, STATUS_PRECEDENCE and OUTCOME_STATUSES, so a message's status and its place in the
  * report's counts cannot drift apart. docs/glossary.md (Status, Counts) gives the reasons.
  */
-import type { BounceType, EventType } from './events.js';
+import { PROBE_METHOD, type BounceType, type EventType } from './events.js';
+// The honeypot link is one no person can see or reach: a hit on it is never a click.
+import { HONEYPOT_ORDINAL } from './instrument/honeypot.js';
 import { VERDICTS, type Verdict } from './nhi/verdict.js';
 
 export type MessageStatus =
@@ -32,10 +34,6 @@ export interface StatusEvent {
   verdict?: Verdict | null;
 }
 
-/** A HEAD request only probes a link (scanners check where it leads): a hit, never an open or a click. */
-export const PROBE_METHOD = 'HEAD';
-/** Ordinal 0 is the honeypot link, which no person can see or reach: a hit on it is never a click. */
-export const HONEYPOT_ORDINAL = 0;
 
 /**
  * What one event must be to count as evidence. `engagement` excludes probes and, for clicks, the

@@ -12,17 +12,17 @@ import {
   ENGAGEMENT_HITS,
   EVIDENCE,
   EVIDENCE_NAMES,
-  HONEYPOT_ORDINAL,
   isPerVerdict,
   OUTCOMES,
   OUTCOME_STATUSES,
-  PROBE_METHOD,
   SCOPES,
   STATUS_PRECEDENCE,
   type EventTest,
   type EvidenceName,
   type Scope,
 } from '../../core/message-status.js';
+import { PROBE_METHOD } from '../../core/events.js';
+import { HONEYPOT_ORDINAL } from '../../core/instrument/index.js';
 import { VERDICTS, type Verdict } from '../../core/nhi/verdict.js';
 import type { Database } from './schema.js';
 

@@ -1,5 +1,5 @@
 import { writeAttributeValue } from './attribute-value.js';
-import { honeypotMarkup } from './honeypot.js';
+import { HONEYPOT_ORDINAL, honeypotMarkup } from './honeypot.js';
 import { pixelMarkup } from './pixel.js';
 import type { InstrumentPlan, PlannedEdit, PlannedLink } from './plan.js';
 
@@ -25,7 +25,7 @@ export interface InstrumentResult {
   pixel: string | null;
   /** Document order: HTML links, then text links. */
   links: LinkOccurrence[];
-  honeypot: { ordinal: 0; markup: string } | null;
+  honeypot: { ordinal: typeof HONEYPOT_ORDINAL; markup: string } | null;
 }
 
 /**
@@ -75,7 +75,7 @@ export function applyPlan(plan: InstrumentPlan, urls: TrackingUrls): InstrumentR
     pixel,
     // Every planned link has a primary edit, so `tracked` is always set by now.
     links: plan.links.map((link) => ({ ...link, tracked: tracked.get(link.ordinal) ?? clickUrl(link.ordinal) })),
-    honeypot: honeypot === null ? null : { ordinal: 0, markup: honeypot },
+    honeypot: honeypot === null ? null : { ordinal: HONEYPOT_ORDINAL, markup: honeypot },
   };
 }
 

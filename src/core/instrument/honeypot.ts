@@ -1,6 +1,9 @@
 import { writeAttributeValue } from './attribute-value.js';
 import type { Landmarks } from './html-scan.js';
 
+/** The honeypot's link ordinal: real links count from 1, so no link occurrence has it. */
+export const HONEYPOT_ORDINAL = 0;
+
 /**
  * A link no person can see, reach with the keyboard or hear from a screen
  * reader, so a click on it comes from a scanner following every href. The

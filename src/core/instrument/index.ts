@@ -11,6 +11,7 @@ import { planInstrumentation, type InstrumentInput, type PlanOptions } from './p
 
 export { applyPlan } from './apply.js';
 export type { InstrumentResult, LinkOccurrence, TrackingUrls } from './apply.js';
+export { HONEYPOT_ORDINAL } from './honeypot.js';
 export { InstrumentError } from './instrument-error.js';
 export type { InstrumentErrorCode } from './instrument-error.js';
 export { MAX_LINKS_PER_EXECUTION, MAX_PART_LENGTH, planInstrumentation, trackableLinkCount } from './plan.js';

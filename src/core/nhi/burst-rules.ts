@@ -4,6 +4,7 @@
  * the hits around it (hit-classifier.ts), and a new hit that completes a burst asks them to find the
  * earlier members to mark.
  */
+import { HONEYPOT_ORDINAL } from '../instrument/honeypot.js';
 import type { ClassifiedHit } from './hit-classifier.js';
 
 /**
@@ -62,7 +63,7 @@ export function withinCrossRecipientWindow(e: ClassifiedHit<unknown>, o: Classif
 
 /** A hit on the honeypot link, which no person can see or reach. */
 export function isHoneypotHit(o: ClassifiedHit<unknown>): boolean {
-  return o.hit.kind === 'click' && o.hit.linkOrdinal === 0;
+  return o.hit.kind === 'click' && o.hit.linkOrdinal === HONEYPOT_ORDINAL;
 }
 
 /** `o` is a honeypot hit and `e` part of its scan: the recipient's clicks around it, and opens from its IP. */

@@ -2,6 +2,8 @@
  * Signals one hit carries on its own: its user agent, method, headers, networks and timing.
  * Signals that need other hits (bursts, honeypot windows) are found in hit-classifier.ts.
  */
+import { PROBE_METHOD } from '../events.js';
+import { HONEYPOT_ORDINAL } from '../instrument/honeypot.js';
 import { readUserAgent } from './user-agent.js';
 import type { HitFacts, MessageFacts } from './verdict.js';
 
@@ -49,7 +51,7 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
   }
 
   if (message.selfRecipient) s.self.push('recipient:self');
-  if (hit.method === 'HEAD') s.certainBot.push('method:head');
+  if (hit.method === PROBE_METHOD) s.certainBot.push('method:head');
   if (ua.selfNamedBot) s.certainBot.push('ua:self-named-bot');
   if (ua.gmailProxy) s.human.push('proxy:gmail');
   if (ua.yahooProxy) s.human.push('proxy:yahoo');
@@ -67,7 +69,7 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < FAST_OPEN_MS) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
   } else {
-    if (hit.linkOrdinal === 0) s.certainBot.push('honeypot');
+    if (hit.linkOrdinal === HONEYPOT_ORDINAL) s.certainBot.push('honeypot');
     if (prefetchHeader) s.certainBot.push('header:prefetch');
     if (ua.officeDiscovery) s.certainBot.push('ua:office-discovery');
     if (ua.gmailPrefetch) s.certainBot.push('ua:gmail-prefetch');
