@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ioErrorText } from '../core/errors.js';
 import { formatSecretKey, parseSecretKey, SECRET_KEY_BYTES, SecretKeyError } from '../core/secret-key.js';
 import { createPrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 
@@ -14,7 +15,7 @@ export function readSecretKeyFile(file: string, options: { create: boolean }): {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SecretKeyError(`the secret key file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new SecretKeyError(`the secret key file ${file} cannot be read (${ioErrorText(error)})`);
   }
   const key = parseSecretKey(text);
   if (!key) throw new SecretKeyError(`the secret key file ${file} does not hold a secret key: ${SECRET_KEY_BYTES} bytes in base64 or hex expected`);
@@ -34,7 +35,7 @@ function createSecretKeyFile(file: string): boolean {
     fd = openSync(file, 'wx', PRIVATE_FILE_MODE);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new SecretKeyError(`the secret key file ${file} cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new SecretKeyError(`the secret key file ${file} cannot be created (${ioErrorText(error)})`);
   }
   try {
     writeSync(fd, `${formatSecretKey(randomBytes(SECRET_KEY_BYTES))}\n`);

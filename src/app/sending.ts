@@ -4,7 +4,7 @@
  * A message is handed to the relay at most once: a claim in the database comes before the hand-over.
  */
 import { createHash } from 'node:crypto';
-import { MailsightError } from '../core/errors.js';
+import { errorMessage, MailsightError } from '../core/errors.js';
 import type { NewEvent, StoredEvent } from '../core/events.js';
 import { recipientsOf, type CreatedMessage, type MessageService, type RecipientInput } from './messages.js';
 import type { CatalogStore, Clock, EventStore, Mailer, Message, SendOutcome } from './ports.js';
@@ -127,7 +127,7 @@ async function handOver(mailer: Mailer, mail: Parameters<Mailer['send']>[0]): Pr
   try {
     return await mailer.send(mail);
   } catch (error) {
-    return { accepted: false, code: null, response: `the relay did not answer: ${error instanceof Error ? error.message : String(error)}` };
+    return { accepted: false, code: null, response: `the relay did not answer: ${errorMessage(error)}` };
   }
 }
 

@@ -32,3 +32,13 @@ export class MailsightError extends Error {
 
 export const notFound = (what: string, id: string | number): MailsightError =>
   new MailsightError('NOT_FOUND', `${what} ${id} does not exist`);
+
+/** What was thrown, as text: an Error's message, or the value itself. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A failed system call's code (ENOENT, EACCES...), which says it best; else the message. */
+export function ioErrorText(error: unknown): string {
+  return (error as NodeJS.ErrnoException | null)?.code ?? errorMessage(error);
+}

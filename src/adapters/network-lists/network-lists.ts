@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorMessage, ioErrorText } from '../../core/errors.js';
 import { NetworkIndex, networkListFromCidrs, parseNetworkList, type NetworkList } from '../../core/nhi/network-list.js';
 
 /**
@@ -124,7 +125,7 @@ export class LiveNetworkIndex {
     const generation = ++this.generation;
     const tick = () => {
       this.refresh()
-        .catch((error: unknown) => this.options.onError?.(`network lists: reload failed: ${describe(error)}`))
+        .catch((error: unknown) => this.options.onError?.(`network lists: reload failed: ${errorMessage(error)}`))
         .finally(() => {
           // A stop (and maybe a new start) while this poll ran: the newer timer, if any, carries on.
           if (generation === this.generation) this.schedule(tick, this.intervalMs);
@@ -198,7 +199,7 @@ export class LiveNetworkIndex {
       return { stamp, pendingStamp: null, list: await readListFile(file), error: null };
     } catch (error) {
       const kept = previous.list;
-      return { stamp, pendingStamp: null, list: kept, error: `${describe(error)}${kept ? '; the previously loaded version stays in use' : ''}` };
+      return { stamp, pendingStamp: null, list: kept, error: `${errorMessage(error)}${kept ? '; the previously loaded version stays in use' : ''}` };
     }
   }
 
@@ -259,9 +260,5 @@ async function readListFile(file: string): Promise<NetworkList> {
 }
 
 function dirError(dir: string, error: unknown): string {
-  return `${dir}: cannot read the network list directory (${(error as NodeJS.ErrnoException).code ?? describe(error)})`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return `${dir}: cannot read the network list directory (${ioErrorText(error)})`;
 }

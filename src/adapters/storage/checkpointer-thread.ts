@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { errorMessage } from '../../core/errors.js';
 import type { CheckpointerSetup, FromCheckpointer } from './checkpointer.js';
 
 const port = parentPort;
@@ -23,7 +24,7 @@ const timer = setInterval(() => {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
     if (result && result.log > 0) send({ type: 'checkpointed', walPages: result.log, copiedPages: result.checkpointed });
   } catch (error) {
-    send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    send({ type: 'failed', message: errorMessage(error) });
   }
 }, setup.intervalMs);
 

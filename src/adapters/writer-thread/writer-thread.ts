@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { GroupCommitQueue, QueueClosedError } from '../../app/group-commit.js';
+import { errorMessage } from '../../core/errors.js';
 import { ClassifyingHitWriter } from '../../app/hit-writer.js';
 import { startNetworkIndex } from '../network-lists/network-lists.js';
 import { openDatabase } from '../storage/database.js';
@@ -35,7 +36,6 @@ if (setup.warmSince !== null) await writer.warm(setup.warmSince);
 // Group commit on this side: batches that arrive while a commit runs are merged into the next one,
 // and one answer names them all.
 type WriteMessage = Extract<ToWriter, { type: 'write' }>;
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const queue = new GroupCommitQueue<WriteMessage>(
   async (messages) => {
     const seqs = messages.map((m) => m.seq);
