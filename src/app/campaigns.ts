@@ -37,10 +37,15 @@ class ContentCache<V> {
   }
 }
 
+/** An execution in memory, with its plan once made: one entry, so they are kept and dropped together. */
+interface CachedExecution {
+  execution: Execution;
+  plan: InstrumentPlan | null;
+}
+
 export class CampaignService {
-  readonly #plans = new ContentCache<InstrumentPlan>();
   readonly #campaigns = new BoundedCache<number, Campaign>(CAMPAIGN_CACHE_SIZE);
-  readonly #executions = new ContentCache<Execution>();
+  readonly #executions = new ContentCache<CachedExecution>();
 
   constructor(
     private readonly catalog: CatalogStore,
@@ -68,8 +73,7 @@ export class CampaignService {
     const stored = await this.catalog.createExecution(campaign.id, content, plan.links, toStoredPlan(plan), this.clock.now());
     // The plan's strings, not the copies read back: one copy of the content in memory.
     const execution = { ...stored, html: content.html, text: content.text };
-    this.#executions.set(execution.id, execution, execution);
-    this.#plans.set(execution.id, plan, execution);
+    this.#executions.set(execution.id, { execution, plan }, execution);
     return { execution, links: plan.links.map((link) => ({ ...link, executionId: execution.id })) };
   }
 
@@ -84,10 +88,10 @@ export class CampaignService {
 
   async requireExecution(id: number): Promise<Execution> {
     const cached = this.#executions.get(id);
-    if (cached) return cached;
+    if (cached) return cached.execution;
     const execution = await this.catalog.getExecution(id);
     if (!execution) throw notFound('execution', id);
-    this.#executions.set(id, execution, execution);
+    this.#executions.set(id, { execution, plan: null }, execution);
     return execution;
   }
 
@@ -98,8 +102,8 @@ export class CampaignService {
    * later ordinal onto another link's destination.
    */
   async planFor(campaign: Campaign, execution: Execution): Promise<InstrumentPlan> {
-    const cached = this.#plans.get(execution.id);
-    if (cached) return cached;
+    const cached = this.#executions.get(execution.id);
+    if (cached?.plan) return cached.plan;
     const [stored, links] = await Promise.all([this.catalog.getExecutionPlan(execution.id), this.catalog.getLinks(execution.id)]);
     const content = { html: execution.html, text: execution.text };
     let plan: InstrumentPlan;
@@ -111,7 +115,8 @@ export class CampaignService {
     } else {
       plan = await this.replanOlderExecution(campaign, execution, links);
     }
-    this.#plans.set(execution.id, plan, execution);
+    if (cached) cached.plan = plan;
+    else this.#executions.set(execution.id, { execution, plan }, execution);
     return plan;
   }
 
