@@ -19,6 +19,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ClientAddress } from '../src/adapters/http/client-address.js';
 import { formatIp } from '../src/core/nhi/ip-address.js';
 import { mulberry32 } from '../src/core/seeded-random.js';
+import { median } from './support/stats.js';
 
 /** The proxies of a typical deployment: the balancer's network, a second hop, the IPv6 one. */
 const TRUSTED_PROXIES = ['10.0.0.0/8', '192.0.2.10', '2001:db8:ffff::/48'];
@@ -161,7 +162,6 @@ for (let pass = 0; pass < ROUNDS; pass++) {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`client address of ${REQUESTS.toLocaleString('en')} inject() requests, ${ROUNDS} rounds taking turns (${DISTINCT_CLIENTS.toLocaleString('en')} distinct clients; proxies ${TRUSTED_PROXIES.join(' ')})`);
 console.log('medians of the rounds, in ns:   per read (same request, read again)   one read per request   whole inject() request');
 for (const [i, s] of servers.entries()) {

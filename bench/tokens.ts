@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { Keyring, signToken, verifyToken, TOKEN_VERSIONS, type TokenClaims, type TokenVersion } from '../src/core/tokens.js';
+import { median } from './support/stats.js';
 
 const TOKENS_PER_ROUND = 100_000;
 const ROUNDS = 7;
@@ -18,11 +19,6 @@ const FIRST_MESSAGE_ID = 1_000_000;
 
 const keyring = new Keyring([{ id: 1, secret: randomBytes(32) }]);
 const claims: TokenClaims[] = Array.from({ length: TOKENS_PER_ROUND }, (_, i) => ({ kind: 'click', messageId: FIRST_MESSAGE_ID + i, ordinal: (i % 5) + 1 }));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Microseconds per call of `work` over every claim, in one pass. */
 function timePerToken(work: (i: number) => void): number {

@@ -4,7 +4,7 @@
  * API and matched to the replayed hits one by one.
  */
 import { z } from 'zod';
-import { MAX_KEPT_HEADER_LENGTH } from '../../src/core/events.js';
+import { HIT_EVENTS, MAX_KEPT_HEADER_LENGTH } from '../../src/core/events.js';
 import { parseIp } from './cidr.js';
 import { BrokenServerError, startEvalServer, type EvalServer } from './eval-server.js';
 import { VERDICTS, type HitKind, type Scenario, type ScenarioHit, type Verdict } from './scenario-schema.js';
@@ -87,7 +87,8 @@ function parseResponse<S extends z.ZodType>(schema: S, value: unknown, what: str
   throw new BrokenServerError(`unexpected ${what} response: ${issues.join('; ')}`);
 }
 
-const EVENT_TYPE: Record<HitKind, string> = { open: 'opened', click: 'clicked', 'unsubscribe-page': 'unsubscribe_page' };
+// The scenario format spells the unsubscribe page's kind with a hyphen; the event types are the server's.
+const EVENT_TYPE: Record<HitKind, string> = { open: HIT_EVENTS.open.type, click: HIT_EVENTS.click.type, 'unsubscribe-page': HIT_EVENTS.unsubscribe_page.type };
 const HIT_EVENT_TYPES = new Set(Object.values(EVENT_TYPE));
 
 interface LiveMessage {
