@@ -5,6 +5,7 @@ import { createTestDatabase, testDialects, type TestDatabase } from './support/d
 import { settableClock } from './support/server.js';
 import type { NewEvent } from '../src/core/events.js';
 import type { PlannedLink, StoredPlan } from '../src/core/instrument/index.js';
+import type { Contact } from '../src/app/ports.js';
 
 /** No edits: these executions are never rendered. */
 const noPlan: StoredPlan = { version: 1, htmlEdits: [], textEdits: [] };
@@ -270,6 +271,30 @@ for (const dialect of await testDialects()) {
       expect(await storage.catalog.findIdempotencyKey('key-a', 'k-1', 1_001)).toBeNull();
       const again = await storage.catalog.createIdempotentMessage(draft, [], { ...request, fingerprint: 'f3' }, 1_001);
       expect('created' in again && again.created.id).not.toBe(created!.id);
+    });
+
+    it("writes a message's contacts in its transaction: a request whose Idempotency-Key was taken writes none", async () => {
+      const { message } = await newMessage('owner@example.com');
+      const request = { scope: 'key-c', key: 'k-contacts', fingerprint: 'f1' };
+      // A draft made from its recipients' contacts, as the message service writes it.
+      const draft = (attributes: Record<string, unknown>, consent: boolean) => ({
+        contacts: [
+          { email: 'Zed@Example.com', attributes, consent },
+          { email: 'amy@example.com', attributes, consent },
+        ],
+        createdAt: 2_000,
+        make: (contacts: Contact[]) => ({ ...message, contactId: null, recipients: { to: contacts.map((c) => c.email), cc: [] }, recipientCount: 2, createdAt: 2_000, consent: contacts.every((c) => c.consent) }),
+      });
+      const first = await storage.catalog.createIdempotentMessage(draft({ plan: 'gold' }, true), [], request, 0);
+      expect('created' in first && first.created.recipients.to).toEqual(['zed@example.com', 'amy@example.com']);
+      expect('created' in first && first.created.consent).toBe(true);
+      // The same key with another request: refused before any contact is written.
+      const second = await storage.catalog.createIdempotentMessage(draft({ plan: 'free' }, false), [], { ...request, fingerprint: 'f2' }, 0);
+      expect('earlier' in second).toBe(true);
+      for (const email of ['zed@example.com', 'amy@example.com']) {
+        const contact = await storage.catalog.upsertContact(email, undefined, undefined, 3_000);
+        expect(contact).toMatchObject({ attributes: { plan: 'gold' }, consent: true });
+      }
     });
 
     it('shares signing keys between nodes: the first key written wins', async () => {

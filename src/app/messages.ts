@@ -10,7 +10,7 @@ import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Keyring } from '../core/tokens.js';
 import type { Verdict } from '../core/nhi/verdict.js';
 import type { CampaignService } from './campaigns.js';
-import type { CatalogStore, Clock, Contact, EventStore, IdempotencyRecord, IdempotentRequest, Message, Suppression } from './ports.js';
+import type { CatalogStore, Clock, Contact, EventStore, IdempotencyRecord, IdempotentRequest, Message, MessageDraft, Suppression } from './ports.js';
 import { messageUrls } from './tracking-urls.js';
 
 export interface RecipientInput {
@@ -123,21 +123,22 @@ export class MessageService {
       }
     }
     const everyone = [...to, ...cc];
-    // Every recipient gets a contact, which remembers the consent stated for it. A message is tracked
-    // by name only when all of them allow it: any one of them may open it.
-    const contacts: Contact[] = [];
-    for (const r of everyone) contacts.push(await this.catalog.upsertContact(r.email, r.attributes, r.consent, now));
-    // Only a message to exactly one person can attribute its opens and clicks to a contact.
-    const contact = contacts.length === 1 ? contacts[0]! : null;
     const blocked = kept.to.length === 0;
-    const draft = {
-      executionId,
-      campaignId: execution.campaignId,
-      contactId: contact?.id ?? null,
-      recipients: { to: kept.to.map((r) => r.email), cc: kept.cc.map((r) => r.email) },
-      recipientCount: everyone.length,
+    // Every recipient gets a contact, which remembers the consent stated for it, written in the
+    // message's transaction. A message is tracked by name only when all of them allow it: any one of
+    // them may open it. Only a message to exactly one person attributes its hits to a contact.
+    const draft: MessageDraft = {
+      contacts: everyone,
       createdAt: now,
-      consent: contacts.every((c) => c.consent),
+      make: (contacts) => ({
+        executionId,
+        campaignId: execution.campaignId,
+        contactId: contacts.length === 1 ? contacts[0]!.id : null,
+        recipients: { to: kept.to.map((r) => r.email), cc: kept.cc.map((r) => r.email) },
+        recipientCount: everyone.length,
+        createdAt: now,
+        consent: contacts.every((c) => c.consent),
+      }),
     };
     const firstEvents = [
       { type: 'queued' as const, at: now, source: 'api' as const, detail: suppressed.length > 0 ? { suppressed } : null },

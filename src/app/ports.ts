@@ -123,6 +123,16 @@ export interface IdempotencyRecord {
   messageId: number;
 }
 
+/** What a contact is told by one request: its address, and the attributes and consent stated, if any. */
+export interface ContactInput {
+  email: string;
+  attributes?: Record<string, unknown> | undefined;
+  consent?: boolean | undefined;
+}
+
+/** A message to write: as it is, or made from its recipients' contacts once they are written. */
+export type MessageDraft = Omit<Message, 'id'> | { contacts: readonly ContactInput[]; createdAt: number; make: (contacts: Contact[]) => Omit<Message, 'id'> };
+
 export interface CatalogStore {
   createCampaign(settings: CampaignSettings, now: number): Promise<Campaign>;
   getCampaign(id: number): Promise<Campaign | null>;
@@ -140,15 +150,20 @@ export interface CatalogStore {
   getCampaignLinks(campaignId: number): Promise<LinkOccurrence[]>;
   upsertContact(email: string, attributes: Record<string, unknown> | undefined, consent: boolean | undefined, now: number): Promise<Contact>;
   getContact(id: number): Promise<Contact | null>;
-  /** The message and its first events (queued, or blocked), written in one transaction. */
-  createMessage(message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message>;
+  /**
+   * The message and its first events (queued, or blocked), written in one transaction. Given as a
+   * draft of its contacts, the message's recipients are upserted as contacts in that transaction
+   * first (in address order, so that concurrent messages take their rows in one order), and the
+   * draft makes the message from them.
+   */
+  createMessage(message: MessageDraft, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message>;
   /**
    * Like createMessage, with the request's Idempotency-Key recorded in the same transaction; when the
    * key is already recorded (by a concurrent or an earlier request) nothing is written and the earlier
    * record is returned. Keys recorded before `expiredBefore` are forgotten first.
    */
   createIdempotentMessage(
-    message: Omit<Message, 'id'>,
+    message: MessageDraft,
     firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[],
     request: IdempotentRequest,
     expiredBefore: number,

@@ -11,6 +11,8 @@ import type {
   ExecutionContent,
   IdempotencyRecord,
   IdempotentRequest,
+  ContactInput,
+  MessageDraft,
   LinkOccurrence,
   Message,
   MessageRoute,
@@ -121,28 +123,8 @@ export class KyselyCatalogStore implements CatalogStore {
     return rows.map(toLink);
   }
 
-  async upsertContact(email: string, attributes: Record<string, unknown> | undefined, consent: boolean | undefined, now: number): Promise<Contact> {
-    const address = email.toLowerCase();
-    const existing = await this.db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirst();
-    if (existing) {
-      if (attributes === undefined && consent === undefined) return toContact(existing);
-      const merged = { ...parseJsonObject(existing.attributes), ...(attributes ?? {}) };
-      const row = await this.db
-        .updateTable('contacts')
-        .set({ attributes: JSON.stringify(merged), consent: consent === undefined ? existing.consent : consent ? 1 : 0 })
-        .where('id', '=', existing.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toContact(row);
-    }
-    // Two requests may create the same contact at once: insert-or-ignore, then read whoever won.
-    await this.db
-      .insertInto('contacts')
-      .values({ email: address, attributes: JSON.stringify(attributes ?? {}), consent: (consent ?? CONSENT_WHEN_UNSTATED) ? 1 : 0, created_at: now })
-      .onConflict((oc) => oc.column('email').doNothing())
-      .execute();
-    const row = await this.db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirstOrThrow();
-    return toContact(row);
+  upsertContact(email: string, attributes: Record<string, unknown> | undefined, consent: boolean | undefined, now: number): Promise<Contact> {
+    return upsertContact(this.db, { email, attributes, consent }, now);
   }
 
   async getContact(id: number): Promise<Contact | null> {
@@ -151,11 +133,11 @@ export class KyselyCatalogStore implements CatalogStore {
   }
 
   async createMessage(message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message> {
-    return this.db.transaction().execute((trx) => insertMessage(trx, message, firstEvents));
+    return this.db.transaction().execute(async (trx) => insertMessage(trx, await messageOf(trx, message), firstEvents));
   }
 
   async createIdempotentMessage(
-    message: Omit<Message, 'id'>,
+    draft: MessageDraft,
     firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[],
     request: IdempotentRequest,
     expiredBefore: number,
@@ -168,7 +150,7 @@ export class KyselyCatalogStore implements CatalogStore {
       // this transaction ends, then finds the row and creates nothing.
       const claimed = await trx
         .insertInto('idempotency_keys')
-        .values({ api_key_id: request.scope, key: request.key, fingerprint: request.fingerprint, message_id: null, created_at: message.createdAt })
+        .values({ api_key_id: request.scope, key: request.key, fingerprint: request.fingerprint, message_id: null, created_at: draft.createdAt })
         .onConflict((oc) => oc.columns(['api_key_id', 'key']).doNothing())
         .executeTakeFirst();
       if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
@@ -180,7 +162,7 @@ export class KyselyCatalogStore implements CatalogStore {
           .executeTakeFirstOrThrow();
         return { earlier: { fingerprint: row.fingerprint, messageId: row.message_id! } };
       }
-      const created = await insertMessage(trx, message, firstEvents);
+      const created = await insertMessage(trx, await messageOf(trx, draft), firstEvents);
       await trx.updateTable('idempotency_keys').set({ message_id: created.id }).where('api_key_id', '=', request.scope).where('key', '=', request.key).execute();
       return { created };
     });
@@ -258,6 +240,45 @@ export class KyselyCatalogStore implements CatalogStore {
       .executeTakeFirst();
     return row ? { email: row.email, reason: row.reason, source: row.source, createdAt: row.created_at, expiresAt: row.expires_at } : null;
   }
+}
+
+/** The message a draft stands for: its recipients' contacts written first when it is made from them. */
+async function messageOf(trx: Transaction<Database>, draft: MessageDraft): Promise<Omit<Message, 'id'>> {
+  if (!('make' in draft)) return draft;
+  // In address order: two messages to the same people take the contacts' rows in one order (no deadlock).
+  const inputs = [...draft.contacts].sort((a, b) => (a.email.toLowerCase() < b.email.toLowerCase() ? -1 : 1));
+  const written = new Map<string, Contact>();
+  for (const input of inputs) written.set(input.email.toLowerCase(), await upsertContact(trx, input, draft.createdAt));
+  return draft.make(draft.contacts.map((c) => written.get(c.email.toLowerCase())!));
+}
+
+/**
+ * Writes what a request states of a contact: attributes merged into those kept, consent replaced when
+ * stated; a new contact's consent is CONSENT_WHEN_UNSTATED unless stated.
+ */
+async function upsertContact(db: Kysely<Database>, input: ContactInput, now: number): Promise<Contact> {
+  const { attributes, consent } = input;
+  const address = input.email.toLowerCase();
+  const existing = await db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirst();
+  if (existing) {
+    if (attributes === undefined && consent === undefined) return toContact(existing);
+    const merged = { ...parseJsonObject(existing.attributes), ...(attributes ?? {}) };
+    const row = await db
+      .updateTable('contacts')
+      .set({ attributes: JSON.stringify(merged), consent: consent === undefined ? existing.consent : consent ? 1 : 0 })
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toContact(row);
+  }
+  // Two requests may create the same contact at once: insert-or-ignore, then read whoever won.
+  await db
+    .insertInto('contacts')
+    .values({ email: address, attributes: JSON.stringify(attributes ?? {}), consent: (consent ?? CONSENT_WHEN_UNSTATED) ? 1 : 0, created_at: now })
+    .onConflict((oc) => oc.column('email').doNothing())
+    .execute();
+  const row = await db.selectFrom('contacts').selectAll().where('email', '=', address).executeTakeFirstOrThrow();
+  return toContact(row);
 }
 
 async function insertMessage(trx: Transaction<Database>, message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message> {
