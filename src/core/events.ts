@@ -5,8 +5,11 @@ import { HIT_KINDS, type HitKind, type Verdict } from './nhi/verdict.js';
  * Events are append-only; a message's status is derived from them (see message-status.ts).
  */
 
-/** Facts about getting the message to the mailbox, reported by the sender, a relay or a provider. */
-export const DELIVERY_EVENT_TYPES = ['queued', 'sent', 'delivered', 'deferred', 'bounced', 'blocked', 'complained'] as const;
+/**
+ * Facts about getting the message to the mailbox, reported by the sender, a relay or a provider.
+ * `sending` is our relay holding the message (handed over, no answer yet); `blocked` never sent.
+ */
+export const DELIVERY_EVENT_TYPES = ['queued', 'sending', 'sent', 'delivered', 'deferred', 'bounced', 'blocked', 'complained'] as const;
 /**
  * Facts produced by the recipient's (or a machine's) requests to the tracking endpoints: for each kind
  * of hit (HIT_KINDS), the event type that records it and the endpoint it comes from. The one
@@ -88,6 +91,10 @@ export interface NewEvent {
   source: EventSource;
   /** hard/soft for bounces, the feedback type for complaints, one-click/page for unsubscribes. */
   subtype?: string | null;
+  /** The recipient the fact is about, lower-cased, when the message went to several or the report names one. */
+  recipient?: string | null;
+  /** For bounces, deferrals and blocks: why (core/outcomes/reasons.ts for bounces; the suppression's reason for blocks). */
+  reason?: string | null;
   hit?: HitDetail | null;
   detail?: Record<string, unknown> | null;
   /** Stable id for idempotent ingestion: the same report twice is stored once. */

@@ -16,6 +16,7 @@ import { eventsByType } from './migrations/0004-events-by-type.js';
 import { sending } from './migrations/0005-sending.js';
 import { executionPlans } from './migrations/0006-execution-plans.js';
 import { sealedSigningKeys } from './migrations/0007-sealed-signing-keys.js';
+import { eventRecipients } from './migrations/0008-event-recipients.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -82,6 +83,7 @@ function migrator(database: OpenDatabase): Migrator {
       '0005-sending': sending(),
       '0006-execution-plans': executionPlans(),
       '0007-sealed-signing-keys': sealedSigningKeys(),
+      '0008-event-recipients': eventRecipients(),
     }),
   };
   return new Migrator({ db: database.db, provider });

@@ -85,6 +85,8 @@ export function eventToRow(event: NewEvent, recordedAt: number): NewEventRow {
     campaign_id: event.campaignId,
     type: event.type,
     subtype: event.subtype ?? null,
+    recipient: event.recipient ?? null,
+    reason: event.reason ?? null,
     at: event.at,
     source: event.source,
     link_ordinal: hit?.linkOrdinal ?? null,
@@ -128,6 +130,8 @@ function rowToEvent(row: EventRow): StoredEvent {
     campaignId: row.campaign_id,
     type: row.type as EventType,
     subtype: row.subtype,
+    recipient: row.recipient,
+    reason: row.reason,
     at: row.at,
     source: row.source as EventSource,
     hit: isHit

@@ -96,6 +96,10 @@ export interface EventsTable {
   type: string;
   /** hard/soft for bounces, the feedback type for complaints, how for unsubscribes. */
   subtype: string | null;
+  /** Lower-cased recipient address the fact is about (migration 0008); null when the message had one. */
+  recipient: string | null;
+  /** Why, for bounces, deferrals and blocks (migration 0008). */
+  reason: string | null;
   at: number;
   source: string;
   link_ordinal: number | null;
