@@ -24,7 +24,13 @@ export type HitEventType = (typeof HIT_EVENTS)[HitKind]['type'];
 export const HIT_EVENT_TYPES: readonly HitEventType[] = HIT_KINDS.map((kind) => HIT_EVENTS[kind].type);
 /** The kind of hit an event type records; absent for events that are not hits. */
 export const HIT_KIND_OF_EVENT_TYPE: ReadonlyMap<string, HitKind> = new Map(HIT_KINDS.map((kind) => [HIT_EVENTS[kind].type, kind]));
-export const EVENT_TYPES = [...DELIVERY_EVENT_TYPES, ...HIT_EVENT_TYPES, 'unsubscribed'] as const;
+/**
+ * Opens and clicks a provider's own tracking reported (SendGrid, Mailgun, SES...): kept with their
+ * source as evidence, never counted as opens or clicks, so they cannot double what our own
+ * endpoints saw (a message tracked by both would count each open twice).
+ */
+export const PROVIDER_HIT_EVENT_TYPES = ['provider_opened', 'provider_clicked'] as const;
+export const EVENT_TYPES = [...DELIVERY_EVENT_TYPES, ...HIT_EVENT_TYPES, 'unsubscribed', ...PROVIDER_HIT_EVENT_TYPES] as const;
 
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -32,9 +38,10 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /**
  * Where a fact came from: pixel and redirect are our tracking endpoints, unsubscribe our one-click
  * endpoint or confirmation page, smtp our own relay's answer, api a caller of the JSON API,
- * webhook and dsn a provider's or a bounce email's report, inferred a fact implied by another.
+ * webhook a provider's report, dsn a bounce email's, arf a complaint email's (RFC 5965), inferred a
+ * fact implied by another.
  */
-export const EVENT_SOURCES = ['pixel', 'redirect', 'unsubscribe', 'smtp', 'api', 'webhook', 'dsn', 'inferred'] as const;
+export const EVENT_SOURCES = ['pixel', 'redirect', 'unsubscribe', 'smtp', 'api', 'webhook', 'dsn', 'arf', 'inferred'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 export type BounceType = 'hard' | 'soft';

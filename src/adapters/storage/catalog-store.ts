@@ -338,7 +338,7 @@ function toContact(row: ContactRow): Contact {
   return { id: row.id, email: row.email, attributes: parseJsonObject(row.attributes), consent: row.consent === 1, createdAt: row.created_at };
 }
 
-function toMessage(row: MessageRow): Message {
+export function toMessage(row: MessageRow): Message {
   return {
     id: row.id,
     executionId: row.execution_id,

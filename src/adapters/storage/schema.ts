@@ -136,6 +136,35 @@ export interface SuppressionsTable {
   expires_at: number | null;
 }
 
+/** A report that did not become events: kept for review (migration 0011). */
+export interface InboundReportsTable {
+  id: Generated<number>;
+  /** What makes the same report stored once: a hash of the raw mail, or the reporter's id of an outcome. */
+  digest: string;
+  received_at: number;
+  /** Where it came from: 'smtp', 'file', 'webhook:<provider>'. */
+  origin: string;
+  /** unparseable | unmatched | auth-failure | auto-reply | not-a-report */
+  state: string;
+  reason: string;
+  outcomes: string | null; // JSON ReportedOutcome[]
+  /** The raw mail, base64 (mail may hold any byte); null for webhook outcomes. */
+  raw: string | null;
+}
+
+/** A provider's id for a message (migration 0011). */
+export interface MessageRefsTable {
+  provider: string;
+  ref: string;
+  message_id: number;
+}
+
+export interface WebhookNoncesTable {
+  scope: string;
+  value: string;
+  expires_at: number;
+}
+
 export interface Database {
   signing_keys: SigningKeysTable;
   api_keys: ApiKeysTable;
@@ -149,6 +178,9 @@ export interface Database {
   verdict_revisions: VerdictRevisionsTable;
   send_claims: SendClaimsTable;
   idempotency_keys: IdempotencyKeysTable;
+  inbound_reports: InboundReportsTable;
+  message_refs: MessageRefsTable;
+  webhook_nonces: WebhookNoncesTable;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -1,0 +1,330 @@
+/**
+ * Ingestion of delivery outcomes from any source: bounce and complaint mail (received over SMTP or
+ * read from files) and providers' webhooks all end here, as ReportedOutcomes, and are matched to
+ * messages, made events and recorded, one batch in one transaction. Nothing is dropped: what cannot
+ * be parsed or matched, and what is not about delivery (authentication-failure reports,
+ * auto-replies), is kept for review with the reason.
+ *
+ * Idempotent: a reporter's retry carries the same id and is stored once; the same final fact about
+ * a recipient (a bounce, a complaint, a delivery, an unsubscribe) reported by two sources (a bounce
+ * mail and a provider's webhook) has one dedupe key, so it is stored once too.
+ */
+import { createHash } from 'node:crypto';
+import type { EventSource, EventType, NewEvent } from '../core/events.js';
+import type { ReportedOutcome } from '../core/outcomes/reported-outcome.js';
+import { reportedTimeProblem } from '../core/reported-time.js';
+import type { Clock, Message } from './ports.js';
+
+/** What became of one report that is not events: why it is kept for review. */
+export const INBOUND_STATES = ['unparseable', 'not-a-report', 'unmatched', 'auth-failure', 'auto-reply'] as const;
+export type InboundState = (typeof INBOUND_STATES)[number];
+
+export interface InboundReport {
+  /** Stores the same report once: a hash of the raw mail, or the reporter's id of an outcome. */
+  digest: string;
+  receivedAt: number;
+  origin: string;
+  state: InboundState;
+  reason: string;
+  outcomes: ReportedOutcome[] | null;
+  raw: Buffer | null;
+}
+
+export interface StoredInboundReport extends Omit<InboundReport, 'raw'> {
+  id: number;
+  /** Size of the raw mail kept, in bytes; null for webhook outcomes. */
+  rawBytes: number | null;
+}
+
+/** A provider's id for a message, learned from a report that carried it beside a reference we resolved. */
+export interface MessageRef {
+  provider: string;
+  ref: string;
+  messageId: number;
+}
+
+/** One batch, written in one transaction: all of it or none. */
+export interface IngestBatch {
+  events: NewEvent[];
+  refs: MessageRef[];
+  inbound: InboundReport[];
+}
+
+export interface IngestionStore {
+  getMessages(ids: readonly number[]): Promise<Map<number, Message>>;
+  /** Messages by the Message-ID header we gave them (without <>). */
+  findByMessageIdHeaders(ids: readonly string[]): Promise<Map<string, number>>;
+  findRefs(provider: string, refs: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Writes the batch in one transaction: events whose dedupe key is stored already are skipped, and
+   * the suppression rules applied to the new ones. Returns the events that were new.
+   */
+  record(batch: IngestBatch, now: number): Promise<NewEvent[]>;
+  listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]>;
+  getInboundRaw(id: number): Promise<Buffer | null>;
+}
+
+/** Resolves the references that need a key rather than a lookup: signed tokens and envelope ids. */
+export interface ReferenceResolver {
+  /** The message a VERP or custom-argument token names; null when forged, altered or not ours. */
+  token(token: string): number | null;
+  /** The message an Original-Envelope-Id (the ENVID we sent) names; null when not ours. */
+  envelopeId(envelopeId: string): number | null;
+}
+
+export interface IngestResult {
+  /** Outcomes in the batch. */
+  received: number;
+  /** New events recorded. */
+  recorded: number;
+  /** Outcomes matched but stored already (a retry, or the same fact from another source). */
+  duplicates: number;
+  /** Outcomes matched to no message, kept for review. */
+  unmatched: number;
+  /** Reports that are not about delivery (auth-failure, auto-reply), kept apart. */
+  keptApart: number;
+}
+
+/** The event type an outcome becomes; null for reports kept apart. */
+const EVENT_OF_KIND: Record<ReportedOutcome['kind'], EventType | null> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  deferred: 'deferred',
+  bounced: 'bounced',
+  blocked: 'blocked',
+  complained: 'complained',
+  unsubscribed: 'unsubscribed',
+  opened: 'provider_opened',
+  clicked: 'provider_clicked',
+  'auth-failure': null,
+  'auto-reply': null,
+};
+
+/**
+ * Final facts about one recipient of one message: whoever reports one, it happened once, so its
+ * dedupe key names the fact, not the reporter. Deferrals, sends and provider hits may happen many
+ * times and are told apart by the reporter's id.
+ */
+const ONCE_PER_RECIPIENT: ReadonlySet<ReportedOutcome['kind']> = new Set(['bounced', 'complained', 'delivered', 'unsubscribed', 'blocked']);
+
+function sourceOf(reporter: string): EventSource {
+  if (reporter === 'dsn') return 'dsn';
+  if (reporter === 'arf') return 'arf';
+  if (reporter === 'smtp') return 'smtp';
+  return 'webhook';
+}
+
+export function digestOf(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Where a batch came from, for the reports kept for review: 'smtp', 'file', 'webhook:<provider>'. */
+export interface BatchOrigin {
+  origin: string;
+  /** The raw mail the outcomes were read from, kept with them when some cannot be matched. */
+  raw?: Buffer | null;
+}
+
+export class IngestionService {
+  constructor(
+    private readonly store: IngestionStore,
+    private readonly resolve: ReferenceResolver,
+    private readonly clock: Clock,
+    private readonly onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>,
+  ) {}
+
+  /** Matches and records a batch of outcomes (one webhook request, one bounce mail): all of it or none. */
+  async ingest(outcomes: readonly ReportedOutcome[], from: BatchOrigin): Promise<IngestResult> {
+    const now = this.clock.now();
+    const keptApart = outcomes.filter((o) => EVENT_OF_KIND[o.kind] === null);
+    const facts = outcomes.filter((o) => EVENT_OF_KIND[o.kind] !== null);
+    const matches = await this.match(facts);
+    const messages = await this.store.getMessages([...new Set([...matches.values()].map((m) => m.messageId))]);
+
+    const events: NewEvent[] = [];
+    const unmatched: { outcome: ReportedOutcome; reason: string }[] = [];
+    const refs = new Map<string, MessageRef>();
+    const seen = new Set<string>();
+    let matched = 0;
+    for (const outcome of facts) {
+      const match = matches.get(outcome);
+      const message = match && messages.get(match.messageId);
+      if (!match || !message) {
+        unmatched.push({ outcome, reason: match ? `message ${match.messageId} does not exist` : unmatchedReason(outcome) });
+        continue;
+      }
+      const recipient = recipientFor(message, outcome.recipient);
+      if ('problem' in recipient) {
+        unmatched.push({ outcome, reason: recipient.problem });
+        continue;
+      }
+      matched++;
+      const event = this.eventFor(outcome, message, recipient.email, now);
+      // The same fact twice in one batch (a provider repeating an event) is one event.
+      if (seen.has(event.dedupeKey!)) continue;
+      seen.add(event.dedupeKey!);
+      events.push(event);
+      const providerId = outcome.reference.providerMessageId;
+      if (providerId && match.by !== 'providerMessageId') refs.set(`${outcome.reporter}\n${providerId}`, { provider: outcome.reporter, ref: providerId, messageId: message.id });
+    }
+
+    const inbound = [...this.inboundFor(unmatched, 'unmatched', from, now), ...this.keptApartFor(keptApart, from, now)];
+    const inserted = await this.store.record({ events, refs: [...refs.values()], inbound }, now);
+    for (const event of inserted) {
+      if (event.type === 'sent' || event.type === 'delivered') await this.onDelivery?.(event.messageId, event.type, event.at);
+    }
+    return {
+      received: outcomes.length,
+      recorded: inserted.length,
+      duplicates: matched - inserted.length,
+      unmatched: unmatched.length,
+      keptApart: keptApart.length,
+    };
+  }
+
+  /** Keeps a report that yielded no outcome (mail that could not be parsed, or is not a report). */
+  async keep(state: 'unparseable' | 'not-a-report', reason: string, raw: Buffer, origin: string): Promise<void> {
+    const now = this.clock.now();
+    await this.store.record({ events: [], refs: [], inbound: [{ digest: digestOf(raw), receivedAt: now, origin, state, reason, outcomes: null, raw }] }, now);
+  }
+
+  listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]> {
+    return this.store.listInbound(filter);
+  }
+
+  getInboundRaw(id: number): Promise<Buffer | null> {
+    return this.store.getInboundRaw(id);
+  }
+
+  /** Each outcome's message, by the first reference that resolves: token, envelope id, Message-ID, the provider's id. */
+  private async match(outcomes: readonly ReportedOutcome[]): Promise<Map<ReportedOutcome, { messageId: number; by: string }>> {
+    const found = new Map<ReportedOutcome, { messageId: number; by: string }>();
+    const pending: ReportedOutcome[] = [];
+    for (const outcome of outcomes) {
+      const { token, envelopeId } = outcome.reference;
+      const byToken = token ? this.resolve.token(token) : null;
+      const byEnvelope = byToken === null && envelopeId ? this.resolve.envelopeId(envelopeId) : null;
+      if (byToken !== null) found.set(outcome, { messageId: byToken, by: 'token' });
+      else if (byEnvelope !== null) found.set(outcome, { messageId: byEnvelope, by: 'envelopeId' });
+      else pending.push(outcome);
+    }
+    if (pending.length === 0) return found;
+    const headerIds = pending.map((o) => o.reference.messageIdHeader).filter((v): v is string => !!v);
+    const byHeader = headerIds.length > 0 ? await this.store.findByMessageIdHeaders([...new Set(headerIds)]) : new Map<string, number>();
+    const stillPending: ReportedOutcome[] = [];
+    for (const outcome of pending) {
+      const id = outcome.reference.messageIdHeader ? byHeader.get(outcome.reference.messageIdHeader) : undefined;
+      if (id !== undefined) found.set(outcome, { messageId: id, by: 'messageIdHeader' });
+      else if (outcome.reference.providerMessageId) stillPending.push(outcome);
+    }
+    const byReporter = new Map<string, ReportedOutcome[]>();
+    for (const outcome of stillPending) byReporter.set(outcome.reporter, [...(byReporter.get(outcome.reporter) ?? []), outcome]);
+    for (const [reporter, list] of byReporter) {
+      const refs = await this.store.findRefs(reporter, [...new Set(list.map((o) => o.reference.providerMessageId!))]);
+      for (const outcome of list) {
+        const id = refs.get(outcome.reference.providerMessageId!);
+        if (id !== undefined) found.set(outcome, { messageId: id, by: 'providerMessageId' });
+      }
+    }
+    return found;
+  }
+
+  private eventFor(outcome: ReportedOutcome, message: Message, recipient: string, now: number): NewEvent {
+    const type = EVENT_OF_KIND[outcome.kind]!;
+    // A reporter's clock ahead of ours, or a date the mail got wrong, must not place the fact in the
+    // future (it would misjudge every hit after it): such a time is replaced by the time it arrived.
+    const at = outcome.at !== null && reportedTimeProblem(outcome.at, now) === null ? outcome.at : now;
+    const bounce = outcome.bounce ?? null;
+    const dedupeKey = ONCE_PER_RECIPIENT.has(outcome.kind)
+      ? `outcome:${message.id}:${recipient}:${outcome.kind}${outcome.kind === 'bounced' ? `:${bounce?.hard ? 'hard' : 'soft'}` : ''}`
+      : `${outcome.reporter}:${outcome.id}`;
+    const detail: Record<string, unknown> = { reporter: outcome.reporter, reportId: outcome.id };
+    if (outcome.at !== null && at !== outcome.at) detail['reportedAt'] = outcome.at;
+    if (bounce) Object.assign(detail, { status: bounce.status, code: bounce.replyCode, text: bounce.diagnostic });
+    for (const key of ['machine', 'url', 'userAgent', 'ip'] as const) if (outcome[key] != null) detail[key] = outcome[key];
+    if (outcome.reference.providerMessageId) detail['providerMessageId'] = outcome.reference.providerMessageId;
+    if (outcome.detail) detail['report'] = outcome.detail;
+    return {
+      messageId: message.id,
+      campaignId: message.campaignId,
+      type,
+      at,
+      source: sourceOf(outcome.reporter),
+      subtype: subtypeOf(outcome),
+      recipient,
+      reason: bounce?.reason ?? null,
+      detail,
+      dedupeKey,
+    };
+  }
+
+  private inboundFor(list: readonly { outcome: ReportedOutcome; reason: string }[], state: InboundState, from: BatchOrigin, now: number): InboundReport[] {
+    if (list.length === 0) return [];
+    // A mail is kept whole, once, with the outcomes that could not be placed; a webhook's outcomes one by one.
+    if (from.raw) {
+      const reason = [...new Set(list.map((u) => u.reason))].join('; ');
+      return [{ digest: digestOf(from.raw), receivedAt: now, origin: from.origin, state, reason, outcomes: list.map((u) => u.outcome), raw: from.raw }];
+    }
+    return list.map(({ outcome, reason }) => ({
+      digest: digestOf(`${outcome.reporter}\n${outcome.id}`),
+      receivedAt: now,
+      origin: from.origin,
+      state,
+      reason,
+      outcomes: [outcome],
+      raw: null,
+    }));
+  }
+
+  private keptApartFor(list: readonly ReportedOutcome[], from: BatchOrigin, now: number): InboundReport[] {
+    const byState = (kind: 'auth-failure' | 'auto-reply', reason: string) =>
+      this.inboundFor(
+        list.filter((o) => o.kind === kind).map((outcome) => ({ outcome, reason })),
+        kind,
+        from,
+        now,
+      );
+    return [
+      ...byState('auth-failure', 'an authentication-failure report (RFC 6591): about the sender\'s SPF/DKIM/DMARC, not a complaint'),
+      ...byState('auto-reply', 'an auto-reply (RFC 3834): the message was delivered; not a bounce'),
+    ];
+  }
+}
+
+function subtypeOf(outcome: ReportedOutcome): string | null {
+  switch (outcome.kind) {
+    case 'bounced':
+      return outcome.bounce?.hard ? 'hard' : 'soft';
+    case 'complained':
+      return outcome.feedbackType ?? 'abuse';
+    case 'unsubscribed':
+      return outcome.reporter;
+    default:
+      return null;
+  }
+}
+
+function unmatchedReason(outcome: ReportedOutcome): string {
+  const r = outcome.reference;
+  const tried = [
+    r.token && `token ${r.token}`,
+    r.envelopeId && `envelope id ${r.envelopeId}`,
+    r.messageIdHeader && `Message-ID <${r.messageIdHeader}>`,
+    r.providerMessageId && `${outcome.reporter} message id ${r.providerMessageId}`,
+  ].filter(Boolean);
+  return tried.length === 0 ? 'the report names no message (no VERP token, envelope id, Message-ID or provider id)' : `no message matches ${tried.join(', ')}`;
+}
+
+/**
+ * The message's recipient the outcome is about. A report naming an address the message did not go
+ * to (a forwarding address in a DSN's Final-Recipient) is placed on the message's one recipient when
+ * it had one; with several, the fact cannot be placed and is kept for review.
+ */
+function recipientFor(message: Message, reported: string | null): { email: string } | { problem: string } {
+  const everyone = [...message.recipients.to, ...message.recipients.cc].map((e) => e.toLowerCase());
+  const wanted = reported?.toLowerCase() ?? null;
+  if (wanted !== null && everyone.includes(wanted)) return { email: wanted };
+  if (everyone.length === 1) return { email: everyone[0]! };
+  if (everyone.length === 0) return { problem: `message ${message.id} was blocked and never sent to anyone` };
+  return { problem: wanted === null ? `message ${message.id} went to ${everyone.length} recipients and the report names none` : `${wanted} is not a recipient of message ${message.id}` };
+}
