@@ -17,6 +17,7 @@ import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapte
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { TrackingService } from './app/tracking.js';
+import { IngestionService, type ReferenceResolver } from './app/ingestion.js';
 import { MAX_TOKEN_LENGTH } from './core/tokens.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
 import { RETAIN_MS } from './core/nhi/hit-classifier.js';
@@ -43,6 +44,7 @@ export interface Services {
   reports: ReportService;
   sending: SendingService;
   tracking: TrackingService;
+  ingestion: IngestionService;
   keyring: LiveKeyring;
 }
 
@@ -185,12 +187,15 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     unsubscribeMailto: config.unsubscribeMailto,
     onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
   });
+  // TODO(issue 10): VERP tokens and envelope ids resolve once the sending side signs them.
+  const references: ReferenceResolver = { token: () => null, envelopeId: () => null };
   const services: Services = {
     campaigns,
     messages,
     reports: new ReportService(storage.reports, storage.catalog, campaigns),
     sending: new SendingService(messages, storage.catalog, storage.events, mailer, clock, config.mailFrom),
     tracking,
+    ingestion: new IngestionService(storage.ingestion, references, clock, (messageId, type, at) => tracking.noteDelivery(messageId, type, at)),
     keyring,
   };
 

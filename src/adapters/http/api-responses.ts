@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { EVENT_SOURCES, EVENT_TYPES } from '../../core/events.js';
+import { INBOUND_STATES } from '../../app/ingestion.js';
 import { VERDICTS } from '../../core/nhi/verdict.js';
 import { CAMPAIGN_KINDS } from '../../app/ports.js';
 
@@ -104,6 +105,8 @@ export const EventView = z
     campaignId: Id,
     type: z.enum(EVENT_TYPES),
     subtype: z.string().nullable(),
+    recipient: z.string().nullable().describe('the recipient the fact is about, when the report names one'),
+    reason: z.string().nullable().describe('why, for bounces (the bounce reason taxonomy), deferrals and blocks'),
     at: Time,
     source: z.enum(EVENT_SOURCES),
     hit: Hit.nullable().describe('the request, for opens, clicks and unsubscribe page views'),
@@ -206,5 +209,27 @@ export const CampaignReport = z
         })
         .strict(),
     ),
+  })
+  .strict();
+
+const ReportedOutcomeSchema = z.record(z.string(), z.unknown()).describe('an outcome as the report gave it (core/outcomes/reported-outcome.ts)');
+
+export const InboundReport = z
+  .object({
+    id: Id,
+    digest: z.string().describe('what makes the same report stored once: a hash of the mail, or of the reporter and its id'),
+    receivedAt: Time,
+    origin: z.string().describe("'smtp', 'file' or 'webhook:<provider>'"),
+    state: z.enum(INBOUND_STATES),
+    reason: z.string().describe('why it did not become events'),
+    outcomes: z.array(ReportedOutcomeSchema).nullable(),
+    rawBytes: z.number().int().nonnegative().nullable().describe('size of the raw mail kept (GET .../raw); null for webhook outcomes'),
+  })
+  .strict();
+
+export const InboundReportList = z
+  .object({
+    reports: z.array(InboundReport),
+    next: z.string().nullable().describe('pass as `after` for the next page; null on the last page'),
   })
   .strict();

@@ -10,7 +10,8 @@ import type { MessageService, RecipientInput } from '../../app/messages.js';
 import type { ApiKeyRecord, KeyStore } from '../../app/ports.js';
 import type { ReportService } from '../../app/reports.js';
 import type { SendingService } from '../../app/sending.js';
-import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, parseInput } from './api-schemas.js';
+import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, InboundReportQuery, parseInput } from './api-schemas.js';
+import type { IngestionService } from '../../app/ingestion.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 
@@ -20,6 +21,7 @@ export interface ApiDeps {
   messages: MessageService;
   reports: ReportService;
   sending: SendingService;
+  ingestion: IngestionService;
 }
 
 /**
@@ -126,5 +128,18 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     const result = await deps.messages.recordDelivery(messageId, report);
     // 201 for a new fact, 200 when the same report (same id) was already recorded.
     return reply.status(result.recorded ? 201 : 200).send(result);
+  });
+
+  app.get('/inbound-reports', async (request) => {
+    const query = parseInput(InboundReportQuery, request.query, 'query');
+    const reports = await deps.ingestion.listInbound({ state: query.state, afterId: query.after === undefined ? undefined : Number(query.after), limit: query.limit });
+    return { reports, next: reports.length === query.limit ? String(reports.at(-1)!.id) : null };
+  });
+
+  app.get('/inbound-reports/:id/raw', async (request, reply) => {
+    const reportId = id(request);
+    const raw = await deps.ingestion.getInboundRaw(reportId);
+    if (!raw) throw new MailsightError('NOT_FOUND', `inbound report ${reportId} does not exist or kept no mail (webhook outcomes keep none)`);
+    return reply.type('message/rfc822').send(raw);
   });
 }

@@ -1,5 +1,6 @@
 /** Input schemas of the JSON API: validation, error messages and the OpenAPI document all come from here. */
 import { z } from 'zod';
+import { INBOUND_STATES } from '../../app/ingestion.js';
 import { BASE_URL_EXPECTED, baseUrlProblem } from '../../core/base-url.js';
 import { MailsightError } from '../../core/errors.js';
 import { CAMPAIGN_KINDS } from '../../app/ports.js';
@@ -121,6 +122,15 @@ export const DeliveryEvent = z.discriminatedUnion('type', [
 ]);
 
 /** Parses input or throws a VALIDATION error whose message names each offending field, what is wrong and the value. */
+/** The query of GET /api/inbound-reports: a state to filter on, and keyset pagination by id. */
+export const InboundReportQuery = z
+  .object({
+    state: z.enum(INBOUND_STATES).optional(),
+    after: z.string().regex(/^[0-9]+$/, 'not the `next` of a previous page').optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;

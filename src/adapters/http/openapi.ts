@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent } from './api-schemas.js';
 import * as responses from './api-responses.js';
+import { INBOUND_STATES } from '../../app/ingestion.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const outputSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
@@ -18,6 +19,8 @@ const RESPONSES = {
   CampaignList: responses.CampaignList,
   Execution: responses.Execution,
   CampaignReport: responses.CampaignReport,
+  InboundReport: responses.InboundReport,
+  InboundReportList: responses.InboundReportList,
   CreatedMessage: responses.CreatedMessage,
   MessageView: responses.MessageView,
   VerdictHistory: responses.VerdictHistory,
@@ -100,6 +103,24 @@ export function openApiDocument(): object {
           summary: 'Send the message through the configured SMTP relay, once: a message sent or being sent is a 409',
           parameters: idParam,
           responses: { '200': ok('The relay accepted it', 'SendResult'), '502': ok('The relay refused it or did not answer; a retry may send it', 'SendResult'), '409': error, '422': error, '501': error, ...errors },
+        },
+      },
+      '/api/inbound-reports': {
+        get: {
+          summary: 'Reports kept for review: mail that could not be parsed, outcomes that matched no message, authentication-failure reports and auto-replies',
+          parameters: [
+            { name: 'state', in: 'query', required: false, schema: { type: 'string', enum: [...INBOUND_STATES] } },
+            { name: 'after', in: 'query', required: false, schema: { type: 'string' }, description: 'the `next` of the previous page' },
+            { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          ],
+          responses: { '200': ok('A page of reports, oldest first', 'InboundReportList'), ...errors },
+        },
+      },
+      '/api/inbound-reports/{id}/raw': {
+        get: {
+          summary: 'The raw mail of a report kept for review (message/rfc822)',
+          parameters: idParam,
+          responses: { '200': { description: 'The mail as received', content: { 'message/rfc822': { schema: { type: 'string' } } } }, ...errors },
         },
       },
       '/api/messages/{id}/events': {

@@ -3,6 +3,7 @@ import { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase }
 import { KyselyCatalogStore } from './catalog-store.js';
 import { KyselyEventStore } from './event-store.js';
 import { KyselyKeyStore } from './key-store.js';
+import { KyselyIngestionStore } from './ingestion-store.js';
 import { KyselyReportStore } from './report-queries.js';
 
 export { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase };
@@ -12,6 +13,7 @@ export interface Storage {
   catalog: KyselyCatalogStore;
   events: KyselyEventStore;
   keys: KyselyKeyStore;
+  ingestion: KyselyIngestionStore;
   reports: KyselyReportStore;
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     catalog: new KyselyCatalogStore(db),
     events: new KyselyEventStore(db, () => clock.now()),
     keys: new KyselyKeyStore(db),
+    ingestion: new KyselyIngestionStore(db),
     reports: new KyselyReportStore(db),
     close: () => db.destroy(),
   };
