@@ -188,7 +188,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
   });
   // TODO(issue 10): VERP tokens and envelope ids resolve once the sending side signs them.
-  const references: ReferenceResolver = { token: () => null, envelopeId: () => null };
+  const references: ReferenceResolver = { token: () => null, envelopeId: () => null, messageIdHeader: () => null };
   const services: Services = {
     campaigns,
     messages,

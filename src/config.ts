@@ -81,6 +81,9 @@ const EnvSchema = z.object({
   SECRET_KEY: secretKeyValue.optional(),
   SECRET_KEY_FILE: z.string().min(1).optional(),
   SECRET_KEY_PREVIOUS: secretKeyValue.optional(),
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+  INBOUND_SMTP_DOMAINS: list.refine((entries) => entries.every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d)), 'must be a comma-separated list of domain names'),
 });
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string; synchronous: 'FULL' | 'NORMAL' } | { dialect: 'postgres'; url: string };
@@ -122,6 +125,11 @@ export interface Config {
    * default, created when absent). `previous` still opens keys while the secret key is rotated.
    */
   secretKey: { value: Buffer | null; file: string | null; previous: Buffer | null };
+  /**
+   * The built-in SMTP receiver of bounce and complaint mail, started by `serve` when a port is set;
+   * `domains` are the recipients' domains it takes mail for (every other recipient is refused).
+   */
+  inboundSmtp: { port: number; host: string; domains: string[] } | null;
 }
 
 export class ConfigError extends Error {
@@ -161,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,
     secretKey: { value: e.SECRET_KEY ?? null, file: e.SECRET_KEY_FILE ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
+    inboundSmtp: e.INBOUND_SMTP_PORT === undefined ? null : { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, domains: e.INBOUND_SMTP_DOMAINS },
   };
   return Object.freeze(config);
 }

@@ -52,8 +52,6 @@ export interface IngestBatch {
 
 export interface IngestionStore {
   getMessages(ids: readonly number[]): Promise<Map<number, Message>>;
-  /** Messages by the Message-ID header we gave them (without <>). */
-  findByMessageIdHeaders(ids: readonly string[]): Promise<Map<string, number>>;
   findRefs(provider: string, refs: readonly string[]): Promise<Map<string, number>>;
   /**
    * Writes the batch in one transaction: events whose dedupe key is stored already are skipped, and
@@ -64,12 +62,15 @@ export interface IngestionStore {
   getInboundRaw(id: number): Promise<Buffer | null>;
 }
 
-/** Resolves the references that need a key rather than a lookup: signed tokens and envelope ids. */
+/**
+ * Resolves the references that carry a signed token (core/verp.ts): the VERP return path's (or a
+ * provider's custom argument's) token, the ENVID we sent, the Message-ID we gave. Each answers null
+ * for a reference that is forged, altered or not ours.
+ */
 export interface ReferenceResolver {
-  /** The message a VERP or custom-argument token names; null when forged, altered or not ours. */
   token(token: string): number | null;
-  /** The message an Original-Envelope-Id (the ENVID we sent) names; null when not ours. */
   envelopeId(envelopeId: string): number | null;
+  messageIdHeader(messageIdHeader: string): number | null;
 }
 
 export interface IngestResult {
@@ -199,26 +200,12 @@ export class IngestionService {
   /** Each outcome's message, by the first reference that resolves: token, envelope id, Message-ID, the provider's id. */
   private async match(outcomes: readonly ReportedOutcome[]): Promise<Map<ReportedOutcome, { messageId: number; by: string }>> {
     const found = new Map<ReportedOutcome, { messageId: number; by: string }>();
-    const pending: ReportedOutcome[] = [];
-    for (const outcome of outcomes) {
-      const { token, envelopeId } = outcome.reference;
-      const byToken = token ? this.resolve.token(token) : null;
-      const byEnvelope = byToken === null && envelopeId ? this.resolve.envelopeId(envelopeId) : null;
-      if (byToken !== null) found.set(outcome, { messageId: byToken, by: 'token' });
-      else if (byEnvelope !== null) found.set(outcome, { messageId: byEnvelope, by: 'envelopeId' });
-      else pending.push(outcome);
-    }
-    if (pending.length === 0) return found;
-    const headerIds = pending.map((o) => o.reference.messageIdHeader).filter((v): v is string => !!v);
-    const byHeader = headerIds.length > 0 ? await this.store.findByMessageIdHeaders([...new Set(headerIds)]) : new Map<string, number>();
-    const stillPending: ReportedOutcome[] = [];
-    for (const outcome of pending) {
-      const id = outcome.reference.messageIdHeader ? byHeader.get(outcome.reference.messageIdHeader) : undefined;
-      if (id !== undefined) found.set(outcome, { messageId: id, by: 'messageIdHeader' });
-      else if (outcome.reference.providerMessageId) stillPending.push(outcome);
-    }
     const byReporter = new Map<string, ReportedOutcome[]>();
-    for (const outcome of stillPending) byReporter.set(outcome.reporter, [...(byReporter.get(outcome.reporter) ?? []), outcome]);
+    for (const outcome of outcomes) {
+      const signed = this.signedReference(outcome);
+      if (signed) found.set(outcome, signed);
+      else if (outcome.reference.providerMessageId) byReporter.set(outcome.reporter, [...(byReporter.get(outcome.reporter) ?? []), outcome]);
+    }
     for (const [reporter, list] of byReporter) {
       const refs = await this.store.findRefs(reporter, [...new Set(list.map((o) => o.reference.providerMessageId!))]);
       for (const outcome of list) {
@@ -227,6 +214,20 @@ export class IngestionService {
       }
     }
     return found;
+  }
+
+  private signedReference(outcome: ReportedOutcome): { messageId: number; by: string } | null {
+    const { token, envelopeId, messageIdHeader } = outcome.reference;
+    const tried: [string, string | null | undefined, (v: string) => number | null][] = [
+      ['token', token, (v) => this.resolve.token(v)],
+      ['envelopeId', envelopeId, (v) => this.resolve.envelopeId(v)],
+      ['messageIdHeader', messageIdHeader, (v) => this.resolve.messageIdHeader(v)],
+    ];
+    for (const [by, value, resolve] of tried) {
+      const messageId = value ? resolve(value) : null;
+      if (messageId !== null) return { messageId, by };
+    }
+    return null;
   }
 
   private eventFor(outcome: ReportedOutcome, message: Message, recipient: string, now: number): NewEvent {

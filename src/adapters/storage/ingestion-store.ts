@@ -36,10 +36,6 @@ export class KyselyIngestionStore implements IngestionStore {
     return found;
   }
 
-  async findByMessageIdHeaders(_ids: readonly string[]): Promise<Map<string, number>> {
-    return new Map();
-  }
-
   async findRefs(provider: string, refs: readonly string[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     for (const part of chunks(refs)) {
