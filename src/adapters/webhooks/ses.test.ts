@@ -121,6 +121,7 @@ describe('ses: authentication', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const otherKey = signEnvelope(notification(fixture('event-delivery.json')), privateKey);
     const tampered = { ...good, Message: good['Message']!.replace('recipient@example.com', 'victim@example.com') };
+    expect(tampered['Message']).not.toBe(good['Message']);
     const versionSwapped = { ...good, SignatureVersion: '1' };
     for (const body of [forged, otherKey, tampered, versionSwapped]) {
       await expect(ses.authenticate(request(body))).rejects.toThrow(/does not verify/);
