@@ -470,10 +470,17 @@ export function statusIn(diagnostic: string): string | null {
  * A provider's bounce: hard only when the provider calls it permanent AND the reason does not say the
  * address may work later. The provider's "temporary" is never overridden (a Transient 5.4.4 is soft);
  * its "permanent" is, when the reason is about the sender or a full mailbox (a 5.7.1 block must not
- * suppress a good address). With no reason known, the provider's word stands.
+ * suppress a good address). With no reason known, the provider's word stands. The reply code is
+ * read from the diagnostic unless the provider gives it apart.
  */
-export function providerBounceFacts(permanent: boolean, reason: BounceReason | null, status: string | null, diagnostic: string | null): BounceFacts {
-  const replyCode = diagnostic === null ? null : replyCodeIn(diagnostic);
+export function providerBounceFacts(
+  permanent: boolean,
+  reason: BounceReason | null,
+  status: string | null,
+  diagnostic: string | null,
+  reportedReplyCode: number | null = null,
+): BounceFacts {
+  const replyCode = reportedReplyCode ?? (diagnostic === null ? null : replyCodeIn(diagnostic));
   const enhanced = status ?? (diagnostic === null ? null : statusIn(diagnostic));
   const chosen = reason ?? diagnosticReason(enhanced, diagnostic);
   const hard = permanent && (chosen === 'undefined' || isHardBounce(chosen, replyCode, enhanced));
