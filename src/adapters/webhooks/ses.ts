@@ -261,7 +261,7 @@ export function parseSesMessage(message: string, snsMessageId: string): Reported
 
   const mail = read(Mail, event['mail'], 'mail');
   const reference = mailReference(mail);
-  const one = (fields: Omit<ReportedOutcome, 'reporter' | 'reference' | 'id'>, idBase: string): ReportedOutcome => ({
+  const one: Emit = (fields, idBase) => ({
     reporter: 'ses',
     id: `${idBase}:${fields.recipient ?? '-'}`,
     reference,
@@ -287,42 +287,10 @@ export function parseSesMessage(message: string, snsMessageId: string): Reported
       const detail = { templateName: failure.templateName ?? null };
       return mail.destination.map((to) => one({ kind: 'blocked', recipient: address(to), at: mailAt, bounce, detail }, snsMessageId));
     }
-    case 'Bounce': {
-      const bounce = read(Bounce, event['bounce'], 'bounce');
-      const at = timeOf(bounce.timestamp, 'bounce.timestamp');
-      const subtypeReason = BOUNCE_SUBTYPE_REASONS[bounce.bounceSubType];
-      const detail = { bounceType: bounce.bounceType, bounceSubType: bounce.bounceSubType };
-      return bounce.bouncedRecipients.map((r) => {
-        const recipient = address(r.emailAddress);
-        // Suppressed: SES did not send at all, because the address is on a suppression list.
-        if (subtypeReason === 'suppressed') {
-          const suppressed = facts(false, 'suppressed', r.status ?? null, null, r.diagnosticCode ?? null);
-          return one({ kind: 'blocked', recipient, at, bounce: suppressed, detail }, bounce.feedbackId);
-        }
-        const reported = providerBounceFacts(bounce.bounceType === 'Permanent', subtypeReason ?? null, r.status ?? null, r.diagnosticCode ?? null);
-        return one({ kind: 'bounced', recipient, at, bounce: reported, detail }, bounce.feedbackId);
-      });
-    }
-    case 'Complaint': {
-      const complaint = read(Complaint, event['complaint'], 'complaint');
-      const at = timeOf(complaint.timestamp, 'complaint.timestamp');
-      // OnAccountSuppressionList: SES did not send the message; no one complained about it.
-      const suppressed = complaint.complaintSubType === 'OnAccountSuppressionList';
-      return complaint.complainedRecipients.map((r) =>
-        suppressed
-          ? one({ kind: 'blocked', recipient: address(r.emailAddress), at, bounce: facts(false, 'suppressed', null, null, null) }, complaint.feedbackId)
-          : one(
-              {
-                kind: 'complained',
-                recipient: address(r.emailAddress),
-                at,
-                feedbackType: complaint.complaintFeedbackType ?? null,
-                userAgent: complaint.userAgent ?? null,
-              },
-              complaint.feedbackId,
-            ),
-      );
-    }
+    case 'Bounce':
+      return bounceOutcomes(event['bounce'], one);
+    case 'Complaint':
+      return complaintOutcomes(event['complaint'], one);
     case 'Delivery': {
       const delivery = read(Delivery, event['delivery'], 'delivery');
       const at = timeOf(delivery.timestamp, 'delivery.timestamp');
@@ -349,20 +317,58 @@ export function parseSesMessage(message: string, snsMessageId: string): Reported
       const fields = { ip: click.ipAddress ?? null, userAgent: click.userAgent ?? null, url: click.link };
       return [one({ kind: 'clicked', recipient: soleRecipient, at, ...fields }, snsMessageId)];
     }
-    case 'Subscription': {
-      // Only an opt-out is an outcome; an opt-in (or a preference change that opts out of nothing) is
-      // not one, and a resubscription never lifts an unsubscription by itself: that is the sender's call.
-      const subscription = read(Subscription, event['subscription'], 'subscription');
-      const preferences = subscription.newTopicPreferences;
-      const optedOut = (preferences.topicSubscriptionStatus ?? []).filter((t) => t.subscriptionStatus === 'OptOut').map((t) => t.topicName);
-      if (preferences.unsubscribeAll !== true && optedOut.length === 0) return [];
-      const at = timeOf(subscription.timestamp, 'subscription.timestamp');
-      const detail = { contactList: subscription.contactList ?? null, unsubscribeAll: preferences.unsubscribeAll === true, topics: optedOut };
-      return mail.destination.map((to) => one({ kind: 'unsubscribed', recipient: address(to), at, detail }, snsMessageId));
-    }
+    case 'Subscription':
+      return subscriptionOutcomes(event['subscription'], mail.destination, (fields) => one(fields, snsMessageId));
     default:
       return unreachable(name, 'eventType');
   }
+}
+
+/** Completes an outcome of the event being read: reporter, reference, `${idBase}:${recipient}` as its id. */
+type Emit = (fields: Omit<ReportedOutcome, 'reporter' | 'reference' | 'id'>, idBase: string) => ReportedOutcome;
+
+/** One outcome per bounced recipient; the feedbackId is the same in every copy SES publishes of the bounce. */
+function bounceOutcomes(value: unknown, one: Emit): ReportedOutcome[] {
+  const bounce = read(Bounce, value, 'bounce');
+  const at = timeOf(bounce.timestamp, 'bounce.timestamp');
+  const subtypeReason = BOUNCE_SUBTYPE_REASONS[bounce.bounceSubType];
+  const detail = { bounceType: bounce.bounceType, bounceSubType: bounce.bounceSubType };
+  return bounce.bouncedRecipients.map((r) => {
+    const recipient = address(r.emailAddress);
+    // Suppressed: SES did not send at all, because the address is on a suppression list.
+    if (subtypeReason === 'suppressed') {
+      const suppressed = facts(false, 'suppressed', r.status ?? null, null, r.diagnosticCode ?? null);
+      return one({ kind: 'blocked', recipient, at, bounce: suppressed, detail }, bounce.feedbackId);
+    }
+    const reported = providerBounceFacts(bounce.bounceType === 'Permanent', subtypeReason ?? null, r.status ?? null, r.diagnosticCode ?? null);
+    return one({ kind: 'bounced', recipient, at, bounce: reported, detail }, bounce.feedbackId);
+  });
+}
+
+function complaintOutcomes(value: unknown, one: Emit): ReportedOutcome[] {
+  const complaint = read(Complaint, value, 'complaint');
+  const at = timeOf(complaint.timestamp, 'complaint.timestamp');
+  // OnAccountSuppressionList: SES did not send the message; no one complained about it.
+  if (complaint.complaintSubType === 'OnAccountSuppressionList') {
+    const bounce = facts(false, 'suppressed', null, null, null);
+    return complaint.complainedRecipients.map((r) => one({ kind: 'blocked', recipient: address(r.emailAddress), at, bounce }, complaint.feedbackId));
+  }
+  const fields = { feedbackType: complaint.complaintFeedbackType ?? null, userAgent: complaint.userAgent ?? null };
+  return complaint.complainedRecipients.map((r) => one({ kind: 'complained', recipient: address(r.emailAddress), at, ...fields }, complaint.feedbackId));
+}
+
+/**
+ * Only an opt-out is an outcome. An opt-in (or a change that opts out of nothing) is not one, and a
+ * resubscription never lifts an unsubscription by itself: that is the sender's call.
+ */
+function subscriptionOutcomes(value: unknown, destination: readonly string[], one: (fields: Parameters<Emit>[0]) => ReportedOutcome): ReportedOutcome[] {
+  const subscription = read(Subscription, value, 'subscription');
+  const preferences = subscription.newTopicPreferences;
+  const optedOut = (preferences.topicSubscriptionStatus ?? []).filter((t) => t.subscriptionStatus === 'OptOut').map((t) => t.topicName);
+  if (preferences.unsubscribeAll !== true && optedOut.length === 0) return [];
+  const at = timeOf(subscription.timestamp, 'subscription.timestamp');
+  const detail = { contactList: subscription.contactList ?? null, unsubscribeAll: preferences.unsubscribeAll === true, topics: optedOut };
+  return destination.map((to) => one({ kind: 'unsubscribed', recipient: address(to), at, detail }));
 }
 
 function sesEventName(event: Record<string, unknown>): SesEventName {
