@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
-import { MAX_SNS_MESSAGE_AGE_MS, createSesWebhook } from './ses.js';
+import { MAX_SNS_MESSAGE_AGE_MS, createSesWebhook, diagnosticReason, providerBounceFacts } from './ses.js';
 import { WebhookAuthError, WebhookPayloadError, type HttpFetcher, type WebhookRequest } from './provider.js';
 
 const FIXTURES = resolve(process.cwd(), 'test/fixtures/webhooks/ses');
@@ -421,5 +421,30 @@ describe('ses: payload errors name the field', () => {
     expect(() => provider().parse(request(signEnvelope({ ...envelope, Timestamp: new Date(NOW).toISOString(), SignatureVersion: '2', SigningCertURL: CERT_URL })))).toThrow(
       /SubscribeURL .* not on an SNS host/,
     );
+  });
+});
+
+describe('the interim bounce reasons (shared with sendgrid.ts and mailgun.ts)', () => {
+  it('reads the common phrases, the most specific first, then the enhanced status code', () => {
+    expect(diagnosticReason(null, '550 5.1.2 Domain does not exist')).toBe('hostunknown');
+    expect(diagnosticReason(null, '550 5.1.1 <a@b.example>: Recipient address rejected: User unknown')).toBe('userunknown');
+    expect(diagnosticReason(null, '452 4.2.2 Mailbox full')).toBe('mailboxfull');
+    expect(diagnosticReason(null, '554 5.7.1 Message rejected as spam')).toBe('spamdetected');
+    expect(diagnosticReason(null, '550 5.7.1 Client host blocked using zen.spamhaus.org')).toBe('blocked');
+    expect(diagnosticReason(null, '550 5.7.1 Service unavailable; client host [192.0.2.1] blocked')).toBe('blocked');
+    expect(diagnosticReason(null, '550 5.7.1 Rejected by local policy')).toBe('policyviolation');
+    expect(diagnosticReason('5.1.1', 'Rejected')).toBe('userunknown');
+    expect(diagnosticReason(null, '550 5.2.1 Rejected')).toBe('suspend');
+    expect(diagnosticReason(null, '550 Rejected')).toBe('undefined');
+    expect(diagnosticReason(null, null)).toBe('undefined');
+  });
+
+  it('is hard only when the provider says permanent and the reason is about the address (or unknown)', () => {
+    expect(providerBounceFacts(true, null, '5.1.1', 'smtp; 550 5.1.1 user unknown')).toMatchObject({ hard: true, reason: 'userunknown', replyCode: 550 });
+    expect(providerBounceFacts(false, null, '4.1.1', 'smtp; 450 4.1.1 user unknown')).toMatchObject({ hard: false, reason: 'userunknown' });
+    expect(providerBounceFacts(true, null, '5.2.2', 'smtp; 552 5.2.2 mailbox full')).toMatchObject({ hard: false, reason: 'mailboxfull' });
+    expect(providerBounceFacts(true, null, null, 'smtp; 550 rejected')).toMatchObject({ hard: true, reason: 'undefined', status: null });
+    expect(providerBounceFacts(true, 'notaccept', '4.1.10', '450 4.1.10 null MX')).toMatchObject({ hard: false, reason: 'notaccept' });
+    expect(providerBounceFacts(true, null, null, 'no code here', 554)).toMatchObject({ replyCode: 554 });
   });
 });

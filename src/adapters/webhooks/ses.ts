@@ -434,7 +434,7 @@ const DIAGNOSTIC_PHRASES: ReadonlyArray<readonly [RegExp, BounceReason]> = [
   [/domain not found|host not found|no such domain|domain does not exist|nxdomain|unroutable|unrouteable|unable to route/i, 'hostunknown'],
   [/mailbox (?:is )?full|over ?quota|quota exceeded|insufficient (?:system )?storage/i, 'mailboxfull'],
   [/user unknown|unknown user|no such user|unknown recipient|recipient not found|does not exist|invalid recipient|no mailbox/i, 'userunknown'],
-  [/spam/i, 'spamdetected'],
+  [/\bspam\b/i, 'spamdetected'], // a word: "blocked using spamhaus" is a block list, not spam found
   [/block|blacklist|denylist|listed/i, 'blocked'],
   [/policy/i, 'policyviolation'],
 ];
