@@ -67,3 +67,12 @@ export interface HttpFetcher {
 export interface NonceRegistry {
   claim(scope: string, value: string, expiresAt: number, now: number): Promise<boolean>;
 }
+
+/**
+ * The name under which a sent message carries its mailsight token to a provider, so that the
+ * provider's events name it back: an SES message tag, a SendGrid custom argument, a Mailgun
+ * user variable (and an `X-Mailsight-Token` header where a provider returns headers). One name, so
+ * the sending side and every parser agree.
+ */
+export const MAILSIGHT_TOKEN_ARGUMENT = 'mailsight_token';
+export const MAILSIGHT_TOKEN_HEADER = 'X-Mailsight-Token';
