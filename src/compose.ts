@@ -29,6 +29,11 @@ import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
 import { answerRefusedRequest, answerUnrouted, trackingRoutes } from './adapters/http/tracking-routes.js';
 import { errorHandler, type ErrorBody } from './adapters/http/errors.js';
 import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
+import { webhookRoutes } from './adapters/http/webhook-routes.js';
+import { webhookProviders } from './adapters/webhooks/index.js';
+import { httpsFetcher } from './adapters/webhooks/http-fetcher.js';
+import type { HttpFetcher, ProviderName, WebhookProvider } from './adapters/webhooks/provider.js';
+import { KyselyNonceStore } from './adapters/storage/nonce-store.js';
 
 export interface BuildOptions {
   config: Readonly<Config>;
@@ -36,6 +41,8 @@ export interface BuildOptions {
   logger?: Logger;
   /** Replaces the SMTP relay of the config (tests, the demo). */
   mailer?: Mailer;
+  /** Replaces the https fetcher of SNS certificates and subscription confirmations (tests). */
+  fetcher?: HttpFetcher;
 }
 
 export interface Services {
@@ -162,7 +169,9 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const mailer = options.mailer ?? ownMailer;
 
   let writer: HitWriter;
+  let providers: Map<ProviderName, WebhookProvider>;
   try {
+    providers = webhookProviders(config.webhooks, { fetcher: options.fetcher ?? httpsFetcher, nonces: new KyselyNonceStore(storage.database.db) });
     // An in-memory database lives in one connection: nothing to checkpoint from elsewhere.
     if (config.database.dialect === 'sqlite' && !inMemorySqlite(config.database)) {
       checkpointer = await startCheckpointer({ file: config.database.file, synchronous: config.database.synchronous, onLog: (level, message) => logger[level](message) });
@@ -231,6 +240,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
 
   app.get('/health', async () => ({ ok: true }));
   await app.register(trackingRoutes, { tracking: services.tracking, trustedProxies: config.trustedProxies });
+  await app.register(webhookRoutes, { providers, ingestion: services.ingestion, fetcher: options.fetcher ?? httpsFetcher, trustedProxies: config.trustedProxies, clock });
   await app.register(
     async (api) => {
       api.addHook('onRoute', (route) => {

@@ -9,6 +9,8 @@ import { baseUrlProblem } from './core/base-url.js';
 import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
 import { parseCidr } from './core/nhi/ip-address.js';
 import { parseSecretKey } from './core/secret-key.js';
+import { PROVIDERS, type ProviderName } from './adapters/webhooks/provider.js';
+import type { WebhookCredentials } from './adapters/webhooks/credentials.js';
 
 const list = z
   .string()
@@ -43,6 +45,21 @@ const secretKeyValue = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
+
+/**
+ * How a provider that signs nothing presents its secret: `basic:USER:PASSWORD`, `bearer:TOKEN`,
+ * `header:NAME:SECRET` or `query:PARAMETER:SECRET`. The message never repeats the secret.
+ */
+const webhookAuth = z.string().transform((text, ctx): WebhookCredentials => {
+  const [scheme, first = '', ...rest] = text.split(':');
+  const second = rest.join(':');
+  if (scheme === 'bearer' && first !== '') return { scheme, token: [first, ...rest].join(':') };
+  if (scheme === 'basic' && first !== '' && second !== '') return { scheme, user: first, password: second };
+  if (scheme === 'header' && first !== '' && second !== '') return { scheme, header: first.toLowerCase(), secret: second };
+  if (scheme === 'query' && first !== '' && second !== '') return { scheme, parameter: first, secret: second };
+  ctx.addIssue({ code: 'custom', message: 'must be basic:USER:PASSWORD, bearer:TOKEN, header:NAME:SECRET or query:PARAMETER:SECRET, with nothing empty' });
+  return z.NEVER;
+});
 
 /** PUBLIC_URL: the rule a campaign's tracking base URL follows too (core/base-url.ts). */
 const baseUrl = z.string().superRefine((value, context) => {
@@ -81,6 +98,16 @@ const EnvSchema = z.object({
   SECRET_KEY: secretKeyValue.optional(),
   SECRET_KEY_FILE: z.string().min(1).optional(),
   SECRET_KEY_PREVIOUS: secretKeyValue.optional(),
+  WEBHOOK_PROVIDERS: list.refine((entries) => entries.every((p) => (PROVIDERS as readonly string[]).includes(p)), `must be a comma-separated list of ${PROVIDERS.join(', ')}`),
+  WEBHOOK_SES_TOPIC_ARNS: list.refine((entries) => entries.every((a) => /^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(a)), 'must be a comma-separated list of SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:TOPIC)'),
+  WEBHOOK_SENDGRID_VERIFICATION_KEY: z.string().optional(),
+  WEBHOOK_MAILGUN_SIGNING_KEY: z.string().optional(),
+  WEBHOOK_POSTMARK_AUTH: webhookAuth.optional(),
+  WEBHOOK_POSTMARK_ALLOWED_IPS: ipList,
+  WEBHOOK_MAILJET_AUTH: webhookAuth.optional(),
+  WEBHOOK_MAILJET_ALLOWED_IPS: ipList,
+  WEBHOOK_BREVO_AUTH: webhookAuth.optional(),
+  WEBHOOK_BREVO_ALLOWED_IPS: ipList,
   INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
   INBOUND_SMTP_DOMAINS: list.refine((entries) => entries.every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d)), 'must be a comma-separated list of domain names'),
@@ -130,6 +157,56 @@ export interface Config {
    * `domains` are the recipients' domains it takes mail for (every other recipient is refused).
    */
   inboundSmtp: { port: number; host: string; domains: string[] } | null;
+  /** The providers whose webhooks are taken (POST /webhooks/<provider>), each with its secret. */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  ses?: { topicArns: string[] };
+  sendgrid?: { verificationKey: string };
+  mailgun?: { signingKey: string };
+  postmark?: { credentials: WebhookCredentials; allowedSources: string[] };
+  mailjet?: { credentials: WebhookCredentials; allowedSources: string[] };
+  brevo?: { credentials: WebhookCredentials; allowedSources: string[] };
+}
+
+/**
+ * The webhooks WEBHOOK_PROVIDERS names, each with the secret it needs: a provider named without
+ * one refuses to start (a webhook without a secret would take anyone's events).
+ */
+function webhookSettings(e: z.infer<typeof EnvSchema>): WebhookSettings {
+  const settings: WebhookSettings = {};
+  const missing = (provider: ProviderName, variable: string) =>
+    new ConfigError(`invalid configuration: WEBHOOK_PROVIDERS names ${provider} but ${variable} is not set; a webhook without a secret would accept anyone's events`);
+  for (const provider of e.WEBHOOK_PROVIDERS as ProviderName[]) {
+    switch (provider) {
+      case 'ses':
+        if (e.WEBHOOK_SES_TOPIC_ARNS.length === 0) throw missing(provider, 'WEBHOOK_SES_TOPIC_ARNS');
+        settings.ses = { topicArns: e.WEBHOOK_SES_TOPIC_ARNS };
+        break;
+      case 'sendgrid':
+        if (!e.WEBHOOK_SENDGRID_VERIFICATION_KEY) throw missing(provider, 'WEBHOOK_SENDGRID_VERIFICATION_KEY');
+        settings.sendgrid = { verificationKey: e.WEBHOOK_SENDGRID_VERIFICATION_KEY };
+        break;
+      case 'mailgun':
+        if (!e.WEBHOOK_MAILGUN_SIGNING_KEY) throw missing(provider, 'WEBHOOK_MAILGUN_SIGNING_KEY');
+        settings.mailgun = { signingKey: e.WEBHOOK_MAILGUN_SIGNING_KEY };
+        break;
+      case 'postmark':
+        if (!e.WEBHOOK_POSTMARK_AUTH) throw missing(provider, 'WEBHOOK_POSTMARK_AUTH');
+        settings.postmark = { credentials: e.WEBHOOK_POSTMARK_AUTH, allowedSources: e.WEBHOOK_POSTMARK_ALLOWED_IPS };
+        break;
+      case 'mailjet':
+        if (!e.WEBHOOK_MAILJET_AUTH) throw missing(provider, 'WEBHOOK_MAILJET_AUTH');
+        settings.mailjet = { credentials: e.WEBHOOK_MAILJET_AUTH, allowedSources: e.WEBHOOK_MAILJET_ALLOWED_IPS };
+        break;
+      case 'brevo':
+        if (!e.WEBHOOK_BREVO_AUTH) throw missing(provider, 'WEBHOOK_BREVO_AUTH');
+        settings.brevo = { credentials: e.WEBHOOK_BREVO_AUTH, allowedSources: e.WEBHOOK_BREVO_ALLOWED_IPS };
+        break;
+    }
+  }
+  return settings;
 }
 
 export class ConfigError extends Error {
@@ -169,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,
     secretKey: { value: e.SECRET_KEY ?? null, file: e.SECRET_KEY_FILE ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
+    webhooks: webhookSettings(e),
     inboundSmtp: e.INBOUND_SMTP_PORT === undefined ? null : { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, domains: e.INBOUND_SMTP_DOMAINS },
   };
   return Object.freeze(config);
