@@ -157,6 +157,11 @@ export class EventFields {
     return value as T[number];
   }
 
+  /** An integer id as integerId reads it, or null when absent. */
+  optionalIntegerId(field: string): string | null {
+    return this.has(field) ? this.integerId(field) : null;
+  }
+
   /** The recipient address, lower-cased; it must at least have an @. */
   recipient(field: string): string {
     const value = this.string(field).toLowerCase();
