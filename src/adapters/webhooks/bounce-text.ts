@@ -8,15 +8,30 @@
 import { isHardBounce, type BounceReason } from '../../core/outcomes/reasons.js';
 import type { BounceFacts } from '../../core/outcomes/reported-outcome.js';
 
-/** A reply code standing alone (not part of a longer number, a status code or an IP), followed by a space, `-` or the end. */
-const REPLY_CODE = /(?:^|[^0-9.])([245][0-9]{2})(?=[ -]|$)/;
 /** An enhanced status code, class.subject.detail (RFC 3463). */
 const STATUS_CODE = /(?:^|[^0-9.])([245]\.[0-9]{1,3}\.[0-9]{1,3})(?![0-9.])/;
+/**
+ * Where a three-digit number is an SMTP reply code rather than a count or a queue id: before an
+ * enhanced status code ("550 5.1.1", "550-5.1.1"), at the start of the text ("smtp;550 ..."), or
+ * after a word introducing the server's answer ("said: 421 ...").
+ */
+const REPLY_CODE_PLACES = [
+  /(?:^|[^0-9.])([245][0-9]{2})[ -][245]\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9.])/,
+  /^\s*(?:smtp\s*;\s*)?([245][0-9]{2})(?=[ -]|$)/i,
+  /\b(?:said|replied|reply|response|answer)\s*:?\s*([245][0-9]{2})(?=[ -]|$)/i,
+];
 
 export function smtpCodes(text: string | null): { status: string | null; replyCode: number | null } {
   if (text === null) return { status: null, replyCode: null };
-  const reply = REPLY_CODE.exec(text)?.[1];
-  return { status: STATUS_CODE.exec(text)?.[1] ?? null, replyCode: reply === undefined ? null : Number(reply) };
+  let replyCode: number | null = null;
+  for (const place of REPLY_CODE_PLACES) {
+    const found = place.exec(text)?.[1];
+    if (found !== undefined) {
+      replyCode = Number(found);
+      break;
+    }
+  }
+  return { status: STATUS_CODE.exec(text)?.[1] ?? null, replyCode };
 }
 
 /**
