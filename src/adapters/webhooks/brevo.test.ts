@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
-import { createBrevoWebhook, parseBrevo } from './brevo.js';
+import { BREVO_SOURCE_RANGES, createBrevoWebhook, parseBrevo } from './brevo.js';
 import { WebhookAuthError, WebhookPayloadError, type WebhookRequest } from './provider.js';
 import { derivedEventId } from './webhook-json.js';
 
@@ -134,7 +134,7 @@ describe('createBrevoWebhook', () => {
     clientAddress,
     now: Date.UTC(2026, 10, 11),
   });
-  const settings = { credentials: { scheme: 'bearer', token: 'brevo-token' }, allowedSources: ['1.179.112.0/20', '172.246.240.0/20'] } as const;
+  const settings = { credentials: { scheme: 'bearer', token: 'brevo-token' }, allowedSources: BREVO_SOURCE_RANGES } as const;
 
   test('authenticates with a bearer token from a Brevo address, then parses', async () => {
     const provider = createBrevoWebhook(settings);

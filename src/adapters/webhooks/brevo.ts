@@ -22,6 +22,13 @@ const PROVIDER = 'brevo';
 
 export type BrevoSettings = CredentialSettings;
 
+/**
+ * The ranges Brevo publishes as the sources of its webhook calls (its "IP ranges to allowlist"
+ * help page), for `allowedSources`: a second check beside the credentials. Check them against
+ * Brevo's page when deploying; they change rarely but without notice here.
+ */
+export const BREVO_SOURCE_RANGES: readonly string[] = Object.freeze(['1.179.112.0/20', '172.246.240.0/20']);
+
 export function createBrevoWebhook(settings: BrevoSettings): WebhookProvider {
   const check = createCredentialCheck(PROVIDER, settings);
   return {
