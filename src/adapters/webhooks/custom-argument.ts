@@ -4,8 +4,10 @@
  * X-Mailin-custom header or a tag). The token read back is unverified: the ingestion verifies it.
  */
 import { MAX_TOKEN_LENGTH } from '../../core/tokens.js';
+import { MAILSIGHT_TOKEN_ARGUMENT } from './provider.js';
 
-export const TOKEN_ARGUMENT = 'mailsight_token';
+/** The one name (provider.ts), as every provider's parser reads it. */
+export const TOKEN_ARGUMENT = MAILSIGHT_TOKEN_ARGUMENT;
 
 /** A token's alphabet (base64url, core/tokens.ts): anything else read back is not one of ours. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+$/;
