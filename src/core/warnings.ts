@@ -69,7 +69,7 @@ export function deliverabilityWarnings(rates: Pick<Rates, 'bounceRate' | 'compla
     warnings.push({
       code: 'complaint-rate',
       level: 'critical',
-      message: `complaint rate ${percent(complaint)} of sent reached ${percent(COMPLAINT_RATE_CRITICAL)}: Gmail says never reach 0.3%; past it, mail is refused or sent to spam`,
+      message: `complaint rate ${percent(complaint)} of sent is at or above ${percent(COMPLAINT_RATE_CRITICAL)}: Gmail says never reach 0.3%; past it, mail is refused or sent to spam`,
       rate: complaint,
       threshold: COMPLAINT_RATE_CRITICAL,
     });
