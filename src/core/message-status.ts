@@ -3,7 +3,8 @@
  * never patched by whoever wrote last. Everything here is defined once, as data where SQL must say
  * the same thing: the report's query (adapters/storage/report-queries.ts) is compiled from
  * EVIDENCE, STATUS_PRECEDENCE, OUTCOME_STATUSES and REASON_EVIDENCE, so a message's status, its
- * place in the report's counts and the reason it is counted under cannot drift apart. docs/glossary.md (Status, Counts) gives the reasons.
+ * place in the report's counts and the reason it is counted under cannot drift apart.
+ * docs/glossary.md (Status, Counts) gives the reasons.
  */
 import { PROBE_METHOD, type BounceType, type EventType } from './events.js';
 // The honeypot link is one no person can see or reach: a hit on it is never a click.
@@ -152,9 +153,9 @@ export function deriveStatus(events: readonly StatusEvent[]): MessageStatus {
 }
 
 /**
- * The delivery outcomes a report counts, each the set of statuses it takes in: every message counts
- * in exactly one of delivered, hard bounced, soft bounced, deferred, sending, blocked, or none
- * (queued, or sent with no report yet). A recipient's open, click, unsubscribe or complaint proves
+ * The delivery outcomes a report counts, each the set of statuses it takes in: besides `attempted`
+ * and `sent`, every message counts in exactly one of delivered, hard bounced, soft bounced,
+ * deferred, sending, blocked, or none (queued, or sent with no report yet). A recipient's open, click, unsubscribe or complaint proves
  * delivery. `sent` is what the relay accepted: a message the relay still holds (`sending`) is not
  * sent yet. `attempted` is every message a send was tried for (all but queued): the blocked rate's
  * denominator, as Mailjet's "sent" counts its blocked messages.
