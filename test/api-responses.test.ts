@@ -66,6 +66,34 @@ for (const dialect of await testDialects()) {
       await call(R.SendResult, 'POST', `/api/messages/${third.id}/send`, undefined, 200);
     });
 
+    it('the campaign report, with its counts by reason and its warnings', async () => {
+      const campaign = await call(R.Campaign, 'POST', '/api/campaigns', { name: 'warnings' }, 201);
+      const execution = await call(R.Execution, 'POST', `/api/campaigns/${campaign.id}/executions`, { subject: 'w', html: '<p>w</p>' }, 201);
+      const messages: { id: number }[] = [];
+      for (let i = 0; i < 102; i += 17) {
+        const batch = Array.from({ length: Math.min(17, 102 - i) }, (_, j) => call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to: [`r${i + j}@warn.example`] }, 201));
+        messages.push(...(await Promise.all(batch)));
+      }
+      // 100 sent, 10 of them hard bounced and 1 complained; 1 still with the relay; 1 refused as a duplicate.
+      const at = s.clock.now();
+      const event = (i: number, type: 'sent' | 'sending' | 'bounced' | 'blocked' | 'complained', more: object = {}) => ({ messageId: messages[i]!.id, campaignId: campaign.id, type, at, source: 'smtp' as const, ...more });
+      await s.storage.events.append([
+        ...messages.slice(0, 100).map((_, i) => event(i, 'sent')),
+        ...messages.slice(0, 10).map((_, i) => event(i, 'bounced', { subtype: 'hard', reason: 'userunknown', recipient: `r${i}@warn.example` })),
+        event(50, 'complained'),
+        event(100, 'sending'),
+        event(101, 'blocked', { reason: 'duplicate-key' }),
+      ]);
+      const report = await call(R.CampaignReport, 'GET', `/api/campaigns/${campaign.id}/report`, undefined, 200);
+      expect(report.totals).toMatchObject({ attempted: 102, sent: 100, sending: 1, hardBounced: 10, bounced: 10, blocked: 1, complained: 1 });
+      expect(report.totals.bouncesByReason).toEqual({ userunknown: 10 });
+      expect(report.totals.blockedByReason).toEqual({ 'duplicate-key': 1 });
+      expect(report.warnings.map((w) => [w.code, w.level, w.rate, w.threshold])).toEqual([
+        ['bounce-rate', 'warning', 0.1, 0.08],
+        ['complaint-rate', 'critical', 0.01, 0.003],
+      ]);
+    });
+
     it('publishes those schemas in the OpenAPI document', async () => {
       const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
       for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded']) {

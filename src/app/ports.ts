@@ -230,12 +230,20 @@ export interface EngagementTotals {
 /** Per-message facts summed over a campaign, as core/message-status.ts defines them. */
 export interface CampaignTotals {
   messages: number;
+  /** Every message a send was tried for (all but queued): the blocked rate's denominator. */
+  attempted: number;
   sent: number;
+  /** Held by our relay, not accepted yet: not sent. */
+  sending: number;
   delivered: number;
   deferred: number;
   hardBounced: number;
   softBounced: number;
   blocked: number;
+  /** Bounced messages (hard and soft) by the reason of the bounce that decided their status: reason -> messages. */
+  bouncesByReason: Record<string, number>;
+  /** Blocked messages by the reason of their latest block: reason -> messages. */
+  blockedByReason: Record<string, number>;
   complained: number;
   unsubscribed: number;
   uniqueOpens: number;

@@ -1,5 +1,6 @@
-/** Campaign reports: totals, rates from the one set of formulas, and clicks per link occurrence. */
+/** Campaign reports: totals, rates from the one set of formulas, their warnings, and clicks per link occurrence. */
 import { deriveRates, type Rates } from '../core/rates.js';
+import { deliverabilityWarnings, type DeliverabilityWarning } from '../core/warnings.js';
 import type { CampaignService } from './campaigns.js';
 import type { Campaign, CampaignTotals, CatalogStore, LinkClickTotals, ReportStore } from './ports.js';
 
@@ -21,6 +22,8 @@ export interface CampaignReport {
   /** Rates over all hits, and over human hits only: reports always show both. */
   rates: Rates;
   humanRates: Rates;
+  /** The deliverability thresholds the campaign's rates passed (core/warnings.ts): at most one per rate. */
+  warnings: DeliverabilityWarning[];
   links: LinkReport[];
 }
 
@@ -64,6 +67,7 @@ export class ReportService {
         byVerdict: c?.byVerdict ?? NO_CLICKS,
       };
     });
-    return { campaign, totals: { ...totals, bounced }, rates, humanRates, links };
+    const warnings = deliverabilityWarnings(rates, totals);
+    return { campaign, totals: { ...totals, bounced }, rates, humanRates, warnings, links };
   }
 }

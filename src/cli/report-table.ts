@@ -4,6 +4,14 @@ import type { Rates } from '../core/rates.js';
 
 const pct = (rate: number | null) => (rate === null ? '-' : `${(rate * 100).toFixed(1)}%`);
 
+/** "userunknown 12, mailboxfull 3": the most frequent reason first. */
+function byReason(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+}
+
 export function printReport(report: CampaignReport, write: (line: string) => void = console.log): void {
   const t = report.totals;
   const h = t.byVerdict.human;
@@ -13,12 +21,13 @@ export function printReport(report: CampaignReport, write: (line: string) => voi
   const same = (label: string, count: number, rate: keyof Rates | null, note: string): Row => [label, count, rate ? pct(r[rate]) : '', null, '', note];
   const rows: Row[] = [
     same('messages', t.messages, null, ''),
+    same('sending', t.sending, null, 'with our relay, not accepted yet'),
     same('sent', t.sent, null, ''),
     same('delivered', t.delivered, 'deliveryRate', 'of sent'),
     same('bounced (hard)', t.hardBounced, null, ''),
     same('bounced (soft)', t.softBounced, 'bounceRate', 'all bounces, of sent'),
     same('deferred', t.deferred, null, ''),
-    same('blocked (suppressed)', t.blocked, 'blockedRate', 'of attempts'),
+    same('blocked (suppressed)', t.blocked, 'blockedRate', `of ${t.attempted} attempted`),
     ['opens, unique', t.uniqueOpens, pct(r.openRate), h.uniqueOpens, pct(hr.openRate), `of delivered; inferred from clicks: ${t.inferredOpens} all, ${h.inferredOpens} human`],
     ['opens, total', t.totalOpens, '', h.totalOpens, '', ''],
     ['clicks, unique', t.uniqueClicks, pct(r.clickRate), h.uniqueClicks, pct(hr.clickRate), 'of delivered'],
@@ -28,10 +37,13 @@ export function printReport(report: CampaignReport, write: (line: string) => voi
     same('complained', t.complained, 'complaintRate', 'of sent'),
   ];
   write(`campaign ${report.campaign.id}: ${report.campaign.name}`);
+  for (const w of report.warnings) write(`  ${w.level.toUpperCase()}: ${w.message}`);
   write(`  ${''.padEnd(22)}${'all'.padStart(7)}  ${''.padStart(7)}  ${'human'.padStart(7)}  ${''.padStart(7)}`);
   for (const [label, all, allRate, human, humanRate, note] of rows) {
     write(`  ${label.padEnd(22)}${String(all).padStart(7)}  ${allRate.padStart(7)}  ${(human === null ? '' : String(human)).padStart(7)}  ${humanRate.padStart(7)}  ${note}`);
   }
+  if (t.bounced > 0) write(`  bounces by reason: ${byReason(t.bouncesByReason)}`);
+  if (t.blocked > 0) write(`  blocked by reason: ${byReason(t.blockedByReason)}`);
   const v = t.byVerdict;
   write(`  not counted as human: opens ${v.machine.totalOpens} machine, ${v.bot.totalOpens} bot, ${v.self.totalOpens} self; clicks ${v.bot.totalClicks} bot, ${v.self.totalClicks} self`);
   write('\n  clicks per link occurrence, unique / total (all | human):');

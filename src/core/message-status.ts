@@ -2,8 +2,9 @@
  * A message's status and the facts a campaign report counts, derived from its events: never stored,
  * never patched by whoever wrote last. Everything here is defined once, as data where SQL must say
  * the same thing: the report's query (adapters/storage/report-queries.ts) is compiled from
- * EVIDENCE, STATUS_PRECEDENCE and OUTCOME_STATUSES, so a message's status and its place in the
- * report's counts cannot drift apart. docs/glossary.md (Status, Counts) gives the reasons.
+ * EVIDENCE, STATUS_PRECEDENCE, OUTCOME_STATUSES and REASON_EVIDENCE, so a message's status, its
+ * place in the report's counts and the reason it is counted under cannot drift apart.
+ * docs/glossary.md (Status, Counts) gives the reasons.
  */
 import { PROBE_METHOD, type BounceType, type EventType } from './events.js';
 // The honeypot link is one no person can see or reach: a hit on it is never a click.
@@ -13,6 +14,7 @@ import { VERDICTS, type Verdict } from './nhi/verdict.js';
 export type MessageStatus =
   | { state: 'queued' }
   | { state: 'blocked' }
+  | { state: 'sending' }
   | { state: 'sent' }
   | { state: 'deferred' }
   | { state: 'delivered' }
@@ -32,6 +34,10 @@ export interface StatusEvent {
   bounceType?: BounceType | null;
   /** Who was behind a hit (null for other events): engagement is also counted per verdict. */
   verdict?: Verdict | null;
+  /** Why, for bounces, deferrals and blocks (events.reason); null when the report did not say. */
+  reason?: string | null;
+  /** The stored event's id: of two events at the same time, the one recorded later (higher id) is the later. */
+  id?: number | null;
 }
 
 
@@ -55,6 +61,7 @@ export const ENGAGEMENT_HITS = { open: OPEN_HIT, click: CLICK_HIT } as const;
  * tests. `byVerdict` evidence comes from hits and is also counted per verdict.
  */
 export const EVIDENCE = {
+  handover: { tests: [{ type: 'sending' }] },
   sentReport: { tests: [{ type: 'sent' }] },
   deliveryReport: { tests: [{ type: 'delivered' }] },
   deferral: { tests: [{ type: 'deferred' }] },
@@ -117,7 +124,9 @@ export function statusOfKey(key: StatusKey): MessageStatus {
  * docs/glossary.md: the recipient's own word (complaint, unsubscribe) tops what it did (click, open);
  * any of these proves the message reached a mailbox, so it tops every bounce; a hard bounce is final
  * over a delivery report, a delivery over a soft bounce (a retry that worked), a soft bounce (retries
- * given up) over a deferral (still retrying), all of them over a bare send; blocked means never sent.
+ * given up) over a deferral (still retrying), all of them over a bare send; a send (accepted by the
+ * relay) over a hand-over to the relay; a hand-over over a block, since a block records an attempt
+ * that was refused (a suppressed address, a duplicate send) and the hand-over one that went out.
  */
 export const STATUS_PRECEDENCE: readonly { key: StatusKey; evidence: EvidenceName | null }[] = [
   { key: 'complained', evidence: 'complaint' },
@@ -129,6 +138,7 @@ export const STATUS_PRECEDENCE: readonly { key: StatusKey; evidence: EvidenceNam
   { key: 'bounced-soft', evidence: 'softBounce' },
   { key: 'deferred', evidence: 'deferral' },
   { key: 'sent', evidence: 'sentReport' },
+  { key: 'sending', evidence: 'handover' },
   { key: 'blocked', evidence: 'block' },
   { key: 'queued', evidence: null },
 ];
@@ -143,12 +153,17 @@ export function deriveStatus(events: readonly StatusEvent[]): MessageStatus {
 }
 
 /**
- * The delivery outcomes a report counts, each the set of statuses it takes in: every message counts
- * in exactly one of delivered, hard bounced, soft bounced, deferred, blocked, or none (queued, or
- * sent with no report yet). A recipient's open, click, unsubscribe or complaint proves delivery.
+ * The delivery outcomes a report counts, each the set of statuses it takes in: besides `attempted`
+ * and `sent`, every message counts in exactly one of delivered, hard bounced, soft bounced,
+ * deferred, sending, blocked, or none (queued, or sent with no report yet). A recipient's open, click, unsubscribe or complaint proves
+ * delivery. `sent` is what the relay accepted: a message the relay still holds (`sending`) is not
+ * sent yet. `attempted` is every message a send was tried for (all but queued): the blocked rate's
+ * denominator, as Mailjet's "sent" counts its blocked messages.
  */
 export const OUTCOME_STATUSES = {
+  attempted: ['complained', 'unsubscribed', 'clicked', 'opened', 'bounced-hard', 'delivered', 'bounced-soft', 'deferred', 'sent', 'sending', 'blocked'],
   sent: ['complained', 'unsubscribed', 'clicked', 'opened', 'bounced-hard', 'delivered', 'bounced-soft', 'deferred', 'sent'],
+  sending: ['sending'],
   delivered: ['complained', 'unsubscribed', 'clicked', 'opened', 'delivered'],
   hardBounced: ['bounced-hard'],
   softBounced: ['bounced-soft'],
@@ -168,8 +183,59 @@ export interface EngagementFacts {
   unsubscribedOpen: boolean;
 }
 
+/**
+ * The statuses that one kind of event decides, with the evidence whose event gives the reason the
+ * message is counted under: the latest such event (by time, then by id), since it is the one that
+ * decided the status (a hard bounce after soft ones; the last of several refused attempts).
+ */
+export const REASON_EVIDENCE = {
+  'bounced-hard': 'hardBounce',
+  'bounced-soft': 'softBounce',
+  blocked: 'block',
+} as const satisfies Partial<Record<StatusKey, EvidenceName>>;
+export type StatusWithReason = keyof typeof REASON_EVIDENCE;
+
+/** The report's counts by reason, each over the statuses it takes in: reason -> messages. */
+export const REASON_COUNTS = {
+  bouncesByReason: ['bounced-hard', 'bounced-soft'],
+  blockedByReason: ['blocked'],
+} as const satisfies Record<string, readonly StatusWithReason[]>;
+export type ReasonCount = keyof typeof REASON_COUNTS;
+export const REASON_COUNT_NAMES = Object.keys(REASON_COUNTS) as ReasonCount[];
+
+/**
+ * The reason a message is counted under when its deciding event gives none (a bounce reported
+ * without one, a block written before blocks carried one): the bounce taxonomy's word for "nothing
+ * known" (core/outcomes/reasons.ts), so that the counts by reason still add up to the outcome.
+ */
+export const NO_REASON = 'undefined';
+
+export function hasReason(key: StatusKey): key is StatusWithReason {
+  return key in REASON_EVIDENCE;
+}
+
+/** Later in time; at the same time, recorded later (higher id), else later in the list. */
+function isLater(candidate: StatusEvent, than: StatusEvent): boolean {
+  if (candidate.at !== than.at) return candidate.at > than.at;
+  return (candidate.id ?? -Infinity) >= (than.id ?? -Infinity);
+}
+
+/** The reason of the event that decided this status (REASON_EVIDENCE), or null for a status without one. */
+export function decidingReason(events: readonly StatusEvent[], key: StatusKey): string | null {
+  if (!hasReason(key)) return null;
+  const tests: readonly EventTest[] = EVIDENCE[REASON_EVIDENCE[key]].tests;
+  let deciding: StatusEvent | null = null;
+  for (const e of events) if (tests.some((t) => passes(e, t)) && (deciding === null || isLater(e, deciding))) deciding = e;
+  return deciding === null ? null : (deciding.reason ?? NO_REASON);
+}
+
 /** The facts a campaign report sums for one message: each count is the number of messages with the fact. */
-export type ReportFacts = Record<Outcome, boolean> & { complained: boolean; unsubscribed: boolean } & { byScope: Record<Scope, EngagementFacts> };
+export type ReportFacts = Record<Outcome, boolean> & { complained: boolean; unsubscribed: boolean } & {
+  status: StatusKey;
+  /** The reason it is counted under in the counts by reason (REASON_COUNTS); null when its status has none. */
+  reason: string | null;
+  byScope: Record<Scope, EngagementFacts>;
+};
 
 export function isInferredOpen(firstOpenAt: number | null, firstClickAt: number | null): boolean {
   return firstClickAt !== null && (firstOpenAt === null || firstOpenAt > firstClickAt);
@@ -201,5 +267,5 @@ export function reportFacts(events: readonly StatusEvent[]): ReportFacts {
   const key = statusKey(statusFromEvidence(evidence));
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, (OUTCOME_STATUSES[o] as readonly StatusKey[]).includes(key)])) as Record<Outcome, boolean>;
   const byScope = Object.fromEntries(SCOPES.map((s) => [s, engagementFacts(events, s)])) as Record<Scope, EngagementFacts>;
-  return { ...outcomes, complained: evidence.complaint, unsubscribed: evidence.unsubscribe, byScope };
+  return { ...outcomes, complained: evidence.complaint, unsubscribed: evidence.unsubscribe, status: key, reason: decidingReason(events, key), byScope };
 }

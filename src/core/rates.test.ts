@@ -6,7 +6,8 @@ import { deriveRates, type RateInputs } from './rates.js';
 
 describe('deriveRates', () => {
   it('uses the documented denominators', () => {
-    const rates = deriveRates({ sent: 200, delivered: 160, bounced: 40, blocked: 50, complained: 2, uniqueOpens: 80, uniqueClicks: 20, unsubscribedOpens: 4 });
+    // 200 sent and 50 blocked: 250 attempted.
+    const rates = deriveRates({ sent: 200, attempted: 250, delivered: 160, bounced: 40, blocked: 50, complained: 2, uniqueOpens: 80, uniqueClicks: 20, unsubscribedOpens: 4 });
     expect(rates).toEqual({
       deliveryRate: 0.8,
       bounceRate: 0.2,
@@ -20,7 +21,7 @@ describe('deriveRates', () => {
   });
 
   it('returns null, not 0 or NaN, over an empty denominator', () => {
-    const rates = deriveRates({ sent: 0, delivered: 0, bounced: 0, blocked: 0, complained: 0, uniqueOpens: 0, uniqueClicks: 0, unsubscribedOpens: 0 });
+    const rates = deriveRates({ sent: 0, attempted: 0, delivered: 0, bounced: 0, blocked: 0, complained: 0, uniqueOpens: 0, uniqueClicks: 0, unsubscribedOpens: 0 });
     expect(Object.values(rates).every((r) => r === null)).toBe(true);
   });
 });
@@ -28,6 +29,7 @@ describe('deriveRates', () => {
 describe('deriveRates over the facts of any campaign', () => {
   const KINDS: readonly Omit<StatusEvent, 'at' | 'verdict'>[] = [
     { type: 'queued' },
+    { type: 'sending' },
     { type: 'sent' },
     { type: 'delivered' },
     { type: 'deferred' },
@@ -53,6 +55,7 @@ describe('deriveRates over the facts of any campaign', () => {
     const count = (has: (f: ReportFacts) => boolean) => facts.filter(has).length;
     return {
       sent: count((f) => f.sent),
+      attempted: count((f) => f.attempted),
       delivered: count((f) => f.delivered),
       bounced: count((f) => f.hardBounced || f.softBounced),
       blocked: count((f) => f.blocked),
@@ -76,6 +79,14 @@ describe('deriveRates over the facts of any campaign', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('divides blocked messages by the attempted ones: a campaign of blocked messages has a blocked rate of 1, not null', () => {
+    const messages: StatusEvent[][] = [[{ type: 'blocked', at: 1, reason: 'unsubscribed' }], [{ type: 'blocked', at: 1 }], [{ type: 'sending', at: 1 }], [{ type: 'queued', at: 1 }]];
+    const rates = deriveRates(inputs(messages.map(reportFacts), 'all'));
+    expect(rates.blockedRate).toBeCloseTo(2 / 3);
+    // Nothing accepted by the relay yet: no delivery, bounce or complaint rate.
+    expect(rates.deliveryRate).toBeNull();
   });
 
   it('counts an opened message as delivered: one delivery report and two opened messages is an open rate of 1', () => {

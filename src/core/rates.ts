@@ -6,10 +6,18 @@
  * the definitions in message-status.ts (delivered, bounced and blocked are outcomes of sent or
  * attempted messages; opens and clicks prove delivery; a click is an open; the unsubscribe rate
  * counts only opened messages that unsubscribed).
+ *
+ * Mailjet divides blocked by its "sent", which counts every message it processed, blocked ones
+ * included. Ours is what the relay accepted, which a blocked message never is: blocked over it
+ * could exceed 1 (a campaign of blocked messages has 0 sent). The blocked rate divides by
+ * `attempted` instead (every message a send was tried for: sent, with the relay, or blocked),
+ * which is the quantity Mailjet's "sent" stands for there.
  */
 
 export interface RateInputs {
   sent: number;
+  /** Every message a send was tried for: sent, with the relay (sending), or blocked. */
+  attempted: number;
   delivered: number;
   bounced: number;
   blocked: number;
@@ -40,7 +48,7 @@ export function deriveRates(c: RateInputs): Rates {
     deliveryRate: ratio(c.delivered, c.sent),
     bounceRate: ratio(c.bounced, c.sent),
     // Blocked messages were never sent, so they are counted against all attempts.
-    blockedRate: ratio(c.blocked, c.sent + c.blocked),
+    blockedRate: ratio(c.blocked, c.attempted),
     complaintRate: ratio(c.complained, c.sent),
     openRate: ratio(c.uniqueOpens, c.delivered),
     clickRate: ratio(c.uniqueClicks, c.delivered),

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { EVENT_SOURCES, EVENT_TYPES } from '../../core/events.js';
 import { INBOUND_STATES } from '../../app/ingestion.js';
+import { NO_REASON } from '../../core/message-status.js';
+import { WARNING_CODES, WARNING_LEVELS, WARNING_RULES } from '../../core/warnings.js';
 import { VERDICTS } from '../../core/nhi/verdict.js';
 import { CAMPAIGN_KINDS } from '../../app/ports.js';
 
@@ -52,7 +54,7 @@ export const Execution = z
   })
   .strict();
 
-const PLAIN_STATES = ['queued', 'blocked', 'sent', 'deferred', 'delivered', 'opened', 'clicked', 'unsubscribed', 'complained'] as const;
+const PLAIN_STATES = ['queued', 'blocked', 'sending', 'sent', 'deferred', 'delivered', 'opened', 'clicked', 'unsubscribed', 'complained'] as const;
 
 export const MessageStatus = z.discriminatedUnion('state', [
   z.object({ state: z.enum(PLAIN_STATES) }).strict(),
@@ -174,19 +176,37 @@ const Rates = z
   })
   .strict();
 
+const Count = z.number().int().nonnegative();
+const ByReason = (what: string) =>
+  z.record(z.string(), Count).describe(`${what} by the reason of the event that decided their status (reason -> messages; '${NO_REASON}' when it gave none)`);
+
+const Warning = z
+  .object({
+    code: z.enum(WARNING_CODES).describe('the rate it is about'),
+    level: z.enum(WARNING_LEVELS),
+    message: z.string(),
+    rate: z.number().min(0).max(1).describe('the rate, a fraction'),
+    threshold: z.number().min(0).max(1).describe('the threshold it passed, a fraction'),
+  })
+  .strict();
+
 export const CampaignReport = z
   .object({
     campaign: Campaign,
     totals: z
       .object({
         messages: z.number(),
+        attempted: Count.describe('messages a send was tried for (all but queued): the blocked rate divides by it'),
         sent: z.number(),
+        sending: Count.describe('held by our relay, not accepted yet (not counted as sent)'),
         delivered: z.number(),
         deferred: z.number(),
         hardBounced: z.number(),
         softBounced: z.number(),
         bounced: z.number(),
+        bouncesByReason: ByReason('bounced messages (hard and soft)'),
         blocked: z.number(),
+        blockedByReason: ByReason('blocked messages'),
         complained: z.number(),
         unsubscribed: z.number(),
         ...Engagement.shape,
@@ -195,6 +215,7 @@ export const CampaignReport = z
       .strict(),
     rates: Rates.describe('over all hits'),
     humanRates: Rates.describe('over human hits only'),
+    warnings: z.array(Warning).describe(`deliverability thresholds passed: ${WARNING_RULES}`),
     links: z.array(
       z
         .object({

@@ -2,9 +2,11 @@
  * Campaign totals in SQL, written once for both dialects and compiled from the definitions in
  * core/message-status.ts, so that a message's status and its place in the counts agree. Each message
  * is first reduced to a row of evidence (has it a delivery report, a hard bounce, an open, ...), then
- * to its status by the one precedence, then the rows are summed: a message counts once in each
- * unique figure however many events it has. Every engagement figure exists for all hits and for each
- * verdict. Definitions and reasons are in docs/glossary.md.
+ * to its status by the one precedence, and to the reason of the event that decided it (for bounces
+ * and blocks), then the rows are summed: a message counts once in each unique figure however many
+ * events it has. One pass over the campaign's messages and their events, grouped by message, then
+ * by status and reason (a few dozen groups), which the store adds up. Every engagement figure exists
+ * for all hits and for each verdict. Definitions and reasons are in docs/glossary.md.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { CampaignTotals, EngagementTotals, LinkClickTotals, ReportStore } from '../../app/ports.js';
@@ -13,13 +15,20 @@ import {
   EVIDENCE,
   EVIDENCE_NAMES,
   isPerVerdict,
+  NO_REASON,
   OUTCOMES,
   OUTCOME_STATUSES,
+  REASON_COUNT_NAMES,
+  REASON_COUNTS,
+  REASON_EVIDENCE,
   SCOPES,
   STATUS_PRECEDENCE,
   type EventTest,
   type EvidenceName,
+  type ReasonCount,
   type Scope,
+  type StatusKey,
+  type StatusWithReason,
 } from '../../core/message-status.js';
 import { PROBE_METHOD } from '../../core/events.js';
 import { HONEYPOT_ORDINAL } from '../../core/instrument/index.js';
@@ -74,6 +83,40 @@ function statusCase(): RawBuilder<unknown> {
   return sql`case ${sql.join(whens, sql` `)} end`;
 }
 
+/**
+ * The deciding event of a kind is the latest (by time, then by id, as `decidingReason` in core). To
+ * find it in the same pass as the rest, each event of the kind gets a sort key: its time and id as
+ * fixed-width decimal text, then its reason; the greatest key is the latest event's, and its reason
+ * is what follows the two numbers. Digits compare the same under any collation, and (time, id) is
+ * unique, so the reason never decides the comparison. The padding is written with substr and ||,
+ * which SQLite and PostgreSQL both have (lpad and printf are each one's own).
+ */
+const KEY_DIGITS = 20; // a bigint has at most 19 digits
+const ZEROS = '0'.repeat(KEY_DIGITS);
+const padded = (column: string) => sql`substr(${sql.lit(ZEROS)} || cast(${sql.ref(column)} as text), length(cast(${sql.ref(column)} as text)) + 1)`;
+const REASON_START = 2 * KEY_DIGITS + 1;
+const REASON_EVIDENCE_NAMES = [...new Set(Object.values(REASON_EVIDENCE))];
+
+/** The per-message column holding the sort key of the latest event that passes this evidence. */
+function latestColumn(name: EvidenceName): RawBuilder<unknown> {
+  return sql.ref(`latest_${name}`);
+}
+
+function latestKeyColumns(): RawBuilder<unknown>[] {
+  return REASON_EVIDENCE_NAMES.map((name) => {
+    const any = sql.join(EVIDENCE[name].tests.map(passesSql), sql` or `);
+    return sql`max(case when ${any} then ${padded('e.at')} || ${padded('e.id')} || coalesce(e.reason, ${sql.lit(NO_REASON)}) end) as ${latestColumn(name)}`;
+  });
+}
+
+/** The reason a message is counted under: its deciding event's, for the statuses REASON_EVIDENCE names. */
+function reasonCase(): RawBuilder<unknown> {
+  const whens = (Object.entries(REASON_EVIDENCE) as [StatusWithReason, EvidenceName][]).map(
+    ([key, evidence]) => sql`when status = ${sql.lit(key)} then substr(${latestColumn(evidence)}, ${sql.lit(REASON_START)})`,
+  );
+  return sql`case ${sql.join(whens, sql` `)} end`;
+}
+
 /** Campaign engagement sums for one scope (EngagementFacts in core), over the per-message rows. */
 function engagementSums(scope: Scope): RawBuilder<unknown> {
   const s = sql.raw(scope);
@@ -98,22 +141,35 @@ export class KyselyReportStore implements ReportStore {
 
   async campaignTotals(campaignId: number): Promise<CampaignTotals> {
     const perMessage = sql`
-      select m.id, ${sql.join([...evidenceColumns(), ...SCOPES.map(perMessageHits)])}
+      select m.id, ${sql.join([...evidenceColumns(), ...latestKeyColumns(), ...SCOPES.map(perMessageHits)])}
       from messages m
       left join events e on e.message_id = m.id
       where m.campaign_id = ${campaignId}
       group by m.id`;
     const withStatus = sql`select per_message.*, ${statusCase()} as status from (${perMessage}) per_message`;
+    const withReason = sql`select with_status.*, ${reasonCase()} as reason from (${withStatus}) with_status`;
     const result = await sql<Record<string, number | string | null>>`
       select
+        status,
+        reason,
         count(*) as messages,
         ${sql.join(outcomeSums())},
         coalesce(sum(${evidenceColumn('complaint')}), 0) as complained,
         coalesce(sum(${evidenceColumn('unsubscribe')}), 0) as unsubscribed,
         ${sql.join(SCOPES.map(engagementSums))}
-      from (${withStatus}) with_status`.execute(this.db);
-    const row = result.rows[0] ?? {};
-    const n = (key: string) => Number(row[key] ?? 0);
+      from (${withReason}) with_reason
+      group by status, reason`.execute(this.db);
+    // One row per (status, reason) group: every figure is the sum of its groups.
+    const n = (key: string) => result.rows.reduce((total, row) => total + Number(row[key] ?? 0), 0);
+    const byReason = (name: ReasonCount): Record<string, number> => {
+      const statuses: readonly StatusKey[] = REASON_COUNTS[name];
+      const counts: Record<string, number> = {};
+      for (const row of result.rows) {
+        const reason = row['reason'];
+        if (typeof reason === 'string' && statuses.includes(row['status'] as StatusKey)) counts[reason] = (counts[reason] ?? 0) + Number(row['messages']);
+      }
+      return counts;
+    };
     const engagement = (scope: Scope): EngagementTotals => ({
       uniqueOpens: n(`unique_opens_${scope}`),
       inferredOpens: n(`inferred_opens_${scope}`),
@@ -122,14 +178,18 @@ export class KyselyReportStore implements ReportStore {
       totalClicks: n(`total_clicks_${scope}`),
       unsubscribedOpens: n(`unsubscribed_opens_${scope}`),
     });
+    const reasonCounts = Object.fromEntries(REASON_COUNT_NAMES.map((name) => [name, byReason(name)])) as Record<ReasonCount, Record<string, number>>;
     return {
       messages: n('messages'),
+      attempted: n('attempted'),
       sent: n('sent'),
+      sending: n('sending'),
       delivered: n('delivered'),
       deferred: n('deferred'),
       hardBounced: n('hardBounced'),
       softBounced: n('softBounced'),
       blocked: n('blocked'),
+      ...reasonCounts,
       complained: n('complained'),
       unsubscribed: n('unsubscribed'),
       ...engagement('all'),
