@@ -177,12 +177,14 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     groupCommit: config.groupCommit,
     ipStorage: config.ipStorage,
     isSelfAddress: selfAddressMatcher(config.selfAddresses),
+    suppression: config.suppression,
     onError: (error, message) => logger.error({ err: error }, message),
   });
   const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
     publicUrl: config.publicUrl,
     unsubscribeMailto: config.unsubscribeMailto,
+    suppression: config.suppression,
     onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
   });
   const services: Services = {

@@ -9,6 +9,7 @@ import { baseUrlProblem } from './core/base-url.js';
 import { isSelfAddressEntry } from './core/nhi/self-addresses.js';
 import { parseCidr } from './core/nhi/ip-address.js';
 import { parseSecretKey } from './core/secret-key.js';
+import { HARD_BOUNCE_SUPPRESSION_MS, SOFT_BOUNCE_LIMIT, SOFT_BOUNCE_SUPPRESSION_MS, SOFT_BOUNCE_WINDOW, type SuppressionSettings } from './core/suppression-rules.js';
 
 const list = z
   .string()
@@ -43,6 +44,29 @@ const secretKeyValue = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Longest suppression a setting may ask for, in days: ten years, beyond which permanent is meant. */
+const MAX_SUPPRESSION_DAYS = 3650;
+/** Most sends the soft-bounce rule may look back over (one query reads them per soft bounce). */
+const MAX_SOFT_BOUNCE_WINDOW = 100;
+
+const suppressionDays = (defaultMs: number) => z.coerce.number().int().min(1).max(MAX_SUPPRESSION_DAYS).default(defaultMs / DAY_MS);
+
+/** SUPPRESS_SOFT_BOUNCES: `N/M`, N soft bounces among the last M sends (1 <= N <= M). */
+const softBounceRule = z
+  .string()
+  .default(`${SOFT_BOUNCE_LIMIT}/${SOFT_BOUNCE_WINDOW}`)
+  .transform((text, ctx) => {
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    const limit = Number(match?.[1]);
+    const window = Number(match?.[2]);
+    if (!match || limit < 1 || limit > window || window > MAX_SOFT_BOUNCE_WINDOW) {
+      ctx.addIssue({ code: 'custom', message: `must be N/M: N soft bounces among the last M sends, 1 <= N <= M <= ${MAX_SOFT_BOUNCE_WINDOW} (default ${SOFT_BOUNCE_LIMIT}/${SOFT_BOUNCE_WINDOW})` });
+      return z.NEVER;
+    }
+    return { limit, window };
+  });
 
 /** PUBLIC_URL: the rule a campaign's tracking base URL follows too (core/base-url.ts). */
 const baseUrl = z.string().superRefine((value, context) => {
@@ -81,6 +105,9 @@ const EnvSchema = z.object({
   SECRET_KEY: secretKeyValue.optional(),
   SECRET_KEY_FILE: z.string().min(1).optional(),
   SECRET_KEY_PREVIOUS: secretKeyValue.optional(),
+  SUPPRESS_HARD_BOUNCE_DAYS: suppressionDays(HARD_BOUNCE_SUPPRESSION_MS),
+  SUPPRESS_SOFT_BOUNCES: softBounceRule,
+  SUPPRESS_SOFT_BOUNCE_DAYS: suppressionDays(SOFT_BOUNCE_SUPPRESSION_MS),
 });
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string; synchronous: 'FULL' | 'NORMAL' } | { dialect: 'postgres'; url: string };
@@ -122,6 +149,12 @@ export interface Config {
    * default, created when absent). `previous` still opens keys while the secret key is rotated.
    */
   secretKey: { value: Buffer | null; file: string | null; previous: Buffer | null };
+  /**
+   * The suppression rules (core/suppression-rules.ts): how long a hard bounce suppresses
+   * (SUPPRESS_HARD_BOUNCE_DAYS, 90), how many soft bounces among how many last sends suppress
+   * (SUPPRESS_SOFT_BOUNCES, 3/5) and for how long (SUPPRESS_SOFT_BOUNCE_DAYS, 7).
+   */
+  suppression: Readonly<SuppressionSettings>;
 }
 
 export class ConfigError extends Error {
@@ -161,6 +194,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,
     secretKey: { value: e.SECRET_KEY ?? null, file: e.SECRET_KEY_FILE ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
+    suppression: Object.freeze({
+      hardBounceMs: e.SUPPRESS_HARD_BOUNCE_DAYS * DAY_MS,
+      softBounceLimit: e.SUPPRESS_SOFT_BOUNCES.limit,
+      softBounceWindow: e.SUPPRESS_SOFT_BOUNCES.window,
+      softBounceMs: e.SUPPRESS_SOFT_BOUNCE_DAYS * DAY_MS,
+    }),
   };
   return Object.freeze(config);
 }

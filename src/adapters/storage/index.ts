@@ -4,6 +4,9 @@ import { KyselyCatalogStore } from './catalog-store.js';
 import { KyselyEventStore } from './event-store.js';
 import { KyselyKeyStore } from './key-store.js';
 import { KyselyReportStore } from './report-queries.js';
+import { KyselySuppressionStore } from './suppression-store.js';
+
+export { applySuppressionRules, type RuleEvent } from './suppression-store.js';
 
 export { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase };
 
@@ -13,6 +16,7 @@ export interface Storage {
   events: KyselyEventStore;
   keys: KyselyKeyStore;
   reports: KyselyReportStore;
+  suppressions: KyselySuppressionStore;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,7 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     events: new KyselyEventStore(db, () => clock.now()),
     keys: new KyselyKeyStore(db),
     reports: new KyselyReportStore(db),
+    suppressions: new KyselySuppressionStore(db),
     close: () => db.destroy(),
   };
 }
