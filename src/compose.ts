@@ -16,6 +16,7 @@ import { systemClock, type Clock, type Mailer } from './app/ports.js';
 import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapters/network-lists/network-lists.js';
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
+import { SuppressionService } from './app/suppressions.js';
 import { TrackingService } from './app/tracking.js';
 import { MAX_TOKEN_LENGTH } from './core/tokens.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
@@ -42,6 +43,7 @@ export interface Services {
   messages: MessageService;
   reports: ReportService;
   sending: SendingService;
+  suppressions: SuppressionService;
   tracking: TrackingService;
   keyring: LiveKeyring;
 }
@@ -192,6 +194,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     messages,
     reports: new ReportService(storage.reports, storage.catalog, campaigns),
     sending: new SendingService(messages, storage.catalog, storage.events, mailer, clock, config.mailFrom),
+    suppressions: new SuppressionService(storage.suppressions, clock),
     tracking,
     keyring,
   };

@@ -10,9 +10,11 @@ import type { MessageService, RecipientInput } from '../../app/messages.js';
 import type { ApiKeyRecord, KeyStore } from '../../app/ports.js';
 import type { ReportService } from '../../app/reports.js';
 import type { SendingService } from '../../app/sending.js';
+import type { SuppressionService } from '../../app/suppressions.js';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, parseInput } from './api-schemas.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
+import { suppressionRoutes } from './suppression-routes.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -20,6 +22,7 @@ export interface ApiDeps {
   messages: MessageService;
   reports: ReportService;
   sending: SendingService;
+  suppressions: SuppressionService;
 }
 
 /**
@@ -127,4 +130,6 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     // 201 for a new fact, 200 when the same report (same id) was already recorded.
     return reply.status(result.recorded ? 201 : 200).send(result);
   });
+
+  await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
 }
