@@ -183,7 +183,7 @@ function numberingStore(): EventStore {
   return {
     appendHits: async (events) => events.map(() => nextId++),
     append: unused,
-    appendWithSuppression: unused,
+    appendWithSuppressionRules: unused,
     recentHits: unused,
     otherWritersHits: unused,
     listRevisions: unused,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The mailsight command line: serve, demo, instrument, keys, migrate.
+ * The mailsight command line: serve, demo, instrument, keys, migrate, lists, suppressions.
  * Each command reads the configuration through compose/config and nothing else.
  */
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { demoCommand } from './cli/demo.js';
 import { instrumentCommand } from './cli/instrument.js';
 import { keysCommand, migrateCommand } from './cli/admin.js';
 import { listsCommand } from './cli/lists.js';
+import { suppressionsCommand } from './cli/suppressions.js';
 import { networkListDirs } from './compose.js';
 import { NetworkListError } from './core/nhi/network-list.js';
 import { SecretKeyError } from './core/secret-key.js';
@@ -33,10 +34,16 @@ commands:
   lists import-apple <csv> [--out FILE] [--source TEXT]
                               import Apple's egress CSV (Apple Mail Privacy Protection) as a network list
   lists show <ip>             which network lists contain an address
+  suppressions list [--reason R] [--state active|expired|all] [--prefix P] [--after EMAIL] [--limit N] [--json]
+  suppressions add <email> [--reason R] [--note TEXT] [--expires DATE | --days N]
+  suppressions remove <email> [--note TEXT]
+  suppressions import <file.csv>
+  suppressions export [file.csv] [--all]
+                              the suppression list; each change audited as cli:<os user>
 
 configuration comes from environment variables (see README): PORT, HOST, PUBLIC_URL, DATA_DIR,
 DATABASE_URL, SECRET_KEY, SECRET_KEY_FILE, TRUSTED_PROXIES, SELF_NETWORKS, NETWORK_LISTS_DIR, IP_STORAGE, SMTP_URL, MAIL_FROM,
-EXCLUDED_DESTINATIONS, LOG_LEVEL, ...`;
+EXCLUDED_DESTINATIONS, SUPPRESS_HARD_BOUNCE_DAYS, SUPPRESS_SOFT_BOUNCES, SUPPRESS_SOFT_BOUNCE_DAYS, LOG_LEVEL, ...`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -64,6 +71,25 @@ async function main(argv: string[]): Promise<number> {
     case 'lists': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, source: { type: 'string' } } });
       return listsCommand(positionals, values, networkListDirs(loadConfig()));
+    }
+    case 'suppressions': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          reason: { type: 'string' },
+          state: { type: 'string' },
+          prefix: { type: 'string' },
+          after: { type: 'string' },
+          limit: { type: 'string' },
+          json: { type: 'boolean' },
+          note: { type: 'string' },
+          expires: { type: 'string' },
+          days: { type: 'string' },
+          all: { type: 'boolean' },
+        },
+      });
+      return suppressionsCommand(positionals, values);
     }
     case undefined:
     case 'help':

@@ -16,6 +16,7 @@ import { systemClock, type Clock, type Mailer } from './app/ports.js';
 import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapters/network-lists/network-lists.js';
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
+import { SuppressionService } from './app/suppressions.js';
 import { TrackingService } from './app/tracking.js';
 import { IngestionService, type ReferenceResolver } from './app/ingestion.js';
 import { MAX_TOKEN_LENGTH } from './core/tokens.js';
@@ -50,6 +51,7 @@ export interface Services {
   messages: MessageService;
   reports: ReportService;
   sending: SendingService;
+  suppressions: SuppressionService;
   tracking: TrackingService;
   ingestion: IngestionService;
   keyring: LiveKeyring;
@@ -188,12 +190,14 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     groupCommit: config.groupCommit,
     ipStorage: config.ipStorage,
     isSelfAddress: selfAddressMatcher(config.selfAddresses),
+    suppression: config.suppression,
     onError: (error, message) => logger.error({ err: error }, message),
   });
   const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
     publicUrl: config.publicUrl,
     unsubscribeMailto: config.unsubscribeMailto,
+    suppression: config.suppression,
     onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
   });
   // TODO(issue 10): VERP tokens and envelope ids resolve once the sending side signs them.
@@ -203,8 +207,9 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     messages,
     reports: new ReportService(storage.reports, storage.catalog, campaigns),
     sending: new SendingService(messages, storage.catalog, storage.events, mailer, clock, config.mailFrom),
+    suppressions: new SuppressionService(storage.suppressions, clock),
     tracking,
-    ingestion: new IngestionService(storage.ingestion, references, clock, (messageId, type, at) => tracking.noteDelivery(messageId, type, at)),
+    ingestion: new IngestionService(storage.ingestion, references, clock, config.suppression, (messageId, type, at) => tracking.noteDelivery(messageId, type, at)),
     keyring,
   };
 

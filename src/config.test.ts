@@ -63,4 +63,19 @@ describe('loadConfig', () => {
     expect(config.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
     expect(config.port).toBe(9000);
   });
+
+  it('reads the suppression rules, 90 days, 3 of 5 soft bounces and 7 days by default, and names a bad one', () => {
+    const DAY = 86_400_000;
+    expect(loadConfig({}).suppression).toEqual({ hardBounceMs: 90 * DAY, softBounceLimit: 3, softBounceWindow: 5, softBounceMs: 7 * DAY });
+    expect(loadConfig({ SUPPRESS_HARD_BOUNCE_DAYS: '30', SUPPRESS_SOFT_BOUNCES: ' 2 / 10 ', SUPPRESS_SOFT_BOUNCE_DAYS: '14' }).suppression).toEqual({
+      hardBounceMs: 30 * DAY,
+      softBounceLimit: 2,
+      softBounceWindow: 10,
+      softBounceMs: 14 * DAY,
+    });
+    expect(() => loadConfig({ SUPPRESS_SOFT_BOUNCES: '6/5' })).toThrow(/^invalid configuration: SUPPRESS_SOFT_BOUNCES: must be N\/M: N soft bounces among the last M sends/);
+    expect(() => loadConfig({ SUPPRESS_SOFT_BOUNCES: 'three' })).toThrow(/SUPPRESS_SOFT_BOUNCES/);
+    expect(() => loadConfig({ SUPPRESS_HARD_BOUNCE_DAYS: '0' })).toThrow(/^invalid configuration: SUPPRESS_HARD_BOUNCE_DAYS/);
+    expect(() => loadConfig({ SUPPRESS_SOFT_BOUNCE_DAYS: '1.5' })).toThrow(/SUPPRESS_SOFT_BOUNCE_DAYS/);
+  });
 });

@@ -11,6 +11,7 @@ import { parseCidr } from './core/nhi/ip-address.js';
 import { parseSecretKey } from './core/secret-key.js';
 import { PROVIDERS, type ProviderName } from './adapters/webhooks/provider.js';
 import type { WebhookCredentials } from './adapters/webhooks/credentials.js';
+import { HARD_BOUNCE_SUPPRESSION_MS, SOFT_BOUNCE_LIMIT, SOFT_BOUNCE_SUPPRESSION_MS, SOFT_BOUNCE_WINDOW, type SuppressionSettings } from './core/suppression-rules.js';
 
 const list = z
   .string()
@@ -60,6 +61,28 @@ const webhookAuth = z.string().transform((text, ctx): WebhookCredentials => {
   ctx.addIssue({ code: 'custom', message: 'must be basic:USER:PASSWORD, bearer:TOKEN, header:NAME:SECRET or query:PARAMETER:SECRET, with nothing empty' });
   return z.NEVER;
 });
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Longest suppression a setting may ask for, in days: ten years, beyond which permanent is meant. */
+const MAX_SUPPRESSION_DAYS = 3650;
+/** Most sends the soft-bounce rule may look back over (one query reads them per soft bounce). */
+const MAX_SOFT_BOUNCE_WINDOW = 100;
+
+const suppressionDays = (defaultMs: number) => z.coerce.number().int().min(1).max(MAX_SUPPRESSION_DAYS).default(defaultMs / DAY_MS);
+
+/** SUPPRESS_SOFT_BOUNCES: `N/M`, N soft bounces among the last M sends (1 <= N <= M). */
+const softBounceRule = z
+  .string()
+  .default(`${SOFT_BOUNCE_LIMIT}/${SOFT_BOUNCE_WINDOW}`)
+  .transform((text, ctx) => {
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    const limit = Number(match?.[1]);
+    const window = Number(match?.[2]);
+    if (!match || limit < 1 || limit > window || window > MAX_SOFT_BOUNCE_WINDOW) {
+      ctx.addIssue({ code: 'custom', message: `must be N/M: N soft bounces among the last M sends, 1 <= N <= M <= ${MAX_SOFT_BOUNCE_WINDOW} (default ${SOFT_BOUNCE_LIMIT}/${SOFT_BOUNCE_WINDOW})` });
+      return z.NEVER;
+    }
+    return { limit, window };
+  });
 
 /** PUBLIC_URL: the rule a campaign's tracking base URL follows too (core/base-url.ts). */
 const baseUrl = z.string().superRefine((value, context) => {
@@ -111,6 +134,9 @@ const EnvSchema = z.object({
   INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
   INBOUND_SMTP_DOMAINS: list.refine((entries) => entries.every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(d)), 'must be a comma-separated list of domain names'),
+  SUPPRESS_HARD_BOUNCE_DAYS: suppressionDays(HARD_BOUNCE_SUPPRESSION_MS),
+  SUPPRESS_SOFT_BOUNCES: softBounceRule,
+  SUPPRESS_SOFT_BOUNCE_DAYS: suppressionDays(SOFT_BOUNCE_SUPPRESSION_MS),
 });
 
 export type DatabaseConfig = { dialect: 'sqlite'; file: string; synchronous: 'FULL' | 'NORMAL' } | { dialect: 'postgres'; url: string };
@@ -159,6 +185,12 @@ export interface Config {
   inboundSmtp: { port: number; host: string; domains: string[] } | null;
   /** The providers whose webhooks are taken (POST /webhooks/<provider>), each with its secret. */
   webhooks: WebhookSettings;
+  /**
+   * The suppression rules (core/suppression-rules.ts): how long a hard bounce suppresses
+   * (SUPPRESS_HARD_BOUNCE_DAYS, 90), how many soft bounces among how many last sends suppress
+   * (SUPPRESS_SOFT_BOUNCES, 3/5) and for how long (SUPPRESS_SOFT_BOUNCE_DAYS, 7).
+   */
+  suppression: Readonly<SuppressionSettings>;
 }
 
 export interface WebhookSettings {
@@ -248,6 +280,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: { value: e.SECRET_KEY ?? null, file: e.SECRET_KEY_FILE ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
     webhooks: webhookSettings(e),
     inboundSmtp: e.INBOUND_SMTP_PORT === undefined ? null : { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, domains: e.INBOUND_SMTP_DOMAINS },
+    suppression: Object.freeze({
+      hardBounceMs: e.SUPPRESS_HARD_BOUNCE_DAYS * DAY_MS,
+      softBounceLimit: e.SUPPRESS_SOFT_BOUNCES.limit,
+      softBounceWindow: e.SUPPRESS_SOFT_BOUNCES.window,
+      softBounceMs: e.SUPPRESS_SOFT_BOUNCE_DAYS * DAY_MS,
+    }),
   };
   return Object.freeze(config);
 }

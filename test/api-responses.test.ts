@@ -20,7 +20,7 @@ for (const dialect of await testDialects()) {
     });
     afterAll(async () => s?.close());
 
-    async function call<S extends z.ZodType>(schema: S, method: 'GET' | 'POST', url: string, body: unknown, status: number): Promise<z.output<S>> {
+    async function call<S extends z.ZodType>(schema: S, method: 'GET' | 'POST' | 'DELETE', url: string, body: unknown, status: number): Promise<z.output<S>> {
       const response = await s.api(method, url, body);
       expect(response.status, `${method} ${url}: ${JSON.stringify(response.body)}`).toBe(status);
       const parsed = schema.safeParse(response.body);
@@ -94,13 +94,36 @@ for (const dialect of await testDialects()) {
       ]);
     });
 
+    it('the suppression list: list, one with its history, add, remove, import', async () => {
+      // second@corp.example was suppressed by its hard bounce in the flow above.
+      const list = await call(R.SuppressionList, 'GET', '/api/suppressions?limit=1', undefined, 200);
+      expect(list.suppressions[0]).toMatchObject({ email: 'second@corp.example', reason: 'hard-bounce', actor: 'system' });
+      const detail = await call(R.SuppressionDetail, 'GET', '/api/suppressions/second@corp.example', undefined, 200);
+      expect(detail.history).toHaveLength(1);
+      await call(R.SuppressionAdded, 'POST', '/api/suppressions', { email: 'hand@corp.example', note: 'by hand', expiresAt: s.clock.now() + 60_000 }, 201);
+      await call(R.SuppressionAdded, 'POST', '/api/suppressions', { email: 'hand@corp.example' }, 201);
+      await call(R.SuppressionAdded, 'POST', '/api/suppressions', { email: 'hand@corp.example' }, 200);
+      await call(R.SuppressionRemoved, 'DELETE', '/api/suppressions/hand@corp.example', { note: 'done' }, 200);
+      await call(R.SuppressionDetail, 'GET', '/api/suppressions/hand@corp.example', undefined, 200);
+      const imported = await s.app.inject({
+        method: 'POST',
+        url: '/api/suppressions/import',
+        headers: { authorization: `Bearer ${s.apiKey}`, 'content-type': 'text/csv; charset=utf-8' },
+        payload: 'email,reason,expires_at,note\r\nfrom-csv@corp.example,manual,,\r\n',
+      });
+      expect(imported.statusCode).toBe(200);
+      expect(R.SuppressionImport.safeParse(imported.json()).success).toBe(true);
+    });
+
     it('publishes those schemas in the OpenAPI document', async () => {
       const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
-      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded']) {
+      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded', 'SuppressionList', 'SuppressionDetail', 'SuppressionAdded', 'SuppressionRemoved', 'SuppressionImport']) {
         expect(doc.components.schemas[name], name).toMatchObject({ type: 'object' });
       }
       expect(doc.paths['/api/messages/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MessageView' });
       expect(doc.components.schemas.MessageView.additionalProperties).toBe(false);
+      expect(doc.paths['/api/suppressions/{email}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SuppressionDetail' });
+      expect(Object.keys(doc.paths['/api/suppressions/import'].post.requestBody.content)).toEqual(['text/csv']);
     });
   });
 }

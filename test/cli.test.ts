@@ -57,6 +57,21 @@ describe('mailsight keys, migrate and config errors', () => {
   });
 });
 
+describe('mailsight suppressions', () => {
+  it('adds and lists through the compiled CLI, and refuses a bad address by name', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-cli-'));
+    try {
+      const added = await cli(['suppressions', 'add', 'Blocked@Corp.example', '--note', 'asked'], { DATA_DIR: dir });
+      expect(added.stdout).toMatch(/^blocked@corp\.example suppressed \(manual, permanent\): added by cli:\S+\n$/);
+      expect((await cli(['suppressions', 'list'], { DATA_DIR: dir })).stdout).toMatch(/^blocked@corp\.example\tmanual\tpermanent\tactive\tcli:\S+\tasked\n$/);
+      await expect(cli(['suppressions', 'add', 'nope'], { DATA_DIR: dir })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^mailsight: email: not an email address: "nope"/) });
+      await expect(cli(['suppressions', 'frobnicate'], { DATA_DIR: dir })).rejects.toMatchObject({ code: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('mailsight demo', () => {
   it('sends a newsletter through SMTP, plays recipients and prints real counts', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-demo-test-'));

@@ -27,7 +27,7 @@ for (const dialect of await testDialects()) {
     /** A message whose provider id is known, as after a first report carrying it beside its token. */
     async function message(to: string[], providerId: string): Promise<number> {
       const created = (await s.api('POST', '/api/messages', { executionId, to })).body;
-      await s.storage.ingestion.record({ events: [], refs: [{ provider: 'sendgrid', ref: providerId, messageId: created.id }], inbound: [] }, s.clock.now());
+      await s.storage.ingestion.record({ events: [], refs: [{ provider: 'sendgrid', ref: providerId, messageId: created.id }], inbound: [] }, s.clock.now(), s.config.suppression);
       return created.id;
     }
 
@@ -38,7 +38,7 @@ for (const dialect of await testDialects()) {
       expect(await s.services.ingestion.ingest([bounce, bounce], { origin: 'webhook:sendgrid' })).toMatchObject({ recorded: 0, duplicates: 2 });
       // The same bounce from the mail, with another reporter and id, is the same fact.
       const fromMail = { ...bounce, reporter: 'mailgun', id: 'other' };
-      await s.storage.ingestion.record({ events: [], refs: [{ provider: 'mailgun', ref: 'sg-1', messageId: id }], inbound: [] }, s.clock.now());
+      await s.storage.ingestion.record({ events: [], refs: [{ provider: 'mailgun', ref: 'sg-1', messageId: id }], inbound: [] }, s.clock.now(), s.config.suppression);
       expect(await s.services.ingestion.ingest([fromMail], { origin: 'webhook:mailgun' })).toMatchObject({ recorded: 0, duplicates: 1 });
 
       const view = (await s.api('GET', `/api/messages/${id}`)).body;
@@ -72,7 +72,7 @@ for (const dialect of await testDialects()) {
       const complaint = outcome({ kind: 'complained', id: 'c-1', recipient: 'b@corp.example', reference: { providerMessageId: 'sg-2' }, feedbackType: 'abuse' });
       const stranger = outcome({ kind: 'complained', id: 'c-2', recipient: 'z@corp.example', reference: { providerMessageId: 'sg-2' } });
       expect(await s.services.ingestion.ingest([complaint, stranger], { origin: 'webhook:sendgrid' })).toMatchObject({ recorded: 1, unmatched: 1 });
-      expect(await s.storage.catalog.findSuppression('b@corp.example', s.clock.now())).toMatchObject({ reason: 'complained', expiresAt: null });
+      expect(await s.storage.catalog.findSuppression('b@corp.example', s.clock.now())).toMatchObject({ reason: 'complaint', expiresAt: null });
       expect(await s.storage.catalog.findSuppression('a@corp.example', s.clock.now())).toBeNull();
       const view = (await s.api('GET', `/api/messages/${id}`)).body;
       expect(view.status).toEqual({ state: 'complained' });

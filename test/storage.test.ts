@@ -4,6 +4,7 @@ import { openStorage, type Storage } from '../src/adapters/storage/index.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { settableClock } from './support/server.js';
 import type { NewEvent } from '../src/core/events.js';
+import { DEFAULT_SUPPRESSION_SETTINGS } from '../src/core/suppression-rules.js';
 import type { PlannedLink, StoredPlan } from '../src/core/instrument/index.js';
 import type { Contact } from '../src/app/ports.js';
 
@@ -231,13 +232,15 @@ for (const dialect of await testDialects()) {
 
     it('never weakens a permanent suppression, and lets an expired one lapse', async () => {
       const { message, campaign } = await newMessage('sup@example.com');
-      const ev = (at: number): NewEvent => ({ messageId: message.id, campaignId: campaign.id, type: 'bounced', subtype: 'hard', at, source: 'api' });
-      await storage.events.appendWithSuppression(ev(100), { email: 'sup@example.com', reason: 'hard-bounce', source: 'api', createdAt: 100, expiresAt: 1000 });
-      expect(await storage.catalog.findSuppression('SUP@example.com', 500)).toMatchObject({ reason: 'hard-bounce', expiresAt: 1000 });
-      expect(await storage.catalog.findSuppression('sup@example.com', 1000)).toBeNull();
-      await storage.events.appendWithSuppression(ev(200), { email: 'sup@example.com', reason: 'unsubscribed', source: 'unsubscribe', createdAt: 200, expiresAt: null });
-      await storage.events.appendWithSuppression(ev(300), { email: 'sup@example.com', reason: 'hard-bounce', source: 'api', createdAt: 300, expiresAt: 5000 });
-      expect(await storage.catalog.findSuppression('sup@example.com', 10_000)).toMatchObject({ reason: 'unsubscribed', expiresAt: null });
+      const t0 = clock.now();
+      const rules = { ...DEFAULT_SUPPRESSION_SETTINGS, hardBounceMs: 1000 };
+      const ev = (at: number, type: 'bounced' | 'unsubscribed', subtype: string): NewEvent => ({ messageId: message.id, campaignId: campaign.id, type, subtype, at, source: 'api' });
+      await storage.events.appendWithSuppressionRules(ev(t0, 'bounced', 'hard'), rules);
+      expect(await storage.catalog.findSuppression('SUP@example.com', t0 + 500)).toMatchObject({ reason: 'hard-bounce', expiresAt: t0 + 1000 });
+      expect(await storage.catalog.findSuppression('sup@example.com', t0 + 1000)).toBeNull();
+      await storage.events.appendWithSuppressionRules(ev(t0 + 200, 'unsubscribed', 'page'), rules);
+      await storage.events.appendWithSuppressionRules(ev(t0 + 300, 'bounced', 'hard'), rules);
+      expect(await storage.catalog.findSuppression('sup@example.com', t0 + 10_000)).toMatchObject({ reason: 'unsubscribe', expiresAt: null });
     });
 
     it('claims a message for one send at a time, and releases the claim with the failure that ends it', async () => {

@@ -148,7 +148,7 @@ for (const dialect of await testDialects()) {
       expect(blocked.status).toBe(201);
       expect(blocked.body.status).toEqual({ state: 'blocked' });
       expect(blocked.body.html).toBeNull();
-      expect(blocked.body.suppressed[0]).toMatchObject({ email: 'erin@corp.example', reason: 'unsubscribed' });
+      expect(blocked.body.suppressed[0]).toMatchObject({ email: 'erin@corp.example', reason: 'unsubscribe' });
       const report = await s.api('POST', `/api/messages/${blocked.body.id}/events`, { type: 'delivered' });
       expect(report.status).toBe(409);
       expect(report.body.message).toMatch(/blocked/);

@@ -14,6 +14,7 @@ import type { EventSource, EventType, NewEvent } from '../core/events.js';
 import type { ReportedOutcome } from '../core/outcomes/reported-outcome.js';
 import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Clock, Message } from './ports.js';
+import type { SuppressionSettings } from '../core/suppression-rules.js';
 
 /** What became of one report that is not events: why it is kept for review. */
 export const INBOUND_STATES = ['unparseable', 'not-a-report', 'unmatched', 'auth-failure', 'auto-reply'] as const;
@@ -57,7 +58,7 @@ export interface IngestionStore {
    * Writes the batch in one transaction: events whose dedupe key is stored already are skipped, and
    * the suppression rules applied to the new ones. Returns the events that were new.
    */
-  record(batch: IngestBatch, now: number): Promise<NewEvent[]>;
+  record(batch: IngestBatch, now: number, suppression: SuppressionSettings): Promise<NewEvent[]>;
   listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]>;
   getInboundRaw(id: number): Promise<Buffer | null>;
 }
@@ -131,6 +132,7 @@ export class IngestionService {
     private readonly store: IngestionStore,
     private readonly resolve: ReferenceResolver,
     private readonly clock: Clock,
+    private readonly suppression: SuppressionSettings,
     private readonly onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>,
   ) {}
 
@@ -170,7 +172,7 @@ export class IngestionService {
     }
 
     const inbound = [...this.inboundFor(unmatched, 'unmatched', from, now), ...this.keptApartFor(keptApart, from, now)];
-    const inserted = await this.store.record({ events, refs: [...refs.values()], inbound }, now);
+    const inserted = await this.store.record({ events, refs: [...refs.values()], inbound }, now, this.suppression);
     for (const event of inserted) {
       if (event.type === 'sent' || event.type === 'delivered') await this.onDelivery?.(event.messageId, event.type, event.at);
     }
@@ -186,7 +188,7 @@ export class IngestionService {
   /** Keeps a report that yielded no outcome (mail that could not be parsed, or is not a report). */
   async keep(state: 'unparseable' | 'not-a-report', reason: string, raw: Buffer, origin: string): Promise<void> {
     const now = this.clock.now();
-    await this.store.record({ events: [], refs: [], inbound: [{ digest: digestOf(raw), receivedAt: now, origin, state, reason, outcomes: null, raw }] }, now);
+    await this.store.record({ events: [], refs: [], inbound: [{ digest: digestOf(raw), receivedAt: now, origin, state, reason, outcomes: null, raw }] }, now, this.suppression);
   }
 
   listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]> {

@@ -8,6 +8,7 @@ import { applyPlan, unsubscribeHeaders, type LinkOccurrence as RenderedLink } fr
 import { deriveStatus, hasInferredOpen, type MessageStatus, type StatusEvent } from '../core/message-status.js';
 import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Keyring } from '../core/tokens.js';
+import type { SuppressionSettings } from '../core/suppression-rules.js';
 import type { Verdict } from '../core/nhi/verdict.js';
 import type { CampaignService } from './campaigns.js';
 import type { CatalogStore, Clock, Contact, EventStore, IdempotencyRecord, IdempotentRequest, Message, MessageDraft, Suppression } from './ports.js';
@@ -72,12 +73,11 @@ export type DeliveryReport = ReportBase &
  */
 export const IDEMPOTENCY_KEY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
-/** How long a hard-bounced address stays suppressed (the industry's usual 90 days); complaints and unsubscribes are permanent. */
-export const HARD_BOUNCE_SUPPRESSION_MS = 90 * 24 * 60 * 60 * 1000;
-
 export interface MessageSettings {
   publicUrl: string;
   unsubscribeMailto: string | null;
+  /** The suppression rules' settings (core/suppression-rules.ts) applied to every fact reported. */
+  suppression: SuppressionSettings;
   /** Told of every sent or delivered fact recorded here (the tracking service uses it for timing). */
   onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>;
 }
@@ -251,7 +251,14 @@ export class MessageService {
       throw new MailsightError('CONFLICT', `message ${messageId} was blocked (every recipient suppressed) and never sent: no delivery to report`);
     }
     const at = report.at ?? this.clock.now();
-    const base = { messageId, campaignId: message.campaignId, at, source: 'api' as const, dedupeKey: report.id ? `api:${messageId}:${report.id}` : null };
+    const base = {
+      messageId,
+      campaignId: message.campaignId,
+      at,
+      source: 'api' as const,
+      recipient: report.recipient?.toLowerCase() ?? null,
+      dedupeKey: report.id ? `api:${messageId}:${report.id}` : null,
+    };
     let event: NewEvent;
     switch (report.type) {
       case 'sent':
@@ -268,28 +275,14 @@ export class MessageService {
         event = { ...base, type: 'complained', subtype: report.feedbackType ?? 'abuse' };
         break;
     }
-    const suppression = this.suppressionFor(message, event, report.recipient);
-    const inserted = await this.events.appendWithSuppression(event, suppression);
+    // The event and the suppression it calls for (core/suppression-rules.ts), in one transaction.
+    const { inserted } = await this.events.appendWithSuppressionRules(event, this.settings.suppression);
     // A report already stored (the same id again) has been taken into account.
-    if (inserted > 0 && (event.type === 'sent' || event.type === 'delivered')) await this.notifyDelivery(messageId, event.type, event.at);
-    return { recorded: inserted > 0 };
+    if (inserted && (event.type === 'sent' || event.type === 'delivered')) await this.notifyDelivery(messageId, event.type, event.at);
+    return { recorded: inserted };
   }
 
   async notifyDelivery(messageId: number, type: 'sent' | 'delivered', at: number): Promise<void> {
     await this.settings.onDelivery?.(messageId, type, at);
-  }
-
-  /** A complaint or a hard bounce suppresses the address it is about, when that address is known. */
-  private suppressionFor(message: Message, event: NewEvent, recipient: string | undefined): Suppression | null {
-    const everyone = recipientsOf(message);
-    const email = recipient ?? (everyone.length === 1 ? everyone[0] : undefined);
-    if (!email) return null;
-    if (event.type === 'complained') {
-      return { email, reason: 'complained', source: event.source, createdAt: event.at, expiresAt: null };
-    }
-    if (event.type === 'bounced' && event.subtype === 'hard') {
-      return { email, reason: 'hard-bounce', source: event.source, createdAt: event.at, expiresAt: event.at + HARD_BOUNCE_SUPPRESSION_MS };
-    }
-    return null;
   }
 }

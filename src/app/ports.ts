@@ -6,6 +6,7 @@ import type { NewEvent, StoredEvent, StoredJudgement, VerdictRevision } from '..
 import type { HitFacts, MessageFacts, NetworkEvidence, Verdict } from '../core/nhi/verdict.js';
 import type { PlannedLink, StoredPlan } from '../core/instrument/index.js';
 import type { SealedSecret } from '../core/secret-key.js';
+import type { SuppressionMerge, SuppressionReason, SuppressionSettings } from '../core/suppression-rules.js';
 
 export interface Clock {
   now(): number;
@@ -101,12 +102,77 @@ export interface NetworkLookup {
   match(ip: string): readonly NetworkEvidence[];
 }
 
+/** What blocks a send: an address's suppression in force (CatalogStore.findSuppression). */
 export interface Suppression {
   email: string;
   reason: string;
   source: string;
   createdAt: number;
   expiresAt: number | null;
+}
+
+/** An entry of the suppression list as stored, in force or expired, with what caused it. */
+export interface SuppressionEntry extends Suppression {
+  reason: SuppressionReason;
+  /** The event that caused it; null for manual entries and imports. */
+  eventId: number | null;
+  /** Who: `system` (a rule), `api-key:<id>`, `cli:<os user>`. */
+  actor: string | null;
+  note: string | null;
+}
+
+export const SUPPRESSION_ACTIONS = ['added', 'extended', 'removed'] as const;
+export type SuppressionAction = (typeof SUPPRESSION_ACTIONS)[number];
+
+/** One change to the suppression list: the audit trail. */
+export interface SuppressionChange {
+  id: number;
+  email: string;
+  action: SuppressionAction;
+  reason: SuppressionReason;
+  /** The entry's expiry after the change; for a removal, the one it had. */
+  expiresAt: number | null;
+  actor: string;
+  note: string | null;
+  eventId: number | null;
+  at: number;
+}
+
+/** An entry added by a person (the API, the CLI, a CSV import) rather than by a rule. */
+export interface ManualSuppression {
+  email: string;
+  reason: SuppressionReason;
+  expiresAt: number | null;
+  note: string | null;
+  /** `manual` for one entry, `import` for the rows of a CSV file. */
+  source: 'manual' | 'import';
+}
+
+export const SUPPRESSION_STATES = ['active', 'expired', 'all'] as const;
+export type SuppressionState = (typeof SUPPRESSION_STATES)[number];
+
+export interface SuppressionQuery {
+  reason?: SuppressionReason | undefined;
+  state: SuppressionState;
+  /** Addresses starting with this (lower-cased). */
+  prefix?: string | undefined;
+  /** Keyset pagination: addresses after this one, in address order. */
+  after?: string | undefined;
+  limit: number;
+}
+
+export interface SuppressionStore {
+  list(query: SuppressionQuery, now: number): Promise<SuppressionEntry[]>;
+  get(email: string): Promise<SuppressionEntry | null>;
+  /** Every change to the address's entry, oldest first. */
+  history(email: string): Promise<SuppressionChange[]>;
+  /**
+   * Adds the entries in one transaction (all or none), each combined with the address's entry as
+   * mergeSuppression says: never shortened. Returns, in order, what each did and its audit row.
+   */
+  add(entries: readonly ManualSuppression[], actor: string, now: number): Promise<{ merge: SuppressionMerge; change: SuppressionChange | null }[]>;
+  /** Deletes the address's entry with its audit row, in one transaction; null when it has none. */
+  remove(email: string, actor: string, note: string | null, now: number): Promise<SuppressionChange | null>;
 }
 
 /** A request's Idempotency-Key, scoped to the API key that sent it, and what the request said. */
@@ -176,6 +242,10 @@ export interface CatalogStore {
   /** Records why the relay did not take the message and releases its claim, in one transaction: a retry may send. */
   releaseSend(failure: NewEvent): Promise<void>;
   messageRoute(id: number): Promise<MessageRoute | null>;
+  /**
+   * The address's suppression in force at `now` (lower-cased comparison), or null: an entry whose
+   * expiry is past is ignored, with no job to delete it. The one check before a send.
+   */
   findSuppression(email: string, now: number): Promise<Suppression | null>;
 }
 
@@ -210,8 +280,12 @@ export interface EventStore {
    * first, at most `limit`; `upTo` is the id to continue after next time.
    */
   otherWritersHits(afterId: number, writer: string, limit: number): Promise<{ hits: RecordedHit[]; upTo: number }>;
-  /** An event plus the suppression it causes, atomically (an unsubscribe, a complaint, a hard bounce). */
-  appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number>;
+  /**
+   * Appends an event (skipped when its dedupe key is stored) and applies the suppression rules to it
+   * (core/suppression-rules.ts), in one transaction: the event, the change to the address's entry and
+   * its audit row are written together or not at all. A duplicate changes nothing.
+   */
+  appendWithSuppressionRules(event: NewEvent, settings: SuppressionSettings): Promise<{ inserted: boolean; changes: SuppressionChange[] }>;
   listForMessage(messageId: number): Promise<StoredEvent[]>;
 }
 

@@ -9,6 +9,7 @@ import type { HitKind } from '../core/nhi/verdict.js';
 import { HONEYPOT_ORDINAL, trackableLinkCount } from '../core/instrument/index.js';
 import { parseAbsoluteHttpUrl } from '../core/instrument/url-rules.js';
 import { verifyToken, type Keyring, type TokenClaims, type TokenKind } from '../core/tokens.js';
+import type { SuppressionSettings } from '../core/suppression-rules.js';
 import { GroupCommitQueue, type GroupCommitOptions } from './group-commit.js';
 import { keptRequest, type HitWrite, type HitWriter } from './hit-writer.js';
 import { BoundedCache } from './bounded-cache.js';
@@ -55,6 +56,8 @@ export interface TrackingOptions {
   isSelfAddress: (email: string) => boolean;
   /** `truncated` stores IPs as their /24 (IPv4) or /48 (IPv6) network, after classification saw them whole. */
   ipStorage: 'full' | 'truncated';
+  /** The suppression rules' settings (core/suppression-rules.ts). */
+  suppression: SuppressionSettings;
   /** Told of failures no caller waits for (hits judged again in the background), to be logged. */
   onError: (error: unknown, message: string) => void;
 }
@@ -150,11 +153,10 @@ export class TrackingService {
       anonymous: !target.route.consent,
       dedupeKey: `unsubscribe:${target.messageId}`,
     };
-    const contact = target.route.contactId === null ? null : await this.catalog.getContact(target.route.contactId);
-    // A message to several recipients cannot tell who unsubscribed: the event is kept, no address is suppressed.
-    const suppression = contact ? { email: contact.email, reason: 'unsubscribed', source: 'unsubscribe', createdAt: event.at, expiresAt: null } : null;
-    const inserted = await this.events.appendWithSuppression(event, suppression);
-    return { kind: 'done', alreadyUnsubscribed: inserted === 0 };
+    // The rules suppress the message's one recipient for good (reason `unsubscribe`, this event's id).
+    // A message to several cannot tell who unsubscribed: the event is kept, no address is suppressed.
+    const { inserted } = await this.events.appendWithSuppressionRules(event, this.options.suppression);
+    return { kind: 'done', alreadyUnsubscribed: !inserted };
   }
 
   /**

@@ -11,7 +11,7 @@ export interface TestServer extends Mailsight {
   clock: Clock & { set(ms: number): void; advance(ms: number): void };
   config: Readonly<Config>;
   /** JSON API call through inject(); returns status and parsed body. */
-  api(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; body: any }>;
+  api(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 

@@ -9,7 +9,8 @@ import { INBOUND_STATES } from '../../app/ingestion.js';
 import { NO_REASON } from '../../core/message-status.js';
 import { WARNING_CODES, WARNING_LEVELS, WARNING_RULES } from '../../core/warnings.js';
 import { VERDICTS } from '../../core/nhi/verdict.js';
-import { CAMPAIGN_KINDS } from '../../app/ports.js';
+import { CAMPAIGN_KINDS, SUPPRESSION_ACTIONS } from '../../app/ports.js';
+import { SUPPRESSION_REASONS } from '../../core/suppression-rules.js';
 
 const Id = z.number().int().positive();
 /** Epoch milliseconds. */
@@ -253,4 +254,55 @@ export const InboundReportList = z
     reports: z.array(InboundReport),
     next: z.string().nullable().describe('pass as `after` for the next page; null on the last page'),
   })
+  .strict();
+const SuppressionReason = z.enum(SUPPRESSION_REASONS);
+
+export const SuppressionEntry = z
+  .object({
+    email: z.string(),
+    reason: SuppressionReason,
+    source: z.string().describe('the source of the event that caused it (api, webhook, dsn, unsubscribe...), or manual, import'),
+    createdAt: Time,
+    expiresAt: Time.nullable().describe('null: permanent'),
+    eventId: Id.nullable().describe('the event that caused it; null for manual entries and imports'),
+    actor: z.string().nullable().describe('system, api-key:<id> or cli:<os user>'),
+    note: z.string().nullable(),
+    active: z.boolean().describe('blocking sends now: permanent, or expiring later'),
+  })
+  .strict();
+
+export const SuppressionList = z
+  .object({ suppressions: z.array(SuppressionEntry), next: z.string().nullable().describe('pass as `after` for the next page; null on the last') })
+  .strict();
+
+export const SuppressionChange = z
+  .object({
+    id: Id,
+    email: z.string(),
+    action: z.enum(SUPPRESSION_ACTIONS),
+    reason: SuppressionReason,
+    expiresAt: Time.nullable().describe("the entry's expiry after the change; for a removal, the one it had"),
+    actor: z.string(),
+    note: z.string().nullable(),
+    eventId: Id.nullable(),
+    at: Time,
+  })
+  .strict();
+
+export const SuppressionDetail = z
+  .object({ suppression: SuppressionEntry.nullable().describe('null once removed'), history: z.array(SuppressionChange).describe('every change, oldest first') })
+  .strict();
+
+export const SuppressionAdded = z
+  .object({
+    result: z.enum(['added', 'extended', 'unchanged']).describe('unchanged: an entry lasting as long or longer was in force, and stays'),
+    suppression: SuppressionEntry,
+    change: SuppressionChange.nullable(),
+  })
+  .strict();
+
+export const SuppressionRemoved = z.object({ removed: SuppressionChange }).strict();
+
+export const SuppressionImport = z
+  .object({ rows: z.number().int(), added: z.number().int(), extended: z.number().int(), unchanged: z.number().int() })
   .strict();

@@ -12,8 +12,10 @@ import type { ReportService } from '../../app/reports.js';
 import type { SendingService } from '../../app/sending.js';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, InboundReportQuery, parseInput } from './api-schemas.js';
 import type { IngestionService } from '../../app/ingestion.js';
+import type { SuppressionService } from '../../app/suppressions.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
+import { suppressionRoutes } from './suppression-routes.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -22,6 +24,7 @@ export interface ApiDeps {
   reports: ReportService;
   sending: SendingService;
   ingestion: IngestionService;
+  suppressions: SuppressionService;
 }
 
 /**
@@ -142,4 +145,5 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     if (!raw) throw new MailsightError('NOT_FOUND', `inbound report ${reportId} does not exist or kept no mail (webhook outcomes keep none)`);
     return reply.type('message/rfc822').send(raw);
   });
+  await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
 }

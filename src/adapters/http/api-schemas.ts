@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { INBOUND_STATES } from '../../app/ingestion.js';
 import { BASE_URL_EXPECTED, baseUrlProblem } from '../../core/base-url.js';
 import { MailsightError } from '../../core/errors.js';
-import { CAMPAIGN_KINDS } from '../../app/ports.js';
+import { CAMPAIGN_KINDS, SUPPRESSION_STATES } from '../../app/ports.js';
+import { MAX_NOTE_LENGTH, MAX_PAGE_SIZE } from '../../app/suppressions.js';
+import { SUPPRESSION_REASONS } from '../../core/suppression-rules.js';
 import { describeIssues } from './validation-messages.js';
 import { MAX_LINKS_PER_EXECUTION, MAX_PART_LENGTH } from '../../core/instrument/index.js';
 
@@ -120,6 +122,41 @@ export const DeliveryEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bounced'), ...EventBase, bounceType: z.enum(['hard', 'soft']), ...SmtpDetail }).strict(),
   z.object({ type: z.literal('complained'), ...EventBase, feedbackType: z.string().max(50).nullable().optional() }).strict(),
 ]);
+
+/** An address in a path (`/suppressions/{email}`); the service checks it is one. */
+export const EmailParam = z.object({ email: z.string().min(1).max(320) });
+
+const Note = z.string().max(MAX_NOTE_LENGTH).nullable().default(null).meta({ description: `Why, kept in the audit trail (at most ${MAX_NOTE_LENGTH} characters)` });
+
+export const ListSuppressions = z
+  .object({
+    reason: z.enum(SUPPRESSION_REASONS).optional(),
+    state: z.enum(SUPPRESSION_STATES).default('active').meta({ description: 'active: blocking sends now; expired: no longer; all' }),
+    prefix: z.string().min(1).max(320).optional().meta({ description: 'Addresses starting with this' }),
+    after: z.string().min(1).max(320).optional().meta({ description: 'The `next` of the previous page' }),
+    limit: z
+      .string()
+      .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
+      .transform(Number)
+      .refine((n) => n <= MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE}`)
+      .optional(),
+  })
+  .strict();
+
+export const ExportSuppressions = z
+  .object({ all: z.enum(['true', 'false']).default('false').transform((v) => v === 'true').meta({ description: 'true: expired entries too, with their state and origin' }) })
+  .strict();
+
+export const AddSuppression = z
+  .object({
+    email: z.email(),
+    reason: z.enum(SUPPRESSION_REASONS).default('manual'),
+    expiresAt: z.number().int().positive().nullable().default(null).meta({ description: 'Epoch milliseconds, in the future; null: permanent' }),
+    note: Note,
+  })
+  .strict();
+
+export const RemoveSuppression = z.object({ note: Note }).strict();
 
 /** Parses input or throws a VALIDATION error whose message names each offending field, what is wrong and the value. */
 /** The query of GET /api/inbound-reports: a state to filter on, and keyset pagination by id. */

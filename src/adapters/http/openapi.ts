@@ -1,6 +1,9 @@
 /** The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json. Request schemas come from the validators. */
 import { z } from 'zod';
-import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent } from './api-schemas.js';
+import { AddSuppression, CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, RemoveSuppression } from './api-schemas.js';
+import { CSV_BODY_LIMIT } from './suppression-routes.js';
+import { CSV_COLUMNS } from '../../app/suppressions.js';
+import { SUPPRESSION_REASONS } from '../../core/suppression-rules.js';
 import * as responses from './api-responses.js';
 import { INBOUND_STATES } from '../../app/ingestion.js';
 
@@ -26,7 +29,15 @@ const RESPONSES = {
   VerdictHistory: responses.VerdictHistory,
   SendResult: responses.SendResult,
   DeliveryRecorded: responses.DeliveryRecorded,
+  SuppressionList: responses.SuppressionList,
+  SuppressionDetail: responses.SuppressionDetail,
+  SuppressionAdded: responses.SuppressionAdded,
+  SuppressionRemoved: responses.SuppressionRemoved,
+  SuppressionImport: responses.SuppressionImport,
 };
+
+const emailParam = [{ name: 'email', in: 'path', required: true, description: 'The address (compared lower-cased)', schema: { type: 'string', format: 'email' } }];
+const query = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, description, schema });
 
 let cached: object | null = null;
 
@@ -49,6 +60,8 @@ export function openApiDocument(): object {
         CreateExecution: schema(CreateExecution),
         CreateMessage: schema(CreateMessage),
         DeliveryEvent: schema(DeliveryEvent),
+        AddSuppression: schema(AddSuppression),
+        RemoveSuppression: schema(RemoveSuppression),
         ...Object.fromEntries(Object.entries(RESPONSES).map(([name, s]) => [name, outputSchema(s)])),
       },
     },
@@ -129,6 +142,47 @@ export function openApiDocument(): object {
           parameters: idParam,
           requestBody: { required: true, ...json('DeliveryEvent') },
           responses: { '201': ok('Recorded', 'DeliveryRecorded'), '200': ok('Already recorded (same id)', 'DeliveryRecorded'), ...errors },
+        },
+      },
+      '/api/suppressions': {
+        get: {
+          summary: 'List the suppression list, by address, a page at a time',
+          parameters: [
+            query('reason', { type: 'string', enum: [...SUPPRESSION_REASONS] }, 'Only entries with this reason'),
+            query('state', { type: 'string', enum: ['active', 'expired', 'all'], default: 'active' }, 'active: blocking sends now; expired: no longer'),
+            query('prefix', { type: 'string' }, 'Addresses starting with this'),
+            query('after', { type: 'string' }, 'The `next` of the previous page'),
+            query('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, 'Entries per page'),
+          ],
+          responses: { '200': ok('A page of entries', 'SuppressionList'), ...errors },
+        },
+        post: {
+          summary: 'Suppress an address by hand (audited with the API key and the note); an entry lasting as long or longer stays as it is',
+          requestBody: { required: true, ...json('AddSuppression') },
+          responses: { '201': ok('Added, or extended', 'SuppressionAdded'), '200': ok('Unchanged: a longer entry is in force', 'SuppressionAdded'), ...errors },
+        },
+      },
+      '/api/suppressions/{email}': {
+        get: { summary: "An address's entry and every change to it", parameters: emailParam, responses: { '200': ok('The entry (null once removed) and its history', 'SuppressionDetail'), ...errors } },
+        delete: {
+          summary: "End an address's suppression (audited); the note in a JSON body or the `note` query parameter",
+          parameters: [...emailParam, query('note', { type: 'string' }, 'Why, when no JSON body is sent')],
+          requestBody: { required: false, ...json('RemoveSuppression') },
+          responses: { '200': ok('The audit row of the removal', 'SuppressionRemoved'), ...errors },
+        },
+      },
+      '/api/suppressions/export.csv': {
+        get: {
+          summary: `The list as CSV (RFC 4180, ${CSV_COLUMNS.join(',')}); cells a spreadsheet would run as a formula are prefixed with an apostrophe`,
+          parameters: [query('all', { type: 'boolean', default: false }, 'Expired entries too, with state, source, actor, event_id and created_at columns')],
+          responses: { '200': { description: 'text/csv' }, ...errors },
+        },
+      },
+      '/api/suppressions/import': {
+        post: {
+          summary: `Import a CSV file (header ${CSV_COLUMNS.join(',')}; expires_at ISO 8601 or empty for permanent), all or nothing: a bad row refuses the file naming its line`,
+          requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string', maxLength: CSV_BODY_LIMIT } } } },
+          responses: { '200': ok('What the rows did', 'SuppressionImport'), '413': error, '415': error, ...errors },
         },
       },
       '/o/{token}': { get: { summary: 'Open pixel (public): always a 43-byte GIF', security: [], responses: { '200': { description: 'image/gif' } } } },

@@ -2,9 +2,11 @@ import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import { HIT_KIND_OF_EVENT_TYPE, type EventSource, type EventType, type NewEvent, type StoredEvent, type StoredJudgement, type VerdictRevision } from '../../core/events.js';
 import type { Verdict } from '../../core/nhi/verdict.js';
 import { trackableLinkCount, type LinkPart } from '../../core/instrument/index.js';
-import type { EventStore, RecordedHit, Suppression } from '../../app/ports.js';
+import type { EventStore, RecordedHit, SuppressionChange } from '../../app/ports.js';
+import type { SuppressionSettings } from '../../core/suppression-rules.js';
 import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
 import { parseJsonObject } from './catalog-store.js';
+import { applySuppressionRules } from './suppression-store.js';
 
 /** Rows per INSERT: 18 columns each, under both dialects' parameter limits. */
 const EVENT_INSERT_CHUNK = 1000;
@@ -324,39 +326,18 @@ export class KyselyEventStore implements EventStore {
     }));
   }
 
-  async appendWithSuppression(event: NewEvent, suppression: Suppression | null): Promise<number> {
+  async appendWithSuppressionRules(event: NewEvent, settings: SuppressionSettings): Promise<{ inserted: boolean; changes: SuppressionChange[] }> {
     const recordedAt = this.now();
     return this.db.transaction().execute(async (trx) => {
-      const result = await trx
+      const row = await trx
         .insertInto('events')
         .values(eventToRow(event, recordedAt))
         .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
+        .returning('id')
         .executeTakeFirst();
-      if (suppression) {
-        await trx
-          .insertInto('suppressions')
-          .values({
-            email: suppression.email.toLowerCase(),
-            reason: suppression.reason,
-            source: suppression.source,
-            created_at: suppression.createdAt,
-            expires_at: suppression.expiresAt,
-          })
-          // A permanent suppression is never weakened; an expiring one is replaced by the newer fact.
-          .onConflict((oc) =>
-            oc
-              .column('email')
-              .doUpdateSet((eb) => ({
-                reason: eb.ref('excluded.reason'),
-                source: eb.ref('excluded.source'),
-                created_at: eb.ref('excluded.created_at'),
-                expires_at: eb.ref('excluded.expires_at'),
-              }))
-              .where('suppressions.expires_at', 'is not', null),
-          )
-          .execute();
-      }
-      return Number(result.numInsertedOrUpdatedRows ?? 0);
+      // A report stored before has been taken into account then.
+      if (!row) return { inserted: false, changes: [] };
+      return { inserted: true, changes: await applySuppressionRules(trx, [{ ...event, id: row.id }], settings, recordedAt) };
     });
   }
 

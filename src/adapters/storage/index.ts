@@ -5,6 +5,9 @@ import { KyselyEventStore } from './event-store.js';
 import { KyselyKeyStore } from './key-store.js';
 import { KyselyIngestionStore } from './ingestion-store.js';
 import { KyselyReportStore } from './report-queries.js';
+import { KyselySuppressionStore } from './suppression-store.js';
+
+export { applySuppressionRules, type RuleEvent } from './suppression-store.js';
 
 export { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase };
 
@@ -15,6 +18,7 @@ export interface Storage {
   keys: KyselyKeyStore;
   ingestion: KyselyIngestionStore;
   reports: KyselyReportStore;
+  suppressions: KyselySuppressionStore;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,7 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     keys: new KyselyKeyStore(db),
     ingestion: new KyselyIngestionStore(db),
     reports: new KyselyReportStore(db),
+    suppressions: new KyselySuppressionStore(db),
     close: () => db.destroy(),
   };
 }

@@ -11,12 +11,11 @@ import type { Message } from '../../app/ports.js';
 import type { Database } from './schema.js';
 import { toMessage } from './catalog-store.js';
 import { eventToRow } from './event-store.js';
+import { applySuppressionRules, type RuleEvent } from './suppression-store.js';
+import type { SuppressionSettings } from '../../core/suppression-rules.js';
 
 /** Ids per IN list, and rows per INSERT (21 event columns: under both dialects' parameter limits). */
 const CHUNK = 500;
-
-/** How long a hard-bounced address stays suppressed; complaints and unsubscribes are permanent. */
-const HARD_BOUNCE_SUPPRESSION_MS = 90 * 24 * 60 * 60 * 1000;
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
@@ -45,19 +44,25 @@ export class KyselyIngestionStore implements IngestionStore {
     return found;
   }
 
-  async record(batch: IngestBatch, now: number): Promise<NewEvent[]> {
+  async record(batch: IngestBatch, now: number, suppression: SuppressionSettings): Promise<NewEvent[]> {
     if (batch.events.length === 0 && batch.refs.length === 0 && batch.inbound.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       const inserted: NewEvent[] = [];
+      const stored: RuleEvent[] = [];
       for (const part of chunks(batch.events)) {
         const rows = await trx
           .insertInto('events')
           .values(part.map((e) => eventToRow(e, now)))
           .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
-          .returning('dedupe_key')
+          .returning(['id', 'dedupe_key'])
           .execute();
-        const fresh = new Set(rows.map((r) => r.dedupe_key));
-        for (const event of part) if (fresh.has(event.dedupeKey ?? null)) inserted.push(event);
+        const fresh = new Map(rows.map((r) => [r.dedupe_key, r.id]));
+        for (const event of part) {
+          const id = fresh.get(event.dedupeKey ?? null);
+          if (id === undefined) continue;
+          inserted.push(event);
+          stored.push({ ...event, id });
+        }
       }
       for (const part of chunks(batch.refs)) {
         await trx
@@ -83,7 +88,7 @@ export class KyselyIngestionStore implements IngestionStore {
           .onConflict((oc) => oc.column('digest').doNothing())
           .execute();
       }
-      await applySuppressions(trx, inserted);
+      await applySuppressionRules(trx, stored, suppression, now);
       return inserted;
     });
   }
@@ -113,31 +118,5 @@ export class KyselyIngestionStore implements IngestionStore {
   async getInboundRaw(id: number): Promise<Buffer | null> {
     const row = await this.db.selectFrom('inbound_reports').select('raw').where('id', '=', id).executeTakeFirst();
     return row?.raw ? Buffer.from(row.raw, 'base64') : null;
-  }
-}
-
-/** A hard bounce suppresses its address for 90 days, a complaint or an unsubscribe for good. */
-async function applySuppressions(trx: Kysely<Database>, events: readonly NewEvent[]): Promise<void> {
-  for (const event of events) {
-    if (!event.recipient) continue;
-    const permanent = event.type === 'complained' || event.type === 'unsubscribed';
-    const hard = event.type === 'bounced' && event.subtype === 'hard';
-    if (!permanent && !hard) continue;
-    await trx
-      .insertInto('suppressions')
-      .values({
-        email: event.recipient,
-        reason: permanent ? (event.type === 'complained' ? 'complained' : 'unsubscribed') : 'hard-bounce',
-        source: event.source,
-        created_at: event.at,
-        expires_at: permanent ? null : event.at + HARD_BOUNCE_SUPPRESSION_MS,
-      })
-      .onConflict((oc) =>
-        oc
-          .column('email')
-          .doUpdateSet((eb) => ({ reason: eb.ref('excluded.reason'), source: eb.ref('excluded.source'), created_at: eb.ref('excluded.created_at'), expires_at: eb.ref('excluded.expires_at') }))
-          .where('suppressions.expires_at', 'is not', null),
-      )
-      .execute();
   }
 }

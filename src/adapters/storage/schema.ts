@@ -128,12 +128,35 @@ export interface VerdictRevisionsTable {
   at: number;
 }
 
+/** The suppression list as it stands: one row per address (lower-cased). */
 export interface SuppressionsTable {
   email: string;
+  /** One of SUPPRESSION_REASONS (core/suppression-rules.ts). */
   reason: string;
+  /** The event source that caused it (api, webhook, dsn, unsubscribe...), or `manual` / `import`. */
   source: string;
   created_at: number;
+  /** Null: permanent. Compared with the time of each check: nothing deletes an expired row. */
   expires_at: number | null;
+  /** The event that caused it (migration 0010); null for manual entries and imports. */
+  event_id: number | null;
+  /** Who: `system`, `api-key:<id>`, `cli:<os user>` (migration 0010). */
+  actor: string | null;
+  note: string | null;
+}
+
+/** Every change to the suppression list, written in the transaction that made it (migration 0010). */
+export interface SuppressionChangesTable {
+  id: Generated<number>;
+  email: string;
+  action: string; // added | extended | removed
+  reason: string;
+  /** The entry's expiry after the change (for `removed`, the one it had). */
+  expires_at: number | null;
+  actor: string;
+  note: string | null;
+  event_id: number | null;
+  at: number;
 }
 
 /** A report that did not become events: kept for review (migration 0011). */
@@ -175,6 +198,7 @@ export interface Database {
   messages: MessagesTable;
   events: EventsTable;
   suppressions: SuppressionsTable;
+  suppression_changes: SuppressionChangesTable;
   verdict_revisions: VerdictRevisionsTable;
   send_claims: SendClaimsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -191,3 +215,5 @@ export type ExecutionRow = Selectable<ExecutionsTable>;
 export type LinkRow = Selectable<LinkOccurrencesTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type ContactRow = Selectable<ContactsTable>;
+export type SuppressionRow = Selectable<SuppressionsTable>;
+export type SuppressionChangeRow = Selectable<SuppressionChangesTable>;
