@@ -16,6 +16,7 @@ import { systemClock, type Clock, type Mailer } from './app/ports.js';
 import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapters/network-lists/network-lists.js';
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
+import { SendQueue } from './app/send-queue.js';
 import { TrackingService } from './app/tracking.js';
 import { MAX_TOKEN_LENGTH } from './core/tokens.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
@@ -42,6 +43,8 @@ export interface Services {
   messages: MessageService;
   reports: ReportService;
   sending: SendingService;
+  /** The send queue's worker; null without a relay. Tests call its runDue() after moving the clock. */
+  sendQueue: SendQueue | null;
   tracking: TrackingService;
   keyring: LiveKeyring;
 }
@@ -156,7 +159,11 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   keyring.start(undefined, (error) => logger.error({ err: error }, 'reloading signing keys failed'));
   const currentKeyring = () => keyring.current;
 
-  const ownMailer = options.mailer ? null : config.smtpUrl ? smtpMailer(config.smtpUrl) : null;
+  const ownMailer = options.mailer
+    ? null
+    : config.smtpUrl
+      ? smtpMailer({ url: config.smtpUrl, requireTls: config.smtpRequireTls, timeoutMs: config.smtpTimeoutMs, maxConnections: config.sending.concurrency })
+      : null;
   const mailer = options.mailer ?? ownMailer;
 
   let writer: HitWriter;
@@ -183,13 +190,32 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
     publicUrl: config.publicUrl,
     unsubscribeMailto: config.unsubscribeMailto,
+    messageIdDomain: config.bounceDomain ?? new URL(config.publicUrl).hostname,
     onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
   });
+  const sendQueue = mailer
+    ? new SendQueue(
+        {
+          store: storage.sendQueue,
+          messages,
+          catalog: storage.catalog,
+          events: storage.events,
+          mailer,
+          keyring: currentKeyring,
+          clock,
+          from: config.mailFrom,
+          bounceDomain: config.bounceDomain,
+          onError: (error, message) => logger.error({ err: error }, message),
+        },
+        config.sending,
+      )
+    : null;
   const services: Services = {
     campaigns,
     messages,
     reports: new ReportService(storage.reports, storage.catalog, campaigns),
-    sending: new SendingService(messages, storage.catalog, storage.events, mailer, clock, config.mailFrom),
+    sending: new SendingService(messages, storage.events, storage.sendQueue, sendQueue),
+    sendQueue,
     tracking,
     keyring,
   };
@@ -217,6 +243,8 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     void reply.status(404).send({ error: 'NOT_FOUND', message: 'no such route' } satisfies ErrorBody);
   });
   app.addHook('onClose', async () => {
+    // Attempts in progress record the relay's answer before the database closes.
+    await sendQueue?.stop();
     keyring.stop();
     await tracking.close();
     ownMailer?.close();
@@ -235,5 +263,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     },
     { prefix: '/api' },
   );
+  // The worker takes due sends (retries, and sends the rate limit left for later) every SEND_POLL.
+  sendQueue?.start(config.sending.pollMs);
   return { app, storage, services };
 }

@@ -17,6 +17,7 @@ import { sending } from './migrations/0005-sending.js';
 import { executionPlans } from './migrations/0006-execution-plans.js';
 import { sealedSigningKeys } from './migrations/0007-sealed-signing-keys.js';
 import { eventRecipients } from './migrations/0008-event-recipients.js';
+import { sendQueue } from './migrations/0009-send-queue.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -84,6 +85,7 @@ function migrator(database: OpenDatabase): Migrator {
       '0006-execution-plans': executionPlans(),
       '0007-sealed-signing-keys': sealedSigningKeys(),
       '0008-event-recipients': eventRecipients(),
+      '0009-send-queue': sendQueue(),
     }),
   };
   return new Migrator({ db: database.db, provider });

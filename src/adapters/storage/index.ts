@@ -4,6 +4,7 @@ import { KyselyCatalogStore } from './catalog-store.js';
 import { KyselyEventStore } from './event-store.js';
 import { KyselyKeyStore } from './key-store.js';
 import { KyselyReportStore } from './report-queries.js';
+import { KyselySendQueueStore } from './send-queue-store.js';
 
 export { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase };
 
@@ -13,6 +14,7 @@ export interface Storage {
   events: KyselyEventStore;
   keys: KyselyKeyStore;
   reports: KyselyReportStore;
+  sendQueue: KyselySendQueueStore;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     events: new KyselyEventStore(db, () => clock.now()),
     keys: new KyselyKeyStore(db),
     reports: new KyselyReportStore(db),
+    sendQueue: new KyselySendQueueStore(db),
     close: () => db.destroy(),
   };
 }
