@@ -62,7 +62,9 @@ export function smtpMailer(relay: SmtpRelay | string): Mailer & { close(): void 
         return { accepted: true, response: String(info.response ?? ''), messageId: info.messageId ?? null, ...(refused.length > 0 ? { refused } : {}) };
       } catch (error) {
         const e = error as { responseCode?: number; response?: string; message?: string };
-        return { accepted: false, code: typeof e.responseCode === 'number' ? e.responseCode : null, response: e.response ?? e.message ?? String(error) };
+        if (typeof e.responseCode === 'number') return { accepted: false, code: e.responseCode, response: e.response ?? e.message ?? String(error) };
+        // No reply code: no connection, a timeout, the connection lost. Never taken for a refusal.
+        return { accepted: false, code: null, response: `the relay did not answer: ${e.message ?? String(error)}` };
       }
     },
     close: () => transport.close(),
