@@ -291,6 +291,20 @@ for (const dialect of await testDialects()) {
       expect(received('b@corp.example')).toHaveLength(0);
     });
 
+    it('takes over a message whose attempt never finished (its node died) once the lease runs out', async () => {
+      const n = await start({ SEND_LEASE: '10m' });
+      const created = await n.api('POST', '/api/messages', { executionId: await execution(n), to: ['crash@corp.example'] });
+      await n.storage.sendQueue.enqueue(created.body.id, clock.now());
+      // Another node leased it and died: nothing records its end.
+      expect(await n.storage.sendQueue.lease(created.body.id, clock.now(), 10 * MINUTE)).not.toBeNull();
+      expect(await n.services.sendQueue!.runDue()).toBe(0);
+      expect((await n.api('POST', `/api/messages/${created.body.id}/send`)).status).toBe(409);
+      clock.advance(10 * MINUTE);
+      expect(await n.services.sendQueue!.runDue()).toBe(1);
+      expect(received('crash@corp.example')).toHaveLength(1);
+      expect(await n.storage.sendQueue.get(created.body.id)).toMatchObject({ state: 'sent', attempts: 2 });
+    });
+
     it('hands over at most SEND_CONCURRENCY messages at once', async () => {
       const n = await start({ SEND_CONCURRENCY: '2' }, { answerDelayMs: 100 });
       const executionId = await execution(n);

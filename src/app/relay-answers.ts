@@ -38,7 +38,7 @@ const PHRASES: readonly [RegExp, BounceReason][] = [
   [/too many connections|\b[45]\.4\.5\b/i, 'toomanyconn'],
   [/relay(?:ing)? (?:access )?denied|not permitted to relay|relay not permitted/i, 'norelaying'],
   [/authentication required|\b530\b|must authenticate/i, 'securityerror'],
-  [/spam|\b[45]\.7\.1\b.*content/i, 'spamdetected'],
+  [/\bspam\b|\b[45]\.7\.1\b.*content/i, 'spamdetected'],
   [/blocked|blacklist|block ?list|listed at|\bpolicy\b/i, 'blocked'],
   [/\b[45]\.4\.7\b|expired/i, 'expired'],
   [/\b[45]\.3\.\d+\b|system (?:error|not accepting)|service (?:not available|unavailable)|try again later/i, 'systemerror'],
