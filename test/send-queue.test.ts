@@ -212,6 +212,17 @@ for (const dialect of await testDialects()) {
       expect(await n.services.sendQueue!.runDue()).toBe(0);
     });
 
+    it('records sent for the message and a bounce for a recipient the relay refused while taking it for the others', async () => {
+      const n = await start({}, { rejectRecipient: (address) => (address === 'gone@corp.example' ? { code: 550, message: '5.1.1 user unknown' } : null) });
+      const created = await n.api('POST', '/api/messages', { executionId: await execution(n), to: ['ok@corp.example'], cc: ['gone@corp.example'], send: true });
+      expect(created.body.send).toMatchObject({ accepted: true, status: 'sent' });
+      expect(received('ok@corp.example')).toHaveLength(1);
+      expect((await events(n, created.body.id)).slice(-2)).toMatchObject([
+        { type: 'sent', recipient: null },
+        { type: 'bounced', subtype: 'hard', reason: 'userunknown', recipient: 'gone@corp.example', detail: { code: 550, status: '5.1.1' } },
+      ]);
+    });
+
     it('never records a relay that does not answer as sent: deferred, then tried again', async () => {
       const n = await start();
       const closed = await startSmtpSink(() => {});
