@@ -17,8 +17,9 @@ import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapte
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { SuppressionService } from './app/suppressions.js';
+import { SendQueue } from './app/send-queue.js';
 import { TrackingService } from './app/tracking.js';
-import { IngestionService, type ReferenceResolver } from './app/ingestion.js';
+import { IngestionService, signedReferences, type ReferenceResolver } from './app/ingestion.js';
 import { MAX_TOKEN_LENGTH } from './core/tokens.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
 import { RETAIN_MS } from './core/nhi/hit-classifier.js';
@@ -52,6 +53,8 @@ export interface Services {
   reports: ReportService;
   sending: SendingService;
   suppressions: SuppressionService;
+  /** The send queue's worker; null without a relay. Tests call its runDue() after moving the clock. */
+  sendQueue: SendQueue | null;
   tracking: TrackingService;
   ingestion: IngestionService;
   keyring: LiveKeyring;
@@ -167,7 +170,11 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   keyring.start(undefined, (error) => logger.error({ err: error }, 'reloading signing keys failed'));
   const currentKeyring = () => keyring.current;
 
-  const ownMailer = options.mailer ? null : config.smtpUrl ? smtpMailer(config.smtpUrl) : null;
+  const ownMailer = options.mailer
+    ? null
+    : config.smtpUrl
+      ? smtpMailer({ url: config.smtpUrl, requireTls: config.smtpRequireTls, timeoutMs: config.smtpTimeoutMs, maxConnections: config.sending.concurrency })
+      : null;
   const mailer = options.mailer ?? ownMailer;
 
   let writer: HitWriter;
@@ -198,15 +205,33 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     publicUrl: config.publicUrl,
     unsubscribeMailto: config.unsubscribeMailto,
     suppression: config.suppression,
+    messageIdDomain: config.bounceDomain ?? new URL(config.publicUrl).hostname,
     onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
   });
-  // TODO(issue 10): VERP tokens and envelope ids resolve once the sending side signs them.
-  const references: ReferenceResolver = { token: () => null, envelopeId: () => null, messageIdHeader: () => null };
+  const sendQueue = mailer
+    ? new SendQueue(
+        {
+          store: storage.sendQueue,
+          messages,
+          catalog: storage.catalog,
+          events: storage.events,
+          mailer,
+          keyring: currentKeyring,
+          clock,
+          from: config.mailFrom,
+          bounceDomain: config.bounceDomain,
+          onError: (error, message) => logger.error({ err: error }, message),
+        },
+        config.sending,
+      )
+    : null;
+  const references: ReferenceResolver = signedReferences(currentKeyring);
   const services: Services = {
     campaigns,
     messages,
     reports: new ReportService(storage.reports, storage.catalog, campaigns),
-    sending: new SendingService(messages, storage.catalog, storage.events, mailer, clock, config.mailFrom),
+    sending: new SendingService(messages, storage.events, storage.sendQueue, sendQueue),
+    sendQueue,
     suppressions: new SuppressionService(storage.suppressions, clock),
     tracking,
     ingestion: new IngestionService(storage.ingestion, references, clock, config.suppression, (messageId, type, at) => tracking.noteDelivery(messageId, type, at)),
@@ -236,6 +261,8 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     void reply.status(404).send({ error: 'NOT_FOUND', message: 'no such route' } satisfies ErrorBody);
   });
   app.addHook('onClose', async () => {
+    // Attempts in progress record the relay's answer before the database closes.
+    await sendQueue?.stop();
     keyring.stop();
     await tracking.close();
     ownMailer?.close();
@@ -255,5 +282,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     },
     { prefix: '/api' },
   );
+  // The worker takes due sends (retries, and sends the rate limit left for later) every SEND_POLL.
+  sendQueue?.start(config.sending.pollMs);
   return { app, storage, services };
 }

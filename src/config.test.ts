@@ -78,4 +78,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SUPPRESS_HARD_BOUNCE_DAYS: '0' })).toThrow(/^invalid configuration: SUPPRESS_HARD_BOUNCE_DAYS/);
     expect(() => loadConfig({ SUPPRESS_SOFT_BOUNCE_DAYS: '1.5' })).toThrow(/SUPPRESS_SOFT_BOUNCE_DAYS/);
   });
+
+  it('reads the sending settings with their defaults, and refuses bad ones by name', () => {
+    const defaults = loadConfig({});
+    expect(defaults.sending).toEqual({
+      concurrency: 4,
+      ratePerMinute: 600,
+      backoffMs: [5 * 60_000, 15 * 60_000, 3_600_000, 4 * 3_600_000, 8 * 3_600_000],
+      maxAttempts: 15,
+      giveUpAfterMs: 3 * 86_400_000,
+      leaseMs: 10 * 60_000,
+      pollMs: 5_000,
+    });
+    expect([defaults.bounceDomain, defaults.smtpRequireTls, defaults.smtpTimeoutMs]).toEqual([null, false, 60_000]);
+    const set = loadConfig({ BOUNCE_DOMAIN: 'Bounces.Shop.Example', SEND_RETRY_BACKOFF: '30s, 2m,1h', SEND_GIVE_UP_AFTER: '2d', SEND_POLL: '0', SMTP_URL: 'smtps://u:p%40ss@relay.example' });
+    expect([set.bounceDomain, set.sending.backoffMs, set.sending.giveUpAfterMs, set.sending.pollMs]).toEqual(['bounces.shop.example', [30_000, 120_000, 3_600_000], 2 * 86_400_000, 0]);
+    expect(() => loadConfig({ BOUNCE_DOMAIN: 'localhost' })).toThrow(/BOUNCE_DOMAIN: must be a domain name/);
+    expect(() => loadConfig({ SEND_RETRY_BACKOFF: '5m,0' })).toThrow(/SEND_RETRY_BACKOFF: must be a comma-separated list of durations over 0/);
+    expect(() => loadConfig({ SEND_GIVE_UP_AFTER: 'three days' })).toThrow(/SEND_GIVE_UP_AFTER: must be a duration/);
+    expect(() => loadConfig({ SEND_CONCURRENCY: '0' })).toThrow(/SEND_CONCURRENCY/);
+    expect(() => loadConfig({ SMTP_URL: 'http://relay.example' })).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(() => loadConfig({ SEND_LEASE: '2m', SMTP_TIMEOUT: '1m' })).toThrow(/SEND_LEASE \(120000 ms\) must be at least 3 times SMTP_TIMEOUT/);
+  });
 });

@@ -90,6 +90,50 @@ const baseUrl = z.string().superRefine((value, context) => {
   if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 
+/** Units of a duration setting, in milliseconds. */
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: a number with a unit (`500ms`, `30s`, `5m`, `4h`, `3d`), or plain milliseconds. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  return match ? Number(match[1]) * DURATION_UNITS[match[2] ?? 'ms']! : null;
+}
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms !== null) return ms;
+  ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 30s, 5m, 4h or 3d' });
+  return z.NEVER;
+});
+
+/** A comma-separated list of durations, each more than 0 (a retry schedule). */
+const durations = z.string().transform((text, ctx) => {
+  const values = text.split(',').map((part) => parseDuration(part));
+  if (values.length > 0 && values.every((v): v is number => v !== null && v > 0)) return values;
+  ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of durations over 0, e.g. 5m,15m,1h,4h,8h' });
+  return z.NEVER;
+});
+
+/** A domain name (letters, digits, hyphens, dots; at least two labels), as the right side of an address. */
+const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a domain name such as bounces.shop.example');
+
+/** SMTP_URL: host, port, implicit TLS (smtps://) and credentials (user:password@, percent-encoded). */
+const smtpUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@relay.example:587' });
+    return;
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') ctx.addIssue({ code: 'custom', message: 'must be an smtp:// or smtps:// URL' });
+  else if (!url.hostname) ctx.addIssue({ code: 'custom', message: 'names no host' });
+});
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -108,7 +152,17 @@ const EnvSchema = z.object({
   NETWORK_LISTS_DIR: z.string().min(1).optional(),
   NETWORK_LISTS_RELOAD_MS: z.coerce.number().int().min(10).default(5000),
   IP_STORAGE: z.enum(['full', 'truncated']).default('full'),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: smtpUrl.optional(),
+  SMTP_REQUIRE_TLS: boolean,
+  SMTP_TIMEOUT: duration.default(60_000),
+  BOUNCE_DOMAIN: domainName.optional(),
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  SEND_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  SEND_RETRY_BACKOFF: durations.default([5 * 60_000, 15 * 60_000, 3_600_000, 4 * 3_600_000, 8 * 3_600_000]),
+  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(15),
+  SEND_GIVE_UP_AFTER: duration.default(3 * 86_400_000),
+  SEND_LEASE: duration.default(10 * 60_000),
+  SEND_POLL: duration.default(5_000),
   MAIL_FROM: z.string().min(3).default('mailsight <no-reply@localhost>'),
   UNSUBSCRIBE_MAILTO: z.email().optional(),
   GROUP_COMMIT_DELAY_MS: z.coerce.number().min(0).max(1000).default(0),
@@ -139,6 +193,12 @@ const EnvSchema = z.object({
   SUPPRESS_SOFT_BOUNCE_DAYS: suppressionDays(SOFT_BOUNCE_SUPPRESSION_MS),
 });
 
+/**
+ * A lease covers a whole hand-over: connecting, the greeting and the answer to the data each wait up
+ * to SMTP_TIMEOUT, so the lease lasts at least three of them.
+ */
+const MIN_LEASE_TIMEOUTS = 3;
+
 export type DatabaseConfig = { dialect: 'sqlite'; file: string; synchronous: 'FULL' | 'NORMAL' } | { dialect: 'postgres'; url: string };
 
 export interface Config {
@@ -157,7 +217,17 @@ export interface Config {
   networkListsReloadMs: number;
   ipStorage: 'full' | 'truncated';
   smtpUrl: string | null;
+  /** Refuse to send unless the relay offers STARTTLS (an smtps:// URL is TLS from the start anyway). */
+  smtpRequireTls: boolean;
+  /** How long to wait for the relay to connect, greet, and answer each command before it counts as no answer. */
+  smtpTimeoutMs: number;
   mailFrom: string;
+  /**
+   * The domain of the VERP return paths (`bounce+<token>@BOUNCE_DOMAIN`) and of the Message-IDs; null:
+   * bounces go to MAIL_FROM's address and Message-IDs take PUBLIC_URL's host.
+   */
+  bounceDomain: string | null;
+  sending: SendingConfig;
   unsubscribeMailto: string | null;
   groupCommit: { maxDelayMs: number; maxBatch: number; maxPending: number };
   /**
@@ -241,6 +311,24 @@ function webhookSettings(e: z.infer<typeof EnvSchema>): WebhookSettings {
   return settings;
 }
 
+/** How messages are handed to the relay: limits, the retry schedule and the worker loop (src/app/send-queue.ts). */
+export interface SendingConfig {
+  /** Hand-overs in progress at once, per node. */
+  concurrency: number;
+  /** Hand-overs started in any minute, per node. */
+  ratePerMinute: number;
+  /** Waits before the 2nd, 3rd, ... attempt after a temporary refusal; the last one repeats. */
+  backoffMs: number[];
+  /** Attempts before giving up (a soft bounce, reason expired). */
+  maxAttempts: number;
+  /** Time after the first attempt past which no attempt is made (a soft bounce, reason expired). */
+  giveUpAfterMs: number;
+  /** How long a node holds a message it is handing over; a node that died holding it lets it go then. */
+  leaseMs: number;
+  /** How often the worker looks for due sends; 0: no worker loop (tests call runDue()). */
+  pollMs: number;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -255,6 +343,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (e.SECRET_KEY && e.SECRET_KEY_FILE) throw new ConfigError('invalid configuration: SECRET_KEY and SECRET_KEY_FILE are both set; set one of them');
+  // A lease that ran out while the relay still had the message would let another node hand it over too.
+  if (e.SEND_LEASE < MIN_LEASE_TIMEOUTS * e.SMTP_TIMEOUT) {
+    throw new ConfigError(
+      `invalid configuration: SEND_LEASE (${e.SEND_LEASE} ms) must be at least ${MIN_LEASE_TIMEOUTS} times SMTP_TIMEOUT (${e.SMTP_TIMEOUT} ms): a hand-over may wait that long (connect, greeting, data)`,
+    );
+  }
   const config: Config = {
     port: e.PORT,
     host: e.HOST,
@@ -270,7 +364,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     networkListsReloadMs: e.NETWORK_LISTS_RELOAD_MS,
     ipStorage: e.IP_STORAGE,
     smtpUrl: e.SMTP_URL ?? null,
+    smtpRequireTls: e.SMTP_REQUIRE_TLS ?? false,
+    smtpTimeoutMs: e.SMTP_TIMEOUT,
     mailFrom: e.MAIL_FROM,
+    bounceDomain: e.BOUNCE_DOMAIN ?? null,
+    sending: {
+      concurrency: e.SEND_CONCURRENCY,
+      ratePerMinute: e.SEND_RATE_PER_MINUTE,
+      backoffMs: e.SEND_RETRY_BACKOFF,
+      maxAttempts: e.SEND_MAX_ATTEMPTS,
+      giveUpAfterMs: e.SEND_GIVE_UP_AFTER,
+      leaseMs: e.SEND_LEASE,
+      pollMs: e.SEND_POLL,
+    },
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO ?? null,
     groupCommit: { maxDelayMs: e.GROUP_COMMIT_DELAY_MS, maxBatch: e.GROUP_COMMIT_MAX_BATCH, maxPending: e.HIT_QUEUE_LIMIT },
     hitWriter: e.HIT_WRITER,

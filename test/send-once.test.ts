@@ -90,10 +90,13 @@ for (const dialect of await testDialects()) {
       expect(refused.body.id).toBeGreaterThan(0);
       expect(refused.body.send).toEqual({ accepted: false, response: '451 4.3.0 try again later', status: 'deferred' });
       const view = await s.api('GET', `/api/messages/${refused.body.id}`);
+      // The 'sending' event is written before the hand-over; the deferral names the reply and a reason.
       expect(view.body.events.map((e: any) => [e.type, e.source])).toEqual([
         ['queued', 'api'],
+        ['sending', 'smtp'],
         ['deferred', 'smtp'],
       ]);
+      expect(view.body.events[2]).toMatchObject({ reason: 'systemerror', detail: { code: 451, status: '4.3.0', attempt: 1 } });
 
       const retried = await s.api('POST', `/api/messages/${refused.body.id}/send`);
       expect(retried).toEqual({ status: 200, body: { accepted: true, response: '250 2.0.0 queued', status: 'sent' } });

@@ -50,6 +50,7 @@ function kinds(s: TestServer) {
     s.storage.events.append([{ ...event, messageId: m.id, campaignId: m.campaignId, at: s.clock.now(), source: 'smtp' }]);
   return {
     sending: written({ type: 'sending' }),
+    relayDeferred: written({ type: 'deferred', reason: 'undefined' }),
     duplicateBlocked: written({ type: 'blocked', reason: 'duplicate' }),
     sent: report({ type: 'sent' }),
     delivered: report({ type: 'delivered' }),
@@ -189,6 +190,8 @@ for (const dialect of await testDialects()) {
         method: fc.constantFrom('GET', 'HEAD'),
         linkOrdinal: fc.constantFrom(0, 1, 2),
         verdict,
+        // Our relay's own answers (a deferral from it is a retry to come, not the recipient's server).
+        fromRelay: fc.boolean(),
       });
       const campaign = fc.array(fc.array(event, { maxLength: 7 }), { minLength: 1, maxLength: 6 });
       let run = 0;
@@ -208,7 +211,7 @@ for (const dialect of await testDialects()) {
                   campaignId,
                   type: e.type,
                   at: start + e.at,
-                  source: hit ? 'pixel' : 'api',
+                  source: hit ? 'pixel' : e.fromRelay ? 'smtp' : 'api',
                   subtype: e.type === 'bounced' ? e.subtype : null,
                   recipient: e.recipient,
                   reason: e.reason,
@@ -291,6 +294,7 @@ function statusEvent(e: StoredEvent): StatusEvent {
     at: e.at,
     method: e.hit?.method ?? null,
     linkOrdinal: e.hit?.linkOrdinal ?? null,
+    source: e.source,
     bounceType: e.type === 'bounced' ? (e.subtype === 'hard' ? 'hard' : 'soft') : null,
     verdict: e.judgement?.verdict ?? null,
     reason: e.reason ?? null,

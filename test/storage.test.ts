@@ -243,16 +243,52 @@ for (const dialect of await testDialects()) {
       expect(await storage.catalog.findSuppression('sup@example.com', t0 + 10_000)).toMatchObject({ reason: 'unsubscribe', expiresAt: null });
     });
 
-    it('claims a message for one send at a time, and releases the claim with the failure that ends it', async () => {
-      const { message, campaign } = await newMessage('claim@example.com');
-      const claims = await Promise.all([1, 2, 3].map((at) => storage.catalog.claimSend(message.id, at)));
-      expect(claims.filter(Boolean)).toHaveLength(1);
-      await storage.catalog.releaseSend({ messageId: message.id, campaignId: campaign.id, type: 'deferred', at: clock.now() + 5, source: 'smtp', detail: { code: 451, text: 'later' } });
-      expect((await storage.events.listForMessage(message.id)).map((e) => [e.type, e.detail])).toEqual([
+    it('leases a queued message to one attempt at a time, records its outcome with the queue entry, and lets an expired lease go', async () => {
+      const { message, campaign } = await newMessage('lease@example.com');
+      const t = clock.now();
+      expect(await storage.sendQueue.enqueue(message.id, t)).toMatchObject({ state: 'pending', attempts: 0, nextAttemptAt: t });
+      const leases = await Promise.all([1, 2, 3].map(() => storage.sendQueue.lease(message.id, t, 1_000)));
+      expect(leases.filter(Boolean)).toHaveLength(1);
+      const lease = leases.find(Boolean)!;
+      expect(lease).toMatchObject({ attempt: 1, enqueuedAt: t, until: t + 1_000 });
+      expect(await storage.sendQueue.due(t, 10)).not.toContain(message.id);
+      const deferred: NewEvent = { messageId: message.id, campaignId: campaign.id, type: 'deferred', at: t + 5, source: 'smtp', reason: 'undefined', detail: { code: 451 } };
+      expect(await storage.sendQueue.finish(lease, [deferred], { state: 'pending', nextAttemptAt: t + 60_000 }, t + 5)).toBe(true);
+      expect((await storage.events.listForMessage(message.id)).map((e) => [e.type, e.reason])).toEqual([
         ['queued', null],
-        ['deferred', { code: 451, text: 'later' }],
+        ['deferred', 'undefined'],
       ]);
-      expect(await storage.catalog.claimSend(message.id, 6)).toBe(true);
+      // Not due before its time; then leased again, and a lease that ran out (its node died) is taken over.
+      expect(await storage.sendQueue.lease(message.id, t + 59_999, 1_000)).toBeNull();
+      const second = (await storage.sendQueue.lease(message.id, t + 60_000, 1_000))!;
+      expect(second.attempt).toBe(2);
+      expect(await storage.sendQueue.lease(message.id, t + 60_999, 1_000)).toBeNull();
+      const third = (await storage.sendQueue.lease(message.id, t + 61_000, 1_000))!;
+      expect(third.attempt).toBe(3);
+      // The attempt that lost its lease still records what the relay said, but leaves the entry to the holder.
+      expect(await storage.sendQueue.finish(second, [], { state: 'sent' }, t + 61_001)).toBe(false);
+      expect(await storage.sendQueue.finish(third, [], { state: 'sent' }, t + 61_002)).toBe(true);
+      expect(await storage.sendQueue.get(message.id)).toMatchObject({ state: 'sent', attempts: 3, leaseUntil: null });
+      // A sent message stays sent whoever queues it again.
+      expect(await storage.sendQueue.enqueue(message.id, t + 70_000)).toMatchObject({ state: 'sent' });
+      expect(await storage.sendQueue.lease(message.id, t + 70_000, 1_000)).toBeNull();
+    });
+
+    it('keeps a reservation for the first message that takes it and blocks a later one, in its transaction', async () => {
+      const { message, campaign, execution, contact } = await newMessage('dup@example.com');
+      const draft = { executionId: execution.id, campaignId: campaign.id, contactId: contact.id, recipients: { to: ['dup@example.com'], cc: [] }, recipientCount: 1, createdAt: clock.now(), consent: true };
+      const reservation = { scope: `execution:${execution.id}`, key: 'dup@example.com', reason: 'duplicate' as const, recipient: 'dup@example.com' };
+      const extras = { messageIdHeader: (id: number) => `<m${id}-${dialect}@b.example>`, reservations: [reservation] };
+      const [a, b] = await Promise.all([storage.catalog.createMessage(draft, [], extras), storage.catalog.createMessage(draft, [], extras)]);
+      const [first, second] = a.duplicateOf === null ? [a, b] : [b, a];
+      expect(first.duplicateOf).toBeNull();
+      expect(second.duplicateOf).toEqual({ reservation, messageId: first.id });
+      expect(first.messageIdHeader).toBe(`<m${first.id}-${dialect}@b.example>`);
+      expect((await storage.catalog.getMessage(second.id))!.messageIdHeader).toBe(`<m${second.id}-${dialect}@b.example>`);
+      expect((await storage.events.listForMessage(second.id)).map((e) => [e.type, e.reason, e.recipient, e.detail])).toEqual([['blocked', 'duplicate', 'dup@example.com', { duplicateOf: first.id }]]);
+      expect(message.messageIdHeader).toBeNull();
+      expect(await storage.catalog.fillMessageIdHeader(message.id, `<old-${dialect}@b.example>`)).toBe(`<old-${dialect}@b.example>`);
+      expect(await storage.catalog.fillMessageIdHeader(message.id, '<other@b.example>')).toBe(`<old-${dialect}@b.example>`);
     });
 
     it('records an idempotency key with its message in one transaction; the key again creates nothing', async () => {

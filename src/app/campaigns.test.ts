@@ -3,7 +3,7 @@ import type { PlannedLink, StoredPlan } from '../core/instrument/index.js';
 import { CampaignService } from './campaigns.js';
 import type { Campaign, CatalogStore, Execution, ExecutionContent, LinkOccurrence } from './ports.js';
 
-const CAMPAIGN: Campaign = { id: 1, name: 'c', kind: 'one-off', trackOpens: true, trackClicks: true, trackingBaseUrl: null, honeypot: false, createdAt: 0 };
+const CAMPAIGN: Campaign = { id: 1, name: 'c', kind: 'one-off', trackOpens: true, trackClicks: true, trackingBaseUrl: null, honeypot: false, allowDuplicates: false, createdAt: 0 };
 
 /** The part of the catalog executions need, in memory, counting the reads of executions and plans. */
 function memoryCatalog() {

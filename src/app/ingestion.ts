@@ -15,6 +15,8 @@ import type { ReportedOutcome } from '../core/outcomes/reported-outcome.js';
 import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Clock, Message } from './ports.js';
 import type { SuppressionSettings } from '../core/suppression-rules.js';
+import type { Keyring } from '../core/tokens.js';
+import { readBounceToken, readMessageIdHeader } from '../core/verp.js';
 
 /** What became of one report that is not events: why it is kept for review. */
 export const INBOUND_STATES = ['unparseable', 'not-a-report', 'unmatched', 'auth-failure', 'auto-reply'] as const;
@@ -72,6 +74,16 @@ export interface ReferenceResolver {
   token(token: string): number | null;
   envelopeId(envelopeId: string): number | null;
   messageIdHeader(messageIdHeader: string): number | null;
+}
+
+/** References read with the keyring in force (core/verp.ts): the token, the ENVID and the Message-ID are one signed token. */
+export function signedReferences(keyring: () => Keyring): ReferenceResolver {
+  const id = (read: { messageId: number } | { problem: string }) => ('messageId' in read ? read.messageId : null);
+  return {
+    token: (token) => id(readBounceToken(keyring(), token)),
+    envelopeId: (envelopeId) => id(readBounceToken(keyring(), envelopeId)),
+    messageIdHeader: (header) => id(readMessageIdHeader(keyring(), header)),
+  };
 }
 
 export interface IngestResult {

@@ -9,9 +9,10 @@ import { deriveStatus, hasInferredOpen, type MessageStatus, type StatusEvent } f
 import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Keyring } from '../core/tokens.js';
 import type { SuppressionSettings } from '../core/suppression-rules.js';
+import { messageIdHeader } from '../core/verp.js';
 import type { Verdict } from '../core/nhi/verdict.js';
 import type { CampaignService } from './campaigns.js';
-import type { CatalogStore, Clock, Contact, EventStore, IdempotencyRecord, IdempotentRequest, Message, MessageDraft, Suppression } from './ports.js';
+import type { Campaign, CatalogStore, Clock, Contact, EventStore, IdempotencyRecord, IdempotentRequest, Message, MessageDraft, MessageExtras, SendReservation, Suppression, WrittenMessage } from './ports.js';
 import { messageUrls } from './tracking-urls.js';
 
 export interface RecipientInput {
@@ -78,8 +79,25 @@ export interface MessageSettings {
   unsubscribeMailto: string | null;
   /** The suppression rules' settings (core/suppression-rules.ts) applied to every fact reported. */
   suppression: SuppressionSettings;
+  /** The right side of Message-IDs: BOUNCE_DOMAIN, else PUBLIC_URL's host. */
+  messageIdDomain: string;
   /** Told of every sent or delivered fact recorded here (the tracking service uses it for timing). */
   onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>;
+}
+
+/**
+ * What a new message holds so that no later one repeats it: its caller's deduplication key within its
+ * campaign, and each of its addresses within its execution unless the campaign allows duplicates. In
+ * address order, so that two messages to the same people take them in one order (no deadlock).
+ */
+function reservations(executionId: number, campaign: Campaign, recipients: readonly RecipientInput[], deduplicationKey: string | null): SendReservation[] {
+  const held: SendReservation[] = [];
+  if (deduplicationKey !== null) held.push({ scope: `campaign:${campaign.id}`, key: deduplicationKey, reason: 'duplicate-key', recipient: null });
+  if (!campaign.allowDuplicates) {
+    const addresses = [...new Set(recipients.map((r) => r.email.toLowerCase()))].sort();
+    for (const address of addresses) held.push({ scope: `execution:${executionId}`, key: address, reason: 'duplicate', recipient: address });
+  }
+  return held;
 }
 
 /** Every address a message went to, To and CC. */
@@ -100,8 +118,17 @@ export class MessageService {
   /**
    * Creates a message, leaving out suppressed recipients. With an Idempotency-Key, a key already used
    * for the same request answers with the message it created, and for another request is refused.
+   * Before sending, a message is blocked (recorded, never sent) when every To recipient is suppressed,
+   * when one of its addresses already has a message of this execution (unless the campaign allows
+   * duplicates), or when an earlier message of the campaign has the same deduplication key.
    */
-  async createMessage(executionId: number, to: RecipientInput[], cc: RecipientInput[], idempotency: IdempotentRequest | null = null): Promise<CreatedMessage> {
+  async createMessage(
+    executionId: number,
+    to: RecipientInput[],
+    cc: RecipientInput[],
+    idempotency: IdempotentRequest | null = null,
+    options: { deduplicationKey: string | null } = { deduplicationKey: null },
+  ): Promise<CreatedMessage> {
     if (to.length === 0) throw new MailsightError('VALIDATION', 'to: a message needs at least one recipient');
     const now = this.clock.now();
     const expiredBefore = now - IDEMPOTENCY_KEY_RETENTION_MS;
@@ -110,8 +137,9 @@ export class MessageService {
       if (earlier) return this.replay(idempotency, earlier);
     }
     const execution = await this.campaigns.requireExecution(executionId);
+    const campaign = await this.campaigns.requireCampaign(execution.campaignId);
     // An execution whose messages cannot be rendered is refused before anything is written.
-    await this.campaigns.planFor(await this.campaigns.requireCampaign(execution.campaignId), execution);
+    await this.campaigns.planFor(campaign, execution);
 
     const suppressed: Suppression[] = [];
     const kept: { to: RecipientInput[]; cc: RecipientInput[] } = { to: [], cc: [] };
@@ -142,17 +170,26 @@ export class MessageService {
     };
     const firstEvents = [
       { type: 'queued' as const, at: now, source: 'api' as const, detail: suppressed.length > 0 ? { suppressed } : null },
-      ...(blocked ? [{ type: 'blocked' as const, at: now, source: 'api' as const, detail: { suppressions: suppressed } }] : []),
+      // One block per suppressed address, naming it and the suppression's reason.
+      ...(blocked
+        ? suppressed.map((suppression) => ({ type: 'blocked' as const, at: now, source: 'api' as const, recipient: suppression.email, reason: suppression.reason, detail: { suppression } }))
+        : []),
     ];
-    let message: Message;
+    const extras: MessageExtras = {
+      messageIdHeader: (id) => messageIdHeader(this.keyring(), id, this.settings.messageIdDomain),
+      // A blocked message is never sent: it repeats nothing, and holds nothing.
+      reservations: blocked ? [] : reservations(executionId, campaign, [...kept.to, ...kept.cc], options.deduplicationKey),
+    };
+    let written: WrittenMessage;
     if (idempotency) {
-      const outcome = await this.catalog.createIdempotentMessage(draft, firstEvents, idempotency, expiredBefore);
+      const outcome = await this.catalog.createIdempotentMessage(draft, firstEvents, idempotency, expiredBefore, extras);
       if ('earlier' in outcome) return this.replay(idempotency, outcome.earlier);
-      message = outcome.created;
+      written = outcome.created;
     } else {
-      message = await this.catalog.createMessage(draft, firstEvents);
+      written = await this.catalog.createMessage(draft, firstEvents, extras);
     }
-    return this.answer(message, blocked ? { state: 'blocked' } : { state: 'queued' }, suppressed, false);
+    const { duplicateOf, ...message } = written;
+    return this.answer(message, blocked || duplicateOf ? { state: 'blocked' } : { state: 'queued' }, suppressed, false);
   }
 
   /** The answer to a request whose Idempotency-Key created a message before: that message, as it is now. */
@@ -184,7 +221,9 @@ export class MessageService {
     const campaign = await this.campaigns.requireCampaign(message.campaignId);
     const urls = messageUrls(this.keyring(), campaign.trackingBaseUrl ?? this.settings.publicUrl, message.id);
     const result = applyPlan(await this.campaigns.planFor(campaign, execution), urls);
-    const headers = unsubscribeHeaders({ httpsUrl: urls.unsubscribe(), mailto: this.settings.unsubscribeMailto });
+    // A message of before Message-IDs were kept gets its own now, kept from then on.
+    const messageId = message.messageIdHeader ?? (await this.catalog.fillMessageIdHeader(message.id, messageIdHeader(this.keyring(), message.id, this.settings.messageIdDomain)));
+    const headers = { 'Message-ID': messageId, ...unsubscribeHeaders({ httpsUrl: urls.unsubscribe(), mailto: this.settings.unsubscribeMailto }) };
     return {
       message,
       subject: execution.subject,
@@ -216,6 +255,7 @@ export class MessageService {
       linkOrdinal: e.hit?.linkOrdinal ?? null,
       bounceType: e.type === 'bounced' ? (e.subtype === 'hard' ? 'hard' : 'soft') : null,
       verdict: e.judgement?.verdict ?? null,
+      source: e.source,
     }));
     const views = events.map(({ judgement, ...event }): EventView => ({
       ...event,

@@ -25,11 +25,14 @@ export interface CampaignSettings {
   /** Base of the tracking URLs for this campaign's messages; the server's public URL when null. */
   trackingBaseUrl: string | null;
   honeypot: boolean;
+  /** Whether one execution may go to the same address twice; unset: false (the second is blocked as a duplicate). */
+  allowDuplicates?: boolean;
 }
 
 export interface Campaign extends CampaignSettings {
   id: number;
   createdAt: number;
+  allowDuplicates: boolean;
 }
 
 export interface ExecutionContent {
@@ -78,7 +81,12 @@ export interface Message {
   createdAt: number;
   /** True when every recipient's contact allowed tracking when the message was created. */
   consent: boolean;
+  /** The Message-ID header it is sent with (core/verp.ts); null for a message of before it was kept, until rendered. */
+  messageIdHeader: string | null;
 }
+
+/** A message as written, before it has an id (and so a Message-ID). */
+export type NewMessage = Omit<Message, 'id' | 'messageIdHeader'>;
 
 /** What a tracking hit needs to know about its message, cached on the hot path. */
 export interface MessageRoute {
@@ -197,7 +205,31 @@ export interface ContactInput {
 }
 
 /** A message to write: as it is, or made from its recipients' contacts once they are written. */
-export type MessageDraft = Omit<Message, 'id'> | { contacts: readonly ContactInput[]; createdAt: number; make: (contacts: Contact[]) => Omit<Message, 'id'> };
+export type MessageDraft = NewMessage | { contacts: readonly ContactInput[]; createdAt: number; make: (contacts: Contact[]) => NewMessage };
+
+/**
+ * What a message holds so that no later message repeats it: its address within its execution, a
+ * caller's deduplication key within its campaign. The first message to take one keeps it; a later one
+ * is recorded as blocked for `reason` instead.
+ */
+export interface SendReservation {
+  scope: string;
+  key: string;
+  reason: 'duplicate' | 'duplicate-key';
+  /** The address the reservation is about (a duplicate), for the blocked event. */
+  recipient: string | null;
+}
+
+/** What a new message gets beside its row: its Message-ID, made from its id, and its reservations. */
+export interface MessageExtras {
+  messageIdHeader: (id: number) => string;
+  reservations: readonly SendReservation[];
+}
+
+/** A message written; `duplicateOf` when a reservation was held by an earlier message (it is then blocked). */
+export interface WrittenMessage extends Message {
+  duplicateOf: { reservation: SendReservation; messageId: number } | null;
+}
 
 export interface CatalogStore {
   createCampaign(settings: CampaignSettings, now: number): Promise<Campaign>;
@@ -222,7 +254,7 @@ export interface CatalogStore {
    * first (in address order, so that concurrent messages take their rows in one order), and the
    * draft makes the message from them.
    */
-  createMessage(message: MessageDraft, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message>;
+  createMessage(message: MessageDraft, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[], extras?: MessageExtras): Promise<WrittenMessage>;
   /**
    * Like createMessage, with the request's Idempotency-Key recorded in the same transaction; when the
    * key is already recorded (by a concurrent or an earlier request) nothing is written and the earlier
@@ -233,14 +265,13 @@ export interface CatalogStore {
     firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[],
     request: IdempotentRequest,
     expiredBefore: number,
-  ): Promise<{ created: Message } | { earlier: IdempotencyRecord }>;
+    extras?: MessageExtras,
+  ): Promise<{ created: WrittenMessage } | { earlier: IdempotencyRecord }>;
   /** The record of a key, unless recorded before `expiredBefore`. */
   findIdempotencyKey(scope: string, key: string, expiredBefore: number): Promise<IdempotencyRecord | null>;
   getMessage(id: number): Promise<Message | null>;
-  /** Claims the message for one hand-over to the relay; false when it is claimed already (sent, or being sent). */
-  claimSend(messageId: number, at: number): Promise<boolean>;
-  /** Records why the relay did not take the message and releases its claim, in one transaction: a retry may send. */
-  releaseSend(failure: NewEvent): Promise<void>;
+  /** Stores the Message-ID of a message written before they were kept; one stored already stays. Returns the stored one. */
+  fillMessageIdHeader(messageId: number, header: string): Promise<string>;
   messageRoute(id: number): Promise<MessageRoute | null>;
   /**
    * The address's suppression in force at `now` (lower-cased comparison), or null: an entry whose
@@ -367,8 +398,71 @@ export interface KeyStore {
   findApiKey(id: string): Promise<ApiKeyRecord | null>;
 }
 
+/** Where a message stands in the send queue: waiting for an attempt, or done for one of four reasons. */
+export const SEND_STATES = ['pending', 'sent', 'bounced', 'expired', 'blocked'] as const;
+export type SendState = (typeof SEND_STATES)[number];
+
+export interface QueuedSend {
+  messageId: number;
+  state: SendState;
+  /** Attempts started, one in progress included. */
+  attempts: number;
+  enqueuedAt: number;
+  nextAttemptAt: number;
+  /** Until when an attempt holds it; null between attempts. */
+  leaseUntil: number | null;
+}
+
+/** One attempt's hold on a message: no other attempt (on this node or another) starts before `until`. */
+export interface SendLease {
+  messageId: number;
+  token: string;
+  /** This attempt's number, from 1. */
+  attempt: number;
+  enqueuedAt: number;
+  until: number;
+}
+
+/** What an attempt leaves the queue entry as: due again at a time, or done. */
+export type SendNext = { state: 'pending'; nextAttemptAt: number } | { state: Exclude<SendState, 'pending'> };
+
+/**
+ * The send queue, in the database so that retries survive restarts and nodes share it. Every change is
+ * one conditional statement (or one transaction), so that two nodes never both hold a message.
+ */
+export interface SendQueueStore {
+  /**
+   * Puts a message in the queue, due at `at`: a new entry, a pending one made due sooner, or one that
+   * bounced or expired armed again (attempts from 0). A message sent or blocked stays as it is.
+   */
+  enqueue(messageId: number, at: number): Promise<QueuedSend>;
+  get(messageId: number): Promise<QueuedSend | null>;
+  /** Pending messages due at `now` that no attempt holds, the longest due first, at most `limit`. */
+  due(now: number, limit: number): Promise<number[]>;
+  /**
+   * Starts an attempt: the message is leased until `now + leaseMs` and the attempt counted, in one
+   * conditional statement; null when it is not due, is done, or another attempt holds it.
+   */
+  lease(messageId: number, now: number, leaseMs: number): Promise<SendLease | null>;
+  /** Gives a lease back unused (the attempt did not start: the rate limit was reached): not counted. */
+  release(lease: SendLease, now: number): Promise<void>;
+  /**
+   * Ends an attempt: its events recorded and the entry left as `next`, in one transaction. False when
+   * the lease had run out and another attempt took the message meanwhile (the events are recorded all
+   * the same: the relay said so).
+   */
+  finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number): Promise<boolean>;
+}
+
 export interface OutgoingMail {
+  /** The From header. */
   from: string;
+  /** The envelope sender (MAIL FROM): the VERP return path; null: the From address. */
+  returnPath: string | null;
+  /** The Message-ID header, `<...@...>`. */
+  messageId: string;
+  /** The DSN envelope id (ENVID) that names the message in delivery status notifications. */
+  envelopeId: string;
   to: string[];
   cc: string[];
   subject: string;
@@ -377,8 +471,19 @@ export interface OutgoingMail {
   headers: Record<string, string>;
 }
 
+/** A recipient the relay refused while it took the message for the others. */
+export interface RefusedRecipient {
+  recipient: string;
+  code: number | null;
+  response: string;
+}
+
+/**
+ * The relay's answer: accepted (maybe refusing some recipients), refused with a reply code, or no
+ * answer at all (`code` null: no connection, a timeout, the connection lost).
+ */
 export type SendOutcome =
-  | { accepted: true; response: string; messageId: string | null }
+  | { accepted: true; response: string; messageId: string | null; refused?: RefusedRecipient[] }
   | { accepted: false; code: number | null; response: string };
 
 export interface Mailer {

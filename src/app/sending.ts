@@ -1,20 +1,16 @@
 /**
- * Sending a message through the configured SMTP relay and recording what the relay answered:
- * sent on acceptance, deferred on a temporary refusal (or no answer), bounced on a permanent one.
- * A message is handed to the relay at most once: a claim in the database comes before the hand-over.
+ * Creating a message and sending it through the configured SMTP relay when asked: the message is put
+ * in the send queue and attempted at once (send-queue.ts), and the answer says what the relay did with
+ * this attempt. Temporary refusals are tried again by the queue's worker.
  */
 import { createHash } from 'node:crypto';
-import { errorMessage, MailsightError } from '../core/errors.js';
-import type { NewEvent, StoredEvent } from '../core/events.js';
-import { recipientsOf, type CreatedMessage, type MessageService, type RecipientInput } from './messages.js';
-import type { CatalogStore, Clock, EventStore, Mailer, Message, SendOutcome } from './ports.js';
-import type { MessageStatus } from '../core/message-status.js';
+import { MailsightError } from '../core/errors.js';
+import type { StoredEvent } from '../core/events.js';
+import type { CreatedMessage, MessageService, RecipientInput } from './messages.js';
+import type { EventStore, SendQueueStore } from './ports.js';
+import type { SendQueue, SendResult } from './send-queue.js';
 
-export interface SendResult {
-  accepted: boolean;
-  response: string;
-  status: MessageStatus['state'];
-}
+export type { SendResult };
 
 /** A request to create a message, and to send it when `send` is set. */
 export interface MessageRequest {
@@ -22,6 +18,8 @@ export interface MessageRequest {
   to: RecipientInput[];
   cc: RecipientInput[];
   send: boolean;
+  /** The caller's deduplication key: a later message of the campaign with the same key is blocked. */
+  deduplicationKey?: string | undefined;
 }
 
 export interface Submitted {
@@ -49,11 +47,10 @@ function canonicalJson(value: unknown): string {
 export class SendingService {
   constructor(
     private readonly messages: MessageService,
-    private readonly catalog: CatalogStore,
     private readonly events: EventStore,
-    private readonly mailer: Mailer | null,
-    private readonly clock: Clock,
-    private readonly from: string,
+    private readonly store: SendQueueStore,
+    /** Null when no relay is configured. */
+    private readonly queue: SendQueue | null,
   ) {}
 
   /**
@@ -62,12 +59,13 @@ export class SendingService {
    * the first request created, sent now only if the relay has not taken it yet.
    */
   async submit(request: MessageRequest, idempotency: { scope: string; key: string } | null): Promise<Submitted> {
-    if (request.send) this.requireMailer();
+    if (request.send) this.requireQueue();
     const created = await this.messages.createMessage(
       request.executionId,
       request.to,
       request.cc,
       idempotency && { ...idempotency, fingerprint: requestFingerprint(request) },
+      { deduplicationKey: request.deduplicationKey ?? null },
     );
     if (!request.send || created.status.state === 'blocked') return { created, send: null };
     if (created.replayed) {
@@ -77,67 +75,39 @@ export class SendingService {
     return { created, send: await this.send(created.message.id) };
   }
 
+  /**
+   * Queues the message and attempts it now. Refused when it was blocked (422), was sent already or
+   * another attempt holds it (409); answered `queued` when the rate limit leaves it to the worker.
+   */
   async send(messageId: number): Promise<SendResult> {
     // A message that does not exist is a 404 whether or not a relay is configured.
     const message = await this.messages.requireMessage(messageId);
-    const mailer = this.requireMailer();
-    const recipients = recipientsOf(message);
-    if (message.recipients.to.length === 0) throw new MailsightError('SUPPRESSED', `message ${messageId} has no recipient left to send to`);
-    for (const email of recipients) {
-      const suppression = await this.catalog.findSuppression(email, this.clock.now());
-      if (suppression) throw new MailsightError('SUPPRESSED', `${email} is suppressed (${suppression.reason}); message ${messageId} was not sent`);
-    }
+    const queue = this.requireQueue();
     const events = await this.events.listForMessage(messageId);
+    const blocked = events.filter((e) => e.type === 'blocked');
+    if (message.recipients.to.length === 0 || blocked.length > 0) {
+      const why = blocked.map((e) => e.reason ?? 'suppressed').join(', ') || 'every recipient suppressed';
+      throw new MailsightError('SUPPRESSED', `message ${messageId} was blocked (${why}) and is not sent`);
+    }
     if (events.some((e) => e.type === 'sent')) throw new MailsightError('CONFLICT', `message ${messageId} was already sent`);
-    const rendered = await this.messages.render(message);
 
-    // The check above reads; this claim decides. Of two sends racing past the check (two requests,
-    // two nodes), one inserts the claim and hands the message over, the other is refused here.
-    if (!(await this.catalog.claimSend(messageId, this.clock.now()))) {
-      throw new MailsightError('CONFLICT', `message ${messageId} is being sent by another request (or was sent): it is handed to the relay once`);
+    const result = await queue.sendNow(messageId);
+    if ('notStarted' in result) {
+      if (result.notStarted === 'rate-limited') {
+        return { accepted: false, response: 'queued: the rate limit (SEND_RATE_PER_MINUTE) is reached; the worker sends it when it allows', status: 'queued' };
+      }
+      const entry = await this.store.get(messageId);
+      if (entry?.state === 'sent') throw new MailsightError('CONFLICT', `message ${messageId} was already sent`);
+      throw new MailsightError('CONFLICT', `message ${messageId} is being sent by another request (or node): it is handed to the relay by one attempt at a time`);
     }
-    const outcome = await handOver(mailer, {
-      from: this.from,
-      to: message.recipients.to,
-      cc: message.recipients.cc,
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      headers: rendered.headers,
-    });
-    const event = outcomeEvent(message, outcome, this.clock.now());
-    if (event.type === 'sent') {
-      // The claim stays: the message was sent.
-      await this.events.append([event]);
-      await this.messages.notifyDelivery(messageId, 'sent', event.at);
-    } else {
-      await this.catalog.releaseSend(event);
-    }
-    return { accepted: outcome.accepted, response: outcome.response, status: event.type === 'sent' ? 'sent' : event.type === 'bounced' ? 'bounced' : 'deferred' };
+    if (result.status === 'blocked') throw new MailsightError('SUPPRESSED', `message ${messageId} was blocked: ${result.response}`);
+    return result;
   }
 
-  private requireMailer(): Mailer {
-    if (!this.mailer) throw new MailsightError('NOT_CONFIGURED', 'sending needs an SMTP relay: set SMTP_URL');
-    return this.mailer;
+  private requireQueue(): SendQueue {
+    if (!this.queue) throw new MailsightError('NOT_CONFIGURED', 'sending needs an SMTP relay: set SMTP_URL');
+    return this.queue;
   }
-}
-
-/** The relay's answer; a mailer that throws (no connection, a timeout) is a relay that did not answer. */
-async function handOver(mailer: Mailer, mail: Parameters<Mailer['send']>[0]): Promise<SendOutcome> {
-  try {
-    return await mailer.send(mail);
-  } catch (error) {
-    return { accepted: false, code: null, response: `the relay did not answer: ${errorMessage(error)}` };
-  }
-}
-
-function outcomeEvent(message: Message, outcome: SendOutcome, at: number): NewEvent {
-  const base = { messageId: message.id, campaignId: message.campaignId, at, source: 'smtp' as const };
-  if (outcome.accepted) return { ...base, type: 'sent', detail: { response: outcome.response, smtpMessageId: outcome.messageId } };
-  // A relay's permanent refusal at submission is a bounce the sender must see; the address is not
-  // suppressed, since the relay (not the mailbox) may be the cause.
-  if (outcome.code !== null && outcome.code >= 500) return { ...base, type: 'bounced', subtype: 'soft', detail: { code: outcome.code, text: outcome.response } };
-  return { ...base, type: 'deferred', detail: { code: outcome.code, text: outcome.response } };
 }
 
 /** The relay's last recorded answer about a message, read back from the events the sends recorded. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { publicUrlWarning } from './serve.js';
+import { publicUrlWarning, sendingSummary } from './serve.js';
 
 describe('publicUrlWarning', () => {
   it('warns when serving on every interface with the default PUBLIC_URL, which points at localhost', () => {
@@ -22,5 +22,14 @@ describe('publicUrlWarning', () => {
     // Read by the IP parser: an IPv4-mapped loopback is this machine; 127.999.0.1 is no address at all.
     expect(publicUrlWarning(loadConfig({ HOST: '::ffff:127.0.0.1' }))).toBeNull();
     expect(publicUrlWarning(loadConfig({ HOST: '127.999.0.1' }))).not.toBeNull();
+  });
+});
+
+describe('sendingSummary', () => {
+  it('names the relay without its credentials, VERP and the limits', () => {
+    expect(sendingSummary(loadConfig({}))).toMatch(/^sending: no relay \(SMTP_URL unset\)/);
+    const summary = sendingSummary(loadConfig({ SMTP_URL: 'smtp://ops:secret@relay.example:587', BOUNCE_DOMAIN: 'bounces.shop.example' }));
+    expect(summary).toBe('sending through smtp://relay.example:587, VERP return paths at bounces.shop.example, 4 at once, 600 a minute, worker every 5000 ms');
+    expect(summary).not.toContain('secret');
   });
 });

@@ -8,11 +8,24 @@ export async function serveCommand(flags: { port?: string }): Promise<number> {
   const { app } = await build({ config });
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ publicUrl: config.publicUrl, database: config.database.dialect }, 'mailsight serving');
+  app.log.info(sendingSummary(config));
   const warning = publicUrlWarning(config);
   if (warning) app.log.warn(warning);
   await waitForSignal();
   await app.close();
   return 0;
+}
+
+/** What sending does on this node, for the start's log: the relay (never its credentials), VERP and the limits. */
+export function sendingSummary(config: Pick<Config, 'smtpUrl' | 'bounceDomain' | 'sending'>): string {
+  if (!config.smtpUrl) return 'sending: no relay (SMTP_URL unset); messages are only rendered for the sender to send';
+  const relay = new URL(config.smtpUrl);
+  const { concurrency, ratePerMinute, pollMs } = config.sending;
+  return (
+    `sending through ${relay.protocol}//${relay.host}, ` +
+    `${config.bounceDomain ? `VERP return paths at ${config.bounceDomain}` : 'bounces to MAIL_FROM (BOUNCE_DOMAIN unset)'}, ` +
+    `${concurrency} at once, ${ratePerMinute} a minute, ${pollMs > 0 ? `worker every ${pollMs} ms` : 'no worker (SEND_POLL=0)'}`
+  );
 }
 
 /** Addresses of this machine only, read by the one IP parser (an IPv4-mapped 127.x is one too). */

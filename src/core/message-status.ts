@@ -6,7 +6,7 @@
  * place in the report's counts and the reason it is counted under cannot drift apart.
  * docs/glossary.md (Status, Counts) gives the reasons.
  */
-import { PROBE_METHOD, type BounceType, type EventType } from './events.js';
+import { PROBE_METHOD, type BounceType, type EventSource, type EventType } from './events.js';
 // The honeypot link is one no person can see or reach: a hit on it is never a click.
 import { HONEYPOT_ORDINAL } from './instrument/honeypot.js';
 import { VERDICTS, type Verdict } from './nhi/verdict.js';
@@ -38,6 +38,8 @@ export interface StatusEvent {
   reason?: string | null;
   /** The stored event's id: of two events at the same time, the one recorded later (higher id) is the later. */
   id?: number | null;
+  /** Who reported it: a deferral from our own relay ('smtp') is a retry still to come, not the recipient's server deferring. */
+  source?: EventSource | null;
 }
 
 
@@ -49,7 +51,16 @@ export interface EventTest {
   type: EventType;
   engagement?: true;
   bounceType?: BounceType;
+  /** False: not reported by our own relay (source 'smtp'). */
+  fromRelay?: false;
 }
+
+/**
+ * The source of our own relay's answers. Its 4xx (or silence) means the message waits in our send
+ * queue for another attempt: it is still being sent (`sending`), not deferred by the recipient's
+ * server, and it is not counted as sent, since the relay has not accepted it.
+ */
+export const RELAY_SOURCE: EventSource = 'smtp';
 
 const OPEN_HIT: EventTest = { type: 'opened', engagement: true };
 const CLICK_HIT: EventTest = { type: 'clicked', engagement: true };
@@ -64,7 +75,8 @@ export const EVIDENCE = {
   handover: { tests: [{ type: 'sending' }] },
   sentReport: { tests: [{ type: 'sent' }] },
   deliveryReport: { tests: [{ type: 'delivered' }] },
-  deferral: { tests: [{ type: 'deferred' }] },
+  // A deferral after acceptance: the recipient's server answered 4xx to the relay or provider that holds it.
+  deferral: { tests: [{ type: 'deferred', fromRelay: false }] },
   hardBounce: { tests: [{ type: 'bounced', bounceType: 'hard' }] },
   softBounce: { tests: [{ type: 'bounced', bounceType: 'soft' }] },
   block: { tests: [{ type: 'blocked' }] },
@@ -85,6 +97,7 @@ export const SCOPES: readonly Scope[] = ['all', ...VERDICTS];
 export function passes(event: StatusEvent, test: EventTest): boolean {
   if (event.type !== test.type) return false;
   if (test.bounceType !== undefined && (event.bounceType === 'hard' ? 'hard' : 'soft') !== test.bounceType) return false;
+  if (test.fromRelay === false && event.source === RELAY_SOURCE) return false;
   if (test.engagement && (event.method === PROBE_METHOD || (event.type === 'clicked' && event.linkOrdinal === HONEYPOT_ORDINAL))) return false;
   return true;
 }

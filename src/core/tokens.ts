@@ -33,8 +33,12 @@ const MASK_KEY_INFO = 'mailsight/token/v2/message-id';
 /** Longest token we bother decoding; anything longer is garbage (real ones are ~20-30 chars). */
 export const MAX_TOKEN_LENGTH = 64;
 
-export type TokenKind = 'open' | 'click' | 'unsubscribe';
-const KIND_CODES: Record<TokenKind, number> = { open: 1, click: 2, unsubscribe: 3 };
+/**
+ * `bounce` signs a message's return path (VERP), envelope id and Message-ID (core/verp.ts): a kind of
+ * its own, so that a token taken from a tracking URL never passes for a bounce address, nor the reverse.
+ */
+export type TokenKind = 'open' | 'click' | 'unsubscribe' | 'bounce';
+const KIND_CODES: Record<TokenKind, number> = { open: 1, click: 2, unsubscribe: 3, bounce: 4 };
 const KINDS_BY_CODE = new Map<number, TokenKind>(
   Object.entries(KIND_CODES).map(([kind, code]) => [code, kind as TokenKind]),
 );

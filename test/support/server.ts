@@ -33,7 +33,7 @@ export function settableClock(start = Date.UTC(2026, 10, 1)): TestServer['clock'
 
 export async function startTestServer(dialect: TestDialect, env: Record<string, string> = {}, mailer?: Mailer, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
   const database = await createTestDatabase(dialect);
-  const base = loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '1', ...dialectEnv(dialect), ...env });
+  const base = loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '1', SEND_POLL: '0', ...dialectEnv(dialect), ...env });
   const config = Object.freeze({ ...base, database: database.config });
   const clock = settableClock();
   const built = await build({ config, clock, logger, ...(mailer ? { mailer } : {}) });

@@ -26,6 +26,7 @@ export const Campaign = z
     trackClicks: z.boolean(),
     trackingBaseUrl: z.string().nullable(),
     honeypot: z.boolean(),
+    allowDuplicates: z.boolean(),
     createdAt: Time,
   })
   .strict();
@@ -69,7 +70,11 @@ const Suppression = z
   .strict();
 
 export const SendResult = z
-  .object({ accepted: z.boolean(), response: z.string().describe("the relay's answer"), status: z.enum([...PLAIN_STATES, 'bounced']) })
+  .object({
+    accepted: z.boolean(),
+    response: z.string().describe("the relay's answer"),
+    status: z.enum([...PLAIN_STATES, 'bounced']).describe('sent; deferred (tried again later); bounced; queued (the rate limit left it to the worker)'),
+  })
   .strict();
 
 export const CreatedMessage = z
@@ -83,7 +88,7 @@ export const CreatedMessage = z
     subject: z.string(),
     html: z.string().nullable().describe('the instrumented HTML part, to send as is'),
     text: z.string().nullable(),
-    headers: z.record(z.string(), z.string()).describe('List-Unsubscribe and List-Unsubscribe-Post'),
+    headers: z.record(z.string(), z.string()).describe('Message-ID (bounces quoting it name the message), List-Unsubscribe and List-Unsubscribe-Post'),
     links: z.array(z.object({ ...LinkFields, tracked: z.string().describe('the tracking URL written into the message') }).strict()),
     honeypotUrl: z.string().nullable(),
     unsubscribeUrl: z.string().nullable(),
@@ -108,8 +113,8 @@ export const EventView = z
     campaignId: Id,
     type: z.enum(EVENT_TYPES),
     subtype: z.string().nullable(),
-    recipient: z.string().nullable().describe('the recipient the fact is about, when the report names one'),
-    reason: z.string().nullable().describe('why, for bounces (the bounce reason taxonomy), deferrals and blocks'),
+    recipient: z.string().nullable().describe('the address the fact is about, for a message to several or a report naming one'),
+    reason: z.string().nullable().describe('why: the bounce or deferral reason, a block\'s cause (the suppression\'s reason, duplicate, duplicate-key)'),
     at: Time,
     source: z.enum(EVENT_SOURCES),
     hit: Hit.nullable().describe('the request, for opens, clicks and unsubscribe page views'),
@@ -135,6 +140,7 @@ export const MessageView = z
         recipientCount: z.number().int().positive(),
         createdAt: Time,
         consent: z.boolean().describe('every recipient allowed tracking when the message was created; false makes its hits anonymous'),
+        messageIdHeader: z.string().nullable().describe('the Message-ID it is sent with; null until first rendered for messages of before it was kept'),
       })
       .strict(),
     contact: z.object({ id: Id, email: z.string(), attributes: z.record(z.string(), z.unknown()), consent: z.boolean(), createdAt: Time }).strict().nullable(),

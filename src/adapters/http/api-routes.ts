@@ -9,7 +9,7 @@ import { verifyApiKey } from '../../app/keys.js';
 import type { MessageService, RecipientInput } from '../../app/messages.js';
 import type { ApiKeyRecord, KeyStore } from '../../app/ports.js';
 import type { ReportService } from '../../app/reports.js';
-import type { SendingService } from '../../app/sending.js';
+import type { SendingService, SendResult } from '../../app/sending.js';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, InboundReportQuery, parseInput } from './api-schemas.js';
 import type { IngestionService } from '../../app/ingestion.js';
 import type { SuppressionService } from '../../app/suppressions.js';
@@ -41,6 +41,10 @@ const authenticated = new WeakMap<FastifyRequest, ApiKeyRecord>();
 
 /** The status of an answer that carries a send: 502 when the relay refused the message or did not answer. */
 const SEND_FAILED = 502;
+/** A send the rate limit left to the worker: accepted for later. */
+const SEND_QUEUED = 202;
+
+const sendStatus = (sent: SendResult) => (sent.accepted ? 200 : sent.status === 'queued' ? SEND_QUEUED : SEND_FAILED);
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   // This plugin's own JSON parser (see json-body.ts); the tracking routes keep Fastify's.
@@ -74,6 +78,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       trackClicks: input.tracking.clicks,
       trackingBaseUrl: input.tracking.baseUrl,
       honeypot: input.tracking.honeypot,
+      allowDuplicates: input.allowDuplicates,
     });
     return reply.status(201).send(campaign);
   });
@@ -97,7 +102,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     const idempotency = header === undefined ? null : { scope: authenticated.get(request)!.id, key: parseInput(IdempotencyKey, header, 'Idempotency-Key') };
     const { created, send: sent } = await deps.sending.submit({ ...input, to: input.to as RecipientInput[], cc: input.cc as RecipientInput[] }, idempotency);
     // 201 for a new message, 200 for the one an earlier request with the same Idempotency-Key created.
-    const status = sent && !sent.accepted ? SEND_FAILED : created.replayed ? 200 : 201;
+    const status = sent && !sent.accepted && sent.status !== 'queued' ? SEND_FAILED : created.replayed ? 200 : 201;
     return reply.status(status).send({
       id: created.message.id,
       campaignId: created.message.campaignId,
@@ -122,7 +127,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
 
   app.post('/messages/:id/send', async (request, reply) => {
     const sent = await deps.sending.send(id(request));
-    return reply.status(sent.accepted ? 200 : SEND_FAILED).send(sent);
+    return reply.status(sendStatus(sent)).send(sent);
   });
 
   app.post('/messages/:id/events', async (request, reply) => {

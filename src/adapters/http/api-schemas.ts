@@ -43,6 +43,10 @@ export const CreateCampaign = z
       })
       .strict()
       .prefault({}),
+    allowDuplicates: z
+      .boolean()
+      .default(false)
+      .describe('true: an execution may go to one address more than once; false (default): a later message to an address the execution already has is blocked (reason duplicate)'),
   })
   .strict();
 
@@ -85,6 +89,12 @@ export const CreateMessage = z
     to: z.array(Recipient).min(1).max(100),
     cc: z.array(Recipient).max(100).default([]),
     send: z.boolean().default(false),
+    deduplicationKey: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe('a key of your choosing (an order number, a Mailjet-style DeduplicateCampaign key): a later message of the campaign with the same key is blocked (reason duplicate-key), never sent'),
   })
   .strict();
 

@@ -92,8 +92,9 @@ export function openApiDocument(): object {
         post: {
           summary: 'Create a message for one recipient (or several at once) and get its instrumented content and headers',
           description:
-            'Suppressed recipients are left out; when no To recipient is left the message is recorded as blocked. With `send: true` it is sent through the configured SMTP relay ' +
-            '(refused with a 501 before anything is created when none is configured). With an `Idempotency-Key` header, a retry of the same request within 24 hours ' +
+            'Suppressed recipients are left out; when no To recipient is left the message is recorded as blocked, and so is a message to an address its execution already has ' +
+            '(unless the campaign allows duplicates) or with the `deduplicationKey` of an earlier message of the campaign. With `send: true` it is queued and handed to the configured SMTP relay at once ' +
+            '(refused with a 501 before anything is created when none is configured); a temporary refusal is tried again later. With an `Idempotency-Key` header, a retry of the same request within 24 hours ' +
             'gets the message the first one created (200) instead of a new one, and the same key with another request is a 409.',
           parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
           requestBody: { required: true, ...json('CreateMessage') },
@@ -113,9 +114,17 @@ export function openApiDocument(): object {
       },
       '/api/messages/{id}/send': {
         post: {
-          summary: 'Send the message through the configured SMTP relay, once: a message sent or being sent is a 409',
+          summary: 'Queue the message and hand it to the configured SMTP relay now: a message sent, or being handed over by another attempt, is a 409; a blocked one a 422',
           parameters: idParam,
-          responses: { '200': ok('The relay accepted it', 'SendResult'), '502': ok('The relay refused it or did not answer; a retry may send it', 'SendResult'), '409': error, '422': error, '501': error, ...errors },
+          responses: {
+            '200': ok('The relay accepted it', 'SendResult'),
+            '202': ok('Queued: the rate limit leaves it to the worker', 'SendResult'),
+            '502': ok('The relay refused it (bounced) or did not answer or refused it for now (deferred: tried again later, or now by another send)', 'SendResult'), 
+            '409': error,
+            '422': error,
+            '501': error,
+            ...errors,
+          },
         },
       },
       '/api/inbound-reports': {

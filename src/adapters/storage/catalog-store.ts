@@ -13,8 +13,12 @@ import type {
   IdempotentRequest,
   ContactInput,
   MessageDraft,
+  MessageExtras,
   LinkOccurrence,
   Message,
+  NewMessage,
+  SendReservation,
+  WrittenMessage,
   MessageRoute,
   Recipients,
   Suppression,
@@ -42,6 +46,7 @@ export class KyselyCatalogStore implements CatalogStore {
         track_clicks: settings.trackClicks ? 1 : 0,
         tracking_base_url: settings.trackingBaseUrl,
         honeypot: settings.honeypot ? 1 : 0,
+        allow_duplicates: settings.allowDuplicates ? 1 : 0,
         created_at: now,
       })
       .returningAll()
@@ -132,8 +137,8 @@ export class KyselyCatalogStore implements CatalogStore {
     return row ? toContact(row) : null;
   }
 
-  async createMessage(message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message> {
-    return this.db.transaction().execute(async (trx) => insertMessage(trx, await messageOf(trx, message), firstEvents));
+  async createMessage(message: MessageDraft, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[], extras?: MessageExtras): Promise<WrittenMessage> {
+    return this.db.transaction().execute(async (trx) => insertMessage(trx, await messageOf(trx, message), firstEvents, extras));
   }
 
   async createIdempotentMessage(
@@ -141,7 +146,8 @@ export class KyselyCatalogStore implements CatalogStore {
     firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[],
     request: IdempotentRequest,
     expiredBefore: number,
-  ): Promise<{ created: Message } | { earlier: IdempotencyRecord }> {
+    extras?: MessageExtras,
+  ): Promise<{ created: WrittenMessage } | { earlier: IdempotencyRecord }> {
     // Its own statement, before the transaction: deleting expired keys inside it would lock rows
     // that concurrent requests are deleting too.
     await this.db.deleteFrom('idempotency_keys').where('created_at', '<', expiredBefore).execute();
@@ -162,7 +168,7 @@ export class KyselyCatalogStore implements CatalogStore {
           .executeTakeFirstOrThrow();
         return { earlier: { fingerprint: row.fingerprint, messageId: row.message_id! } };
       }
-      const created = await insertMessage(trx, await messageOf(trx, draft), firstEvents);
+      const created = await insertMessage(trx, await messageOf(trx, draft), firstEvents, extras);
       await trx.updateTable('idempotency_keys').set({ message_id: created.id }).where('api_key_id', '=', request.scope).where('key', '=', request.key).execute();
       return { created };
     });
@@ -180,20 +186,10 @@ export class KyselyCatalogStore implements CatalogStore {
     return row ? { fingerprint: row.fingerprint, messageId: row.message_id! } : null;
   }
 
-  async claimSend(messageId: number, at: number): Promise<boolean> {
-    const result = await this.db
-      .insertInto('send_claims')
-      .values({ message_id: messageId, claimed_at: at })
-      .onConflict((oc) => oc.column('message_id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-  }
-
-  async releaseSend(failure: NewEvent): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('events').values(eventToRow(failure, failure.at)).execute();
-      await trx.deleteFrom('send_claims').where('message_id', '=', failure.messageId).execute();
-    });
+  async fillMessageIdHeader(messageId: number, header: string): Promise<string> {
+    await this.db.updateTable('messages').set({ message_id_header: header }).where('id', '=', messageId).where('message_id_header', 'is', null).execute();
+    const row = await this.db.selectFrom('messages').select('message_id_header').where('id', '=', messageId).executeTakeFirstOrThrow();
+    return row.message_id_header!;
   }
 
   async getMessage(id: number): Promise<Message | null> {
@@ -243,7 +239,7 @@ export class KyselyCatalogStore implements CatalogStore {
 }
 
 /** The message a draft stands for: its recipients' contacts written first when it is made from them. */
-async function messageOf(trx: Transaction<Database>, draft: MessageDraft): Promise<Omit<Message, 'id'>> {
+async function messageOf(trx: Transaction<Database>, draft: MessageDraft): Promise<NewMessage> {
   if (!('make' in draft)) return draft;
   // In address order: two messages to the same people take the contacts' rows in one order (no deadlock).
   const inputs = [...draft.contacts].sort((a, b) => (a.email.toLowerCase() < b.email.toLowerCase() ? -1 : 1));
@@ -281,7 +277,12 @@ async function upsertContact(db: Kysely<Database>, input: ContactInput, now: num
   return toContact(row);
 }
 
-async function insertMessage(trx: Transaction<Database>, message: Omit<Message, 'id'>, firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[]): Promise<Message> {
+async function insertMessage(
+  trx: Transaction<Database>,
+  message: NewMessage,
+  firstEvents: readonly Omit<NewEvent, 'messageId' | 'campaignId'>[],
+  extras: MessageExtras | undefined,
+): Promise<WrittenMessage> {
   const row = await trx
     .insertInto('messages')
     .values({
@@ -302,7 +303,52 @@ async function insertMessage(trx: Transaction<Database>, message: Omit<Message, 
       .values(firstEvents.map((e) => eventToRow({ ...e, messageId: row.id, campaignId: row.campaign_id }, now)))
       .execute();
   }
-  return toMessage(row);
+  const written = toMessage(row);
+  if (!extras) return { ...written, duplicateOf: null };
+  written.messageIdHeader = extras.messageIdHeader(row.id);
+  await trx.updateTable('messages').set({ message_id_header: written.messageIdHeader }).where('id', '=', row.id).execute();
+  const duplicateOf = await reserve(trx, written, extras.reservations);
+  return { ...written, duplicateOf };
+}
+
+/**
+ * Takes the message's reservations. When an earlier message holds one, the message keeps none of them
+ * (it is not sent, so it repeats nothing) and is recorded as blocked for that reservation's reason. On
+ * PostgreSQL a concurrent message taking the same reservation waits here for this transaction's end.
+ */
+async function reserve(trx: Transaction<Database>, message: Message, reservations: readonly SendReservation[]): Promise<WrittenMessage['duplicateOf']> {
+  const taken: SendReservation[] = [];
+  for (const reservation of reservations) {
+    const inserted = await trx
+      .insertInto('send_reservations')
+      .values({ scope: reservation.scope, key: reservation.key, message_id: message.id, created_at: message.createdAt })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+      taken.push(reservation);
+      continue;
+    }
+    const holder = await trx
+      .selectFrom('send_reservations')
+      .select('message_id')
+      .where('scope', '=', reservation.scope)
+      .where('key', '=', reservation.key)
+      .executeTakeFirstOrThrow();
+    for (const mine of taken) await trx.deleteFrom('send_reservations').where('scope', '=', mine.scope).where('key', '=', mine.key).execute();
+    const blocked: NewEvent = {
+      messageId: message.id,
+      campaignId: message.campaignId,
+      type: 'blocked',
+      at: message.createdAt,
+      source: 'api',
+      reason: reservation.reason,
+      recipient: reservation.recipient,
+      detail: { duplicateOf: holder.message_id },
+    };
+    await trx.insertInto('events').values(eventToRow(blocked, message.createdAt)).execute();
+    return { reservation, messageId: holder.message_id };
+  }
+  return null;
 }
 
 function toCampaign(row: CampaignRow): Campaign {
@@ -314,6 +360,7 @@ function toCampaign(row: CampaignRow): Campaign {
     trackClicks: row.track_clicks === 1,
     trackingBaseUrl: row.tracking_base_url,
     honeypot: row.honeypot === 1,
+    allowDuplicates: row.allow_duplicates === 1,
     createdAt: row.created_at,
   };
 }
@@ -348,6 +395,7 @@ export function toMessage(row: MessageRow): Message {
     recipientCount: row.recipient_count,
     createdAt: row.created_at,
     consent: row.consent === 1,
+    messageIdHeader: row.message_id_header,
   };
 }
 

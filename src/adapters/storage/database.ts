@@ -17,6 +17,7 @@ import { sending } from './migrations/0005-sending.js';
 import { executionPlans } from './migrations/0006-execution-plans.js';
 import { sealedSigningKeys } from './migrations/0007-sealed-signing-keys.js';
 import { eventRecipients } from './migrations/0008-event-recipients.js';
+import { sendQueue } from './migrations/0009-send-queue.js';
 import { suppressionAudit } from './migrations/0010-suppression-audit.js';
 import { inbound } from './migrations/0011-inbound.js';
 
@@ -86,6 +87,7 @@ function migrator(database: OpenDatabase): Migrator {
       '0006-execution-plans': executionPlans(),
       '0007-sealed-signing-keys': sealedSigningKeys(),
       '0008-event-recipients': eventRecipients(),
+      '0009-send-queue': sendQueue(),
       '0010-suppression-audit': suppressionAudit(database.dialect),
       '0011-inbound': inbound(database.dialect),
     }),

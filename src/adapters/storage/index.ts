@@ -8,6 +8,7 @@ import { KyselyReportStore } from './report-queries.js';
 import { KyselySuppressionStore } from './suppression-store.js';
 
 export { applySuppressionRules, type RuleEvent } from './suppression-store.js';
+import { KyselySendQueueStore } from './send-queue-store.js';
 
 export { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase };
 
@@ -19,6 +20,7 @@ export interface Storage {
   ingestion: KyselyIngestionStore;
   reports: KyselyReportStore;
   suppressions: KyselySuppressionStore;
+  sendQueue: KyselySendQueueStore;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     ingestion: new KyselyIngestionStore(db),
     reports: new KyselyReportStore(db),
     suppressions: new KyselySuppressionStore(db),
+    sendQueue: new KyselySendQueueStore(db),
     close: () => db.destroy(),
   };
 }

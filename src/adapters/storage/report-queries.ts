@@ -23,6 +23,7 @@ import {
   REASON_EVIDENCE,
   SCOPES,
   STATUS_PRECEDENCE,
+  RELAY_SOURCE,
   type EventTest,
   type EvidenceName,
   type ReasonCount,
@@ -40,6 +41,7 @@ function passesSql(test: EventTest): RawBuilder<unknown> {
   const conditions = [sql`e.type = ${sql.lit(test.type)}`];
   if (test.bounceType === 'hard') conditions.push(sql`e.subtype = 'hard'`);
   if (test.bounceType === 'soft') conditions.push(sql`coalesce(e.subtype, '') <> 'hard'`);
+  if (test.fromRelay === false) conditions.push(sql`e.source <> ${sql.lit(RELAY_SOURCE)}`);
   if (test.engagement) {
     conditions.push(sql`coalesce(e.method, '') <> ${sql.lit(PROBE_METHOD)}`);
     if (test.type === 'clicked') conditions.push(sql`coalesce(e.link_ordinal, -1) <> ${sql.lit(HONEYPOT_ORDINAL)}`);

@@ -40,6 +40,8 @@ export interface CampaignsTable {
   tracking_base_url: string | null;
   honeypot: number;
   created_at: number;
+  /** 1: its executions may go to one address more than once (migration 0009). */
+  allow_duplicates: Generated<number>;
 }
 
 export interface ExecutionsTable {
@@ -72,12 +74,31 @@ export interface MessagesTable {
   recipient_count: number;
   created_at: number;
   consent: number; // 1 = every recipient allowed tracking when the message was created
+  /** The Message-ID header, `<token@domain>` (migration 0009); null for older messages until rendered. */
+  message_id_header: string | null;
 }
 
-/** A message handed to the relay, or being handed: at most one row per message. */
-export interface SendClaimsTable {
+/** A message mailsight hands to the relay: one row per message (migration 0009). */
+export interface SendQueueTable {
   message_id: number;
-  claimed_at: number;
+  /** pending (an attempt is due at next_attempt_at), or final: sent, bounced, expired, blocked. */
+  state: string;
+  /** Attempts started, including one in progress. */
+  attempts: number;
+  enqueued_at: number;
+  next_attempt_at: number;
+  /** The attempt holding the message (a random token), and until when; null between attempts. */
+  lease_token: string | null;
+  lease_until: number | null;
+  updated_at: number;
+}
+
+/** What a message holds so that no later one repeats it (an address in an execution, a deduplication key). */
+export interface SendReservationsTable {
+  scope: string;
+  key: string;
+  message_id: number;
+  created_at: number;
 }
 
 /** The message a request carrying an Idempotency-Key created, per API key. */
@@ -200,7 +221,8 @@ export interface Database {
   suppressions: SuppressionsTable;
   suppression_changes: SuppressionChangesTable;
   verdict_revisions: VerdictRevisionsTable;
-  send_claims: SendClaimsTable;
+  send_queue: SendQueueTable;
+  send_reservations: SendReservationsTable;
   idempotency_keys: IdempotencyKeysTable;
   inbound_reports: InboundReportsTable;
   message_refs: MessageRefsTable;
