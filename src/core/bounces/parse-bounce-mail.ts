@@ -1,0 +1,135 @@
+/**
+ * parseBounceMail: a raw mail received at the bounce address, to the outcomes it reports. Tries, in
+ * order: an ARF feedback report, an RFC 3464 delivery-status report, an Apple Mail unsubscribe, an
+ * Amazon SES notification, an auto-reply (RFC 3834), and a non-standard bounce read from its text.
+ * Pure and synchronous; never throws.
+ */
+import type { ReportedOutcome } from '../outcomes/reported-outcome.js';
+import { autoReplySignal } from './auto-reply.js';
+import { addressesIn, bareMessageId, DEFAULT_VERP_LOCAL_PART, makeReference, outcomeId, parseReportDate, reportKey, verpToken } from './correlation.js';
+import { headerValue, headerValues } from './header-block.js';
+import { decodedHeader, readMime, walkEntities, type MimeEntity } from './mime-reader.js';
+import { outcomesFromDeliveryStatus, outcomesFromFeedbackReport, outcomesFromSes, outcomesFromText, type ReportContext } from './report-outcomes.js';
+import { reportText } from './report-text.js';
+import { readSesNotification } from './ses-notification.js';
+
+export type BounceMailFormat = 'rfc3464' | 'arf' | 'text' | 'ses' | 'unsubscribe';
+
+export type BounceMailResult =
+  | { kind: 'report'; format: BounceMailFormat; outcomes: ReportedOutcome[] }
+  | { kind: 'auto-reply'; signal: string; outcomes: ReportedOutcome[] }
+  | { kind: 'not-a-report'; reason: string }
+  | { kind: 'unparseable'; reason: string };
+
+export interface ParseBounceOptions {
+  /** The SMTP envelope recipients (RCPT TO) the mail was received for: where a VERP token is looked for first. */
+  envelopeRecipients?: readonly string[];
+  /** The local part of VERP addresses, `bounce` for `bounce+<token>@domain`. */
+  verpLocalPart?: string;
+}
+
+/** Media types of the machine-readable parts. */
+const DELIVERY_STATUS_TYPES = new Set(['message/delivery-status', 'message/global-delivery-status']);
+const FEEDBACK_REPORT_TYPE = 'message/feedback-report';
+
+export function parseBounceMail(raw: Buffer | string, options: ParseBounceOptions = {}): BounceMailResult {
+  try {
+    return parseReadable(raw, options);
+  } catch (error) {
+    return { kind: 'unparseable', reason: `unexpected failure: ${(error as Error).message}` };
+  }
+}
+
+function parseReadable(raw: Buffer | string, options: ParseBounceOptions): BounceMailResult {
+  const read = readMime(raw);
+  if (!read.ok) return { kind: 'unparseable', reason: read.reason };
+  const root = read.entity;
+  const parts = findParts(root);
+  const context = makeContext(raw, root, parts.returned, options);
+
+  if (parts.feedbackReport) {
+    return { kind: 'report', format: 'arf', outcomes: outcomesFromFeedbackReport(parts.feedbackReport.text, context) };
+  }
+  if (parts.deliveryStatus) {
+    const outcomes = outcomesFromDeliveryStatus(parts.deliveryStatus.text, reportText(root), context);
+    if (outcomes.length > 0) return { kind: 'report', format: 'rfc3464', outcomes };
+  }
+  if (headerValue(root.header, 'x-apple-unsubscribe')?.trim().toLowerCase() === 'true') {
+    return { kind: 'report', format: 'unsubscribe', outcomes: [singleOutcome(context, 'unsubscribed', 'arf', { feedbackType: 'opt-out' })] };
+  }
+  const text = reportText(root);
+  const ses = readSesNotification(text);
+  if (ses && ses.recipients.length > 0) return { kind: 'report', format: 'ses', outcomes: outcomesFromSes(ses, context) };
+  const signal = autoReplySignal(root.header);
+  if (signal) return { kind: 'auto-reply', signal, outcomes: [singleOutcome(context, 'auto-reply', 'dsn', {})] };
+  const outcomes = outcomesFromText(text, context);
+  if (outcomes.length > 0) return { kind: 'report', format: 'text', outcomes };
+  return { kind: 'not-a-report', reason: 'no delivery-status or feedback part, no auto-reply marks, and no failed recipient in the text' };
+}
+
+interface ReportParts {
+  deliveryStatus: MimeEntity | null;
+  feedbackReport: MimeEntity | null;
+  /** The returned original (message/rfc822) or its header (text/rfc822-headers). */
+  returned: MimeEntity | null;
+}
+
+/** The machine-readable parts and the returned message, outside any returned message (a bounce of a bounce reads its outer report). */
+function findParts(root: MimeEntity): ReportParts {
+  const found: ReportParts = { deliveryStatus: null, feedbackReport: null, returned: null };
+  const visit = (entity: MimeEntity): void => {
+    if (DELIVERY_STATUS_TYPES.has(entity.contentType)) found.deliveryStatus ??= entity;
+    else if (entity.contentType === FEEDBACK_REPORT_TYPE) found.feedbackReport ??= entity;
+    else if (entity.message) found.returned ??= entity.message;
+    for (const part of entity.parts) visit(part);
+  };
+  visit(root);
+  if (!found.deliveryStatus && !found.feedbackReport) found.deliveryStatus = textDeliveryStatus(root);
+  return found;
+}
+
+/** Some MTAs send the delivery-status fields as a text/plain part; taken when a part starts like one. */
+function textDeliveryStatus(root: MimeEntity): MimeEntity | null {
+  if (root.parts.length === 0) return null;
+  for (const entity of walkEntities(root)) {
+    if (entity.contentType !== 'text/plain' || entity === root) continue;
+    if (/^(?:reporting-mta|final-recipient|original-envelope-id|arrival-date)\s*:/im.test(entity.text.slice(0, 400)) && /^final-recipient\s*:/im.test(entity.text)) return entity;
+  }
+  return null;
+}
+
+function makeContext(raw: Buffer | string, root: MimeEntity, returned: MimeEntity | null, options: ParseBounceOptions): ReportContext {
+  const header = root.header;
+  const addressedTo = [
+    ...(options.envelopeRecipients ?? []),
+    ...headerValues(header, 'x-original-to'),
+    ...headerValues(header, 'delivered-to'),
+    ...headerValues(header, 'envelope-to'),
+    ...headerValues(header, 'to'),
+  ];
+  const returnedFrom = returned ? [...addressesIn(headerValue(returned.header, 'from')), ...addressesIn(headerValue(returned.header, 'return-path'))] : [];
+  const notRecipients = new Set([...addressedTo.flatMap(addressesIn), ...addressesIn(headerValue(header, 'from')), ...returnedFrom]);
+  const messageId = bareMessageId(headerValue(header, 'message-id'));
+  return {
+    key: reportKey(messageId, raw),
+    date: parseReportDate(headerValue(header, 'date')),
+    from: addressesIn(decodedHeader(root, 'from'))[0] ?? null,
+    notRecipients,
+    failedRecipients: headerValues(header, 'x-failed-recipients').flatMap(addressesIn),
+    returnedRecipients: returned ? ['to', 'cc'].flatMap((name) => headerValues(returned.header, name).flatMap(addressesIn)) : [],
+    token: verpToken(addressedTo, options.verpLocalPart ?? DEFAULT_VERP_LOCAL_PART),
+    returnedMessageId: returned ? bareMessageId(headerValue(returned.header, 'message-id')) : null,
+  };
+}
+
+function singleOutcome(context: ReportContext, kind: ReportedOutcome['kind'], reporter: string, extra: Partial<ReportedOutcome>): ReportedOutcome {
+  return {
+    kind,
+    recipient: context.from,
+    at: context.date,
+    reporter,
+    id: outcomeId(context.key, 0, context.from),
+    reference: makeReference({ token: context.token, messageIdHeader: context.returnedMessageId }),
+    ...extra,
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * What receiving servers write, per reason: the phrase tables of the bounce classifier. Each entry is
+ * wording that MTAs and mailbox providers use in their replies and bounce texts (Postfix, Sendmail,
+ * Exim, qmail, Exchange, Gmail, Yahoo, Outlook, iCloud, AOL, GMX, Mail.ru, Zoho, Barracuda,
+ * Proofpoint, Mimecast...), matched on lower-cased text with blanks collapsed. The tables are read in
+ * the order of PHRASE_TABLE: a reason listed earlier wins when a text says two things (a rejection
+ * "because your IP is on Spamhaus" is about the sender even if it also says "recipient").
+ */
+import type { BounceReason } from '../outcomes/reasons.js';
+
+export type PhraseTable = ReadonlyArray<readonly [BounceReason, readonly RegExp[]]>;
+
+/** Authentication of the sender's domain: SPF, DKIM, DMARC, ARC, and Microsoft's 5.7.515 "authentication missing". */
+const AUTH_FAILURE = [
+  /\bspf\b.{0,40}(?:fail|check|record|validation|not pass|softfail|hardfail|does not|doesn't|policy|violation)/,
+  /(?:fail|failed|not pass|did not pass|violat)\w*.{0,30}\bspf\b/,
+  /\bdkim\b.{0,40}(?:fail|invalid|missing|not pass|policy|signature|required|verif)/,
+  /(?:fail|failed|invalid|missing|not pass|no valid)\w*.{0,30}\bdkim\b/,
+  /\bdmarc\b/,
+  /\barc\b.{0,20}(?:fail|validation)/,
+  /sender (?:is )?not authorized to send|not (?:an )?authorized (?:sender|to send on behalf)|unauthenticated (?:email|mail|sender)|authentication (?:check|checks) (?:failed|did not pass)|does not (?:meet|pass) (?:the required )?authentication|sender authentication (?:failed|required)|domain authentication|not authenticated|failed (?:sender )?authentication|sender policy framework/,
+];
+
+/** The sending host has no reverse DNS, or it does not match. */
+const REQUIRE_PTR = [
+  /reverse (?:dns|lookup|resolution|mapping|name)|\bptr\b|\brdns\b|no (?:reverse|inverse)|(?:cannot|could not|can't|couldn't|unable to) (?:find|resolve|verify|lookup) (?:your|the) (?:host ?name|ip|address|domain)|(?:host ?name|ip address) (?:does not|doesn't) (?:resolve|match)|client host .{0,60}(?:unknown|no ptr)|not resolve to your (?:ip|address)|unresolvable (?:address|host)|invalid dns ptr|dns (?:check|lookup) failed for (?:your|the client)|connection refused.{0,20}(?:reverse|ptr)|hostname.{0,20}(?:dynamic|generic)|looks (?:like a|dynamic)|generic (?:host ?name|reverse)/,
+];
+
+/** The sender address or its domain is refused (not the recipient): RFC 3463 X.1.7, X.1.8. */
+const REJECTED = [
+  /sender (?:address |domain )?(?:rejected|refused|denied|unknown|verify failed|blacklisted|blocked|not allowed|invalid)|(?:rejected|refused|denied|invalid|unknown|unverif\w*|bad) sender|sender address (?:does not exist|is (?:invalid|not valid|unknown))|domain of sender address .{0,60}(?:does not exist|not found|unresolvable|must resolve)|sender domain (?:must exist|not found|does not exist|is not|unknown|not exist)|(?:mail from|envelope sender|from address|return[- ]path|sender) .{0,40}(?:rejected|refused|not (?:allowed|permitted|accepted)|unknown|invalid|doesn't exist|does not exist|must exist|not verified)|unable to verify (?:the )?sender|sender (?:is )?not (?:allowed|permitted|accepted)|address rejected.{0,20}sender|bad (?:sender's|originator) (?:system )?address|rejected (?:by|due to) (?:the )?(?:sender|from)|not accept(?:ing)? mail from|(?:we|i) do not accept mail from/,
+];
+
+/** The recipient's address does not exist. */
+const USER_UNKNOWN = [
+  /(?:user|recipient|mailbox|account|address|addressee|local[- ]part|alias|name|destination|e-?mail)(?: address)? (?:is )?(?:unknown|not (?:found|known|exist\w*|valid|recogni[sz]ed|listed|local|in (?:our|my|the) (?:database|directory|system|domain))|does(?:n'?t| not) exist|invalid|unavailable(?: for this domain)?|does(?:n'?t| not) have|rejected.{0,20}(?:unknown|not exist|invalid))/,
+  /(?:unknown|invalid|non-?existent|no such|bad|illegal|unrecognized|undeliverable) (?:local )?(?:user|recipient|mailbox|account|address|addressee|e-?mail(?: address)?|destination(?: address)?|local[- ]part|alias|person)/,
+  /no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|unrouteable address|address (?:unknown|does not exist|rejected)|recipient (?:address )?rejected|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|not our customer|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user|dosn't exist|not exist/,
+];
+
+/** A domain or host that does not resolve. */
+const HOST_UNKNOWN = [
+  /host (?:or domain name )?(?:unknown|not found)|unknown (?:host|domain)|domain (?:not found|does not exist|doesn't exist|is not (?:found|valid|registered)|unknown|lookup failed|name not found)|no such (?:domain|host)|name or service not known|(?:host|domain) name (?:not found|lookup failed|is invalid)|unroutable domain|unrouteable domain|nxdomain|(?:couldn't|could not|cannot|can't|unable to) (?:find|resolve|determine|locate) (?:any )?(?:the )?(?:host|domain|mx|mail exchanger|server)|no (?:mx|mail exchanger|dns|a) (?:records?|host)|mx (?:record|lookup).{0,30}(?:not|fail|no)|dns (?:error|lookup|resolution) (?:failed|error)|domain (?:has )?no (?:mx|mail)|recipient domain .{0,30}(?:not exist|invalid|unknown)|invalid domain|unknown mail domain|bad destination (?:mailbox )?(?:address|system)|domain (?:isn't|is not) in (?:my|our|the) list of allowed rcpthosts|not (?:a )?(?:valid|known) (?:domain|host)|host not found|domain does not accept|does not resolve|address of host .{0,40}not (?:found|known)/,
+];
+
+/** The recipient moved (X.1.6). */
+const HAS_MOVED = [/(?:has|have) moved|address (?:has )?changed|no longer (?:at|with|uses|using) this|moved (?:to|permanently)|new (?:e-?mail )?address is|forwarding address/];
+
+/** The recipient's mailbox has no room left. */
+const MAILBOX_FULL = [
+  /mailbox (?:is )?(?:full|over ?quota|exceed|too large|size limit|has exceeded|has reached|is at capacity)|(?:quota|storage|disk quota|space) (?:exceeded|full|limit|has been exceeded|reached)|over (?:the )?(?:quota|storage|disk) ?(?:limit)?|overquota|exceeded (?:its |the |their |his |her )?(?:storage|quota|mailbox|disk)|(?:insufficient|not enough|no) (?:disk |storage )?(?:space|room|storage)|inbox (?:is )?full|account (?:is )?(?:full|over quota)|user(?:'s)? (?:quota|mailbox is full)|full (?:mailbox|inbox)|mail ?box full|quota|too much mail|(?:storage|mailbox) (?:allocation|capacity)|exceeds? (?:the )?(?:size|storage) (?:limit|allocation) (?:of|for) (?:the |this )?(?:mailbox|recipient|account|user)|maildir over|is full/,
+];
+
+/** The mailbox exists but is disabled, suspended or inactive. */
+const SUSPEND = [
+  /(?:account|mailbox|address|user|recipient) (?:has been |is |was )?(?:temporarily |currently |now )?(?:disabled|suspended|deactivated|inactive|closed|locked|blocked|frozen|expired|terminated|on hold|deleted|cancel(?:l)?ed|discontinued|not active|not enabled)|(?:disabled|suspended|inactive|deactivated|closed|expired) (?:account|mailbox|user|recipient)|extended inactivity|(?:inactive|dormant|suspended) (?:for|due)|mailbox (?:is )?(?:disabled|unavailable due)|not (?:currently )?(?:receiving|accepting) (?:mail|e-?mail|messages)|temporarily (?:inactive|disabled|unavailable|deactivated)|service (?:is )?(?:suspended|stopped|disabled)|has been (?:disabled|suspended|deactivated)/,
+];
+
+/** The message is too large for the recipient or the server. */
+const MESG_TOO_BIG = [
+  /(?:message|mail|email|e-mail) (?:size|length) (?:exceeds|limit|is (?:too large|larger|over))|(?:message|mail|email|e-mail|data|file) (?:is )?too (?:large|big|long)|exceeds? (?:the )?(?:maximum|max|fixed maximum|allowed|size) (?:message )?(?:size|length)|size (?:limit )?exceeded|larger than (?:the )?(?:maximum|allowed|permitted)|message size|too large|exceeds (?:the )?(?:size|message size) limit/,
+];
+
+/** A limit of the recipient's (number of recipients, attachment count...) was exceeded (X.2.3). */
+const EXCEED_LIMIT = [/exceeds? (?:the )?(?:administrative|local|per-user|recipient) limit|message length exceeds administrative limit|too many recipients|recipient limit (?:exceeded|reached)/];
+
+/** A virus was found. */
+const VIRUS = [/virus|malware|infected|trojan|worm\b|malicious (?:content|attachment|payload|file)|phishing|dangerous (?:content|attachment)/];
+
+/** The content looked like spam. */
+const SPAM = [
+  /\bspam\b|\bspams\b|\buce\b|unsolicited|junk (?:mail|e-?mail)|bulk (?:mail|e-?mail)|(?:message|content) (?:was )?(?:classified|identified|determined|detected|rejected|flagged|considered|looks?) (?:as|like) .{0,20}(?:spam|junk|bulk)|content (?:filter|rejected)|rejected (?:due to|because of|for) (?:its )?content|message content (?:rejected|not accepted)|(?:bayes|spamassassin|spam score|high score|score too high)|suspicious (?:content|message|url|link)|message (?:looks|appears) (?:suspicious|like)|(?:blocked|rejected) (?:by|due to) (?:our )?(?:content|anti-?spam)|scored as spam/,
+];
+
+/** The sender's IP or domain is listed or blocked (RBL, reputation lists, explicit blocks). */
+const BLOCKED = [
+  /spamhaus|spamcop|barracuda(?:central)?|sorbs|\brbl\b|\bdnsbl\b|\bblbl?\b|realtime black ?list|(?:black|block|deny|ban)[- ]?list(?:ed)?|listed (?:in|on|at|by)|(?:is|are|was|been) (?:on|in) (?:a |our )?(?:block|black|spam)|your (?:ip|host|server|network|domain|address range).{0,60}(?:blocked|block|listed|banned|rejected|refused|not allowed|denied)|(?:ip|host|client|connection|network|server|address) (?:address )?(?:\S+ )?(?:is |has been |was )?(?:blocked|banned|blacklisted|refused|rejected|not allowed|denied)|(?:blocked|banned|rejected|refused|denied) (?:due to|because of|for) (?:poor |bad |low )?(?:ip|reputation|spam|abuse)|access denied|connection (?:refused|rejected|denied) (?:by|from|due|because)|(?:blocked|banned|rejected) (?:ip|host|sender ip)|not allowed to (?:send|connect)|refused to talk to me|client (?:host|ip|address) .{0,40}(?:rejected|blocked|refused|not allowed)|ip (?:\S+ )?(?:address )?(?:blocked|banned|denied)|your ip|\bbanned\b|blocked (?:using|by)|poor reputation|messages from \S+ (?:temporarily )?deferred|temporarily (?:blocked|deferred)|mail from \S+ (?:refused|rejected)|\bblocked\b/,
+];
+
+/** The sender's reputation (IP or domain) is too low, by the provider's own measure. */
+const BAD_REPUTATION = [/(?:poor|low|bad) (?:ip |domain |sender |sending )?reputation|reputation (?:of|is)|ip reputation|sender reputation|domain reputation/];
+
+/** A policy of the receiving side refused the message (not spam, not authentication). */
+const POLICY_VIOLATION = [
+  /(?:local|security|content|site|mail|email|our|organization's|organisation's|company|message) polic(?:y|ies)|polic(?:y|ies) (?:violation|reasons|restrictions?|rejection|block)|violat\w* (?:of )?(?:our |the )?(?:policy|policies|terms)|prohibited|not (?:permitted|allowed) by (?:policy|the administrator)|(?:attachment|file) (?:type|extension)s? (?:not allowed|is not allowed|prohibited|rejected|blocked)|(?:has|contains) (?:a )?(?:forbidden|banned|blocked|prohibited)|banned (?:attachment|file)|rejected by (?:the )?(?:recipient's )?(?:administrator|policy)/,
+];
+
+/** Relaying refused: the server will not deliver to a domain it does not serve. */
+const NO_RELAYING = [/relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed|authorized)|prohibited|refused)|(?:not|isn't) (?:permitted|allowed|authorized) to relay|unable to relay|cannot relay|we do not relay|no relaying|relay not permitted|open relay|not a gateway/];
+
+/** The server will not accept mail at all (null MX, RFC 7505; "does not accept mail"). */
+const NOT_ACCEPT = [/null mx|does not accept (?:any )?(?:e-?)?mail|(?:not|no longer) accepting (?:any )?(?:e-?)?mail|accepts no (?:e-?)?mail|mail is not accepted|domain (?:does not|doesn't) (?:accept|receive) (?:e-?)?mail|no mail (?:is )?accepted/];
+
+/** The message could not be delivered in time and the sender gave up (X.4.7). */
+const EXPIRED = [
+  /(?:delivery|retry|message) (?:time ?out|timeout|time (?:limit )?expired|expired|period expired)|(?:time|retry) (?:limit )?(?:exceeded|expired)|(?:has been|was|been) (?:in the )?(?:queue|queued|delayed) (?:too long|for \d+|for more than)|(?:could not|couldn't|cannot|unable to) (?:be )?deliver\w* .{0,40}(?:for|within|in|after) (?:the last |over )?(?:\d+|\w+) (?:days?|hours?)|(?:gave|giving|given) up|message expired|expired after|too long in (?:the )?queue|maximum (?:queue|delivery) time|undeliverable for \d+|retry period|not (?:been )?delivered (?:for|within|in) (?:the last )?\d+|delivery attempts? (?:will continue|has failed for)|will (?:continue trying|keep trying|retry)|still (?:trying|undelivered)|could not be delivered in time|queue time/,
+];
+
+/** The connection to the remote host failed. */
+const NETWORK_ERROR = [
+  /connection (?:timed out|timeout|refused|reset|closed|lost|dropped|failure|failed|error|attempt failed)|(?:timed out|timeout) (?:while|during|waiting|connecting|reading|after)|(?:no route|unable to connect|could not connect|couldn't connect|can't connect|cannot connect|failed to connect|not reachable|unreachable)|lost connection|network (?:is )?(?:unreachable|error|down)|(?:mail|routing|delivery) loop|too many hops|hop count exceeded|loops back to myself|name server (?:timeout|failure)|dns (?:timeout|failure|server failure|temporary)|temporary (?:dns|lookup) failure|servfail|broken pipe|remote (?:host|server) (?:did not respond|not responding|closed)|no answer from|host is down|tls .{0,20}(?:timeout|reset)|read error|write error|protocol error|unexpected (?:end|eof)|conversation with .{0,40} timed out/,
+];
+
+/** Too many connections or messages too fast from the sender. */
+const TOO_MANY_CONN = [/too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections)|connection (?:limit|rate limit)|maximum (?:number of )?connections|too many connections from your/];
+
+/** Sending too fast: rate limits, "try again later" throttles. */
+const SPEEDING = [/rate limit|rate-limit|ratelimit|(?:too many|exceeded (?:the )?(?:maximum )?(?:number of )?)(?: messages| mails| emails)|sending (?:rate|limit|quota)|(?:message|mail) rate|throttl|too fast|slow down|sent too many|receiving mail at a rate|exceeded .{0,20}(?:hourly|daily|per hour|per day)/];
+
+/** The receiving system failed: its own error. */
+const SYSTEM_ERROR = [
+  /(?:system|server|internal|local|temporary|unexpected|mail (?:system|server)|configuration|software|database|processing) (?:error|failure|problem|fault)|(?:local )?configuration error|server (?:is )?(?:busy|unavailable|overloaded|not available)|service (?:not available|unavailable|temporarily unavailable)|temporarily unavailable|try again later|(?:system|server) (?:is )?(?:down|not ready)|resources temporarily|requested action aborted|error in processing|transaction failed|unable to (?:process|deliver) (?:the |your )?(?:message|mail) (?:at this time|now)|relay (?:failure|error)|delivery (?:failure|failed)? (?:due to|because of) (?:a )?(?:system|server|internal)|not (?:ready|available)|timeout exceeded|(?:could not|cannot|unable to) (?:write|create|open)|i\/o error|malformed (?:response|reply)/,
+];
+
+/** The receiving system's storage is full (not one mailbox's quota). */
+const SYSTEM_FULL = [/insufficient system (?:storage|resources)|(?:disk|file ?system|spool|queue|server|system) (?:is )?(?:full|out of (?:space|storage))|out of (?:disk )?space|no space left/];
+
+/** The local delivery program failed (procmail, a pipe, a filter script). */
+const MAILER_ERROR = [/mailer (?:error|failed|failure)|(?:command|program|pipe|procmail|maildrop|deliver) (?:died|failed|exited|returned|crashed|terminated|error)|exit (?:code|status)|\bsh:|\|\s*\/|unknown mailer|mailer .{0,30} not (?:found|available)|(?:died|killed) (?:with|by) signal|local delivery failed/];
+
+/** The SMTP exchange broke the protocol (bad command, bad sequence, bad syntax). */
+const SYNTAX_ERROR = [/syntax error|command (?:not )?(?:recognized|unrecognized|not implemented|rejected)|unrecognized command|bad sequence of commands|invalid (?:command|argument|parameter)|(?:line|command) too long|parameter not recognized|protocol violation|smtp protocol|syntax (?:of|in) (?:address|parameter|argument)/];
+
+/** The message broke RFC 5322 or RFC 5321 (headers, line length, bare LF). */
+const NOT_COMPLIANT_RFC = [/(?:not|non-?) ?(?:rfc|standards?) ?(?:-? ?\d{3,4} )?compliant|rfc ?(?:2822|5322|822|5321|2821|1123)|(?:multiple|duplicate|missing|malformed|invalid|too many) (?:from|date|message-id|to|subject|sender|mime|header)s? (?:headers?|fields?)?|(?:header|headers) (?:is|are) (?:malformed|invalid|missing)|bare (?:lf|linefeed|cr)|message (?:is )?not (?:rfc|standards)|(?:line|header) (?:length )?(?:too long|exceeds)|8bit data|invalid (?:character|characters|mime)/];
+
+/** The content itself is unacceptable (not spam: malformed MIME, forbidden characters). */
+const CONTENT_ERROR = [/content (?:error|not (?:allowed|acceptable))|message (?:content|body) (?:is )?(?:invalid|malformed|unacceptable)|(?:invalid|malformed) (?:content|body|mime)|contains (?:invalid|illegal|forbidden) (?:characters|content)|(?:message|mail) (?:is )?(?:corrupt|malformed)/];
+
+/** A secure channel or login was required, or the client was not trusted (auth required, certificate). */
+const SECURITY_ERROR = [/(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)|please use the smtp server of your isp|submission|use (?:your|the) (?:isp'?s?|provider'?s?) (?:smtp|mail) (?:server|relay)|dial-?up|dynamic (?:ip|address|pool)|residential|end[- ]user (?:ip|network)|(?:isp|provider) smtp (?:server|relay)/];
+
+/** STARTTLS failed or was required and could not be done. */
+const FAILED_STARTTLS = [/starttls (?:is )?(?:required|failed|failure|negotiation|not (?:available|supported|offered))|tls (?:is )?(?:required|handshake (?:failed|failure)|negotiation failed|not available|connection failed)|(?:must|need to) (?:issue|use) (?:a )?starttls|failed to (?:start|establish) tls/];
+
+/** A delivery report that is not a failure. */
+const DELIVERED = [/successfully delivered|delivery (?:was )?successful|(?:message|mail) (?:was )?delivered to|delivered to (?:the )?(?:mailbox|recipient)|relayed to/];
+
+/**
+ * The tables in the order they are tried. Specific before general: authentication and rDNS before
+ * blocks (their replies often also say "rejected" or "blocked"), sender rejections before unknown
+ * users (both say "address rejected"), the mailbox's state before "user unknown" (a disabled account
+ * is said to be "unavailable"), size and virus before spam, and the weakest words (generic blocks,
+ * policy, system errors) last.
+ */
+export const PHRASE_TABLE: PhraseTable = [
+  ['failedstarttls', FAILED_STARTTLS],
+  ['authfailure', AUTH_FAILURE],
+  ['requireptr', REQUIRE_PTR],
+  ['notaccept', NOT_ACCEPT],
+  ['norelaying', NO_RELAYING],
+  ['hasmoved', HAS_MOVED],
+  ['mailboxfull', MAILBOX_FULL],
+  ['exceedlimit', EXCEED_LIMIT],
+  ['mesgtoobig', MESG_TOO_BIG],
+  ['suspend', SUSPEND],
+  ['rejected', REJECTED],
+  ['hostunknown', HOST_UNKNOWN],
+  ['userunknown', USER_UNKNOWN],
+  ['virusdetected', VIRUS],
+  ['badreputation', BAD_REPUTATION],
+  ['spamdetected', SPAM],
+  ['toomanyconn', TOO_MANY_CONN],
+  ['speeding', SPEEDING],
+  ['securityerror', SECURITY_ERROR],
+  ['blocked', BLOCKED],
+  ['notcompliantrfc', NOT_COMPLIANT_RFC],
+  ['contenterror', CONTENT_ERROR],
+  ['policyviolation', POLICY_VIOLATION],
+  ['expired', EXPIRED],
+  ['systemfull', SYSTEM_FULL],
+  ['mailererror', MAILER_ERROR],
+  ['syntaxerror', SYNTAX_ERROR],
+  ['networkerror', NETWORK_ERROR],
+  ['systemerror', SYSTEM_ERROR],
+  ['delivered', DELIVERED],
+];
