@@ -84,13 +84,18 @@ function readEntity(text: string, depth: number, state: ReadState, defaultType =
 
   if (contentType.startsWith('multipart/') && !tooDeep) {
     const boundary = params['boundary'];
-    const bodies = boundary ? splitMultipart(body, boundary) : null;
+    const bodies = (boundary ? splitMultipart(body, boundary) : null) ?? guessedMultipart(body);
     if (bodies) {
       const childType = contentType === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
       const parts = bodies.map((part) => readEntity(part, depth + 1, state, childType));
       return { ...empty, parts };
     }
     // No boundary, or none found: read the body as text, which keeps what the report says.
+  }
+  if (!contentTypeField && depth === 0 && !tooDeep) {
+    // A MIME report whose header lost its Content-Type (some mbox exports): read the parts it shows.
+    const bodies = guessedMultipart(body);
+    if (bodies) return { ...empty, contentType: 'multipart/mixed', parts: bodies.map((part) => readEntity(part, depth + 1, state)) };
   }
   const decoded = decodeTransfer(body, encoding);
   if (isEmbeddedMessage(contentType) && !tooDeep) {
@@ -124,6 +129,7 @@ export function splitMultipart(body: string, boundary: string): string[] | null 
   const parts: string[] = [];
   let partStart = -1;
   let position = 0;
+  let preamble = '';
   while (position <= body.length) {
     const found = body.indexOf(delimiter, position);
     if (found < 0) break;
@@ -136,13 +142,37 @@ export function splitMultipart(body: string, boundary: string): string[] | null 
       continue;
     }
     if (partStart >= 0) parts.push(body.slice(partStart, Math.max(partStart, found - 1)));
-    if (closing) return parts;
+    else preamble = body.slice(0, found);
+    if (closing) return withPreamble(preamble, parts);
     partStart = lineEnd < 0 ? body.length : lineEnd + 1;
     position = partStart;
   }
   if (partStart < 0) return null;
   parts.push(body.slice(partStart));
-  return parts;
+  return withPreamble(preamble, parts);
+}
+
+/**
+ * RFC 2046 says to ignore the preamble, but some MTAs write their whole report there and put only
+ * the returned message in parts: a preamble with more than the usual "This is a multi-part message"
+ * line is kept as a first, headerless (text/plain) part.
+ */
+function withPreamble(preamble: string, parts: string[]): string[] {
+  const text = preamble.trim();
+  if (text === '' || !text.includes('\n')) return parts;
+  return ['\n' + preamble, ...parts];
+}
+
+/**
+ * The parts of a multipart whose declared boundary never occurs (a rewritten or anonymized header):
+ * the boundary is taken from the first "--" line that recurs in the body, as a delimiter would.
+ */
+function guessedMultipart(body: string): string[] | null {
+  const candidate = /^--([^\s-][^\n]{0,69}?)\s*$/m.exec(body);
+  if (!candidate) return null;
+  const boundary = candidate[1]!;
+  const second = body.indexOf('\n--' + boundary, candidate.index + candidate[0].length);
+  return second < 0 ? null : splitMultipart(body, boundary);
 }
 
 /** Every entity of a tree, depth first, embedded messages included. */

@@ -7,10 +7,10 @@
 import type { ReportedOutcome } from '../outcomes/reported-outcome.js';
 import { autoReplySignal } from './auto-reply.js';
 import { addressesIn, bareMessageId, DEFAULT_VERP_LOCAL_PART, makeReference, outcomeId, parseReportDate, reportKey, verpToken } from './correlation.js';
-import { headerValue, headerValues } from './header-block.js';
+import { headerValue, headerValues, parseHeaderLines } from './header-block.js';
 import { decodedHeader, readMime, walkEntities, type MimeEntity } from './mime-reader.js';
 import { outcomesFromDeliveryStatus, outcomesFromFeedbackReport, outcomesFromSes, outcomesFromText, type ReportContext } from './report-outcomes.js';
-import { reportText } from './report-text.js';
+import { reportText, returnedHeaderLines } from './report-text.js';
 import { readSesNotification } from './ses-notification.js';
 
 export type BounceMailFormat = 'rfc3464' | 'arf' | 'text' | 'ses' | 'unsubscribe';
@@ -45,7 +45,7 @@ function parseReadable(raw: Buffer | string, options: ParseBounceOptions): Bounc
   if (!read.ok) return { kind: 'unparseable', reason: read.reason };
   const root = read.entity;
   const parts = findParts(root);
-  const context = makeContext(raw, root, parts.returned, options);
+  const context = makeContext(raw, root, parts.returned ?? returnedInText(root), options);
 
   if (parts.feedbackReport) {
     return { kind: 'report', format: 'arf', outcomes: outcomesFromFeedbackReport(parts.feedbackReport.text, context) };
@@ -74,28 +74,49 @@ interface ReportParts {
   returned: MimeEntity | null;
 }
 
-/** The machine-readable parts and the returned message, outside any returned message (a bounce of a bounce reads its outer report). */
+/**
+ * The machine-readable parts and the returned message. Parts inside a returned message are not
+ * looked at (a bounce of a bounce reads its outer report) unless the mail has no report of its own:
+ * then it is a forwarded report, read from inside.
+ */
 function findParts(root: MimeEntity): ReportParts {
   const found: ReportParts = { deliveryStatus: null, feedbackReport: null, returned: null };
-  const visit = (entity: MimeEntity): void => {
+  const visit = (entity: MimeEntity, intoMessages: boolean): void => {
     if (DELIVERY_STATUS_TYPES.has(entity.contentType)) found.deliveryStatus ??= entity;
     else if (entity.contentType === FEEDBACK_REPORT_TYPE) found.feedbackReport ??= entity;
-    else if (entity.message) found.returned ??= entity.message;
-    for (const part of entity.parts) visit(part);
+    else if (entity.message) {
+      if (intoMessages) visit(entity.message, true);
+      else found.returned ??= entity.message;
+    }
+    for (const part of entity.parts) visit(part, intoMessages);
   };
-  visit(root);
-  if (!found.deliveryStatus && !found.feedbackReport) found.deliveryStatus = textDeliveryStatus(root);
+  visit(root, false);
+  if (!found.deliveryStatus && !found.feedbackReport) {
+    visit(root, true);
+    found.deliveryStatus ??= textDeliveryStatus(root);
+  }
   return found;
 }
 
-/** Some MTAs send the delivery-status fields as a text/plain part; taken when a part starts like one. */
+/** Delivery-status fields written as plain text (a text/plain part, or a report that lost its MIME structure). */
+const TEXT_STATUS_START = /^(?:reporting-mta|final-recipient|original-recipient)[ \t]*:/im;
+
 function textDeliveryStatus(root: MimeEntity): MimeEntity | null {
-  if (root.parts.length === 0) return null;
   for (const entity of walkEntities(root)) {
-    if (entity.contentType !== 'text/plain' || entity === root) continue;
-    if (/^(?:reporting-mta|final-recipient|original-envelope-id|arrival-date)\s*:/im.test(entity.text.slice(0, 400)) && /^final-recipient\s*:/im.test(entity.text)) return entity;
+    if (entity.contentType !== 'text/plain' && !(entity.contentType.startsWith('multipart/') && entity.parts.length === 0)) continue;
+    const start = TEXT_STATUS_START.exec(entity.text);
+    if (!start || !/^final-recipient[ \t]*:/im.test(entity.text) || !/^(?:action|status)[ \t]*:/im.test(entity.text)) continue;
+    return { ...entity, text: entity.text.slice(start.index) };
   }
   return null;
+}
+
+/** The header of a returned message that a non-MIME bounce copies into its text. */
+function returnedInText(root: MimeEntity): MimeEntity | null {
+  if (root.parts.length > 0 || root.message) return null;
+  const lines = returnedHeaderLines(root.text);
+  if (!lines) return null;
+  return { header: parseHeaderLines(lines), contentType: 'text/plain', params: {}, text: '', parts: [], message: null };
 }
 
 function makeContext(raw: Buffer | string, root: MimeEntity, returned: MimeEntity | null, options: ParseBounceOptions): ReportContext {
@@ -108,18 +129,29 @@ function makeContext(raw: Buffer | string, root: MimeEntity, returned: MimeEntit
     ...headerValues(header, 'to'),
   ];
   const returnedFrom = returned ? [...addressesIn(headerValue(returned.header, 'from')), ...addressesIn(headerValue(returned.header, 'return-path'))] : [];
-  const notRecipients = new Set([...addressedTo.flatMap(addressesIn), ...addressesIn(headerValue(header, 'from')), ...returnedFrom]);
+  // Delivered-To and X-Original-To are left out: some MTAs write the failed recipient there.
+  const sentTo = [...(options.envelopeRecipients ?? []), ...headerValues(header, 'to')];
+  const notRecipients = new Set([...sentTo.flatMap(addressesIn), ...addressesIn(headerValue(header, 'from')), ...returnedFrom]);
   const messageId = bareMessageId(headerValue(header, 'message-id'));
   return {
     key: reportKey(messageId, raw),
     date: parseReportDate(headerValue(header, 'date')),
     from: addressesIn(decodedHeader(root, 'from'))[0] ?? null,
+    fromMailSystem: isMailSystem(decodedHeader(root, 'from') ?? '', decodedHeader(root, 'subject') ?? ''),
     notRecipients,
     failedRecipients: headerValues(header, 'x-failed-recipients').flatMap(addressesIn),
     returnedRecipients: returned ? ['to', 'cc'].flatMap((name) => headerValues(returned.header, name).flatMap(addressesIn)) : [],
     token: verpToken(addressedTo, options.verpLocalPart ?? DEFAULT_VERP_LOCAL_PART),
     returnedMessageId: returned ? bareMessageId(headerValue(returned.header, 'message-id')) : null,
   };
+}
+
+/** A sender or subject that only mail systems use for failure reports. */
+const MAIL_SYSTEM_FROM = /mailer-daemon|postmaster|mail delivery|mail administrator|mailadmin|mail ?system|delivery (?:status|subsystem)/i;
+const FAILURE_SUBJECT = /undeliver|returned mail|delivery (?:status notification|failure|failed|report|problem|notification)|failure notice|mail delivery failed|non[- ]?delivery|nondeliverable|could not (?:be )?deliver|not delivered|bounced?|rejected|mail system error|warning: could not send|delayed mail/i;
+
+function isMailSystem(from: string, subject: string): boolean {
+  return MAIL_SYSTEM_FROM.test(from) || FAILURE_SUBJECT.test(subject);
 }
 
 function singleOutcome(context: ReportContext, kind: ReportedOutcome['kind'], reporter: string, extra: Partial<ReportedOutcome>): ReportedOutcome {

@@ -3,7 +3,7 @@
  * report, of a feedback report, of an SES notification, or of a bounce read from its text.
  */
 import type { ReportedKind, ReportedOutcome } from '../outcomes/reported-outcome.js';
-import { classifyBounce } from './bounce-classifier.js';
+import { classifyBounce, normalizeDiagnostic, reasonFromText } from './bounce-classifier.js';
 import { makeReference, outcomeId, parseReportDate } from './correlation.js';
 import { parseDeliveryStatus, type DeliveryStatusFields, type RecipientStatusFields } from './delivery-status.js';
 import { feedbackKind, parseFeedbackReport } from './feedback-report.js';
@@ -19,6 +19,8 @@ export interface ReportContext {
   date: number | null;
   /** The report's sender: the auto-replying or unsubscribing recipient, for those kinds. */
   from: string | null;
+  /** The sender or the subject is a mail system's (MAILER-DAEMON, "Undelivered Mail Returned to Sender"). */
+  fromMailSystem: boolean;
   /** Addresses that are not failed recipients: the report's own To and From, the original sender. */
   notRecipients: ReadonlySet<string>;
   /** Exim's X-Failed-Recipients header. */
@@ -155,7 +157,11 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
   if (context.failedRecipients.length > 0) {
     recipients = context.failedRecipients.map((address) => recipients.find((found) => found.address === address) ?? { address, text });
   }
-  if (recipients.length === 0 || !looksLikeFailureReport(text)) return [];
+  const isReport = context.fromMailSystem || context.failedRecipients.length > 0 || FAILURE_WORDS.test(text) || reasonFromText(normalizeDiagnostic(text)) !== null;
+  if (!isReport) return [];
+  // A report that names no address (a bare "User unknown"): the returned message's recipient is the one.
+  if (recipients.length === 0 && context.returnedRecipients.length > 0) recipients = [{ address: context.returnedRecipients[0]!, text }];
+  if (recipients.length === 0) return [];
   return recipients.map((recipient, index) => {
     const quoted = findSmtpReply(recipient.text);
     const finding: Finding = {
@@ -177,7 +183,3 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
  */
 const FAILURE_WORDS =
   /undeliver|not (?:be )?deliver|could(?:n't| not) deliver|unable to deliver|delivery (?:to the following|has failed|failed|failure|problem|status|notification)|failed (?:permanently|recipient|address)|permanent(?:ly)? (?:error|fatal|failure)|returned mail|mail delivery failed|did not reach|wasn't delivered|was not delivered|rejected|bounced?|error|\b[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|temporar(?:y|ily) (?:failure|error|unavailable)|delayed|not been delivered|giving up|gave up/i;
-
-function looksLikeFailureReport(text: string): boolean {
-  return FAILURE_WORDS.test(text);
-}

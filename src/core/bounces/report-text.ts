@@ -14,31 +14,54 @@ import type { MimeEntity } from './mime-reader.js';
  */
 const RETURNED_MESSAGE_MARKER =
   /^\s*(?:[-=_*]{2,}\s*(?:a |the )?(?:copy of|original|unsent|returned|undelivered|rejected|header|message|your message|start|begin|rfc ?822)|[-=_*\s]*(?:below this line is a copy|this is a copy of (?:the|your) message|(?:original|unsent|returned|undelivered) (?:message|mail) (?:follows|headers? follows?)|message headers? follows?|your message reads|the (?:original )?message headers? (?:follows?|were|are)))/i;
-/** Header fields that start a quoted message when two such lines follow one another. */
+/** Header fields that start a quoted message. */
 const QUOTED_HEADER_START = /^(?:return-path|received|message-id|dkim-signature|x-[a-z0-9-]+|from|to|subject|date|mime-version|content-type|delivered-to|authentication-results|arc-seal|reply-to):/i;
+/** Fields that only a message header has: a report quoting "To:", "Date:" and "Subject:" is still prose. */
+const MESSAGE_ONLY_FIELD = /^(?:return-path|received|message-id|dkim-signature|x-[a-z0-9-]+|mime-version|content-type|delivered-to|authentication-results|arc-[a-z-]+):/i;
+
+/** Where the copy of the returned message starts (its marker line or its first header line), or -1. */
+function returnedMessageStart(lines: readonly string[]): { line: number; marker: boolean } | null {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length < 200 && RETURNED_MESSAGE_MARKER.test(line)) return { line: i, marker: true };
+    if (QUOTED_HEADER_START.test(line) && (i === 0 || lines[i - 1]!.trim() === '') && startsHeaderRun(lines, i)) return { line: i, marker: false };
+  }
+  return null;
+}
 
 /** The report text with the returned message's copy cut off (line based, LF line endings). */
 export function cutReturnedMessage(text: string): string {
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.length < 200 && RETURNED_MESSAGE_MARKER.test(line)) return lines.slice(0, i).join('\n');
-    if (QUOTED_HEADER_START.test(line) && i + 1 < lines.length && startsHeaderRun(lines, i) && (i === 0 || lines[i - 1]!.trim() === '')) {
-      return lines.slice(0, i).join('\n');
-    }
-  }
-  return text;
+  const start = returnedMessageStart(lines);
+  return start ? lines.slice(0, start.line).join('\n') : text;
 }
 
-/** Three field lines (or field and continuation lines) in a row: a header block, not prose. */
+/** The header lines of a returned message copied into a text body, or null when there is none. */
+export function returnedHeaderLines(text: string): string[] | null {
+  const lines = text.split('\n');
+  const start = returnedMessageStart(lines);
+  if (!start) return null;
+  let first = start.marker ? start.line + 1 : start.line;
+  while (first < lines.length && !isFieldLine(lines[first]!)) {
+    if (first - start.line > 5) return null;
+    first++;
+  }
+  const end = lines.indexOf('', first);
+  return lines.slice(first, end < 0 ? lines.length : end);
+}
+
+/** Three field lines (or field and continuation lines) in a row, one of them a field only headers have. */
 function startsHeaderRun(lines: readonly string[], start: number): boolean {
   let fields = 0;
-  for (let i = start; i < lines.length && i < start + 3; i++) {
+  let messageOnly = false;
+  for (let i = start; i < lines.length && i < start + 6; i++) {
     const line = lines[i]!;
-    if (isFieldLine(line) || /^[ \t]+\S/.test(line)) fields++;
-    else return false;
+    if (isFieldLine(line)) {
+      fields++;
+      messageOnly ||= MESSAGE_ONLY_FIELD.test(line);
+    } else if (!/^[ \t]+\S/.test(line)) break;
   }
-  return fields >= 3;
+  return fields >= 3 && messageOnly;
 }
 
 /** Text of an HTML part, enough to read the words of a provider's formatted bounce. */
@@ -76,6 +99,7 @@ function collectText(entity: MimeEntity, texts: string[]): void {
     }
     return;
   }
-  if (entity.contentType === 'text/plain' || entity.contentType === 'text/enriched') texts.push(entity.text);
+  // A multipart without parts (its boundary never occurs) is read as the text it is.
+  if (entity.contentType === 'text/plain' || entity.contentType === 'text/enriched' || entity.contentType.startsWith('multipart/')) texts.push(entity.text);
   else if (entity.contentType === 'text/html') texts.push(htmlToText(entity.text));
 }
