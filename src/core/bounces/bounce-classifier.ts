@@ -6,6 +6,7 @@
  */
 import { isHardBounce, type BounceReason } from '../outcomes/reasons.js';
 import { PHRASE_TABLE, type PhraseTable } from './reason-phrases.js';
+import type { SmtpCommand } from './smtp-reply.js';
 
 export interface ClassifierInput {
   /** Enhanced status such as "5.1.1", or null. */
@@ -15,6 +16,8 @@ export interface ClassifierInput {
   diagnostic: string | null;
   /** More text about this recipient (the human part of the report), read when the diagnostic says nothing known. */
   context?: string | null;
+  /** The SMTP command the reply answered, when the report says (smtp-reply.findSmtpCommand). */
+  command?: SmtpCommand | null;
   /** The DSN Action, when there is one: "delayed" and "delivered" change what a silent report means. */
   action?: string | null;
 }
@@ -133,14 +136,26 @@ function isSuccess(status: string | null, replyCode: number | null, action: stri
   return (status?.startsWith('2.') ?? false) || (replyCode !== null && replyCode >= 200 && replyCode < 300);
 }
 
+/**
+ * What the failed command changes. A recipient refused only once the message was sent (after DATA)
+ * was accepted at RCPT TO: the mailbox exists and a filter refused the message, "filtered", however
+ * the reply words it (unless its status names the mailbox as bad). A refusal of MAIL FROM is about the sender, "rejected", unless the words said
+ * something more specific than an unknown address.
+ */
+function byCommand(reason: BounceReason, command: SmtpCommand | null | undefined, status: string | null): BounceReason {
+  // A bad-mailbox status (X.1.x) is believed: sendmail reports pipelined RCPT TO failures after DATA.
+  if (command === 'DATA' && reason === 'userunknown' && !status?.slice(1).startsWith('.1.')) return 'filtered';
+  if (command === 'MAIL' && (reason === 'userunknown' || reason === 'hostunknown' || reason === 'onhold' || reason === 'undefined')) return 'rejected';
+  return reason;
+}
+
 /** Classifies what a report says about one recipient. */
 export function classifyBounce(input: ClassifierInput): Classification {
   const { status, replyCode } = input;
-  const decided = (reason: BounceReason, basis: Classification['basis']): Classification => ({
-    reason,
-    hard: isHardBounce(reason, replyCode, status),
-    basis,
-  });
+  const decided = (found: BounceReason, basis: Classification['basis']): Classification => {
+    const reason = byCommand(found, input.command, status);
+    return { reason, hard: isHardBounce(reason, replyCode, status), basis };
+  };
   if (isSuccess(status, replyCode, input.action)) return decided('delivered', 'status');
 
   const diagnostic = normalizeDiagnostic(input.diagnostic ?? '');

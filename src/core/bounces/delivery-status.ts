@@ -74,7 +74,8 @@ export function parseDeliveryStatus(text: string): DeliveryStatusFields {
           touched = true;
           break;
         case 'original-recipient':
-          if (current.originalRecipient || current.finalRecipient) flush();
+          // After a Final-Recipient it belongs to the same recipient, unless that one's fields were already given.
+          if (current.originalRecipient || (current.finalRecipient && (current.status || current.diagnosticCode))) flush();
           current.originalRecipient = cleanAddress(value);
           touched = true;
           break;

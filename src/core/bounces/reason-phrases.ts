@@ -28,14 +28,14 @@ const REQUIRE_PTR = [
 
 /** The sender address or its domain is refused (not the recipient): RFC 3463 X.1.7, X.1.8. */
 const REJECTED = [
-  /sender (?:address |domain )?(?:rejected|refused|denied|unknown|verify failed|blacklisted|blocked|not allowed|invalid)|(?:rejected|refused|denied|invalid|unknown|unverif\w*|bad) sender|sender address (?:does not exist|is (?:invalid|not valid|unknown))|domain of sender address .{0,60}(?:does not exist|not found|unresolvable|must resolve)|sender domain (?:must exist|not found|does not exist|is not|unknown|not exist)|(?:mail from|envelope sender|from address|return[- ]path|sender) .{0,40}(?:rejected|refused|not (?:allowed|permitted|accepted)|unknown|invalid|doesn't exist|does not exist|must exist|not verified)|unable to verify (?:the )?sender|sender (?:is )?not (?:allowed|permitted|accepted)|address rejected.{0,20}sender|bad (?:sender's|originator) (?:system )?address|rejected (?:by|due to) (?:the )?(?:sender|from)|not accept(?:ing)? mail from|(?:we|i) do not accept mail from/,
+  /sender (?:address |domain )?(?:rejected|refused|denied|unknown|verify failed|blacklisted|blocked|not allowed|invalid)|(?:rejected|refused|denied|invalid|unknown|unverif\w*|bad) sender|sender address (?:does not exist|is (?:invalid|not valid|unknown))|domain of sender address .{0,60}(?:does not exist|not found|unresolvable|must resolve)|sender domain (?:must exist|not found|does not exist|is not|unknown|not exist)|(?:mail from|envelope sender|from address|return[- ]path|sender) .{0,40}(?:rejected|refused|not (?:allowed|permitted|accepted)|unknown|invalid|doesn't exist|does not exist|must exist|not verified)|unable to verify (?:the )?sender|sender (?:is )?not (?:allowed|permitted|accepted)|address rejected.{0,20}sender|bad (?:sender's|originator) (?:system )?address|rejected (?:by|due to) (?:the )?(?:sender|from)|not accept(?:ing)? mail from|(?:we|i) do not accept mail from|(?:not|no) (?:have )?permission to (?:post|send)|permission to post/,
 ];
 
 /** The recipient's address does not exist. */
 const USER_UNKNOWN = [
   /(?:user|recipient|mailbox|account|address|addressee|local[- ]part|alias|name|destination|e-?mail)(?: address)? (?:is )?(?:unknown|not (?:found|known|exist\w*|valid|recogni[sz]ed|listed|local|in (?:our|my|the) (?:database|directory|system|domain))|does(?:n'?t| not) exist|invalid|unavailable(?: for this domain)?|does(?:n'?t| not) have|rejected.{0,20}(?:unknown|not exist|invalid))/,
   /(?:unknown|invalid|non-?existent|no such|bad|illegal|unrecognized|undeliverable) (?:local )?(?:user|recipient|mailbox|account|address|addressee|e-?mail(?: address)?|destination(?: address)?|local[- ]part|alias|person)/,
-  /no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|unrouteable address|address (?:unknown|does not exist|rejected)|recipient (?:address )?rejected|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|not our customer|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user|dosn't exist|not exist/,
+  /no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|unrouteable address|address (?:unknown|does not exist|rejected)|recipient (?:address )?rejected|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|not our customer|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user/,
 ];
 
 /** A domain or host that does not resolve. */
@@ -53,7 +53,7 @@ const MAILBOX_FULL = [
 
 /** The mailbox exists but is disabled, suspended or inactive. */
 const SUSPEND = [
-  /(?:account|mailbox|address|user|recipient) (?:has been |is |was )?(?:temporarily |currently |now )?(?:disabled|suspended|deactivated|inactive|closed|locked|blocked|frozen|expired|terminated|on hold|deleted|cancel(?:l)?ed|discontinued|not active|not enabled)|(?:disabled|suspended|inactive|deactivated|closed|expired) (?:account|mailbox|user|recipient)|extended inactivity|(?:inactive|dormant|suspended) (?:for|due)|mailbox (?:is )?(?:disabled|unavailable due)|not (?:currently )?(?:receiving|accepting) (?:mail|e-?mail|messages)|temporarily (?:inactive|disabled|unavailable|deactivated)|service (?:is )?(?:suspended|stopped|disabled)|has been (?:disabled|suspended|deactivated)/,
+  /(?:account|mailbox|address|user|recipient) (?:has been |is |was )?(?:temporarily |currently |now )?(?:disabled|suspended|deactivated|inactive|closed|locked|blocked|frozen|expired|terminated|on hold|deleted|cancel(?:l)?ed|discontinued|not active|not enabled)|(?:disabled|suspended|inactive|deactivated|closed|expired) (?:account|mailbox|user|recipient)|extended inactivity|(?:inactive|dormant|suspended) (?:for|due)|mailbox (?:is )?(?:disabled|unavailable due)|not (?:currently )?(?:receiving|accepting) (?:mail|e-?mail|messages)|temporarily (?:inactive|disabled|deactivated)|service (?:is )?(?:suspended|stopped|disabled)|has been (?:disabled|suspended|deactivated)/,
 ];
 
 /** The message is too large for the recipient or the server. */
@@ -64,6 +64,11 @@ const MESG_TOO_BIG = [
 /** A limit of the recipient's (number of recipients, attachment count...) was exceeded (X.2.3). */
 const EXCEED_LIMIT = [/exceeds? (?:the )?(?:administrative|local|per-user|recipient) limit|message length exceeds administrative limit|too many recipients|recipient limit (?:exceeded|reached)/];
 
+/** The recipient's own filter or rules refused the message (the mailbox exists). */
+const FILTERED = [
+  /(?:message|mail|email|e-mail) (?:was |has been )?filtered|(?:rejected|refused|blocked|discarded) by (?:the )?(?:recipient'?s? |user'?s? )?(?:mail ?)?filter|filtered by|refused by (?:the )?(?:recipient|user|addressee)|recipient (?:refuses|refused|does not (?:accept|want|wish to receive)|has (?:blocked|rejected|refused))|user (?:refuses|refused|has (?:blocked|rejected|refused))|blocked by (?:the )?(?:recipient|user|addressee)|sender (?:address )?(?:is )?(?:blocked|blacklisted|rejected) by (?:the )?(?:recipient|user)|(?:on|in) (?:the )?(?:recipient'?s?|user'?s?) (?:block|black|deny) ?list|not on (?:the )?(?:recipient'?s? |user'?s? )?(?:allow|white|safe) ?list|only accepts mail from/,
+];
+
 /** A virus was found. */
 const VIRUS = [/virus|malware|infected|trojan|worm\b|malicious (?:content|attachment|payload|file)|phishing|dangerous (?:content|attachment)/];
 
@@ -72,10 +77,20 @@ const SPAM = [
   /\bspam\b|\bspams\b|\buce\b|unsolicited|junk (?:mail|e-?mail)|bulk (?:mail|e-?mail)|(?:message|content) (?:was )?(?:classified|identified|determined|detected|rejected|flagged|considered|looks?) (?:as|like) .{0,20}(?:spam|junk|bulk)|content (?:filter|rejected)|rejected (?:due to|because of|for) (?:its )?content|message content (?:rejected|not accepted)|(?:bayes|spamassassin|spam score|high score|score too high)|suspicious (?:content|message|url|link)|message (?:looks|appears) (?:suspicious|like)|(?:blocked|rejected) (?:by|due to) (?:our )?(?:content|anti-?spam)|scored as spam/,
 ];
 
-/** The sender's IP or domain is listed or blocked (RBL, reputation lists, explicit blocks). */
+/**
+ * The sender's IP, host or network is listed or blocked: block lists (RBL/DNSBL), explicit IP bans,
+ * residential and dynamic ranges told to use their provider's relay. Tried before spam: "client host
+ * blocked for spamming" is a block of the host, not a verdict on the message.
+ */
 const BLOCKED = [
-  /spamhaus|spamcop|barracuda(?:central)?|sorbs|\brbl\b|\bdnsbl\b|\bblbl?\b|realtime black ?list|(?:black|block|deny|ban)[- ]?list(?:ed)?|listed (?:in|on|at|by)|(?:is|are|was|been) (?:on|in) (?:a |our )?(?:block|black|spam)|your (?:ip|host|server|network|domain|address range).{0,60}(?:blocked|block|listed|banned|rejected|refused|not allowed|denied)|(?:ip|host|client|connection|network|server|address) (?:address )?(?:\S+ )?(?:is |has been |was )?(?:blocked|banned|blacklisted|refused|rejected|not allowed|denied)|(?:blocked|banned|rejected|refused|denied) (?:due to|because of|for) (?:poor |bad |low )?(?:ip|reputation|spam|abuse)|access denied|connection (?:refused|rejected|denied) (?:by|from|due|because)|(?:blocked|banned|rejected) (?:ip|host|sender ip)|not allowed to (?:send|connect)|refused to talk to me|client (?:host|ip|address) .{0,40}(?:rejected|blocked|refused|not allowed)|ip (?:\S+ )?(?:address )?(?:blocked|banned|denied)|your ip|\bbanned\b|blocked (?:using|by)|poor reputation|messages from \S+ (?:temporarily )?deferred|temporarily (?:blocked|deferred)|mail from \S+ (?:refused|rejected)|\bblocked\b/,
+  /spamhaus|spamcop|barracudacentral|\bsorbs\b|\brbl\b|\bdnsbl\b|\buribl\b|\bsurbl\b|realtime black ?list|(?:black|block|deny|ban)[- ]?list(?:ed)?|listed (?:in|on|at|by) (?:a |an |the |our )?(?:\S+ )?(?:list|dnsbl|rbl|spamhaus|spamcop|block|black)|(?:is|are|was|been) (?:on|in) (?:a |our )?(?:block|black|spam) ?list/,
+  /your (?:ip|host|server|network|domain|address range|mail server)\b.{0,60}(?:blocked|block|listed|banned|rejected|refused|not allowed|denied)|(?:ip|host|client|network|server|address|sending ip) (?:address )?(?:\S+ )?(?:is |has been |was )?(?:blocked|banned|blacklisted|not allowed|denied|bloquee)|(?:blocked|banned|rejected|refused|denied) (?:due to|because of) (?:poor |bad |low )?(?:ip|reputation|abuse)|(?:blocked|banned|rejected) (?:ip|host|sender ip)|banned sending ip|not allowed to (?:send|connect)|refused to talk to me|client (?:host|ip|address) .{0,40}(?:rejected|blocked|refused|not allowed)|blocked (?:using|by) (?:\S+ )?(?:list|rbl|dnsbl|spamhaus|spamcop)/,
+  /(?:use|through) (?:the |your )?(?:isp'?s?|provider'?s?|internet service provider'?s?) (?:smtp|mail|outgoing)|smtp server of your isp|dial-?up|dynamic (?:ip|address|pool|range)|residential (?:ip|address|range)|end[- ]user (?:ip|network)|invalid ip for sending|too many unwanted messages|unwanted messages have been sent from|messages from \S+ (?:weren't|were not) sent|service refused|not accepting connections|(?:mail|messages) from \S+ (?:refused|rejected|temporarily deferred|deferred)/,
 ];
+
+/** Refusals that name no cause: read after every specific table. */
+const BLOCKED_WEAK = [/\bblocked\b|\bbanned\b|your ip\b|poor reputation/];
+const REJECTED_WEAK = [/access denied|not authori[sz]ed to send/];
 
 /** The sender's reputation (IP or domain) is too low, by the provider's own measure. */
 const BAD_REPUTATION = [/(?:poor|low|bad) (?:ip |domain |sender |sending )?reputation|reputation (?:of|is)|ip reputation|sender reputation|domain reputation/];
@@ -93,7 +108,7 @@ const NOT_ACCEPT = [/null mx|does not accept (?:any )?(?:e-?)?mail|(?:not|no lon
 
 /** The message could not be delivered in time and the sender gave up (X.4.7). */
 const EXPIRED = [
-  /(?:delivery|retry|message) (?:time ?out|timeout|time (?:limit )?expired|expired|period expired)|(?:time|retry) (?:limit )?(?:exceeded|expired)|(?:has been|was|been) (?:in the )?(?:queue|queued|delayed) (?:too long|for \d+|for more than)|(?:could not|couldn't|cannot|unable to) (?:be )?deliver\w* .{0,40}(?:for|within|in|after) (?:the last |over )?(?:\d+|\w+) (?:days?|hours?)|(?:gave|giving|given) up|message expired|expired after|too long in (?:the )?queue|maximum (?:queue|delivery) time|undeliverable for \d+|retry period|not (?:been )?delivered (?:for|within|in) (?:the last )?\d+|delivery attempts? (?:will continue|has failed for)|will (?:continue trying|keep trying|retry)|still (?:trying|undelivered)|could not be delivered in time|queue time/,
+  /(?:delivery|retry|message) (?:time ?out|timeout|time (?:limit )?expired|expired|period expired)|(?:time|retry) (?:limit )?(?:exceeded|expired)|(?:has been|was|been) (?:in the )?(?:queue|queued|delayed) (?:too long|for \d+|for more than)|(?:could not|couldn't|cannot|unable to) (?:be )?deliver\w* .{0,40}(?:for|within|in|after) (?:the last |over )?(?:\d+|\w+) (?:days?|hours?)|(?:gave|giving|given) up (?:after|on (?:the |this |your )?(?:message|delivery))|message expired|expired after|too long in (?:the )?queue|maximum (?:queue|delivery) time|undeliverable for \d+|retry period|not (?:been )?delivered (?:for|within|in) (?:the last )?\d+|delivery attempts? (?:will continue|has failed for)|will (?:continue trying|keep trying|retry)|still (?:trying|undelivered)|could not be delivered in time|queue time|did not accept our requests? to connect|will be retried for|envelope expired|(?:unable to|could not|couldn't) deliver (?:this |the |your )?message after \d+|(?:has been|was) in (?:the )?queue too long|(?:warning|delay)(?:ed)?: (?:message|mail) (?:still )?(?:undelivered|delayed)|delivery (?:is |has been )?delayed|not yet been delivered/,
 ];
 
 /** The connection to the remote host failed. */
@@ -128,7 +143,7 @@ const NOT_COMPLIANT_RFC = [/(?:not|non-?) ?(?:rfc|standards?) ?(?:-? ?\d{3,4} )?
 const CONTENT_ERROR = [/content (?:error|not (?:allowed|acceptable))|message (?:content|body) (?:is )?(?:invalid|malformed|unacceptable)|(?:invalid|malformed) (?:content|body|mime)|contains (?:invalid|illegal|forbidden) (?:characters|content)|(?:message|mail) (?:is )?(?:corrupt|malformed)/];
 
 /** A secure channel or login was required, or the client was not trusted (auth required, certificate). */
-const SECURITY_ERROR = [/(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)|please use the smtp server of your isp|submission|use (?:your|the) (?:isp'?s?|provider'?s?) (?:smtp|mail) (?:server|relay)|dial-?up|dynamic (?:ip|address|pool)|residential|end[- ]user (?:ip|network)|(?:isp|provider) smtp (?:server|relay)/];
+const SECURITY_ERROR = [/(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)/];
 
 /** STARTTLS failed or was required and could not be done. */
 const FAILED_STARTTLS = [/starttls (?:is )?(?:required|failed|failure|negotiation|not (?:available|supported|offered))|tls (?:is )?(?:required|handshake (?:failed|failure)|negotiation failed|not available|connection failed)|(?:must|need to) (?:issue|use) (?:a )?starttls|failed to (?:start|establish) tls/];
@@ -140,8 +155,9 @@ const DELIVERED = [/successfully delivered|delivery (?:was )?successful|(?:messa
  * The tables in the order they are tried. Specific before general: authentication and rDNS before
  * blocks (their replies often also say "rejected" or "blocked"), sender rejections before unknown
  * users (both say "address rejected"), the mailbox's state before "user unknown" (a disabled account
- * is said to be "unavailable"), size and virus before spam, and the weakest words (generic blocks,
- * policy, system errors) last.
+ * is said to be "unavailable"), giving up after retries before what the retries met (a report that
+ * gave up on a timed-out host is "expired"), size and virus before spam, and the weakest words
+ * (generic blocks, policy, system errors) last.
  */
 export const PHRASE_TABLE: PhraseTable = [
   ['failedstarttls', FAILED_STARTTLS],
@@ -154,20 +170,23 @@ export const PHRASE_TABLE: PhraseTable = [
   ['exceedlimit', EXCEED_LIMIT],
   ['mesgtoobig', MESG_TOO_BIG],
   ['suspend', SUSPEND],
+  ['filtered', FILTERED],
   ['rejected', REJECTED],
   ['hostunknown', HOST_UNKNOWN],
   ['userunknown', USER_UNKNOWN],
+  ['expired', EXPIRED],
   ['virusdetected', VIRUS],
   ['badreputation', BAD_REPUTATION],
+  ['blocked', BLOCKED],
   ['spamdetected', SPAM],
   ['toomanyconn', TOO_MANY_CONN],
   ['speeding', SPEEDING],
   ['securityerror', SECURITY_ERROR],
-  ['blocked', BLOCKED],
   ['notcompliantrfc', NOT_COMPLIANT_RFC],
   ['contenterror', CONTENT_ERROR],
   ['policyviolation', POLICY_VIOLATION],
-  ['expired', EXPIRED],
+  ['blocked', BLOCKED_WEAK],
+  ['rejected', REJECTED_WEAK],
   ['systemfull', SYSTEM_FULL],
   ['mailererror', MAILER_ERROR],
   ['syntaxerror', SYNTAX_ERROR],

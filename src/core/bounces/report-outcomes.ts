@@ -8,7 +8,7 @@ import { makeReference, outcomeId, parseReportDate } from './correlation.js';
 import { parseDeliveryStatus, type DeliveryStatusFields, type RecipientStatusFields } from './delivery-status.js';
 import { feedbackKind, parseFeedbackReport } from './feedback-report.js';
 import type { SesNotification } from './ses-notification.js';
-import { findSmtpReply } from './smtp-reply.js';
+import { findSmtpCommand, findSmtpReply } from './smtp-reply.js';
 import { findTextRecipients, type TextRecipient } from './text-recipients.js';
 
 /** What every outcome of one report shares. */
@@ -60,7 +60,7 @@ function kindOfAction(action: string | null, status: string | null): ReportedKin
 }
 
 function toOutcome(finding: Finding, index: number, context: ReportContext, reporter: string, envelopeId: string | null): ReportedOutcome {
-  const classification = classifyBounce(finding);
+  const classification = classifyBounce({ ...finding, command: findSmtpCommand(finding.diagnostic ?? '') ?? findSmtpCommand(finding.context ?? '') });
   const kind = classification.reason === 'delivered' ? 'delivered' : kindOfAction(finding.action, finding.status);
   const diagnostic = finding.diagnostic?.replace(/\s+/g, ' ').trim().slice(0, MAX_DIAGNOSTIC_LENGTH) || null;
   return {
@@ -86,29 +86,29 @@ export function outcomesFromDeliveryStatus(statusText: string, humanText: string
   const textRecipients = findTextRecipients(humanText, { exclude: context.notRecipients });
   return fields.recipients.map((recipient, index) => {
     const address = recipient.finalRecipient ?? recipient.originalRecipient;
-    const said = textAbout(address, textRecipients, fields.recipients.length === 1 ? humanText : null);
-    return toOutcome(dsnFinding(recipient, address, said, fields), index, context, 'dsn', fields.envelopeId);
+    const own = textAbout(address, textRecipients) ?? textAbout(recipient.originalRecipient, textRecipients);
+    return toOutcome(dsnFinding(recipient, address, own, humanText, fields), index, context, 'dsn', fields.envelopeId);
   });
 }
 
-function dsnFinding(recipient: RecipientStatusFields, address: string | null, said: string | null, fields: DeliveryStatusFields): Finding {
-  const diagnostic = recipient.diagnosticCode;
-  const quoted = findSmtpReply(diagnostic ?? said ?? '');
+function dsnFinding(recipient: RecipientStatusFields, address: string | null, own: string | null, humanText: string, fields: DeliveryStatusFields): Finding {
+  const diagnostic = recipient.diagnosticCode ?? own;
+  const quoted = findSmtpReply(diagnostic ?? humanText);
   return {
     recipient: address,
     status: bestStatus(recipient.status, quoted.status),
     replyCode: quoted.replyCode,
-    diagnostic: diagnostic ?? said,
-    context: said,
+    diagnostic,
+    context: own && recipient.diagnosticCode ? own + '\n' + humanText : humanText,
     action: recipient.action,
     at: parseReportDate(recipient.lastAttemptDate) ?? parseReportDate(fields.arrivalDate),
   };
 }
 
-/** What the human text says about an address: its lines, or the whole text for a one-recipient report. */
-function textAbout(address: string | null, recipients: readonly TextRecipient[], whole: string | null): string | null {
-  const own = address ? recipients.find((candidate) => candidate.address === address) : undefined;
-  return own?.text ?? whole;
+/** The lines of the human text about an address, or null when it does not name it. */
+function textAbout(address: string | null, recipients: readonly TextRecipient[]): string | null {
+  if (!address) return null;
+  return recipients.find((candidate) => candidate.address === address)?.text ?? null;
 }
 
 export function outcomesFromFeedbackReport(reportFields: string, context: ReportContext): ReportedOutcome[] {
@@ -163,13 +163,14 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
   if (recipients.length === 0 && context.returnedRecipients.length > 0) recipients = [{ address: context.returnedRecipients[0]!, text }];
   if (recipients.length === 0) return [];
   return recipients.map((recipient, index) => {
-    const quoted = findSmtpReply(recipient.text);
+    const own = findSmtpReply(recipient.text);
+    const whole = own.status || own.replyCode !== null ? own : findSmtpReply(text);
     const finding: Finding = {
       recipient: recipient.address,
-      status: quoted.status,
-      replyCode: quoted.replyCode,
+      status: own.status ?? whole.status,
+      replyCode: own.replyCode ?? whole.replyCode,
       diagnostic: recipient.text,
-      context: recipients.length > 1 ? text : null,
+      context: text,
       action: null,
       at: null,
     };

@@ -33,3 +33,33 @@ export function findSmtpReply(text: string): SmtpReplyFacts {
 export function findStatus(text: string): string | null {
   return STATUS.exec(text)?.[1] ?? null;
 }
+
+/** The SMTP command a reply answered, as far as a report says. */
+export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
+
+/**
+ * How MTAs say which command failed: Postfix "(in reply to RCPT TO command)", Exim "SMTP error from
+ * remote mail server after end of data:", sendmail's ">>> DATA" transcript lines, qmail "does not like
+ * recipient" / "failed after I sent the message", DragonFly "did not like our final DATA".
+ */
+const COMMAND_PATTERNS: ReadonlyArray<readonly [SmtpCommand, RegExp]> = [
+  ['DATA', /in reply to (?:end of )?data command|smtp command:? data\b|after (?:end of )?data\b|>>> data\b|failed after i sent the message|did not like our (?:final )?data|(?:after|during|at) (?:the )?(?:end of )?data (?:phase|stage|command)/i],
+  ['RCPT', /in reply to rcpt to command|smtp command:? rcpt\b|after rcpt to|>>> rcpt to|does not like recipient|did not like our rcpt/i],
+  ['MAIL', /in reply to mail from command|smtp command:? mail\b|after mail from|>>> mail from|did not like our mail from|does not like (?:the )?sender/i],
+  ['HELO', /in reply to (?:helo|ehlo) command|after (?:helo|ehlo)|>>> (?:helo|ehlo)/i],
+  ['CONN', /after (?:initial )?connection|while connected to|greeting|connection (?:refused|timed out)|during result wait/i],
+];
+
+/** The command a text says its reply answered, or null. The first named wins when a text names several. */
+export function findSmtpCommand(text: string): SmtpCommand | null {
+  let best: SmtpCommand | null = null;
+  let bestIndex = Infinity;
+  for (const [command, pattern] of COMMAND_PATTERNS) {
+    const match = pattern.exec(text);
+    if (match && match.index < bestIndex) {
+      best = command;
+      bestIndex = match.index;
+    }
+  }
+  return best;
+}

@@ -8,7 +8,7 @@
 
 export interface TextRecipient {
   address: string;
-  /** The lines about this recipient, joined; the whole report when it names one recipient. */
+  /** The lines about this recipient, joined: from its first mention, up to the next recipient's lines. */
   text: string;
 }
 
@@ -33,7 +33,10 @@ export function findTextRecipients(report: string, options: TextRecipientOptions
   const order: string[] = [];
   for (const addresses of lineAddresses) for (const address of addresses) if (!order.includes(address)) order.push(address);
   if (order.length === 0) return [];
-  if (order.length === 1) return [{ address: order[0]!, text: report }];
+  if (order.length === 1) {
+    const first = lineAddresses.findIndex((addresses) => addresses.length > 0);
+    return [{ address: order[0]!, text: lines.slice(first).join('\n') }];
+  }
 
   const own = new Map<string, string[]>(order.map((address) => [address, []]));
   let owner: string | null = null;
