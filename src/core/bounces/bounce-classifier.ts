@@ -149,11 +149,21 @@ function byCommand(reason: BounceReason, command: SmtpCommand | null | undefined
   return reason;
 }
 
+/**
+ * A host or domain that did not resolve on a temporary answer (4.x.x, other than X.1.2 "bad
+ * destination system") is a DNS failure on the way, not a domain that does not exist.
+ */
+function byPermanence(reason: BounceReason, status: string | null, replyCode: number | null): BounceReason {
+  if (reason !== 'hostunknown') return reason;
+  const temporary = status ? status.startsWith('4.') : replyCode !== null && replyCode >= 400 && replyCode < 500;
+  return temporary && !status?.endsWith('.1.2') ? 'networkerror' : reason;
+}
+
 /** Classifies what a report says about one recipient. */
 export function classifyBounce(input: ClassifierInput): Classification {
   const { status, replyCode } = input;
   const decided = (found: BounceReason, basis: Classification['basis']): Classification => {
-    const reason = byCommand(found, input.command, status);
+    const reason = byPermanence(byCommand(found, input.command, status), status, replyCode);
     return { reason, hard: isHardBounce(reason, replyCode, status), basis };
   };
   if (isSuccess(status, replyCode, input.action)) return decided('delivered', 'status');

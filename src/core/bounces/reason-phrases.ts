@@ -12,13 +12,13 @@ export type PhraseTable = ReadonlyArray<readonly [BounceReason, readonly RegExp[
 
 /** Authentication of the sender's domain: SPF, DKIM, DMARC, ARC, and Microsoft's 5.7.515 "authentication missing". */
 const AUTH_FAILURE = [
-  /\bspf\b.{0,40}(?:fail|check|record|validation|not pass|softfail|hardfail|does not|doesn't|policy|violation)/,
+  /\bspf\b.{0,40}(?:fail|check|validation|not pass|softfail|hardfail|does not|doesn't|policy|violation)/,
   /(?:fail|failed|not pass|did not pass|violat)\w*.{0,30}\bspf\b/,
   /\bdkim\b.{0,40}(?:fail|invalid|missing|not pass|policy|signature|required|verif)/,
   /(?:fail|failed|invalid|missing|not pass|no valid)\w*.{0,30}\bdkim\b/,
   /\bdmarc\b/,
   /\barc\b.{0,20}(?:fail|validation)/,
-  /sender (?:is )?not authorized to send|not (?:an )?authorized (?:sender|to send on behalf)|unauthenticated (?:email|mail|sender)|authentication (?:check|checks) (?:failed|did not pass)|does not (?:meet|pass) (?:the required )?authentication|sender authentication (?:failed|required)|domain authentication|not authenticated|failed (?:sender )?authentication|sender policy framework/,
+  /sender (?:is )?not authorized to send|not (?:an )?authorized (?:sender|to send on behalf)|unauthenticated (?:email|mail) from|authentication (?:check|checks) (?:failed|did not pass)|does not (?:meet|pass) (?:the required )?authentication|sender authentication (?:failed|required)|domain authentication|not authenticated|failed (?:sender )?authentication|sender policy framework/,
 ];
 
 /** The sending host has no reverse DNS, or it does not match. */
@@ -35,12 +35,12 @@ const REJECTED = [
 const USER_UNKNOWN = [
   /(?:user|recipient|mailbox|account|address|addressee|local[- ]part|alias|name|destination|e-?mail)(?: address)? (?:is )?(?:unknown|not (?:found|known|exist\w*|valid|recogni[sz]ed|listed|local|in (?:our|my|the) (?:database|directory|system|domain))|does(?:n'?t| not) exist|invalid|unavailable(?: for this domain)?|does(?:n'?t| not) have|rejected.{0,20}(?:unknown|not exist|invalid))/,
   /(?:unknown|invalid|non-?existent|no such|bad|illegal|unrecognized|undeliverable) (?:local )?(?:user|recipient|mailbox|account|address|addressee|e-?mail(?: address)?|destination(?: address)?|local[- ]part|alias|person)/,
-  /no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|unrouteable address|address (?:unknown|does not exist|rejected)|recipient (?:address )?rejected|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|not our customer|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user/,
+  /no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|unrouteable address|address (?:unknown|does not exist)|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|not our customer|(?:invalid|unknown) (?:final delivery )?user ?id|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user/,
 ];
 
 /** A domain or host that does not resolve. */
 const HOST_UNKNOWN = [
-  /host (?:or domain name )?(?:unknown|not found)|unknown (?:host|domain)|domain (?:not found|does not exist|doesn't exist|is not (?:found|valid|registered)|unknown|lookup failed|name not found)|no such (?:domain|host)|name or service not known|(?:host|domain) name (?:not found|lookup failed|is invalid)|unroutable domain|unrouteable domain|nxdomain|(?:couldn't|could not|cannot|can't|unable to) (?:find|resolve|determine|locate) (?:any )?(?:the )?(?:host|domain|mx|mail exchanger|server)|no (?:mx|mail exchanger|dns|a) (?:records?|host)|mx (?:record|lookup).{0,30}(?:not|fail|no)|dns (?:error|lookup|resolution) (?:failed|error)|domain (?:has )?no (?:mx|mail)|recipient domain .{0,30}(?:not exist|invalid|unknown)|invalid domain|unknown mail domain|bad destination (?:mailbox )?(?:address|system)|domain (?:isn't|is not) in (?:my|our|the) list of allowed rcpthosts|not (?:a )?(?:valid|known) (?:domain|host)|host not found|domain does not accept|does not resolve|address of host .{0,40}not (?:found|known)/,
+  /host (?:or domain name )?(?:unknown|not found)|unknown (?:host|domain)|domain (?:not found|does not exist|doesn't exist|is not (?:found|valid|registered)|unknown|lookup failed|name not found)|no such (?:domain|host)|name or service not known|(?:host|domain) name (?:not found|lookup failed|is invalid)|dns error|lookup of \S+ (?:responded with code nxdomain|had no relevant answers)|unroutable domain|unrouteable domain|nxdomain|(?:couldn't|could not|cannot|can't|unable to) (?:find|resolve|determine|locate) (?:any )?(?:the )?(?:host|domain|mx|mail exchanger|server)|no (?:mx|mail exchanger|dns|a) (?:records?|host)|mx (?:record|lookup).{0,30}(?:not|fail|no)|dns (?:error|lookup|resolution) (?:failed|error)|domain (?:has )?no (?:mx|mail)|recipient domain .{0,30}(?:not exist|invalid|unknown)|invalid domain|unknown mail domain|bad destination (?:mailbox )?(?:address|system)|domain (?:isn't|is not) in (?:my|our|the) list of allowed rcpthosts|not (?:a )?(?:valid|known) (?:domain|host)|host not found|domain does not accept|does not resolve|address of host .{0,40}not (?:found|known)|domain (?:is )?(?:not reachable|unreachable)|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)+ (?:does not exist|doesn't exist)/,
 ];
 
 /** The recipient moved (X.1.6). */
@@ -100,6 +100,9 @@ const POLICY_VIOLATION = [
   /(?:local|security|content|site|mail|email|our|organization's|organisation's|company|message) polic(?:y|ies)|polic(?:y|ies) (?:violation|reasons|restrictions?|rejection|block)|violat\w* (?:of )?(?:our |the )?(?:policy|policies|terms)|prohibited|not (?:permitted|allowed) by (?:policy|the administrator)|(?:attachment|file) (?:type|extension)s? (?:not allowed|is not allowed|prohibited|rejected|blocked)|(?:has|contains) (?:a )?(?:forbidden|banned|blocked|prohibited)|banned (?:attachment|file)|rejected by (?:the )?(?:recipient's )?(?:administrator|policy)/,
 ];
 
+/** A refusal that names policy as its reason, read before the sender and recipient tables. */
+const POLICY_STATED = [/(?:for|due to|by|per) (?:local |security |content |site |our |the )?polic(?:y|ies)\b(?: reasons)?|policy (?:violation|reasons)|content presents a potential security issue/];
+
 /** Relaying refused: the server will not deliver to a domain it does not serve. */
 const NO_RELAYING = [/relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed|authorized)|prohibited|refused)|(?:not|isn't) (?:permitted|allowed|authorized) to relay|unable to relay|cannot relay|we do not relay|no relaying|relay not permitted|open relay|not a gateway/];
 
@@ -124,7 +127,7 @@ const SPEEDING = [/rate limit|rate-limit|ratelimit|(?:too many|exceeded (?:the )
 
 /** The receiving system failed: its own error. */
 const SYSTEM_ERROR = [
-  /(?:system|server|internal|local|temporary|unexpected|mail (?:system|server)|configuration|software|database|processing) (?:error|failure|problem|fault)|(?:local )?configuration error|server (?:is )?(?:busy|unavailable|overloaded|not available)|service (?:not available|unavailable|temporarily unavailable)|temporarily unavailable|try again later|(?:system|server) (?:is )?(?:down|not ready)|resources temporarily|requested action aborted|error in processing|transaction failed|unable to (?:process|deliver) (?:the |your )?(?:message|mail) (?:at this time|now)|relay (?:failure|error)|delivery (?:failure|failed)? (?:due to|because of) (?:a )?(?:system|server|internal)|not (?:ready|available)|timeout exceeded|(?:could not|cannot|unable to) (?:write|create|open)|i\/o error|malformed (?:response|reply)/,
+  /(?:system|server|internal|local|unexpected|mail (?:system|server)|configuration|software|database|processing) (?:error|failure|problem|fault)|(?:local )?configuration error|server (?:is )?(?:busy|overloaded)|(?:service|server|system) (?:is )?(?:currently |temporarily )?(?:unavailable|not available)|temporarily unavailable|try again later|(?:system|server) (?:is )?(?:down|not ready)|resources temporarily|requested action aborted|error in processing|transaction failed|unable to (?:process|deliver) (?:the |your )?(?:message|mail) (?:at this time|now)|relay (?:failure|error)|delivery (?:failure|failed)? (?:due to|because of) (?:a )?(?:system|server|internal)|not (?:ready|available)|timeout exceeded|(?:could not|cannot|unable to) (?:write|create|open)|i\/o error|malformed (?:response|reply)/,
 ];
 
 /** The receiving system's storage is full (not one mailbox's quota). */
@@ -137,13 +140,13 @@ const MAILER_ERROR = [/mailer (?:error|failed|failure)|(?:command|program|pipe|p
 const SYNTAX_ERROR = [/syntax error|command (?:not )?(?:recognized|unrecognized|not implemented|rejected)|unrecognized command|bad sequence of commands|invalid (?:command|argument|parameter)|(?:line|command) too long|parameter not recognized|protocol violation|smtp protocol|syntax (?:of|in) (?:address|parameter|argument)/];
 
 /** The message broke RFC 5322 or RFC 5321 (headers, line length, bare LF). */
-const NOT_COMPLIANT_RFC = [/(?:not|non-?) ?(?:rfc|standards?) ?(?:-? ?\d{3,4} )?compliant|rfc ?(?:2822|5322|822|5321|2821|1123)|(?:multiple|duplicate|missing|malformed|invalid|too many) (?:from|date|message-id|to|subject|sender|mime|header)s? (?:headers?|fields?)?|(?:header|headers) (?:is|are) (?:malformed|invalid|missing)|bare (?:lf|linefeed|cr)|message (?:is )?not (?:rfc|standards)|(?:line|header) (?:length )?(?:too long|exceeds)|8bit data|invalid (?:character|characters|mime)/];
+const NOT_COMPLIANT_RFC = [/(?:not|non-?) ?(?:rfc|standards?)[- ]?(?:\d{3,4} )?complian|rfc ?(?:2822|5322|822|5321|2821|1123) (?:complian|violat|standard|require|section|\d)|(?:conform|comply|compliant) (?:to|with) (?:the )?rfc|(?:multiple|duplicate|missing|malformed|invalid|too many) (?:from|date|message-id|to|subject|sender|mime) (?:headers?|fields?)|(?:header|headers) (?:is|are) (?:malformed|invalid|missing)|bare (?:lf|linefeed|cr)\b|message is not (?:rfc|standards)|8bit data|invalid (?:mime|header)/];
 
 /** The content itself is unacceptable (not spam: malformed MIME, forbidden characters). */
 const CONTENT_ERROR = [/content (?:error|not (?:allowed|acceptable))|message (?:content|body) (?:is )?(?:invalid|malformed|unacceptable)|(?:invalid|malformed) (?:content|body|mime)|contains (?:invalid|illegal|forbidden) (?:characters|content)|(?:message|mail) (?:is )?(?:corrupt|malformed)/];
 
 /** A secure channel or login was required, or the client was not trusted (auth required, certificate). */
-const SECURITY_ERROR = [/(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)/];
+const SECURITY_ERROR = [/turn on smtp auth|unauthenticated senders? (?:not allowed|rejected|denied)|(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)/];
 
 /** STARTTLS failed or was required and could not be done. */
 const FAILED_STARTTLS = [/starttls (?:is )?(?:required|failed|failure|negotiation|not (?:available|supported|offered))|tls (?:is )?(?:required|handshake (?:failed|failure)|negotiation failed|not available|connection failed)|(?:must|need to) (?:issue|use) (?:a )?starttls|failed to (?:start|establish) tls/];
@@ -171,6 +174,7 @@ export const PHRASE_TABLE: PhraseTable = [
   ['mesgtoobig', MESG_TOO_BIG],
   ['suspend', SUSPEND],
   ['filtered', FILTERED],
+  ['policyviolation', POLICY_STATED],
   ['rejected', REJECTED],
   ['hostunknown', HOST_UNKNOWN],
   ['userunknown', USER_UNKNOWN],

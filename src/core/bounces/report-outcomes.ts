@@ -40,6 +40,8 @@ interface Finding {
   replyCode: number | null;
   diagnostic: string | null;
   context: string | null;
+  /** The text that says which SMTP command failed for this recipient: its own lines, never another recipient's. */
+  commandText: string;
   action: string | null;
   at: number | null;
 }
@@ -60,7 +62,7 @@ function kindOfAction(action: string | null, status: string | null): ReportedKin
 }
 
 function toOutcome(finding: Finding, index: number, context: ReportContext, reporter: string, envelopeId: string | null): ReportedOutcome {
-  const classification = classifyBounce({ ...finding, command: findSmtpCommand(finding.diagnostic ?? '') ?? findSmtpCommand(finding.context ?? '') });
+  const classification = classifyBounce({ ...finding, command: findSmtpCommand(finding.commandText) });
   const kind = classification.reason === 'delivered' ? 'delivered' : kindOfAction(finding.action, finding.status);
   const diagnostic = finding.diagnostic?.replace(/\s+/g, ' ').trim().slice(0, MAX_DIAGNOSTIC_LENGTH) || null;
   return {
@@ -92,6 +94,7 @@ export function outcomesFromDeliveryStatus(statusText: string, humanText: string
 }
 
 function dsnFinding(recipient: RecipientStatusFields, address: string | null, own: string | null, humanText: string, fields: DeliveryStatusFields): Finding {
+  const single = fields.recipients.length === 1;
   const diagnostic = recipient.diagnosticCode ?? own;
   const quoted = findSmtpReply(diagnostic ?? humanText);
   return {
@@ -100,6 +103,7 @@ function dsnFinding(recipient: RecipientStatusFields, address: string | null, ow
     replyCode: quoted.replyCode,
     diagnostic,
     context: own && recipient.diagnosticCode ? own + '\n' + humanText : humanText,
+    commandText: (recipient.diagnosticCode ?? '') + '\n' + (own ?? (single ? humanText : '')),
     action: recipient.action,
     at: parseReportDate(recipient.lastAttemptDate) ?? parseReportDate(fields.arrivalDate),
   };
@@ -144,6 +148,7 @@ export function outcomesFromSes(notification: SesNotification, context: ReportCo
       replyCode: quoted.replyCode,
       diagnostic: recipient.diagnostic,
       context: null,
+      commandText: recipient.diagnostic ?? '',
       action: recipient.action ?? (notification.type === 'delivery' ? 'delivered' : 'failed'),
       at,
     };
@@ -171,6 +176,7 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
       replyCode: own.replyCode ?? whole.replyCode,
       diagnostic: recipient.text,
       context: text,
+      commandText: recipient.text,
       action: null,
       at: null,
     };
