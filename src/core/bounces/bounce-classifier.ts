@@ -111,6 +111,29 @@ const STATUS_REASONS: Readonly<Record<string, BounceReason>> = {
   '7.515': 'authfailure',
 };
 
+/**
+ * Reply codes that name a reason when nothing else does (RFC 5321 4.2.2): 500-504 are command and
+ * syntax errors, 551 "user not local, please try <forward-path>" a moved recipient. Other codes
+ * are too broad (550 is anything) and leave the reason "onhold".
+ */
+const REPLY_CODE_REASONS: Readonly<Record<number, BounceReason>> = {
+  500: 'syntaxerror',
+  501: 'syntaxerror',
+  502: 'syntaxerror',
+  503: 'syntaxerror',
+  504: 'syntaxerror',
+  551: 'hasmoved',
+};
+
+/**
+ * Where the words and a specific status name neighbouring reasons, the status is the finer one:
+ * "message size exceeds" with X.2.3 is the recipient's administrative limit, not a too-big message.
+ */
+function refinedByStatus(reason: BounceReason, status: string | null): BounceReason {
+  if (reason === 'mesgtoobig' && status?.endsWith('.2.3')) return 'exceedlimit';
+  return reason;
+}
+
 /** Collapsed, lower-cased text: what the phrase tables match. */
 export function normalizeDiagnostic(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -170,12 +193,14 @@ export function classifyBounce(input: ClassifierInput): Classification {
 
   const diagnostic = normalizeDiagnostic(input.diagnostic ?? '');
   const fromDiagnostic = reasonFromText(diagnostic);
-  if (fromDiagnostic && fromDiagnostic !== 'delivered') return decided(fromDiagnostic, 'text');
+  if (fromDiagnostic && fromDiagnostic !== 'delivered') return decided(refinedByStatus(fromDiagnostic, status), 'text');
   const fromStatus = reasonFromStatus(status);
   if (fromStatus) return decided(fromStatus, 'status');
   const fromContext = reasonFromText(normalizeDiagnostic(input.context ?? ''));
   if (fromContext && fromContext !== 'delivered') return decided(fromContext, 'text');
   if (input.action === 'delayed') return decided('expired', 'status');
+  const fromReplyCode = replyCode === null ? null : REPLY_CODE_REASONS[replyCode];
+  if (fromReplyCode) return decided(fromReplyCode, 'reply-code');
   if (status || replyCode !== null) return decided('onhold', 'reply-code');
   return decided('undefined', 'none');
 }

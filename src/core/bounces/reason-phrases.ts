@@ -35,7 +35,7 @@ const REJECTED = [
 const USER_UNKNOWN = [
   /(?:user|recipient|mailbox|account|address|addressee|local[- ]part|alias|name|destination|e-?mail)(?: address)? (?:is )?(?:unknown|not (?:found|known|exist\w*|valid|recogni[sz]ed|listed|local|in (?:our|my|the) (?:database|directory|system|domain))|does(?:n'?t| not) exist|invalid|unavailable(?: for this domain)?|does(?:n'?t| not) have|rejected.{0,20}(?:unknown|not exist|invalid))/,
   /(?:unknown|invalid|non-?existent|no such|bad|illegal|unrecognized|undeliverable) (?:local )?(?:user|recipient|mailbox|account|address|addressee|e-?mail(?: address)?|destination(?: address)?|local[- ]part|alias|person)/,
-  /no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|unrouteable address|address (?:unknown|does not exist)|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|not our customer|(?:invalid|unknown) (?:final delivery )?user ?id|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user/,
+  /recipient address rejected: access denied|no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|unrouteable address|address (?:unknown|does not exist)|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|(?:invalid|unknown) (?:final delivery )?user ?id|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user/,
 ];
 
 /** A domain or host that does not resolve. */
@@ -58,11 +58,11 @@ const SUSPEND = [
 
 /** The message is too large for the recipient or the server. */
 const MESG_TOO_BIG = [
-  /(?:message|mail|email|e-mail) (?:size|length) (?:exceeds|limit|is (?:too large|larger|over))|(?:message|mail|email|e-mail|data|file) (?:is )?too (?:large|big|long)|exceeds? (?:the )?(?:maximum|max|fixed maximum|allowed|size) (?:message )?(?:size|length)|size (?:limit )?exceeded|larger than (?:the )?(?:maximum|allowed|permitted)|message size|too large|exceeds (?:the )?(?:size|message size) limit/,
+  /(?:message|mail|email|e-mail) (?:size|length) (?:exceeds|limit|is (?:too large|larger|over))|(?:message|mail|email|e-mail|data|file) (?:is )?too (?:large|big|long)|exceeds? (?:the )?(?:maximum|max|fixed maximum|allowed|size) (?:message )?(?:size|length)|size (?:limit )?exceeded|larger than (?:the )?(?:maximum|allowed|permitted)|message size|(?<!headers? )too large|exceeds (?:the )?(?:size|message size) limit/,
 ];
 
 /** A limit of the recipient's (number of recipients, attachment count...) was exceeded (X.2.3). */
-const EXCEED_LIMIT = [/exceeds? (?:the )?(?:administrative|local|per-user|recipient) limit|message length exceeds administrative limit|too many recipients|recipient limit (?:exceeded|reached)/];
+const EXCEED_LIMIT = [/exceeds? (?:the )?(?:administrative|local|per-user|recipient) limit|message length exceeds administrative limit|recipient limit (?:exceeded|reached)/];
 
 /** The recipient's own filter or rules refused the message (the mailbox exists). */
 const FILTERED = [
@@ -93,7 +93,7 @@ const BLOCKED_WEAK = [/\bblocked\b|\bbanned\b|your ip\b|poor reputation/];
 const REJECTED_WEAK = [/access denied|not authori[sz]ed to send/];
 
 /** The sender's reputation (IP or domain) is too low, by the provider's own measure. */
-const BAD_REPUTATION = [/(?:poor|low|bad) (?:ip |domain |sender |sending )?reputation|reputation (?:of|is)|ip reputation|sender reputation|domain reputation/];
+const BAD_REPUTATION = [/unexpected volume|user complaints|(?:poor|low|bad) (?:ip |domain |sender |sending )?reputation|reputation (?:of|is)|ip reputation|sender reputation|domain reputation/];
 
 /** A policy of the receiving side refused the message (not spam, not authentication). */
 const POLICY_VIOLATION = [
@@ -104,7 +104,7 @@ const POLICY_VIOLATION = [
 const POLICY_STATED = [/(?:for|due to|by|per) (?:local |security |content |site |our |the )?polic(?:y|ies)\b(?: reasons)?|policy (?:violation|reasons)|content presents a potential security issue/];
 
 /** Relaying refused: the server will not deliver to a domain it does not serve. */
-const NO_RELAYING = [/relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed|authorized)|prohibited|refused)|(?:not|isn't) (?:permitted|allowed|authorized) to relay|unable to relay|cannot relay|we do not relay|no relaying|relay not permitted|open relay|not a gateway/];
+const NO_RELAYING = [/relay(?:ing)? (?:access )?(?:denied|not (?:permitted|allowed|authorized)|prohibited|refused)|(?:not|isn't) (?:permitted|allowed|authorized) to relay|unable to relay|cannot relay|we do not relay|no relaying|relay not permitted|open relay|not a gateway|not configured to relay|relay (?:mail )?(?:is )?not (?:allowed|permitted)/];
 
 /** The server will not accept mail at all (null MX, RFC 7505; "does not accept mail"). */
 const NOT_ACCEPT = [/null mx|does not accept (?:any )?(?:e-?)?mail|(?:not|no longer) accepting (?:any )?(?:e-?)?mail|accepts no (?:e-?)?mail|mail is not accepted|domain (?:does not|doesn't) (?:accept|receive) (?:e-?)?mail|no mail (?:is )?accepted/];
@@ -120,7 +120,7 @@ const NETWORK_ERROR = [
 ];
 
 /** Too many connections or messages too fast from the sender. */
-const TOO_MANY_CONN = [/too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections)|connection (?:limit|rate limit)|maximum (?:number of )?connections|too many connections from your/];
+const TOO_MANY_CONN = [/too many recipients|connection frequency|(?:connections?|sessions?) (?:limit(?:ed)?|exceeded)|too many (?:connections|concurrent|simultaneous|sessions|smtp sessions|open connections)|connection (?:limit|rate limit)|maximum (?:number of )?connections|too many connections from your/];
 
 /** Sending too fast: rate limits, "try again later" throttles. */
 const SPEEDING = [/rate limit|rate-limit|ratelimit|(?:too many|exceeded (?:the )?(?:maximum )?(?:number of )?)(?: messages| mails| emails)|sending (?:rate|limit|quota)|(?:message|mail) rate|throttl|too fast|slow down|sent too many|receiving mail at a rate|exceeded .{0,20}(?:hourly|daily|per hour|per day)/];
@@ -131,25 +131,25 @@ const SYSTEM_ERROR = [
 ];
 
 /** The receiving system's storage is full (not one mailbox's quota). */
-const SYSTEM_FULL = [/insufficient system (?:storage|resources)|(?:disk|file ?system|spool|queue|server|system) (?:is )?(?:full|out of (?:space|storage))|out of (?:disk )?space|no space left/];
+const SYSTEM_FULL = [/insufficient (?:system|disk) (?:storage|resources|space)|(?:disk|file ?system|spool|queue|server|system) (?:is )?(?:full|out of (?:space|storage))|out of (?:disk )?space|no space left/];
 
 /** The local delivery program failed (procmail, a pipe, a filter script). */
 const MAILER_ERROR = [/mailer (?:error|failed|failure)|(?:command|program|pipe|procmail|maildrop|deliver) (?:died|failed|exited|returned|crashed|terminated|error)|exit (?:code|status)|\bsh:|\|\s*\/|unknown mailer|mailer .{0,30} not (?:found|available)|(?:died|killed) (?:with|by) signal|local delivery failed/];
 
 /** The SMTP exchange broke the protocol (bad command, bad sequence, bad syntax). */
-const SYNTAX_ERROR = [/syntax error|command (?:not )?(?:recognized|unrecognized|not implemented|rejected)|unrecognized command|bad sequence of commands|invalid (?:command|argument|parameter)|(?:line|command) too long|parameter not recognized|protocol violation|smtp protocol|syntax (?:of|in) (?:address|parameter|argument)/];
+const SYNTAX_ERROR = [/malformed address|parameter not implemented|syntax error|command (?:not )?(?:recognized|unrecognized|not implemented|rejected)|unrecognized command|bad sequence of commands|invalid (?:command|argument|parameter)|(?:line|command) too long|parameter not recognized|protocol violation|smtp protocol|syntax (?:of|in) (?:address|parameter|argument)/];
 
 /** The message broke RFC 5322 or RFC 5321 (headers, line length, bare LF). */
-const NOT_COMPLIANT_RFC = [/(?:not|non-?) ?(?:rfc|standards?)[- ]?(?:\d{3,4} )?complian|rfc ?(?:2822|5322|822|5321|2821|1123) (?:complian|violat|standard|require|section|\d)|(?:conform|comply|compliant) (?:to|with) (?:the )?rfc|(?:multiple|duplicate|missing|malformed|invalid|too many) (?:from|date|message-id|to|subject|sender|mime) (?:headers?|fields?)|(?:header|headers) (?:is|are) (?:malformed|invalid|missing)|bare (?:lf|linefeed|cr)\b|message is not (?:rfc|standards)|8bit data|invalid (?:mime|header)/];
+const NOT_COMPLIANT_RFC = [/(?:not|non-?) ?(?:rfc|standards?)[- ]?(?:\d{3,4} )?complian|rfc ?(?:2822|5322|822|5321|2821|1123) (?:complian|violat|standard|require|section|\d)|(?:conform|comply|compliant) (?:to|with) (?:the )?rfc|(?:multiple|duplicate|missing|malformed|invalid|too many) (?:from|date|message-id|to|subject|sender|mime) (?:headers?|fields?)|(?:header|headers) (?:is|are) (?:malformed|invalid|missing)|multiple addresses in (?:the )?from:? header|bare (?:lf|linefeed|cr)\b|message is not (?:rfc|standards)|8bit data|invalid (?:mime|header)/];
 
 /** The content itself is unacceptable (not spam: malformed MIME, forbidden characters). */
-const CONTENT_ERROR = [/content (?:error|not (?:allowed|acceptable))|message (?:content|body) (?:is )?(?:invalid|malformed|unacceptable)|(?:invalid|malformed) (?:content|body|mime)|contains (?:invalid|illegal|forbidden) (?:characters|content)|(?:message|mail) (?:is )?(?:corrupt|malformed)/];
+const CONTENT_ERROR = [/headers? (?:too large|too long|exceed)|content (?:error|not (?:allowed|acceptable))|message (?:content|body) (?:is )?(?:invalid|malformed|unacceptable)|(?:invalid|malformed) (?:content|body|mime)|contains (?:invalid|illegal|forbidden) (?:characters|content)|(?:message|mail) (?:is )?(?:corrupt|malformed)/];
 
 /** A secure channel or login was required, or the client was not trusted (auth required, certificate). */
 const SECURITY_ERROR = [/turn on smtp auth|unauthenticated senders? (?:not allowed|rejected|denied)|(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)/];
 
 /** STARTTLS failed or was required and could not be done. */
-const FAILED_STARTTLS = [/starttls (?:is )?(?:required|failed|failure|negotiation|not (?:available|supported|offered))|tls (?:is )?(?:required|handshake (?:failed|failure)|negotiation failed|not available|connection failed)|(?:must|need to) (?:issue|use) (?:a )?starttls|failed to (?:start|establish) tls/];
+const FAILED_STARTTLS = [/(?:does not|doesn't) support (?:tls|starttls)|starttls (?:is )?(?:required|failed|failure|negotiation|not (?:available|supported|offered))|tls (?:is )?(?:required|handshake (?:failed|failure)|negotiation failed|not available|connection failed)|(?:must|need to) (?:issue|use) (?:a )?starttls|failed to (?:start|establish) tls/];
 
 /** A delivery report that is not a failure. */
 const DELIVERED = [/successfully delivered|delivery (?:was )?successful|(?:message|mail) (?:was )?delivered to|delivered to (?:the )?(?:mailbox|recipient)|relayed to/];
@@ -165,10 +165,13 @@ const DELIVERED = [/successfully delivered|delivery (?:was )?successful|(?:messa
 export const PHRASE_TABLE: PhraseTable = [
   ['failedstarttls', FAILED_STARTTLS],
   ['authfailure', AUTH_FAILURE],
+  ['badreputation', BAD_REPUTATION],
   ['requireptr', REQUIRE_PTR],
   ['notaccept', NOT_ACCEPT],
   ['norelaying', NO_RELAYING],
   ['hasmoved', HAS_MOVED],
+  ['systemfull', SYSTEM_FULL],
+  ['contenterror', CONTENT_ERROR],
   ['mailboxfull', MAILBOX_FULL],
   ['exceedlimit', EXCEED_LIMIT],
   ['mesgtoobig', MESG_TOO_BIG],
@@ -180,18 +183,15 @@ export const PHRASE_TABLE: PhraseTable = [
   ['userunknown', USER_UNKNOWN],
   ['expired', EXPIRED],
   ['virusdetected', VIRUS],
-  ['badreputation', BAD_REPUTATION],
+  ['toomanyconn', TOO_MANY_CONN],
   ['blocked', BLOCKED],
   ['spamdetected', SPAM],
-  ['toomanyconn', TOO_MANY_CONN],
   ['speeding', SPEEDING],
   ['securityerror', SECURITY_ERROR],
   ['notcompliantrfc', NOT_COMPLIANT_RFC],
-  ['contenterror', CONTENT_ERROR],
   ['policyviolation', POLICY_VIOLATION],
   ['blocked', BLOCKED_WEAK],
   ['rejected', REJECTED_WEAK],
-  ['systemfull', SYSTEM_FULL],
   ['mailererror', MAILER_ERROR],
   ['syntaxerror', SYNTAX_ERROR],
   ['networkerror', NETWORK_ERROR],
