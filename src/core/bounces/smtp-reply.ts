@@ -51,7 +51,9 @@ const COMMAND_PATTERNS: ReadonlyArray<readonly [SmtpCommand, RegExp]> = [
 ];
 
 /** The command a text says its reply answered, or null. The first named wins when a text names several. */
-export function findSmtpCommand(text: string): SmtpCommand | null {
+export function findSmtpCommand(raw: string): SmtpCommand | null {
+  // Replies wrap anywhere: "(in reply to end of DATA\n    command)".
+  const text = raw.replace(/\s+/g, ' ');
   let best: SmtpCommand | null = null;
   let bestIndex = Infinity;
   for (const [command, pattern] of COMMAND_PATTERNS) {
