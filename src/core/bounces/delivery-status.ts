@@ -17,6 +17,8 @@ export interface DeliveryStatusFields {
 export interface RecipientStatusFields {
   finalRecipient: string | null;
   originalRecipient: string | null;
+  /** The comment after the Status code ("5.0.0 (host name lookup failure)"): a diagnostic when there is no Diagnostic-Code. */
+  statusComment: string | null;
   /** failed, delayed, delivered, relayed, expanded (lower-cased), or what the report wrote. */
   action: string | null;
   status: string | null;
@@ -26,7 +28,7 @@ export interface RecipientStatusFields {
 }
 
 function emptyRecipient(): RecipientStatusFields {
-  return { finalRecipient: null, originalRecipient: null, action: null, status: null, diagnosticCode: null, remoteMta: null, lastAttemptDate: null };
+  return { finalRecipient: null, originalRecipient: null, statusComment: null, action: null, status: null, diagnosticCode: null, remoteMta: null, lastAttemptDate: null };
 }
 
 /** Drops the type of a typed value: "rfc822; a@b" -> "a@b", "smtp; 550 ..." -> "550 ...". */
@@ -84,6 +86,7 @@ export function parseDeliveryStatus(text: string): DeliveryStatusFields {
           break;
         case 'status':
           current.status = /\d\.\d{1,3}\.\d{1,3}/.exec(value)?.[0] ?? null;
+          current.statusComment = /\((.+)\)/.exec(value)?.[1]?.trim() || null;
           break;
         case 'diagnostic-code':
           current.diagnosticCode = stripValueType(value) || null;

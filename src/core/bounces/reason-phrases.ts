@@ -40,8 +40,11 @@ const USER_UNKNOWN = [
 
 /** A domain or host that does not resolve. */
 const HOST_UNKNOWN = [
-  /host (?:or domain name )?(?:unknown|not found)|unknown (?:host|domain)|domain (?:not found|does not exist|doesn't exist|is not (?:found|valid|registered)|unknown|lookup failed|name not found)|no such (?:domain|host)|name or service not known|(?:host|domain) name (?:not found|lookup failed|is invalid)|dns error|lookup of \S+ (?:responded with code nxdomain|had no relevant answers)|unroutable domain|unrouteable domain|nxdomain|(?:couldn't|could not|cannot|can't|unable to) (?:find|resolve|determine|locate) (?:any )?(?:the )?(?:host|domain|mx|mail exchanger|server)|no (?:mx|mail exchanger|dns|a) (?:records?|host)|mx (?:record|lookup).{0,30}(?:not|fail|no)|dns (?:error|lookup|resolution) (?:failed|error)|domain (?:has )?no (?:mx|mail)|recipient domain .{0,30}(?:not exist|invalid|unknown)|invalid domain|unknown mail domain|bad destination (?:mailbox )?(?:address|system)|domain (?:isn't|is not) in (?:my|our|the) list of allowed rcpthosts|not (?:a )?(?:valid|known) (?:domain|host)|host not found|domain does not accept|does not resolve|address of host .{0,40}not (?:found|known)|domain (?:is )?(?:not reachable|unreachable)|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)+ (?:does not exist|doesn't exist)/,
+  /host (?:or domain name )?(?:unknown|not found)|unknown (?:host|domain)|domain (?:not found|does not exist|doesn't exist|is not (?:found|valid|registered)|unknown|lookup failed|name not found)|no such (?:domain|host)|name or service not known|(?:host|domain) name (?:not found|lookup failed|lookup failure|is invalid)|dns error|lookup of \S+ (?:responded with code nxdomain|had no relevant answers)|unroutable domain|unrouteable domain|nxdomain|(?:couldn't|could not|cannot|can't|unable to) (?:find|resolve|determine|locate) (?:any )?(?:the )?(?:host|domain|mx|mail exchanger|server)|no (?:mx|mail exchanger|dns|a) (?:records?|host)|mx (?:record|lookup).{0,30}(?:not|fail|no)|dns (?:error|lookup|resolution) (?:failed|error)|domain (?:has )?no (?:mx|mail)|recipient domain .{0,30}(?:not exist|invalid|unknown)|invalid domain|unknown mail domain|bad destination (?:mailbox )?(?:address|system)|domain (?:isn't|is not) in (?:my|our|the) list of allowed rcpthosts|not (?:a )?(?:valid|known) (?:domain|host)|host not found|domain does not accept|does not resolve|address of host .{0,40}not (?:found|known)|domain (?:is )?(?:not reachable|unreachable)|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)+ (?:does not exist|doesn't exist)/,
 ];
+
+/** A DNS answer that failed for now: the domain may well exist. Read before HOST_UNKNOWN. */
+const DNS_TEMPORARY = [/host not found, try again|temporary (?:dns|lookup|name resolution) (?:failure|error)|dns (?:timeout|temporary|servfail)|\bservfail\b|try again later.{0,20}dns|dns.{0,20}try again/];
 
 /** The recipient moved (X.1.6). */
 const HAS_MOVED = [/(?:has|have) moved|address (?:has )?changed|no longer (?:at|with|uses|using) this|moved (?:to|permanently)|new (?:e-?mail )?address is|forwarding address/];
@@ -179,6 +182,7 @@ export const PHRASE_TABLE: PhraseTable = [
   ['filtered', FILTERED],
   ['policyviolation', POLICY_STATED],
   ['rejected', REJECTED],
+  ['networkerror', DNS_TEMPORARY],
   ['hostunknown', HOST_UNKNOWN],
   ['userunknown', USER_UNKNOWN],
   ['expired', EXPIRED],

@@ -95,7 +95,7 @@ export function outcomesFromDeliveryStatus(statusText: string, humanText: string
 
 function dsnFinding(recipient: RecipientStatusFields, address: string | null, own: string | null, humanText: string, fields: DeliveryStatusFields): Finding {
   const single = fields.recipients.length === 1;
-  const diagnostic = recipient.diagnosticCode ?? own;
+  const diagnostic = recipient.diagnosticCode ?? recipient.statusComment ?? own;
   const quoted = findSmtpReply(diagnostic ?? humanText);
   return {
     recipient: address,
