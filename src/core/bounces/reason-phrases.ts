@@ -23,7 +23,7 @@ const AUTH_FAILURE = [
 
 /** The sending host has no reverse DNS, or it does not match. */
 const REQUIRE_PTR = [
-  /reverse (?:dns|lookup|resolution|mapping|name)|\bptr\b|\brdns\b|no (?:reverse|inverse)|(?:cannot|could not|can't|couldn't|unable to) (?:find|resolve|verify|lookup) (?:your|the) (?:host ?name|ip|address|domain)|(?:host ?name|ip address) (?:does not|doesn't) (?:resolve|match)|client host .{0,60}(?:unknown|no ptr)|not resolve to your (?:ip|address)|unresolvable (?:address|host)|invalid dns ptr|dns (?:check|lookup) failed for (?:your|the client)|connection refused.{0,20}(?:reverse|ptr)|hostname.{0,20}(?:dynamic|generic)|looks (?:like a|dynamic)|generic (?:host ?name|reverse)/,
+  /reverse (?:dns|lookup|resolution|mapping|name|host ?name)|\bptr\b|\brdns\b|no (?:reverse|inverse)|(?:cannot|could not|can't|couldn't|unable to) (?:find|resolve|verify|lookup) (?:your|the) (?:host ?name|ip|address|domain)|(?:host ?name|ip address) (?:does not|doesn't) (?:resolve|match)|client host .{0,60}(?:unknown|no ptr)|not resolve to your (?:ip|address)|unresolvable (?:address|host)|invalid dns ptr|dns (?:check|lookup) failed for (?:your|the client)|connection refused.{0,20}(?:reverse|ptr)|hostname.{0,20}(?:dynamic|generic)|looks (?:like a|dynamic)|generic (?:host ?name|reverse)/,
 ];
 
 /** The sender address or its domain is refused (not the recipient): RFC 3463 X.1.7, X.1.8. */
@@ -56,7 +56,7 @@ const MAILBOX_FULL = [
 
 /** The mailbox exists but is disabled, suspended or inactive. */
 const SUSPEND = [
-  /(?:account|mailbox|address|user|recipient) (?:has been |is |was )?(?:temporarily |currently |now )?(?:disabled|suspended|deactivated|inactive|closed|locked|blocked|frozen|expired|terminated|on hold|deleted|cancel(?:l)?ed|discontinued|not active|not enabled)|(?:disabled|suspended|inactive|deactivated|closed|expired) (?:account|mailbox|user|recipient)|extended inactivity|(?:inactive|dormant|suspended) (?:for|due)|mailbox (?:is )?(?:disabled|unavailable due)|not (?:currently )?(?:receiving|accepting) (?:mail|e-?mail|messages)|temporarily (?:inactive|disabled|deactivated)|service (?:is )?(?:suspended|stopped|disabled)|has been (?:disabled|suspended|deactivated)/,
+  /(?:account|mailbox|address|user|recipient) (?:has been |is |was )?(?:temporarily |currently |now )?(?:disabled|suspended|deactivated|inactive|closed|locked|blocked|frozen|expired|terminated|on hold|deleted|cancel(?:l)?ed|discontinued|not active|not enabled)|(?:disabled|suspended|inactive|deactivated|closed|expired) (?:account|mailbox|user|recipient)|(?:account|mailbox) .{0,40}(?:is|has been|was) (?:disabled|suspended|deactivated|inactive|locked)|extended inactivity|(?:inactive|dormant|suspended) (?:for|due)|mailbox (?:is )?(?:disabled|unavailable due)|not (?:currently )?(?:receiving|accepting) (?:mail|e-?mail|messages)|temporarily (?:inactive|disabled|deactivated)|service (?:is )?(?:suspended|stopped|disabled)|has been (?:disabled|suspended|deactivated)/,
 ];
 
 /** The message is too large for the recipient or the server. */
