@@ -133,6 +133,7 @@ function makeContext(raw: Buffer | string, root: MimeEntity, returned: MimeEntit
   const sentTo = [...(options.envelopeRecipients ?? []), ...headerValues(header, 'to')];
   const notRecipients = new Set([...sentTo.flatMap(addressesIn), ...addressesIn(headerValue(header, 'from')), ...returnedFrom]);
   const messageId = bareMessageId(headerValue(header, 'message-id'));
+  const verpLocalPart = options.verpLocalPart ?? DEFAULT_VERP_LOCAL_PART;
   return {
     key: reportKey(messageId, raw),
     date: parseReportDate(headerValue(header, 'date')),
@@ -141,7 +142,9 @@ function makeContext(raw: Buffer | string, root: MimeEntity, returned: MimeEntit
     notRecipients,
     failedRecipients: headerValues(header, 'x-failed-recipients').flatMap(addressesIn),
     returnedRecipients: returned ? ['to', 'cc'].flatMap((name) => headerValues(returned.header, name).flatMap(addressesIn)) : [],
-    token: verpToken(addressedTo, options.verpLocalPart ?? DEFAULT_VERP_LOCAL_PART),
+    // The returned original's Return-Path is our own VERP address too: what ARF reports keep.
+    token: verpToken(addressedTo, verpLocalPart) ?? verpToken(returned ? headerValues(returned.header, 'return-path') : [], verpLocalPart),
+    verpLocalPart,
     returnedMessageId: returned ? bareMessageId(headerValue(returned.header, 'message-id')) : null,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { ReportedKind, ReportedOutcome } from '../outcomes/reported-outcome.js';
 import { classifyBounce, normalizeDiagnostic, reasonFromText } from './bounce-classifier.js';
-import { makeReference, outcomeId, parseReportDate } from './correlation.js';
+import { makeReference, outcomeId, parseReportDate, verpToken } from './correlation.js';
 import { parseDeliveryStatus, type DeliveryStatusFields, type RecipientStatusFields } from './delivery-status.js';
 import { feedbackKind, parseFeedbackReport } from './feedback-report.js';
 import type { SesNotification } from './ses-notification.js';
@@ -28,6 +28,8 @@ export interface ReportContext {
   /** To and Cc of the returned message. */
   returnedRecipients: readonly string[];
   token: string | null;
+  /** The VERP local part, to read a token from addresses found later (an ARF Original-Mail-From). */
+  verpLocalPart: string;
   returnedMessageId: string | null;
 }
 
@@ -121,13 +123,14 @@ export function outcomesFromFeedbackReport(reportFields: string, context: Report
   const recipients = report.originalRcptTo.length > 0 ? report.originalRcptTo : context.returnedRecipients.slice(0, 1);
   const at = parseReportDate(report.arrivalDate) ?? context.date;
   const list = recipients.length > 0 ? recipients : [null];
+  const token = context.token ?? verpToken([report.originalMailFrom ?? ''], context.verpLocalPart);
   return list.map((recipient, index) => ({
     kind,
     recipient,
     at,
     reporter: 'arf',
     id: outcomeId(context.key, index, recipient),
-    reference: makeReference({ token: context.token, messageIdHeader: context.returnedMessageId }),
+    reference: makeReference({ token, messageIdHeader: context.returnedMessageId }),
     feedbackType: report.feedbackType,
     detail: { userAgent: report.userAgent, sourceIp: report.sourceIp, reportedDomain: report.reportedDomain },
   }));
