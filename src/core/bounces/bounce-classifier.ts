@@ -134,9 +134,15 @@ function refinedByStatus(reason: BounceReason, status: string | null): BounceRea
   return reason;
 }
 
-/** Collapsed, lower-cased text: what the phrase tables match. */
+/**
+ * Reply codes inside a multi-line reply ("550-5.7.1 text\n550-5.7.1 more"): dropped so that the
+ * words read as one sentence. A code with its status, or a code followed by a hyphen.
+ */
+const REPLY_LINE_PREFIX = /\b[245]\d\d(?:-|[ -]#?[245]\.\d{1,3}\.\d{1,3}\b)/g;
+
+/** Collapsed, lower-cased text without reply-line prefixes: what the phrase tables match. */
 export function normalizeDiagnostic(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+  return text.toLowerCase().replace(REPLY_LINE_PREFIX, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** The first reason whose phrases the text contains, in table order; null when none does. */
@@ -163,12 +169,14 @@ function isSuccess(status: string | null, replyCode: number | null, action: stri
  * What the failed command changes. A recipient refused only once the message was sent (after DATA)
  * was accepted at RCPT TO: the mailbox exists and a filter refused the message, "filtered", however
  * the reply words it (unless its status names the mailbox as bad). A refusal of MAIL FROM is about the sender, "rejected", unless the words said
- * something more specific than an unknown address.
+ * something more specific than an unknown address; a refusal at the greeting is a block of the client.
  */
 function byCommand(reason: BounceReason, command: SmtpCommand | null | undefined, status: string | null): BounceReason {
   // A bad-mailbox status (X.1.x) is believed: sendmail reports pipelined RCPT TO failures after DATA.
   if (command === 'DATA' && reason === 'userunknown' && !status?.slice(1).startsWith('.1.')) return 'filtered';
   if (command === 'MAIL' && (reason === 'userunknown' || reason === 'hostunknown' || reason === 'onhold' || reason === 'undefined')) return 'rejected';
+  // Refused at the greeting, before any address was sent: the client (its IP) was refused.
+  if (command === 'CONN' && (reason === 'rejected' || reason === 'onhold' || reason === 'undefined')) return 'blocked';
   return reason;
 }
 

@@ -12,6 +12,7 @@ export type PhraseTable = ReadonlyArray<readonly [BounceReason, readonly RegExp[
 
 /** Authentication of the sender's domain: SPF, DKIM, DMARC, ARC, and Microsoft's 5.7.515 "authentication missing". */
 const AUTH_FAILURE = [
+  /(?:bad|invalid|broken|no|missing) spf\b/,
   /\bspf\b.{0,40}(?:fail|check|validation|not pass|softfail|hardfail|does not|doesn't|policy|violation)/,
   /(?:fail|failed|not pass|did not pass|violat)\w*.{0,30}\bspf\b/,
   /\bdkim\b.{0,40}(?:fail|invalid|missing|not pass|policy|signature|required|verif)/,
@@ -114,12 +115,21 @@ const NOT_ACCEPT = [/null mx|does not accept (?:any )?(?:e-?)?mail|(?:not|no lon
 
 /** The message could not be delivered in time and the sender gave up (X.4.7). */
 const EXPIRED = [
-  /(?:delivery|retry|message) (?:time ?out|timeout|time (?:limit )?expired|expired|period expired)|(?:time|retry) (?:limit )?(?:exceeded|expired)|(?:has been|was|been) (?:in the )?(?:queue|queued|delayed) (?:too long|for \d+|for more than)|(?:could not|couldn't|cannot|unable to) (?:be )?deliver\w* .{0,40}(?:for|within|in|after) (?:the last |over )?(?:\d+|\w+) (?:days?|hours?)|(?:gave|giving|given) up (?:after|on (?:the |this |your )?(?:message|delivery))|message expired|expired after|too long in (?:the )?queue|maximum (?:queue|delivery) time|undeliverable for \d+|retry period|not (?:been )?delivered (?:for|within|in) (?:the last )?\d+|delivery attempts? (?:will continue|has failed for)|will (?:continue trying|keep trying|retry)|still (?:trying|undelivered)|could not be delivered in time|queue time|did not accept our requests? to connect|will be retried for|envelope expired|(?:unable to|could not|couldn't) deliver (?:this |the |your )?message after \d+|(?:has been|was) in (?:the )?queue too long|(?:warning|delay)(?:ed)?: (?:message|mail) (?:still )?(?:undelivered|delayed)|delivery (?:is |has been )?delayed|not yet been delivered/,
+  /(?:delivery|retry|message) (?:time ?out|timeout|time (?:limit )?expired|expired|period expired)|(?:time|retry) (?:limit )?(?:exceeded|expired)|(?:has been|was|been) (?:in the )?(?:queue|queued|delayed) (?:too long|for \d+|for more than)|(?:could not|couldn't|cannot|unable to) (?:be )?deliver\w* .{0,40}(?:for|within|in|after) (?:the last |over )?(?:\d+|\w+) (?:days?|hours?|minutes?|seconds?)|(?:gave|giving|given) up (?:after|on (?:the |this |your )?(?:message|delivery))|message expired|expired after|too long in (?:the )?queue|maximum (?:queue|delivery) time|undeliverable for \d+|retry period|not (?:been )?delivered (?:for|within|in) (?:the last )?\d+|delivery attempts? (?:will continue|has failed for)|will (?:continue trying|keep trying|retry)|still (?:trying|undelivered)|could not be delivered in time|queue time|did not accept our requests? to connect|will be retried for|envelope expired|(?:unable to|could not|couldn't) deliver (?:this |the |your )?message after \d+|(?:has been|was) in (?:the )?queue too long|(?:warning|delay)(?:ed)?: (?:message|mail) (?:still )?(?:undelivered|delayed)|delivery (?:is |has been )?delayed|not yet been delivered/,
 ];
 
-/** The connection to the remote host failed. */
+/**
+ * The connection to the receiving host failed (timed out, refused, unreachable). Connection failures
+ * are temporary by nature: the sending MTA retries them, so a report of one is the end of the
+ * retries, "expired" (sisimai's reading too), not a network diagnosis.
+ */
+const CONNECTION_FAILURE = [
+  /connection (?:timed out|timeout|refused|reset|closed|lost|dropped|failure|failed|error|attempt failed)|(?:timed out|timeout) (?:while|during|waiting|connecting|reading|after)|(?:no route to host|unable to connect|could not connect|couldn't connect|can't connect|cannot connect|failed to connect|not reachable|unreachable)|lost connection|remote (?:host|server) (?:did not respond|not responding|closed)|no answer from|host is down|socket error/,
+];
+
+/** The way to the receiving host failed: routing, loops, DNS trouble, broken sessions. */
 const NETWORK_ERROR = [
-  /connection (?:timed out|timeout|refused|reset|closed|lost|dropped|failure|failed|error|attempt failed)|(?:timed out|timeout) (?:while|during|waiting|connecting|reading|after)|(?:no route|unable to connect|could not connect|couldn't connect|can't connect|cannot connect|failed to connect|not reachable|unreachable)|lost connection|network (?:is )?(?:unreachable|error|down)|(?:mail|routing|delivery) loop|too many hops|hop count exceeded|loops back to myself|name server (?:timeout|failure)|dns (?:timeout|failure|server failure|temporary)|temporary (?:dns|lookup) failure|servfail|broken pipe|remote (?:host|server) (?:did not respond|not responding|closed)|no answer from|host is down|tls .{0,20}(?:timeout|reset)|read error|write error|protocol error|unexpected (?:end|eof)|conversation with .{0,40} timed out/,
+  /network (?:is )?(?:unreachable|error|down)|(?:mail|routing|delivery) loop|too many hops|hop count exceeded|loops back to myself|name server (?:timeout|failure)|dns (?:timeout|failure|server failure|temporary)|temporary (?:dns|lookup) failure|servfail|broken pipe|tls .{0,20}(?:timeout|reset)|read error|write error|protocol error|unexpected (?:end|eof)|conversation with .{0,40} timed out|routing (?:error|failure|status)|network or routing/,
 ];
 
 /** Too many connections or messages too fast from the sender. */
@@ -198,6 +208,7 @@ export const PHRASE_TABLE: PhraseTable = [
   ['rejected', REJECTED_WEAK],
   ['mailererror', MAILER_ERROR],
   ['syntaxerror', SYNTAX_ERROR],
+  ['expired', CONNECTION_FAILURE],
   ['networkerror', NETWORK_ERROR],
   ['systemerror', SYSTEM_ERROR],
   ['delivered', DELIVERED],
