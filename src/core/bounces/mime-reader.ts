@@ -97,6 +97,22 @@ function readEntity(text: string, depth: number, state: ReadState, defaultType =
     const bodies = guessedMultipart(body);
     if (bodies) return { ...empty, contentType: 'multipart/mixed', parts: bodies.map((part) => readEntity(part, depth + 1, state)) };
   }
+  if (!isEmbeddedMessage(contentType) && contentType !== 'text/rfc822-headers') {
+    // Decoded when first read: the bodies of returned messages and attachments mostly never are.
+    const charset = params['charset'] ?? (contentType === 'message/global-delivery-status' ? 'utf-8' : null);
+    let decodedText: string | null = null;
+    return {
+      header,
+      contentType,
+      params,
+      parts: [],
+      message: null,
+      get text(): string {
+        decodedText ??= decodeCharset(decodeTransfer(body, encoding), charset);
+        return decodedText;
+      },
+    };
+  }
   const decoded = decodeTransfer(body, encoding);
   if (isEmbeddedMessage(contentType) && !tooDeep) {
     return { ...empty, message: readEntity(decoded.replace(/^\n+/, ''), depth + 1, state) };
@@ -105,8 +121,7 @@ function readEntity(text: string, depth: number, state: ReadState, defaultType =
     const headerOnly = readEntity(decoded.replace(/^\n+/, ''), depth + 1, state);
     return { ...empty, text: decodeCharset(decoded, params['charset'] ?? null), message: headerOnly };
   }
-  const charset = params['charset'] ?? (contentType === 'message/global-delivery-status' ? 'utf-8' : null);
-  return { ...empty, text: decodeCharset(decoded, charset) };
+  return { ...empty, text: decodeCharset(decoded, params['charset'] ?? null) };
 }
 
 function isEmbeddedMessage(contentType: string): boolean {
