@@ -82,7 +82,9 @@ export interface ParameterizedValue {
 export function parseParameterized(raw: string): ParameterizedValue {
   const params: Record<string, string> = {};
   let i = raw.indexOf(';');
-  const value = (i < 0 ? raw : raw.slice(0, i)).trim().toLowerCase();
+  const head = (i < 0 ? raw : raw.slice(0, i)).trim().toLowerCase();
+  // A missing ";" ("text/plain charset=...", seen in the wild) leaves the media type as the first word.
+  const value = /^[\w.+-]+\/[\w.+-]+/.exec(head)?.[0] ?? head;
   while (i >= 0 && i < raw.length) {
     i++;
     while (raw[i] === ' ' || raw[i] === '\t' || raw[i] === ';') i++;

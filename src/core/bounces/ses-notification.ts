@@ -23,7 +23,9 @@ export interface SesNotification {
 const NOTIFICATION_TYPE = /"(?:notificationType|eventType)"\s*:\s*"(Bounce|Complaint|Delivery)"/;
 
 /** The notification in a mail body, or null when the body is not one. */
-export function readSesNotification(body: string): SesNotification | null {
+export function readSesNotification(text: string): SesNotification | null {
+  // Wrapped in an SNS notification, the SES JSON is a string with its quotes escaped.
+  const body = NOTIFICATION_TYPE.test(text) || !text.includes('\\"') ? text : text.replace(/\\(["\\/])/g, '$1');
   const typeMatch = NOTIFICATION_TYPE.exec(body);
   if (!typeMatch) return null;
   const type = typeMatch[1]!.toLowerCase() as SesNotification['type'];

@@ -27,9 +27,17 @@ export interface TextRecipientOptions {
 }
 
 /** The recipients named in a report text, in the order of their first mention, each with its lines. */
+/**
+ * A line that quotes a header field of the returned message ("  To:      a@b", Exchange's "Your
+ * message ... To:"): its address is the message's, named as a recipient only when nothing else is.
+ */
+const QUOTED_FIELD_LINE = /^\s*(?:to|cc|bcc|from|sender|reply-to|sent|date)\s*:/i;
+
 export function findTextRecipients(report: string, options: TextRecipientOptions): TextRecipient[] {
   const lines = report.split('\n');
-  const lineAddresses: string[][] = lines.map((line) => recipientAddressesIn(line, options.exclude));
+  let lineAddresses: string[][] = lines.map((line) => recipientAddressesIn(line, options.exclude));
+  const outsideQuotedFields = lineAddresses.map((addresses, i) => (QUOTED_FIELD_LINE.test(lines[i]!) ? [] : addresses));
+  if (outsideQuotedFields.some((addresses) => addresses.length > 0)) lineAddresses = outsideQuotedFields;
   const order: string[] = [];
   for (const addresses of lineAddresses) for (const address of addresses) if (!order.includes(address)) order.push(address);
   if (order.length === 0) return [];
