@@ -119,6 +119,22 @@ describe('parseBounceMail: non-standard bounces', () => {
     expect(outcomes(result)[0]!.reference.messageIdHeader).toBe('orig@example.jp');
   });
 
+  it('reads a delay warning as deferred, not bounced', () => {
+    const warning = [
+      'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>',
+      'To: sender@example.jp',
+      'Subject: Warning: could not send message for past 4 hours',
+      '',
+      '    **********************************************',
+      '    **      THIS IS A WARNING MESSAGE ONLY      **',
+      '    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **',
+      '    **********************************************',
+      '',
+      '<slow@example.com>... Deferred: Connection timed out with mx.example.com.',
+    ].join('\n');
+    expect(outcomes(parseBounceMail(warning))[0]).toMatchObject({ kind: 'deferred', recipient: 'slow@example.com', bounce: { hard: false } });
+  });
+
   it('does not take an ordinary mail for a bounce', () => {
     const mail = 'From: friend@example.com\nTo: me@example.org\nSubject: lunch\n\nSee you at noon, ask bob@example.net too.\n';
     expect(parseBounceMail(mail)).toMatchObject({ kind: 'not-a-report' });

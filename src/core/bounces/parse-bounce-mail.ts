@@ -139,6 +139,7 @@ function makeContext(raw: Buffer | string, root: MimeEntity, returned: MimeEntit
     date: parseReportDate(headerValue(header, 'date')),
     from: addressesIn(decodedHeader(root, 'from'))[0] ?? null,
     fromMailSystem: isMailSystem(decodedHeader(root, 'from') ?? '', decodedHeader(root, 'subject') ?? ''),
+    subject: decodedHeader(root, 'subject') ?? '',
     notRecipients,
     failedRecipients: headerValues(header, 'x-failed-recipients').flatMap(addressesIn),
     returnedRecipients: returned ? ['to', 'cc'].flatMap((name) => headerValues(returned.header, name).flatMap(addressesIn)) : [],

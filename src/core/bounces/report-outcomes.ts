@@ -21,6 +21,8 @@ export interface ReportContext {
   from: string | null;
   /** The sender or the subject is a mail system's (MAILER-DAEMON, "Undelivered Mail Returned to Sender"). */
   fromMailSystem: boolean;
+  /** The report's decoded Subject. */
+  subject: string;
   /** Addresses that are not failed recipients: the report's own To and From, the original sender. */
   notRecipients: ReadonlySet<string>;
   /** Exim's X-Failed-Recipients header. */
@@ -180,7 +182,7 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
       diagnostic: recipient.text,
       context: text,
       commandText: recipient.text,
-      action: null,
+      action: isDelayWarning(context.subject, text) ? 'delayed' : null,
       at: null,
     };
     return toOutcome(finding, index, context, 'dsn', null);
@@ -193,3 +195,16 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
  */
 const FAILURE_WORDS =
   /undeliver|not (?:be )?deliver|could(?:n't| not) deliver|unable to deliver|delivery (?:to the following|has failed|failed|failure|problem|status|notification)|failed (?:permanently|recipient|address)|permanent(?:ly)? (?:error|fatal|failure)|returned mail|mail delivery failed|did not reach|wasn't delivered|was not delivered|rejected|bounced?|error|\b[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|temporar(?:y|ily) (?:failure|error|unavailable)|delayed|not been delivered|giving up|gave up/i;
+
+/**
+ * Words of a delay warning, a report sent while the MTA still retries (sendmail's "Warning: could
+ * not send message for past 4 hours", Exim's "has not yet been delivered", Gmail's "THIS IS A
+ * WARNING MESSAGE ONLY"): its recipients are deferred, not bounced.
+ */
+const DELAY_SUBJECT = /\b(?:delay(?:ed)?|warning|still being retried)\b/i;
+const DELAY_TEXT =
+  /warning message only|you do not need to re-?send|will (?:continue to |keep )?(?:retry|be retried|try again|keep trying)|has not (?:yet )?been delivered|not yet been delivered|delay reason|only a temporary failure report|message is delayed|still (?:trying|being retried)|is kept in the queue/i;
+
+function isDelayWarning(subject: string, text: string): boolean {
+  return DELAY_SUBJECT.test(subject) || DELAY_TEXT.test(text);
+}
