@@ -2,7 +2,8 @@
  * parseBounceMail: a raw mail received at the bounce address, to the outcomes it reports. Tries, in
  * order: an ARF feedback report, an RFC 3464 delivery-status report, an Apple Mail unsubscribe, an
  * Amazon SES notification, an auto-reply (RFC 3834), and a non-standard bounce read from its text.
- * Pure and synchronous; never throws.
+ * Pure and synchronous; never throws. Reporters: 'arf' for feedback (ARF, Apple's unsubscribe), 'ses'
+ * for SES notifications, 'dsn' for every other report read from mail (auto-replies included).
  */
 import type { ReportedOutcome } from '../outcomes/reported-outcome.js';
 import { autoReplySignal } from './auto-reply.js';
@@ -50,14 +51,15 @@ function parseReadable(raw: Buffer | string, options: ParseBounceOptions): Bounc
   if (parts.feedbackReport) {
     return { kind: 'report', format: 'arf', outcomes: outcomesFromFeedbackReport(parts.feedbackReport.text, context) };
   }
+  const text = reportText(root);
   if (parts.deliveryStatus) {
-    const outcomes = outcomesFromDeliveryStatus(parts.deliveryStatus.text, reportText(root), context);
+    const outcomes = outcomesFromDeliveryStatus(parts.deliveryStatus.text, text, context);
     if (outcomes.length > 0) return { kind: 'report', format: 'rfc3464', outcomes };
   }
+  // Apple Mail's unsubscribe: a mail from the recipient marked X-Apple-Unsubscribe, feedback like ARF's opt-out.
   if (headerValue(root.header, 'x-apple-unsubscribe')?.trim().toLowerCase() === 'true') {
     return { kind: 'report', format: 'unsubscribe', outcomes: [singleOutcome(context, 'unsubscribed', 'arf', { feedbackType: 'opt-out' })] };
   }
-  const text = reportText(root);
   const ses = readSesNotification(text);
   if (ses && ses.recipients.length > 0) return { kind: 'report', format: 'ses', outcomes: outcomesFromSes(ses, context) };
   const signal = autoReplySignal(root.header);
