@@ -30,6 +30,20 @@ describe('the phrase tables', () => {
     ['550 5.7.1 Rejected for policy reasons', 'policyviolation'],
     ['550 5.7.1 Messages with multiple addresses in From: header are not accepted', 'notcompliantrfc'],
     ['500 remote server does not support TLS', 'failedstarttls'],
+    ['550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM.', 'authfailure'],
+    ['550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP', 'blocked'],
+    ['550 5.7.1 Unfortunately, messages from [192.0.2.1] weren\'t sent. Please contact your Internet service provider since part of their network is on our block list (S3150)', 'blocked'],
+    ['554 5.4.14 Hop count exceeded - possible mail loop', 'networkerror'],
+    ['all relevant MX records point to non-existent hosts', 'hostunknown'],
+    ['Sorry, no mailbox here by that name. (#5.1.1)', 'userunknown'],
+    ["Sorry, I couldn't find any host named example.invalid. (#5.1.2)", 'hostunknown'],
+    ['550 5.4.1 Recipient address rejected: Access denied. AS(201806281)', 'userunknown'],
+    ['550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup', 'userunknown'],
+    ['554 delivery error: dd Sorry your message to a@b.example cannot be delivered. This mailbox is disabled (554.30)', 'suspend'],
+    ['421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints', 'badreputation'],
+    ['552 Requested mail action aborted: exceeded mailsize limit', 'mesgtoobig'],
+    ['mailbox is full: retry timeout exceeded', 'mailboxfull'],
+    ['retry timeout exceeded', 'expired'],
   ])('%s -> %s', (text, reason) => {
     expect(byText(text)).toBe(reason);
   });
