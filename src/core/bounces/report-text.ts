@@ -13,7 +13,7 @@ import type { MimeEntity } from './mime-reader.js';
  * "The original message was received at ..." opens its report, so plain prose needs the dashes.
  */
 const RETURNED_MESSAGE_MARKER =
-  /^\s*(?:[-=_*]{2,}\s*(?:a |the )?(?:copy of|original|unsent|returned|undelivered|rejected|header|message|your message|start|begin|rfc ?822)|[-=_*\s]*(?:below this line is a copy|this is a copy of (?:the|your) message|(?:original|unsent|returned|undelivered) (?:message|mail) (?:follows|headers? follows?)|message headers? follows?|your message reads|included is a copy of (?:the|your) (?:message|original)|the (?:original )?message headers? (?:follows?|were|are)))/i;
+  /^\s*(?:[-=_*]{2,}\s*(?:a |the )?(?:copy of|original (?:message|mail|headers?|text)|(?:unsent|returned|undelivered|rejected|bounced) (?:message|mail)|(?:message|original) (?:headers?|text|body) follows?|message follows|headers? of|your message|(?:start|begin(?:ning)?) of|rfc ?822|included message)|[-=_*\s]*(?:below this line is a copy|this is a copy of (?:the|your) message|(?:original|unsent|returned|undelivered) (?:message|mail) (?:follows|headers? follows?)|message headers? follows?|your message reads|included is a copy of (?:the|your) (?:message|original)|the (?:original )?message headers? (?:follows?|were|are)))/i;
 /** Header fields that start a quoted message. */
 const QUOTED_HEADER_START = /^(?:return-path|received|message-id|dkim-signature|x-[a-z0-9-]+|from|to|subject|date|mime-version|content-type|delivered-to|authentication-results|arc-seal|reply-to):/i;
 /** Fields that only a message header has: a report quoting "To:", "Date:" and "Subject:" is still prose. */
