@@ -44,6 +44,8 @@ describe('the phrase tables', () => {
     ['552 Requested mail action aborted: exceeded mailsize limit', 'mesgtoobig'],
     ['mailbox is full: retry timeout exceeded', 'mailboxfull'],
     ['retry timeout exceeded', 'expired'],
+    ['550 Adresse destinataire invalide', 'userunknown'],
+    ['Das Postfach ist voll', 'mailboxfull'],
   ])('%s -> %s', (text, reason) => {
     expect(byText(text)).toBe(reason);
   });

@@ -41,6 +41,13 @@ const USER_UNKNOWN = [
   /recipient address rejected: access denied|no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|address (?:unknown|does not exist)|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|(?:invalid|unknown) (?:final delivery )?user ?id|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user/,
 ];
 
+/**
+ * The same two facts as bounces in other languages word them (German, French, Spanish, Russian,
+ * Japanese): an unknown recipient and a full mailbox, the commonest bounces by far.
+ */
+const USER_UNKNOWN_OTHER_LANGUAGES = [/unbekannte?r? (?:empfänger|benutzer|adresse)|existiert nicht|utilisateur inconnu|destinataire inconnu|adresse (?:destinataire )?invalide|n'existe pas|usuario desconocido|destinatario desconocido|не существует|несуществующ|存在しません|宛先不明|見つかりません/];
+const MAILBOX_FULL_OTHER_LANGUAGES = [/postfach (?:ist )?voll|speicherplatz|boîte (?:aux lettres )?(?:est )?pleine|buzón (?:está )?lleno|переполнен|容量(?:が|を)?(?:超|オーバー|不足)|メールボックスが(?:いっぱい|一杯)/];
+
 /** A domain or host that does not resolve. */
 const HOST_UNKNOWN = [
   /host (?:or domain name )?(?:unknown|not found)|unknown (?:host|domain)|domain (?:not found|does not exist|doesn't exist|is not (?:found|valid|registered)|unknown|lookup failed|name not found)|no such (?:domain|host)|name or service not known|(?:host|domain) name (?:not found|lookup failed|lookup failure|is invalid)|dns error|lookup of \S+ (?:responded with code nxdomain|had no relevant answers)|unroutable domain|unrouteable domain|nxdomain|(?:couldn't|could not|cannot|can't|unable to) (?:find|resolve|determine|locate) (?:any )?(?:the )?(?:host|domain|mx|mail exchanger|server)|no (?:mx|mail exchanger|dns|a) (?:records?|host)|mx (?:record|lookup).{0,30}(?:not|fail|no)|dns (?:error|lookup|resolution) (?:failed|error)|domain (?:has )?no (?:mx|mail)|recipient domain .{0,30}(?:not exist|invalid|unknown)|invalid domain|unknown mail domain|bad destination (?:mailbox )?(?:address|system)|domain (?:isn't|is not) in (?:my|our|the) list of allowed rcpthosts|not (?:a )?(?:valid|known) (?:domain|host)|host not found|domain does not accept|non-existent hosts?|unrouteable address|does not resolve|address of host .{0,40}not (?:found|known)|domain (?:is )?(?:not reachable|unreachable)|(?<![@\w.-])[a-z0-9-]+(?:\.[a-z0-9-]+)+ (?:does not exist|doesn't exist)/,
@@ -197,6 +204,8 @@ export const PHRASE_TABLE: PhraseTable = [
   ['networkerror', DNS_TEMPORARY],
   ['hostunknown', HOST_UNKNOWN],
   ['userunknown', USER_UNKNOWN],
+  ['mailboxfull', MAILBOX_FULL_OTHER_LANGUAGES],
+  ['userunknown', USER_UNKNOWN_OTHER_LANGUAGES],
   ['expired', EXPIRED],
   ['virusdetected', VIRUS],
   ['toomanyconn', TOO_MANY_CONN],
