@@ -18,8 +18,8 @@ const ADDRESS = /(?<![\w.+\-=/])[\w.+\-=/!#$%&'*?^`{|}~]*[\w\-+=]@[a-z0-9](?:[a-
 /** Local parts of the reporting system's own mailboxes, which a report names but never as a failed recipient. */
 const SYSTEM_LOCAL_PART = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|abuse|noreply|no-reply|bounces?|nobody|mdaemon|hostmaster|webmaster|support)$/i;
 
-/** Text just before an address that makes it the sender or a reference, not a recipient. */
-const NOT_A_RECIPIENT_BEFORE = /(?:mail from:?\s*<?|from[=:]\s*<?|sender[=:]?\s*<?|envelope-from\s*<?|return-path:?\s*<?|reply-to:?\s*<?|message-id[=:]?\s*<?|\bid\s*<?|errors-to:?\s*<?|mailto:|contact\s+<?|please (?:contact|write to|email)\s+<?|https?:\/\/\S*)$/i;
+/** Text just before an address that makes it the sender, an alias the recipient came from, or a reference: not a recipient. */
+const NOT_A_RECIPIENT_BEFORE = /(?:(?:generated|expanded) from:?\s*<?|mail from:?\s*<?|from[=:]\s*<?|sender[=:]?\s*<?|envelope-from\s*<?|return-path:?\s*<?|reply-to:?\s*<?|message-id[=:]?\s*<?|\bid\s*<?|errors-to:?\s*<?|mailto:|contact\s+<?|please (?:contact|write to|email)\s+<?|https?:\/\/\S*)$/i;
 
 export interface TextRecipientOptions {
   /** Addresses known not to be recipients (the bounce's own To and From, the original sender). */
