@@ -31,7 +31,8 @@ export interface Classification {
 
 /**
  * Enhanced status details that name a reason on their own (RFC 3463, RFC 5248 registry, RFC 7372).
- * X.7.1 (refused) and X.0.0 say too little to map and are left to the words.
+ * X.7.1 (refused), X.0.0 and X.5.0 (other or undefined protocol status) say too little to map and
+ * are left to the words.
  */
 const STATUS_REASONS: Readonly<Record<string, BounceReason>> = {
   '1.1': 'userunknown',
@@ -62,7 +63,6 @@ const STATUS_REASONS: Readonly<Record<string, BounceReason>> = {
   '4.5': 'systemerror',
   '4.6': 'networkerror',
   '4.7': 'expired',
-  '5.0': 'syntaxerror',
   '5.1': 'syntaxerror',
   '5.2': 'syntaxerror',
   '5.3': 'exceedlimit',
@@ -138,7 +138,7 @@ function refinedByStatus(reason: BounceReason, status: string | null): BounceRea
  * Reply codes inside a multi-line reply ("550-5.7.1 text\n550-5.7.1 more"): dropped so that the
  * words read as one sentence. A code with its status, or a code followed by a hyphen.
  */
-const REPLY_LINE_PREFIX = /\b[245]\d\d(?:-|[ -]#?[245]\.\d{1,3}\.\d{1,3}\b)/g;
+const REPLY_LINE_PREFIX = /\b[245]\d\d[ -]#?[245]\.\d{1,3}\.\d{1,3}\b|\b[245]\d\d-/g;
 
 /** Collapsed, lower-cased text without reply-line prefixes: what the phrase tables match. */
 export function normalizeDiagnostic(text: string): string {
