@@ -227,6 +227,14 @@ describe('parseBounceMail: auto-replies', () => {
   });
 });
 
+describe('parseBounceMail: hostile input', () => {
+  it('reads at most a thousand recipients from a text that names many more', () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `u${i}@y.example: user unknown`);
+    const result = parseBounceMail(`From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\n\n${lines.join('\n')}`);
+    expect(outcomes(result)).toHaveLength(1000);
+  });
+});
+
 describe('parseBounceMail: unreadable input', () => {
   it('says why instead of throwing', () => {
     expect(parseBounceMail('')).toMatchObject({ kind: 'unparseable' });

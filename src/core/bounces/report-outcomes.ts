@@ -8,7 +8,7 @@ import { makeReference, outcomeId, parseReportDate, verpToken } from './correlat
 import { parseDeliveryStatus, type DeliveryStatusFields, type RecipientStatusFields } from './delivery-status.js';
 import { feedbackKind, parseFeedbackReport } from './feedback-report.js';
 import type { SesNotification } from './ses-notification.js';
-import { findSmtpCommand, findSmtpReply } from './smtp-reply.js';
+import { findSmtpCommand, findSmtpReply, type SmtpReplyFacts } from './smtp-reply.js';
 import { findTextRecipients, type TextRecipient } from './text-recipients.js';
 
 /** What every outcome of one report shares. */
@@ -172,9 +172,11 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
   // A report that names no address (a bare "User unknown"): the returned message's recipient is the one.
   if (recipients.length === 0 && context.returnedRecipients.length > 0) recipients = [{ address: context.returnedRecipients[0]!, text }];
   if (recipients.length === 0) return [];
+  let wholeReply: SmtpReplyFacts | null = null;
+  const action = isDelayWarning(context.subject, text) ? 'delayed' : null;
   return recipients.map((recipient, index) => {
     const own = findSmtpReply(recipient.text);
-    const whole = own.status || own.replyCode !== null ? own : findSmtpReply(text);
+    const whole = own.status || own.replyCode !== null ? own : (wholeReply ??= findSmtpReply(text));
     const finding: Finding = {
       recipient: recipient.address,
       status: own.status ?? whole.status,
@@ -182,7 +184,7 @@ export function outcomesFromText(text: string, context: ReportContext): Reported
       diagnostic: recipient.text,
       context: text,
       commandText: recipient.text,
-      action: isDelayWarning(context.subject, text) ? 'delayed' : null,
+      action,
       at: null,
     };
     return toOutcome(finding, index, context, 'dsn', null);

@@ -21,6 +21,9 @@ const SYSTEM_LOCAL_PART = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|d
 /** Text just before an address that makes it the sender, an alias the recipient came from, or a reference: not a recipient. */
 const NOT_A_RECIPIENT_BEFORE = /(?:(?:generated|expanded) from:?\s*<?|mail from:?\s*<?|from[=:]\s*<?|sender[=:]?\s*<?|envelope-from\s*<?|return-path:?\s*<?|reply-to:?\s*<?|message-id[=:]?\s*<?|\bid\s*<?|errors-to:?\s*<?|mailto:|contact\s+<?|please (?:contact|write to|email)\s+<?|https?:\/\/\S*)$/i;
 
+/** Recipients read from one text at most: real reports name a few; this bounds the work on hostile input. */
+const MAX_TEXT_RECIPIENTS = 1000;
+
 export interface TextRecipientOptions {
   /** Addresses known not to be recipients (the bounce's own To and From, the original sender). */
   exclude: ReadonlySet<string>;
@@ -38,8 +41,15 @@ export function findTextRecipients(report: string, options: TextRecipientOptions
   let lineAddresses: string[][] = lines.map((line) => recipientAddressesIn(line, options.exclude));
   const outsideQuotedFields = lineAddresses.map((addresses, i) => (QUOTED_FIELD_LINE.test(lines[i]!) ? [] : addresses));
   if (outsideQuotedFields.some((addresses) => addresses.length > 0)) lineAddresses = outsideQuotedFields;
+  const seen = new Set<string>();
   const order: string[] = [];
-  for (const addresses of lineAddresses) for (const address of addresses) if (!order.includes(address)) order.push(address);
+  for (const addresses of lineAddresses) {
+    for (const address of addresses) {
+      if (seen.has(address) || order.length >= MAX_TEXT_RECIPIENTS) continue;
+      seen.add(address);
+      order.push(address);
+    }
+  }
   if (order.length === 0) return [];
   if (order.length === 1) {
     const first = lineAddresses.findIndex((addresses) => addresses.length > 0);
@@ -49,7 +59,7 @@ export function findTextRecipients(report: string, options: TextRecipientOptions
   const own = new Map<string, string[]>(order.map((address) => [address, []]));
   let owner: string | null = null;
   for (let i = 0; i < lines.length; i++) {
-    const addresses = lineAddresses[i]!;
+    const addresses = lineAddresses[i]!.filter((address) => own.has(address));
     if (addresses.length > 0) owner = addresses.length === 1 || owner === null || !addresses.includes(owner) ? addresses[0]! : owner;
     for (const address of addresses) if (address !== owner) own.get(address)!.push(lines[i]!);
     if (owner) own.get(owner)!.push(lines[i]!);
