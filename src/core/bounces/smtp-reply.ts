@@ -29,11 +29,6 @@ export function findSmtpReply(text: string): SmtpReplyFacts {
   return { replyCode: code ? Number(code) : null, status };
 }
 
-/** The enhanced status a text quotes, only when it is a failure or success class (X.Y.Z with X in 2, 4, 5). */
-export function findStatus(text: string): string | null {
-  return STATUS.exec(text)?.[1] ?? null;
-}
-
 /** The SMTP command a reply answered, as far as a report says. */
 export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
 
