@@ -12,6 +12,7 @@ import { demoCommand } from './cli/demo.js';
 import { instrumentCommand } from './cli/instrument.js';
 import { keysCommand, migrateCommand } from './cli/admin.js';
 import { listsCommand } from './cli/lists.js';
+import { ingestMailCommand } from './cli/ingest-mail.js';
 import { suppressionsCommand } from './cli/suppressions.js';
 import { networkListDirs } from './compose.js';
 import { NetworkListError } from './core/nhi/network-list.js';
@@ -34,6 +35,9 @@ commands:
   lists import-apple <csv> [--out FILE] [--source TEXT]
                               import Apple's egress CSV (Apple Mail Privacy Protection) as a network list
   lists show <ip>             which network lists contain an address
+  ingest-mail <file|dir|mbox|maildir>...
+                              read bounce and complaint mail collected elsewhere (DSN, ARF, auto-replies)
+                              and record what it reports; safe to run again over the same mail
   suppressions list [--reason R] [--state active|expired|all] [--prefix P] [--after EMAIL] [--limit N] [--json]
   suppressions add <email> [--reason R] [--note TEXT] [--expires DATE | --days N]
   suppressions remove <email> [--note TEXT]
@@ -68,6 +72,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate':
       return migrateCommand();
+    case 'ingest-mail':
+      return ingestMailCommand(parseArgs({ args: rest, allowPositionals: true, options: {} }).positionals);
     case 'lists': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, source: { type: 'string' } } });
       return listsCommand(positionals, values, networkListDirs(loadConfig()));

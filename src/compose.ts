@@ -20,6 +20,9 @@ import { SuppressionService } from './app/suppressions.js';
 import { SendQueue } from './app/send-queue.js';
 import { TrackingService } from './app/tracking.js';
 import { IngestionService, signedReferences, type ReferenceResolver } from './app/ingestion.js';
+import { MailIngestion, type MailReader } from './app/mail-ingestion.js';
+import { parseBounceMail } from './core/bounces/parse-bounce-mail.js';
+import { startBounceReceiver, type BounceReceiver } from './adapters/smtp/bounce-receiver.js';
 import { MAX_TOKEN_LENGTH } from './core/tokens.js';
 import { ClassifyingHitWriter, type HitWriter } from './app/hit-writer.js';
 import { RETAIN_MS } from './core/nhi/hit-classifier.js';
@@ -57,6 +60,7 @@ export interface Services {
   sendQueue: SendQueue | null;
   tracking: TrackingService;
   ingestion: IngestionService;
+  mail: MailIngestion;
   keyring: LiveKeyring;
 }
 
@@ -64,6 +68,46 @@ export interface Mailsight {
   app: FastifyInstance;
   storage: Storage;
   services: Services;
+}
+
+/** Bounce and complaint mail read by the core's parser (DSN, ARF, non-standard texts, auto-replies). */
+export const readBounceMail: MailReader = (raw, envelopeRecipients) => parseBounceMail(raw, { envelopeRecipients });
+
+/**
+ * The built-in receiver of bounce and complaint mail (INBOUND_SMTP_*), feeding the same pipeline as
+ * `ingest-mail`; null when not configured. Closed with the server.
+ */
+export async function startInboundSmtp(built: Mailsight, config: Readonly<Config>): Promise<BounceReceiver | null> {
+  if (!config.inboundSmtp) return null;
+  const { port, host, domains } = config.inboundSmtp;
+  const receiver = await startBounceReceiver({
+    host,
+    port,
+    domains,
+    handle: async (raw, envelope) => {
+      await built.services.mail.ingest(raw, 'smtp', envelope.rcptTo);
+    },
+    onError: (error) => built.app.log.error({ err: error }, 'bounce mail could not be recorded; the sender was told to retry'),
+  });
+  built.app.addHook('onClose', () => receiver.close());
+  return receiver;
+}
+
+/**
+ * The ingestion alone, for `mailsight ingest-mail`: the database and the signing keys (the VERP
+ * tokens are read with them), no server.
+ */
+export async function openMailIngestion(config: Readonly<Config>, clock: Clock = systemClock): Promise<{ mail: MailIngestion; close(): Promise<void> }> {
+  const secrets = secretKeys(config);
+  const storage = await openStorage(config.database, clock);
+  try {
+    const keyring = await loadKeyring(storage.keys, secrets, clock);
+    const ingestion = new IngestionService(storage.ingestion, signedReferences(() => keyring), clock, config.suppression);
+    return { mail: new MailIngestion(ingestion, readBounceMail), close: () => storage.close() };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
 }
 
 /**
@@ -226,6 +270,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
       )
     : null;
   const references: ReferenceResolver = signedReferences(currentKeyring);
+  const ingestion = new IngestionService(storage.ingestion, references, clock, config.suppression, (messageId, type, at) => tracking.noteDelivery(messageId, type, at));
   const services: Services = {
     campaigns,
     messages,
@@ -234,7 +279,8 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     sendQueue,
     suppressions: new SuppressionService(storage.suppressions, clock),
     tracking,
-    ingestion: new IngestionService(storage.ingestion, references, clock, config.suppression, (messageId, type, at) => tracking.noteDelivery(messageId, type, at)),
+    ingestion,
+    mail: new MailIngestion(ingestion, readBounceMail),
     keyring,
   };
 

@@ -273,6 +273,17 @@ export interface WebhookSettings {
 }
 
 /**
+ * The bounce mail receiver: it takes mail for INBOUND_SMTP_DOMAINS, by default BOUNCE_DOMAIN (where
+ * the VERP return paths point). A receiver taking mail for any domain would be an open door: refused.
+ */
+function inboundSmtp(e: z.infer<typeof EnvSchema>): Config['inboundSmtp'] {
+  if (e.INBOUND_SMTP_PORT === undefined) return null;
+  const domains = e.INBOUND_SMTP_DOMAINS.length > 0 ? e.INBOUND_SMTP_DOMAINS.map((d) => d.toLowerCase()) : e.BOUNCE_DOMAIN ? [e.BOUNCE_DOMAIN.toLowerCase()] : [];
+  if (domains.length === 0) throw new ConfigError('invalid configuration: INBOUND_SMTP_PORT is set but neither INBOUND_SMTP_DOMAINS nor BOUNCE_DOMAIN names the domains to take bounce mail for');
+  return { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, domains };
+}
+
+/**
  * The webhooks WEBHOOK_PROVIDERS names, each with the secret it needs: a provider named without
  * one refuses to start (a webhook without a secret would take anyone's events).
  */
@@ -385,7 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logRequests: e.LOG_REQUESTS ?? false,
     secretKey: { value: e.SECRET_KEY ?? null, file: e.SECRET_KEY_FILE ?? null, previous: e.SECRET_KEY_PREVIOUS ?? null },
     webhooks: webhookSettings(e),
-    inboundSmtp: e.INBOUND_SMTP_PORT === undefined ? null : { port: e.INBOUND_SMTP_PORT, host: e.INBOUND_SMTP_HOST, domains: e.INBOUND_SMTP_DOMAINS },
+    inboundSmtp: inboundSmtp(e),
     suppression: Object.freeze({
       hardBounceMs: e.SUPPRESS_HARD_BOUNCE_DAYS * DAY_MS,
       softBounceLimit: e.SUPPRESS_SOFT_BOUNCES.limit,

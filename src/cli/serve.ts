@@ -1,13 +1,16 @@
 import { loadConfig, type Config } from '../config.js';
-import { build } from '../compose.js';
+import { build, startInboundSmtp } from '../compose.js';
 import { parseCidr, parseIp, rangeContains } from '../core/nhi/ip-address.js';
 
 /** Runs until SIGINT/SIGTERM, then stops taking requests and flushes every accepted hit. */
 export async function serveCommand(flags: { port?: string }): Promise<number> {
   const config = loadConfig(process.env, { PORT: flags.port });
-  const { app } = await build({ config });
+  const built = await build({ config });
+  const { app } = built;
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ publicUrl: config.publicUrl, database: config.database.dialect }, 'mailsight serving');
+  const receiver = await startInboundSmtp(built, config);
+  if (receiver) app.log.info({ port: receiver.port, domains: config.inboundSmtp!.domains }, 'taking bounce and complaint mail over SMTP');
   app.log.info(sendingSummary(config));
   const warning = publicUrlWarning(config);
   if (warning) app.log.warn(warning);
