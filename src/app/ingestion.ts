@@ -160,6 +160,13 @@ export class IngestionService {
     const unmatched: { outcome: ReportedOutcome; reason: string }[] = [];
     const refs = new Map<string, MessageRef>();
     const seen = new Set<string>();
+    // Per message, the addresses this batch names: one it did not go to is placed on its one
+    // recipient only when the batch names no other address for it (see recipientFor).
+    const named = new Map<number, Set<string>>();
+    for (const outcome of facts) {
+      const id = matches.get(outcome)?.messageId;
+      if (id !== undefined && outcome.recipient !== null) named.set(id, (named.get(id) ?? new Set()).add(outcome.recipient.toLowerCase()));
+    }
     let matched = 0;
     for (const outcome of facts) {
       const match = matches.get(outcome);
@@ -168,7 +175,7 @@ export class IngestionService {
         unmatched.push({ outcome, reason: match ? `message ${match.messageId} does not exist` : unmatchedReason(outcome) });
         continue;
       }
-      const recipient = recipientFor(message, outcome.recipient);
+      const recipient = recipientFor(message, outcome.recipient, named.get(message.id)?.size ?? 0);
       if ('problem' in recipient) {
         unmatched.push({ outcome, reason: recipient.problem });
         continue;
@@ -333,13 +340,16 @@ function unmatchedReason(outcome: ReportedOutcome): string {
 /**
  * The message's recipient the outcome is about. A report naming an address the message did not go
  * to (a forwarding address in a DSN's Final-Recipient) is placed on the message's one recipient when
- * it had one; with several, the fact cannot be placed and is kept for review.
+ * it had one and the batch names no other address for the message (`named`: how many it names);
+ * otherwise (several recipients, or a report listing other addresses too) it cannot be placed and is
+ * kept for review.
  */
-function recipientFor(message: Message, reported: string | null): { email: string } | { problem: string } {
+function recipientFor(message: Message, reported: string | null, named: number): { email: string } | { problem: string } {
   const everyone = [...message.recipients.to, ...message.recipients.cc].map((e) => e.toLowerCase());
   const wanted = reported?.toLowerCase() ?? null;
   if (wanted !== null && everyone.includes(wanted)) return { email: wanted };
-  if (everyone.length === 1) return { email: everyone[0]! };
+  if (everyone.length === 1 && (wanted === null || named <= 1)) return { email: everyone[0]! };
+  if (everyone.length === 1) return { problem: `${wanted} is not the recipient of message ${message.id} (${everyone[0]}), and the report names other addresses for it` };
   if (everyone.length === 0) return { problem: `message ${message.id} was blocked and never sent to anyone` };
   return { problem: wanted === null ? `message ${message.id} went to ${everyone.length} recipients and the report names none` : `${wanted} is not a recipient of message ${message.id}` };
 }

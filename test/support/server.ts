@@ -1,6 +1,6 @@
 /** Builds a real server (no socket) over a real test database, with a settable clock and an API key. */
 import pino, { type Logger } from 'pino';
-import { build, type Mailsight } from '../../src/compose.js';
+import { build, type BuildOptions, type Mailsight } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApiKey } from '../../src/app/keys.js';
 import type { Clock, Mailer } from '../../src/app/ports.js';
@@ -31,12 +31,18 @@ export function settableClock(start = Date.UTC(2026, 10, 1)): TestServer['clock'
   return { now: () => now, set: (ms) => (now = ms), advance: (ms) => (now += ms) };
 }
 
-export async function startTestServer(dialect: TestDialect, env: Record<string, string> = {}, mailer?: Mailer, logger: Logger = pino({ level: 'silent' })): Promise<TestServer> {
+export async function startTestServer(
+  dialect: TestDialect,
+  env: Record<string, string> = {},
+  mailer?: Mailer,
+  logger: Logger = pino({ level: 'silent' }),
+  extra: Pick<BuildOptions, 'fetcher'> = {},
+): Promise<TestServer> {
   const database = await createTestDatabase(dialect);
   const base = loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '1', SEND_POLL: '0', ...dialectEnv(dialect), ...env });
   const config = Object.freeze({ ...base, database: database.config });
   const clock = settableClock();
-  const built = await build({ config, clock, logger, ...(mailer ? { mailer } : {}) });
+  const built = await build({ config, clock, logger, ...extra, ...(mailer ? { mailer } : {}) });
   const { key } = await createApiKey(built.storage.keys, clock, 'test');
   return {
     ...built,
