@@ -9,17 +9,23 @@ for (const dialect of await testDialects()) {
   describe(`suppressions through the API (${dialect})`, () => {
     let s: TestServer;
     let executionId: number;
+    let campaignId: number;
     let actor: string;
 
     beforeAll(async () => {
       s = await startTestServer(dialect);
       actor = `api-key:${s.apiKey.split('_')[1]}`;
       const campaign = await s.api('POST', '/api/campaigns', { name: 'suppressions' });
+      campaignId = campaign.body.id;
       executionId = (await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 's', html: '<p><a href="https://shop.example/">shop</a></p>' })).body.id;
     });
     afterAll(async () => s?.close());
 
-    const message = async (to: string) => (await s.api('POST', '/api/messages', { executionId, to: [to] })).body;
+    // Each send to an address is another execution (a newsletter's next issue): twice in one execution would be a duplicate.
+    const message = async (to: string) => {
+      const execution = (await s.api('POST', `/api/campaigns/${campaignId}/executions`, { subject: 's', html: '<p><a href="https://shop.example/">shop</a></p>' })).body.id;
+      return (await s.api('POST', '/api/messages', { executionId: execution, to: [to] })).body;
+    };
     const report = (id: number, body: object) => s.api('POST', `/api/messages/${id}/events`, body);
     const csv = (payload: string, contentType = 'text/csv') =>
       s.app.inject({ method: 'POST', url: '/api/suppressions/import', headers: { authorization: `Bearer ${s.apiKey}`, 'content-type': contentType }, payload });

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EventSource, EventType, NewEvent } from '../core/events.js';
+import { MailsightError, notFound } from '../core/errors.js';
 import type { ReportedOutcome } from '../core/outcomes/reported-outcome.js';
 import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Clock, Message } from './ports.js';
@@ -62,7 +63,8 @@ export interface IngestionStore {
    */
   record(batch: IngestBatch, now: number, suppression: SuppressionSettings): Promise<NewEvent[]>;
   listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]>;
-  getInboundRaw(id: number): Promise<Buffer | null>;
+  /** The raw mail of a kept report: null when there is no such report, `raw: null` when it kept none. */
+  getInboundRaw(id: number): Promise<{ raw: Buffer | null } | null>;
 }
 
 /**
@@ -214,8 +216,11 @@ export class IngestionService {
     return this.store.listInbound(filter);
   }
 
-  getInboundRaw(id: number): Promise<Buffer | null> {
-    return this.store.getInboundRaw(id);
+  async getInboundRaw(id: number): Promise<Buffer> {
+    const report = await this.store.getInboundRaw(id);
+    if (!report) throw notFound('inbound report', id);
+    if (!report.raw) throw new MailsightError('NOT_FOUND', `inbound report ${id} kept no mail: it holds a webhook's outcomes (GET /api/inbound-reports shows them)`);
+    return report.raw;
   }
 
   /** Each outcome's message, by the first reference that resolves: token, envelope id, Message-ID, the provider's id. */

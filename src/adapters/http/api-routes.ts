@@ -145,10 +145,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   });
 
   app.get('/inbound-reports/:id/raw', async (request, reply) => {
-    const reportId = id(request);
-    const raw = await deps.ingestion.getInboundRaw(reportId);
-    if (!raw) throw new MailsightError('NOT_FOUND', `inbound report ${reportId} does not exist or kept no mail (webhook outcomes keep none)`);
-    return reply.type('message/rfc822').send(raw);
+    return reply.type('message/rfc822').send(await deps.ingestion.getInboundRaw(id(request)));
   });
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
 }

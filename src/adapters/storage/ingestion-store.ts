@@ -115,8 +115,8 @@ export class KyselyIngestionStore implements IngestionStore {
     }));
   }
 
-  async getInboundRaw(id: number): Promise<Buffer | null> {
+  async getInboundRaw(id: number): Promise<{ raw: Buffer | null } | null> {
     const row = await this.db.selectFrom('inbound_reports').select('raw').where('id', '=', id).executeTakeFirst();
-    return row?.raw ? Buffer.from(row.raw, 'base64') : null;
+    return row ? { raw: row.raw === null ? null : Buffer.from(row.raw, 'base64') } : null;
   }
 }
