@@ -182,11 +182,11 @@ for (const dialect of await testDialects()) {
       expect(all.map((e) => [e.type, e.subtype, e.reason])).toEqual([
         ['queued', null, null],
         ['sending', null, null],
-        ['deferred', null, 'undefined'],
+        ['deferred', null, 'networkerror'],
         ['sending', null, null],
-        ['deferred', null, 'undefined'],
+        ['deferred', null, 'networkerror'],
         ['sending', null, null],
-        ['deferred', null, 'undefined'],
+        ['deferred', null, 'networkerror'],
         ['bounced', 'soft', 'expired'],
       ]);
       expect((await n.api('GET', `/api/messages/${created.body.id}`)).body.status).toEqual({ state: 'bounced', bounceType: 'soft' });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { enhancedStatus, refusalReason, relayVerdict } from './relay-answers.js';
+import { refusal, relayVerdict } from './relay-answers.js';
+
+const refusalReason = (text: string) => refusal(Number(text.slice(0, 3)), text).reason;
+const enhancedStatus = (text: string) => refusal(Number(text.slice(0, 3)), text).status;
 
 describe("the relay's answer", () => {
   it('is sent on acceptance, a retry on a 4xx or no answer, a bounce on a 5xx', () => {

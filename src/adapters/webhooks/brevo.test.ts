@@ -43,7 +43,7 @@ describe('each event', () => {
       ),
     ],
     ['soft-bounce', expected('soft_bounce', 'bounced', 1794326403, facts(false, 'mailboxfull', '552 5.2.2 Mailbox full', '5.2.2', 552))],
-    ['deferred', expected('deferred', 'deferred', 1794326404, facts(false, 'undefined', '421 4.7.0 Try again later, closing connection', '4.7.0', 421))],
+    ['deferred', expected('deferred', 'deferred', 1794326404, facts(false, 'systemerror', '421 4.7.0 Try again later, closing connection', '4.7.0', 421))],
     ['blocked', expected('blocked', 'blocked', 1794326405, facts(false, 'suppressed', 'blocked : due to blacklist user'))],
     ['invalid-email', expected('invalid_email', 'blocked', 1794326406, facts(true, 'userunknown', 'invalid email address'))],
     ['spam', expected('spam', 'complained', 1794326407, { feedbackType: 'abuse' })],

@@ -14,6 +14,8 @@
 import { verify } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_CLOCK_SKEW_MS } from '../../core/reported-time.js';
+import { classifyBounce } from '../../core/bounces/bounce-classifier.js';
+import { findSmtpReply } from '../../core/bounces/smtp-reply.js';
 import { isHardBounce, type BounceReason } from '../../core/outcomes/reasons.js';
 import type { BounceFacts, MessageReference, ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
 import { CertificateCache, type CertificateCacheOptions } from './certificate-cache.js';
@@ -425,51 +427,26 @@ function unreachable(value: never, field: string): never {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bounce facts from a provider's words. Interim, shared by sendgrid.ts and mailgun.ts: a small
-// phrase table for the common cases until the mail bounce classifier (src/core/bounces) can serve
-// webhooks too; this folder may hold no shared helper file of its own.
+// Bounce facts from a provider's words, shared by sendgrid.ts and mailgun.ts: the reason by the one
+// bounce classifier (core/bounces) that reads bounce mail too.
 
-/** The common diagnostic phrases, most specific first (a domain that "does not exist" before a user). */
-const DIAGNOSTIC_PHRASES: ReadonlyArray<readonly [RegExp, BounceReason]> = [
-  [/domain not found|host not found|no such domain|domain does not exist|nxdomain|unroutable|unrouteable|unable to route/i, 'hostunknown'],
-  [/mailbox (?:is )?full|over ?quota|quota exceeded|insufficient (?:system )?storage/i, 'mailboxfull'],
-  [/user unknown|unknown user|no such user|unknown recipient|recipient not found|does not exist|invalid recipient|no mailbox/i, 'userunknown'],
-  [/\bspam\b/i, 'spamdetected'], // a word: "blocked using spamhaus" is a block list, not spam found
-  [/block|blacklist|denylist|listed/i, 'blocked'],
-  [/policy/i, 'policyviolation'],
-];
-
-/** Enhanced status codes (RFC 3463) by subject.detail, when the text says nothing the table knows. */
-const STATUS_REASONS: Readonly<Record<string, BounceReason>> = {
-  '1.1': 'userunknown',
-  '1.2': 'hostunknown',
-  '1.10': 'notaccept',
-  '2.1': 'suspend',
-  '2.2': 'mailboxfull',
-  '3.4': 'mesgtoobig',
-  '4.4': 'hostunknown',
-  '4.7': 'expired',
-  '7.1': 'blocked',
-};
-
-/** The reason a diagnostic text (or, failing that, an enhanced status code) gives; 'undefined' when neither says. */
+/**
+ * The reason a provider's diagnostic gives, by the one bounce classifier (core/bounces): the text
+ * first, then the enhanced status code; 'undefined' when neither says.
+ */
 export function diagnosticReason(status: string | null, diagnostic: string | null): BounceReason {
-  if (diagnostic !== null) {
-    for (const [phrase, reason] of DIAGNOSTIC_PHRASES) if (phrase.test(diagnostic)) return reason;
-  }
-  const code = status ?? (diagnostic === null ? null : statusIn(diagnostic));
-  const subject = code === null ? undefined : /^[245]\.(\d{1,3}\.\d{1,3})$/.exec(code)?.[1];
-  return (subject === undefined ? undefined : STATUS_REASONS[subject]) ?? 'undefined';
+  const reply = diagnostic === null ? null : findSmtpReply(diagnostic);
+  const classified = classifyBounce({ status: status ?? reply?.status ?? null, replyCode: reply?.replyCode ?? null, diagnostic });
+  return classified.basis === 'none' || classified.reason === 'onhold' ? 'undefined' : classified.reason;
 }
 
-/** The SMTP reply code at the start of a diagnostic ("smtp; 550 5.1.1 ..." or "550-5.1.1 ..."). */
+/** The SMTP reply code a diagnostic quotes ("smtp; 550 5.1.1 ..." or "550-5.1.1 ..."). */
 export function replyCodeIn(diagnostic: string): number | null {
-  const match = /^(?:smtp;\s*)?([245]\d\d)(?:[\s-]|$)/i.exec(diagnostic.trim());
-  return match === null ? null : Number(match[1]);
+  return findSmtpReply(diagnostic).replyCode;
 }
 
 export function statusIn(diagnostic: string): string | null {
-  return /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(diagnostic)?.[1] ?? null;
+  return findSmtpReply(diagnostic).status;
 }
 
 /**
