@@ -115,9 +115,19 @@ for (const dialect of await testDialects()) {
       expect(R.SuppressionImport.safeParse(imported.json()).success).toBe(true);
     });
 
+    it('the reports kept for review', async () => {
+      await s.services.mail.ingest(Buffer.from('From: a@corp.example\r\nSubject: hello\r\n\r\nnot a bounce\r\n'), 'file:hello.eml');
+      await s.services.ingestion.ingest([{ kind: 'bounced', id: 'x-1', recipient: 'x@corp.example', at: null, reporter: 'sendgrid', reference: { providerMessageId: 'nope' } }], { origin: 'webhook:sendgrid' });
+      const list = await call(R.InboundReportList, 'GET', '/api/inbound-reports', undefined, 200);
+      expect(list.reports.map((r) => [r.state, r.rawBytes === null])).toEqual([
+        ['not-a-report', false],
+        ['unmatched', true],
+      ]);
+    });
+
     it('publishes those schemas in the OpenAPI document', async () => {
       const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
-      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded', 'SuppressionList', 'SuppressionDetail', 'SuppressionAdded', 'SuppressionRemoved', 'SuppressionImport']) {
+      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded', 'SuppressionList', 'SuppressionDetail', 'SuppressionAdded', 'SuppressionRemoved', 'SuppressionImport', 'InboundReport', 'InboundReportList']) {
         expect(doc.components.schemas[name], name).toMatchObject({ type: 'object' });
       }
       expect(doc.paths['/api/messages/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MessageView' });
