@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportedOutcome } from '../src/core/outcomes/reported-outcome.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { testDialects } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -76,6 +78,19 @@ for (const dialect of await testDialects()) {
       expect(await s.storage.catalog.findSuppression('a@corp.example', s.clock.now())).toBeNull();
       const view = (await s.api('GET', `/api/messages/${id}`)).body;
       expect(view.status).toEqual({ state: 'complained' });
+    });
+
+    it('keeps an auto-reply apart, never as a bounce, and mail that names no recipient whole', async () => {
+      const autoReply = readFileSync(path.resolve(import.meta.dirname, '..', '..', 'shared', 'corpus', 'sisimai-dev', 'eml', 'rfc3834-01.eml'));
+      const result = await s.services.mail.ingest(autoReply, 'file:rfc3834-01.eml');
+      expect(result.recorded).toBe(0);
+      expect(result.keptApart + (result.kept === 'auto-reply' ? 1 : 0)).toBe(1);
+      const report = 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsomething failed\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\n--b--\r\n';
+      const empty = await s.services.mail.ingest(Buffer.from(report), 'file:empty.eml');
+      expect(empty.recorded).toBe(0);
+      const states = (await s.api('GET', '/api/inbound-reports?limit=500')).body.reports.map((r: { state: string; origin: string }) => `${r.origin} ${r.state}`);
+      expect(states).toContain('file:rfc3834-01.eml auto-reply');
+      expect(states.some((x: string) => x.startsWith('file:empty.eml '))).toBe(true);
     });
 
     it('stores provider opens apart from its own opens, with the machine flag, and replaces a time from the future', async () => {

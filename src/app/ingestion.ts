@@ -207,7 +207,7 @@ export class IngestionService {
   }
 
   /** Keeps a report that yielded no outcome (mail that could not be parsed, or is not a report). */
-  async keep(state: 'unparseable' | 'not-a-report', reason: string, raw: Buffer, origin: string): Promise<void> {
+  async keep(state: 'unparseable' | 'not-a-report' | 'auto-reply', reason: string, raw: Buffer, origin: string): Promise<void> {
     const now = this.clock.now();
     await this.store.record({ events: [], refs: [], inbound: [{ digest: digestOf(raw), receivedAt: now, origin, state, reason, outcomes: null, raw }] }, now, this.suppression);
   }

@@ -15,7 +15,7 @@ export type ReadMail =
 
 export type MailReader = (raw: Buffer, envelopeRecipients: readonly string[]) => ReadMail;
 
-export type MailIngestResult = IngestResult & { kept: 'unparseable' | 'not-a-report' | null };
+export type MailIngestResult = IngestResult & { kept: 'unparseable' | 'not-a-report' | 'auto-reply' | null };
 
 export class MailIngestion {
   constructor(
@@ -29,6 +29,12 @@ export class MailIngestion {
     if (result.kind !== 'report' && result.kind !== 'auto-reply') {
       await this.ingestion.keep(result.kind, result.reason, raw, origin);
       return { received: 0, recorded: 0, duplicates: 0, unmatched: 0, keptApart: 0, kept: result.kind };
+    }
+    // A report or an auto-reply naming no recipient would leave nothing to store: the mail is kept whole.
+    if (result.outcomes.length === 0) {
+      const [state, reason] = result.kind === 'auto-reply' ? (['auto-reply', 'an auto-reply (RFC 3834) naming no recipient'] as const) : (['unparseable', 'a report naming no recipient that could be read'] as const);
+      await this.ingestion.keep(state, reason, raw, origin);
+      return { received: 0, recorded: 0, duplicates: 0, unmatched: 0, keptApart: 0, kept: state };
     }
     const outcomes = result.kind === 'auto-reply' ? result.outcomes.map((o) => ({ ...o, kind: 'auto-reply' as const })) : result.outcomes;
     return { ...(await this.ingestion.ingest(outcomes, { origin, raw })), kept: null };

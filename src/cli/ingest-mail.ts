@@ -28,6 +28,7 @@ export async function ingestMailCommand(paths: string[]): Promise<number> {
           totals.keptApart += result.keptApart;
           if (result.kept === 'unparseable') totals.unparseable++;
           if (result.kept === 'not-a-report') totals.notReports++;
+          if (result.kept === 'auto-reply') totals.keptApart++;
         }
       } catch (error) {
         totals.failed++;
