@@ -97,7 +97,7 @@ describe('mailsight demo', () => {
       // Everything sent and not bounced or deferred, the retried full mailbox included.
       expect(count('delivered')).toBe(108);
       expect(count('complained')).toBe(1);
-      expect(stdout).toMatch(/bounce receiver got over SMTP: 4 DSNs, 1 ARF complaint reports, 1 out-of-office reply/);
+      expect(stdout).toMatch(/bounce mail received over SMTP: 4 DSNs, 1 complaint report \(ARF\), 1 out-of-office reply; the send queue's retries: 10$/m);
       expect(stdout).toMatch(/^\s+CRITICAL: complaint rate 0\.877% of sent/m);
       expect(stdout).not.toMatch(/bounce rate .* is above/);
       expect(stdout).toMatch(/111 messages reached the sink/);

@@ -17,7 +17,7 @@ import type { CampaignReport } from '../app/reports.js';
 import { smtpMailer } from '../adapters/smtp/smtp-mailer.js';
 import { startSmtpSink, type ReceivedEnvelope } from '../adapters/smtp/smtp-sink.js';
 import { waitForSignal } from './serve.js';
-import { DEMO_HTML, DEMO_SUBJECT, DEMO_TEXT, demoContacts } from './demo-content.js';
+import { DEMO_HTML, DEMO_SUBJECT, DEMO_TEXT, demoContacts, type DemoContact } from './demo-content.js';
 import { printReport } from './report-table.js';
 import { mulberry32 } from '../core/seeded-random.js';
 import { demoClock, playRecipients, type TimedAction } from './demo-audience.js';
@@ -96,20 +96,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   console.log(`mailsight demo: database ${config.database.dialect === 'sqlite' ? config.database.file : ''}`);
   console.log(`server ${base}, SMTP sink 127.0.0.1:${sink.port}, bounce receiver 127.0.0.1:${inbound.port} (${BOUNCE_DOMAIN})`);
 
-  // A short welcome mail first: three people unsubscribe from it, so the newsletter is blocked for them.
-  const welcome = await api.post('/api/campaigns', { name: 'Welcome series', kind: 'transactional' });
-  const welcomeExec = await api.post(`/api/campaigns/${welcome.id}/executions`, { subject: 'Welcome to Hillside', html: '<p>Welcome! <a href="https://hillside-coffee.example/start">Start here</a></p>' });
-  const leavers = contacts.slice(0, Math.min(3, contacts.length));
-  for (const c of leavers) {
-    const m = await api.post('/api/messages', { executionId: welcomeExec.id, to: [c], send: true });
-    const response = await fetch(m.headers['List-Unsubscribe'].match(/<(https?:[^>]+)>/)[1], {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'List-Unsubscribe=One-Click',
-    });
-    if (response.status !== 200) throw new Error(`one-click unsubscribe answered ${response.status}: ${await response.text()}`);
-  }
-
+  await welcomeLeavers(api, contacts.slice(0, Math.min(3, contacts.length)));
   // Complaints about an earlier campaign, before this one: those addresses are suppressed for good.
   const complainedEarlier = contacts.filter((c) => fates.get(c.email) === 'complained-earlier');
   for (const c of complainedEarlier) await api.post('/api/suppressions', { email: c.email, reason: 'complaint', note: 'reported the spring newsletter as spam' });
@@ -122,16 +109,8 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   console.log(`campaign ${campaign.id} "${campaign.name}": ${execution.links.length} link occurrences; sending to ${contacts.length} contacts (one listed twice)...`);
 
   const random = mulberry32(42);
-  const messageIds = new Map<string, number>();
   received.clear(); // from here on the sink holds the newsletter only
-  const answers = { blocked: 0, bounced: 0, deferred: 0 };
-  await forEachLimited(sendList, CONCURRENCY, async (c) => {
-    // 502: the relay refused this attempt; the message and the refusal are recorded all the same.
-    const m = await api.post('/api/messages', { executionId: execution.id, to: [c], send: true }, [502]);
-    const state: string = m.status.state;
-    if (state === 'blocked' || state === 'bounced' || state === 'deferred') answers[state]++;
-    if (state !== 'blocked') messageIds.set(c.email.toLowerCase(), m.id);
-  });
+  const { messageIds, answers } = await sendNewsletter(api, execution.id, sendList);
   console.log(
     `${answers.blocked} messages blocked before the send (suppressed addresses: unsubscribed from the welcome mail or complained earlier; ` +
       `an address listed twice); refused at RCPT TO: ${answers.bounced} with 550 5.1.1 (hard bounces), ${answers.deferred} with 452 4.2.2 (retried by the send queue)`,
@@ -163,7 +142,11 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
     `played ${played.hits} hits: ${played.byTruth.human} by people, ${played.byTruth.machine} Apple MPP prefetches, ` +
       `${played.byTruth.bot} by a security gateway's link scanner; ${played.unsubscribes} one-click unsubscribes`,
   );
-  console.log(`bounce receiver got over SMTP: ${actions.sent.dsn} DSNs, ${actions.sent.arf} ARF complaint reports, ${actions.sent['auto-reply']} out-of-office reply; the send queue retried ${actions.retries()} times\n`);
+  const { sent } = actions;
+  console.log(
+    `bounce mail received over SMTP: ${plural(sent.dsn, 'DSN')}, ${plural(sent.arf, 'complaint report')} (ARF), ${plural(sent['auto-reply'], 'out-of-office reply', 'out-of-office replies')}; ` +
+      `the send queue's retries: ${actions.retries()}\n`,
+  );
   printReport(report);
 
   console.log(`\nAPI key (demo): ${key}`);
@@ -188,6 +171,41 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
+type Api = ReturnType<typeof apiClient>;
+
+/** A short welcome mail to these contacts, from which each unsubscribes in one click: the newsletter is then blocked for them. */
+async function welcomeLeavers(api: Api, leavers: readonly DemoContact[]): Promise<void> {
+  const welcome = await api.post('/api/campaigns', { name: 'Welcome series', kind: 'transactional' });
+  const welcomeExec = await api.post(`/api/campaigns/${welcome.id}/executions`, { subject: 'Welcome to Hillside', html: '<p>Welcome! <a href="https://hillside-coffee.example/start">Start here</a></p>' });
+  for (const c of leavers) {
+    const m = await api.post('/api/messages', { executionId: welcomeExec.id, to: [c], send: true });
+    const response = await fetch(m.headers['List-Unsubscribe'].match(/<(https?:[^>]+)>/)[1], {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    if (response.status !== 200) throw new Error(`one-click unsubscribe answered ${response.status}: ${await response.text()}`);
+  }
+}
+
+/**
+ * One message per contact, sent at once through the API: the messages that were not blocked (by
+ * address, lower case), and how many the API answered blocked, bounced or deferred.
+ */
+async function sendNewsletter(api: Api, executionId: number, sendList: readonly DemoContact[]) {
+  const messageIds = new Map<string, number>();
+  const answers = { blocked: 0, bounced: 0, deferred: 0 };
+  await forEachLimited([...sendList], CONCURRENCY, async (c) => {
+    // 502: the relay refused this attempt; the message and the refusal are recorded all the same.
+    const m = await api.post('/api/messages', { executionId, to: [c], send: true }, [502]);
+    const state: string = m.status.state;
+    if (state === 'blocked' || state === 'bounced' || state === 'deferred') answers[state]++;
+    if (state !== 'blocked') messageIds.set(c.email.toLowerCase(), m.id);
+  });
+  return { messageIds, answers };
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The API over HTTP; an answer of 400 or more throws, but for the statuses in `expected`. */
 function apiClient(base: string, key: string) {
