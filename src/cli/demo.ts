@@ -152,7 +152,8 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   console.log(`\nAPI key (demo): ${key}`);
   const curl = `curl -s -H 'Authorization: Bearer ${key}'`;
   console.log(`  report:       ${curl} ${base}/api/campaigns/${campaign.id}/report`);
-  console.log(`  message:      ${curl} ${base}/api/messages/${messageIds.values().next().value}`);
+  const someMessage = messageIds.values().next().value;
+  if (someMessage !== undefined) console.log(`  message:      ${curl} ${base}/api/messages/${someMessage}`);
   console.log(`  suppressions: ${curl} ${base}/api/suppressions`);
   console.log(`  bounce mail:  ${curl} ${base}/api/inbound-reports   (reports kept for review: here the out-of-office reply)`);
   console.log(`  API spec:     ${base}/api/openapi.json`);
