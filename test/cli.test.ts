@@ -73,20 +73,41 @@ describe('mailsight suppressions', () => {
 });
 
 describe('mailsight demo', () => {
-  it('sends a newsletter through SMTP, plays recipients and prints real counts', async () => {
+  it('sends a newsletter through SMTP, plays recipients and the report mail that comes back, and prints real counts', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-demo-test-'));
     try {
-      const { stdout } = await cli(['demo', '--port', '0', '--contacts', '80', '--no-serve', '--data-dir', dir]);
+      // 120 contacts: past the 100 sent under which no deliverability warning is given.
+      const { stdout } = await cli(['demo', '--port', '0', '--contacts', '120', '--no-serve', '--data-dir', dir]);
       const count = (label: string) => Number(new RegExp(`^\\s+${label.replace(/[()]/g, '\\$&')}\\s+(\\d+)`, 'm').exec(stdout)?.[1]);
-      expect(stdout).toMatch(/80 messages reached the sink|7\d messages reached the sink/);
-      expect(count('messages')).toBe(80);
-      expect(count('blocked (suppressed)')).toBe(3);
-      expect(count('sent')).toBe(77);
+      // The contacts' fates (src/cli/demo-delivery.ts) make these figures exact: 120 contacts, one listed twice.
+      expect(count('messages')).toBe(121);
+      // 3 unsubscribed from the welcome mail, 2 complained about an earlier campaign, 1 duplicate.
+      expect(count('blocked (suppressed)')).toBe(6);
+      expect(stdout).toMatch(/blocked by reason: unsubscribe 3, complaint 2, duplicate 1$/m);
+      expect(stdout).toMatch(/refused at RCPT TO: 2 with 550 5\.1\.1 \(hard bounces\), 2 with 452 4\.2\.2/);
+      // The mailbox that stays full is still retried by the send queue: with the relay, not sent.
+      expect(count('sending')).toBe(1);
+      expect(count('sent')).toBe(114);
+      // 2 refused at SMTP time, 1 bounced by the recipient's server after its delivery report (a DSN).
+      expect(count('bounced (hard)')).toBe(3);
+      // DSNs from the relay: a disabled mailbox and a refusal as spam.
+      expect(count('bounced (soft)')).toBe(2);
+      expect(stdout).toMatch(/bounces by reason: userunknown 3, spamdetected 1, suspend 1$/m);
+      expect(count('deferred')).toBe(1);
+      // Everything sent and not bounced or deferred, the retried full mailbox included.
+      expect(count('delivered')).toBe(108);
+      expect(count('complained')).toBe(1);
+      expect(stdout).toMatch(/bounce mail received over SMTP: 4 DSNs, 1 complaint report \(ARF\), 1 out-of-office reply; the send queue's retries: 10$/m);
+      expect(stdout).toMatch(/^\s+CRITICAL: complaint rate 0\.877% of sent/m);
+      expect(stdout).not.toMatch(/bounce rate .* is above/);
+      expect(stdout).toMatch(/111 messages reached the sink/);
       expect(count('opens, unique')).toBeGreaterThan(10);
       expect(count('clicks, unique')).toBeGreaterThan(2);
       expect(count('opens, total')).toBeGreaterThanOrEqual(count('opens, unique') - count('clicks, unique'));
       expect(stdout).toMatch(/clicks per link occurrence/);
       expect(stdout).toMatch(/API key \(demo\): msk_/);
+      expect(stdout).toMatch(/suppressions: curl .*\/api\/suppressions$/m);
+      expect(stdout).toMatch(/bounce mail: +curl .*\/api\/inbound-reports /m);
       expect(readFileSync(path.join(dir, 'mailsight.sqlite')).length).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

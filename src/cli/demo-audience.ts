@@ -38,10 +38,21 @@ const SCANNER = 'Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Ge
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/** Something else that happens at a time of the play: the send queue's worker polling, report mail arriving. */
+export interface TimedAction {
+  at: number;
+  run(): Promise<void>;
+}
+
+/**
+ * Plays the recipients' hits in time order on the demo clock, with the other actions (`actions`)
+ * taken at their own times among them.
+ */
 export async function playRecipients(
   recipients: { email: string; mail: ParsedMail; deliveredAt: number }[],
   clock: DemoClock,
   random: () => number,
+  actions: readonly TimedAction[] = [],
 ): Promise<{ hits: number; byTruth: Record<Truth, number>; unsubscribes: number }> {
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   /** Log-normal delay: most people read within hours, some days later (heavy tail). */
@@ -94,10 +105,16 @@ export async function playRecipients(
     }
   }
 
-  timeline.sort((a, b) => a.at - b.at);
+  const steps: ({ at: number; hit: Hit } | { at: number; action: TimedAction })[] = [...timeline.map((hit) => ({ at: hit.at, hit })), ...actions.map((action) => ({ at: action.at, action }))];
+  steps.sort((a, b) => a.at - b.at);
   const byTruth: Record<Truth, number> = { human: 0, machine: 0, bot: 0 };
-  for (const hit of timeline) {
-    clock.set(Math.round(hit.at));
+  for (const step of steps) {
+    clock.set(Math.round(step.at));
+    if ('action' in step) {
+      await step.action.run();
+      continue;
+    }
+    const { hit } = step;
     if (hit.body !== undefined) {
       await fetch(hit.url, { method: 'POST', headers: { ...hit.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: hit.body });
       continue;
