@@ -264,6 +264,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
           clock,
           from: config.mailFrom,
           bounceDomain: config.bounceDomain,
+          suppression: config.suppression,
           onError: (error, message) => logger.error({ err: error }, message),
         },
         config.sending,

@@ -207,6 +207,10 @@ for (const dialect of await testDialects()) {
       expect((await events(n, gone.body.id)).at(-1)).toMatchObject({ type: 'bounced', subtype: 'hard', reason: 'userunknown', detail: { code: 550, status: '5.1.1' } });
       const full = await n.api('POST', '/api/messages', { executionId, to: ['full@corp.example'], send: true });
       expect((await events(n, full.body.id)).at(-1)).toMatchObject({ type: 'bounced', subtype: 'soft', reason: 'mailboxfull', detail: { code: 552, status: '5.2.2' } });
+      // A hard refusal is about the address whoever says it: suppressed as any hard bounce; a soft one
+      // from the relay may be the relay's doing and suppresses nothing.
+      expect(await n.storage.catalog.findSuppression('gone@corp.example', clock.now())).toMatchObject({ reason: 'hard-bounce', source: 'smtp' });
+      expect(await n.storage.catalog.findSuppression('full@corp.example', clock.now())).toBeNull();
       // A bounce is final for the queue: no retry.
       clock.advance(24 * 60 * MINUTE);
       expect(await n.services.sendQueue!.runDue()).toBe(0);

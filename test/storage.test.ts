@@ -253,7 +253,7 @@ for (const dialect of await testDialects()) {
       expect(lease).toMatchObject({ attempt: 1, enqueuedAt: t, until: t + 1_000 });
       expect(await storage.sendQueue.due(t, 10)).not.toContain(message.id);
       const deferred: NewEvent = { messageId: message.id, campaignId: campaign.id, type: 'deferred', at: t + 5, source: 'smtp', reason: 'undefined', detail: { code: 451 } };
-      expect(await storage.sendQueue.finish(lease, [deferred], { state: 'pending', nextAttemptAt: t + 60_000 }, t + 5)).toBe(true);
+      expect(await storage.sendQueue.finish(lease, [deferred], { state: 'pending', nextAttemptAt: t + 60_000 }, t + 5, DEFAULT_SUPPRESSION_SETTINGS)).toBe(true);
       expect((await storage.events.listForMessage(message.id)).map((e) => [e.type, e.reason])).toEqual([
         ['queued', null],
         ['deferred', 'undefined'],
@@ -266,8 +266,8 @@ for (const dialect of await testDialects()) {
       const third = (await storage.sendQueue.lease(message.id, t + 61_000, 1_000))!;
       expect(third.attempt).toBe(3);
       // The attempt that lost its lease still records what the relay said, but leaves the entry to the holder.
-      expect(await storage.sendQueue.finish(second, [], { state: 'sent' }, t + 61_001)).toBe(false);
-      expect(await storage.sendQueue.finish(third, [], { state: 'sent' }, t + 61_002)).toBe(true);
+      expect(await storage.sendQueue.finish(second, [], { state: 'sent' }, t + 61_001, DEFAULT_SUPPRESSION_SETTINGS)).toBe(false);
+      expect(await storage.sendQueue.finish(third, [], { state: 'sent' }, t + 61_002, DEFAULT_SUPPRESSION_SETTINGS)).toBe(true);
       expect(await storage.sendQueue.get(message.id)).toMatchObject({ state: 'sent', attempts: 3, leaseUntil: null });
       // A sent message stays sent whoever queues it again.
       expect(await storage.sendQueue.enqueue(message.id, t + 70_000)).toMatchObject({ state: 'sent' });

@@ -451,7 +451,8 @@ export interface SendQueueStore {
    * the lease had run out and another attempt took the message meanwhile (the events are recorded all
    * the same: the relay said so).
    */
-  finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number): Promise<boolean>;
+  /** Writes the attempt's events (with the suppressions they cause) and the entry's next state, in one transaction, if the lease still holds. */
+  finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number, suppression: SuppressionSettings): Promise<boolean>;
 }
 
 export interface OutgoingMail {

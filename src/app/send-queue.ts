@@ -11,6 +11,7 @@
  * An attempt:  lease (one UPDATE) -> checks (suppressed? -> blocked) -> 'sending' event -> relay ->
  *              one transaction: the outcome's events + the queue entry (sent / due again / bounced / expired)
  */
+import type { SuppressionSettings } from '../core/suppression-rules.js';
 import type { NewEvent } from '../core/events.js';
 import type { Keyring } from '../core/tokens.js';
 import { bounceAddress } from '../core/verp.js';
@@ -110,6 +111,8 @@ export interface SendQueueDeps {
   from: string;
   /** BOUNCE_DOMAIN: VERP return paths when set. */
   bounceDomain: string | null;
+  /** The suppression rules applied to the outcomes of an attempt (a hard bounce at RCPT suppresses). */
+  suppression: SuppressionSettings;
   onError: (error: unknown, message: string) => void;
 }
 
@@ -228,7 +231,7 @@ export class SendQueue {
         if (suppression) blocked.push({ ...base, type: 'blocked', at: clock.now(), reason: suppression.reason, recipient: email.toLowerCase(), detail: { suppression } });
       }
       if (blocked.length > 0) {
-        await store.finish(lease, blocked, { state: 'blocked' }, clock.now());
+        await store.finish(lease, blocked, { state: 'blocked' }, clock.now(), this.deps.suppression);
         return { accepted: false, response: `not sent: ${blocked.map((b) => `${b.recipient} is suppressed (${b.reason})`).join(', ')}`, status: 'blocked' };
       }
 
@@ -309,7 +312,7 @@ export class SendQueue {
         status = 'deferred';
       }
     }
-    const kept = await store.finish(lease, events, next, at);
+    const kept = await store.finish(lease, events, next, at, this.deps.suppression);
     if (!kept) this.deps.onError(null, `message ${message.id}: the lease ran out during the hand-over and another attempt took it; the relay's answer is recorded all the same`);
     if (verdict.kind === 'sent') await this.deps.messages.notifyDelivery(message.id, 'sent', at);
     return { accepted: outcome.accepted, response: outcome.response, status };

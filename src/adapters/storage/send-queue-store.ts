@@ -3,6 +3,8 @@
  * message: a lease is taken by one conditional UPDATE (due, pending, and no lease in force), which
  * PostgreSQL evaluates again on the row a concurrent UPDATE left, and SQLite runs one at a time.
  */
+import { applySuppressionRules } from './suppression-store.js';
+import type { SuppressionSettings } from '../../core/suppression-rules.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { NewEvent } from '../../core/events.js';
@@ -75,9 +77,12 @@ export class KyselySendQueueStore implements SendQueueStore {
       .execute();
   }
 
-  async finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number): Promise<boolean> {
+  async finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number, suppression: SuppressionSettings): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      if (events.length > 0) await trx.insertInto('events').values(events.map((e) => eventToRow(e, now))).execute();
+      if (events.length > 0) {
+        const ids = await trx.insertInto('events').values(events.map((e) => eventToRow(e, now))).returning('id').execute();
+        await applySuppressionRules(trx, events.map((e, i) => ({ ...e, id: ids[i]!.id })), suppression, now);
+      }
       const result = await trx
         .updateTable('send_queue')
         .set({ state: next.state, next_attempt_at: next.state === 'pending' ? next.nextAttemptAt : now, lease_token: null, lease_until: null, updated_at: now })

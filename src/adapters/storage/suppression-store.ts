@@ -58,9 +58,11 @@ interface EntryWrite {
  * soft bounce waits, then reads the first one's events.
  */
 export async function applySuppressionRules(trx: Transaction<Database>, events: readonly RuleEvent[], settings: SuppressionSettings, now: number): Promise<SuppressionChange[]> {
-  // A bounce our own relay gave at submission may be the relay's fault, not the mailbox's: it
-  // suppresses nothing (sending.ts), and is no outcome in an address's history.
-  const relevant = events.filter((e) => (e.type === 'bounced' && e.source !== 'smtp') || e.type === 'complained' || e.type === 'unsubscribed');
+  // A soft refusal by our own relay at submission may be the relay's fault (relaying denied, its own
+  // limits), not the mailbox's: it suppresses nothing and is no outcome in an address's history. A
+  // hard one is about the address whoever says it (hard reasons are userunknown, hostunknown,
+  // hasmoved, notaccept): it suppresses like any hard bounce.
+  const relevant = events.filter((e) => (e.type === 'bounced' && (e.source !== 'smtp' || e.subtype === 'hard')) || e.type === 'complained' || e.type === 'unsubscribed');
   if (relevant.length === 0) return [];
   const onlyRecipient = await onlyRecipients(trx, [...new Set(relevant.filter((e) => !e.recipient).map((e) => e.messageId))]);
   const facts: { event: RuleEvent; fact: SuppressionFact }[] = [];
