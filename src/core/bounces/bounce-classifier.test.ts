@@ -84,6 +84,25 @@ describe('classifyBounce', () => {
     expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 user unknown', command: 'DATA' })).toMatchObject({ reason: 'filtered', hard: false });
     expect(classifyBounce({ status: '5.1.1', replyCode: 550, diagnostic: '550 user unknown', command: 'DATA' })).toMatchObject({ reason: 'userunknown' });
   });
+  it('believes "user unknown" only where the address was judged: at RCPT TO, with X.1.x, or by the mailbox\'s own system', () => {
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 user unknown' })).toMatchObject({ reason: 'filtered', hard: false });
+    expect(classifyBounce({ status: null, replyCode: 550, diagnostic: '550 user unknown', command: 'RCPT' })).toMatchObject({ reason: 'userunknown', hard: true });
+    expect(classifyBounce({ status: '5.1.1', replyCode: 550, diagnostic: '550 user unknown' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example on 4/29/01 The recipient name is not recognized' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: '5.0.0', replyCode: 554, diagnostic: "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]", command: 'DATA' })).toMatchObject({ reason: 'userunknown' });
+  });
+  it('tells au\'s unknown address from its receive-setting refusal', () => {
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 <a@ezweb.ne.jp>: User unknown' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 : User unknown' })).toMatchObject({ reason: 'filtered' });
+  });
+  it('reads Outlook.com\'s "mailbox unavailable" as its verdict on the address, from that family only', () => {
+    const input = { status: '5.5.0', replyCode: 550, diagnostic: '550 Requested action not taken: mailbox unavailable' };
+    expect(classifyBounce({ ...input, reporter: 'bay004-mc1f2.hotmail.com' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ ...input, reporter: 'mx.zoho.example' })).toMatchObject({ reason: 'filtered' });
+  });
+  it('calls a refusal after EHLO a block of the client', () => {
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 Rejected', command: 'HELO' })).toMatchObject({ reason: 'blocked' });
+  });
   it('calls an unknown address refused at MAIL FROM rejected', () => {
     expect(classifyBounce({ status: '5.1.0', replyCode: 553, diagnostic: '553 unknown user', command: 'MAIL' })).toMatchObject({ reason: 'rejected', hard: false });
   });

@@ -38,8 +38,22 @@ const REJECTED = [
 const USER_UNKNOWN = [
   /(?:user|recipient|mailbox|account|address|addressee|local[- ]part|alias|name|destination|e-?mail)(?: address)? (?:is )?(?:unknown|not (?:found|known|exist\w*|valid|recogni[sz]ed|listed|local|in (?:our|my|the) (?:database|directory|system|domain))|does(?:n'?t| not) exist|invalid|unavailable(?: for this domain)?|does(?:n'?t| not) have|rejected.{0,20}(?:unknown|not exist|invalid))/,
   /(?:unknown|invalid|non-?existent|no such|bad|illegal|unrecognized|undeliverable) (?:local )?(?:user|recipient|mailbox|account|address|addressee|e-?mail(?: address)?|destination(?: address)?|local[- ]part|alias|person)/,
-  /recipient address rejected: access denied|no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|address (?:unknown|does not exist)|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|(?:invalid|unknown) (?:final delivery )?user ?id|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user/,
+  /recipient address rejected: access denied|no (?:such|valid) (?:user|recipient|mailbox|account|address|person|one|local user)|no mailbox (?:here|by that name|for)|no account (?:by that name|for)|user (?:does ?not|doesn't) (?:exist|have)|mailbox (?:not found|unavailable|does not exist|doesn't exist|name not allowed)|address (?:unknown|does not exist)|(?:isn't|is not) a (?:valid )?(?:mailbox|user)|not a (?:valid )?(?:user|mailbox|recipient)|user not found|unknown or illegal alias|(?:invalid|unknown) (?:final delivery )?user ?id|cannot find (?:the )?(?:user|recipient|mailbox)|doesn't have an? .{0,40}account|does not have an? .{0,40}account|there is no (?:one|user|mailbox) (?:at|by that|with)|no longer (?:valid|exists|active|in use)|email address (?:could not be found|couldn't be found|was not found|wasn't found)|(?:address|recipient) (?:not|wasn't|was not) found|recipient .{0,40}(?:not|wasn't|was not) found|(?:not|never) (?:been )?(?:a )?registered|mailbox (?:is )?(?:unknown|invalid)|this user doesn't|the (?:email )?account that you tried to reach does not exist|recipient name is not recognized|unknown recipient|no such (?:address|user)|user unknown|addressee unknown|recipient unknown|not listed in|relay not permitted for unknown|is not a known user|check if (?:the )?(?:e-?mail )?address is correct/,
 ];
+
+/**
+ * An unknown recipient stated by the system that holds the mailbox, from its own directory, rather
+ * than a remote reply quoted by a relay: Exchange 2000/2003 ("The recipient name is not recognized",
+ * IMS code 000C05A6 "Unknown Recipient"), Exchange 2007 and later (RESOLVER.ADR.RecipNotFound), IMail
+ * ("Unknown user: a@b", "Invalid final delivery userid"), Lotus Notes ("not listed in public Name &
+ * Address Book"), InterScan ("Please check if address is correct"), Yahoo's "delivery error: dd This
+ * user doesn't have a yahoo.com account" (given at end of DATA, but for a missing account), and au
+ * (KDDI: ezweb.ne.jp, au.com), which names the address it does not have ("550 <a@ezweb.ne.jp>: User
+ * unknown", at RCPT TO) but leaves it out when a recipient's receive settings refuse the sender
+ * ("550 : User unknown", at end of DATA: filtered). These are
+ * believed whatever SMTP stage the report names or leaves out (bounce-classifier.ts, byCommand).
+ */
+export const DIRECTORY_VERDICT = /recipient name is not recognized|\(000c05a6\)|resolver\.adr\.recip\w*notfound|unknown user: \S+@|invalid final delivery userid|not listed in (?:the )?(?:public )?name (?:&|and) address book|please check if (?:the )?address is correct|delivery error: dd this user doesn't|@(?:ezweb\.ne\.jp|au\.com)>?: user unknown/;
 
 /**
  * The same two facts as bounces in other languages word them (German, French, Spanish, Russian,

@@ -48,6 +48,8 @@ interface Finding {
   commandText: string;
   action: string | null;
   at: number | null;
+  /** The host that wrote the report when its report says (Reporting-MTA); else the report's sender's domain is used. */
+  reporter?: string | null;
 }
 
 function kindOfAction(action: string | null, status: string | null): ReportedKind {
@@ -66,7 +68,8 @@ function kindOfAction(action: string | null, status: string | null): ReportedKin
 }
 
 function toOutcome(finding: Finding, index: number, context: ReportContext, reporter: string, envelopeId: string | null): ReportedOutcome {
-  const classification = classifyBounce({ ...finding, command: findSmtpCommand(finding.commandText) });
+  const reportingHost = finding.reporter ?? context.from?.slice(context.from.lastIndexOf('@') + 1) ?? null;
+  const classification = classifyBounce({ ...finding, command: findSmtpCommand(finding.commandText), reporter: reportingHost });
   const kind = classification.reason === 'delivered' ? 'delivered' : kindOfAction(finding.action, finding.status);
   const diagnostic = finding.diagnostic?.replace(/\s+/g, ' ').trim().slice(0, MAX_DIAGNOSTIC_LENGTH) || null;
   return {
@@ -107,8 +110,9 @@ function dsnFinding(recipient: RecipientStatusFields, address: string | null, ow
     replyCode: quoted.replyCode,
     diagnostic,
     context: own && recipient.diagnosticCode ? own + '\n' + humanText : humanText,
-    commandText: (recipient.diagnosticCode ?? '') + '\n' + (own ?? (single ? humanText : '')),
+    commandText: (recipient.diagnosticCode ?? '') + '\n' + (recipient.statusComment ?? '') + '\n' + (own ?? (single ? humanText : '')),
     action: recipient.action,
+    reporter: fields.reportingMta?.split(/[\s(]/)[0]?.toLowerCase() || null,
     at: parseReportDate(recipient.lastAttemptDate) ?? parseReportDate(fields.arrivalDate),
   };
 }
