@@ -46,6 +46,14 @@ describe('the phrase tables', () => {
     ['retry timeout exceeded', 'expired'],
     ['550 Adresse destinataire invalide', 'userunknown'],
     ['Das Postfach ist voll', 'mailboxfull'],
+    ['connect to mx.example.com[192.0.2.2]:25: No route to host', 'networkerror'],
+    ['lost connection with mx.example.com[192.0.2.2] while performing the HELO handshake', 'networkerror'],
+    ['550-REJECTED - Blacklisted URL in message. 550-See http://lookup.uribl.com.', 'spamdetected'],
+    ['550 domain [example.com] mismatches client ip 192.0.2.225.', 'requireptr'],
+    ['451 Could not load DRD for domain (example.com)', 'systemerror'],
+    ["Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", 'notaccept'],
+    ['Sorry, you are sending to/from an address that has been blacklisted', 'rejected'],
+    ['Delivery to the following recipients was aborted after 5.0 hour(s)', 'expired'],
   ])('%s -> %s', (text, reason) => {
     expect(byText(text)).toBe(reason);
   });
@@ -102,6 +110,13 @@ describe('classifyBounce', () => {
   });
   it('calls a refusal after EHLO a block of the client', () => {
     expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 Rejected', command: 'HELO' })).toMatchObject({ reason: 'blocked' });
+  });
+  it('calls a refusal after DATA that names no reason filtered', () => {
+    expect(classifyBounce({ status: '5.7.0', replyCode: 554, diagnostic: '554 5.7.0 Header error', command: 'DATA' })).toMatchObject({ reason: 'filtered' });
+    expect(classifyBounce({ status: '5.7.0', replyCode: 554, diagnostic: '554 5.7.0 Header error' })).toMatchObject({ reason: 'securityerror' });
+  });
+  it('holds a report whose words name nothing known', () => {
+    expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example', context: 'see the attachment' })).toMatchObject({ reason: 'onhold', basis: 'none' });
   });
   it('calls an unknown address refused at MAIL FROM rejected', () => {
     expect(classifyBounce({ status: '5.1.0', replyCode: 553, diagnostic: '553 unknown user', command: 'MAIL' })).toMatchObject({ reason: 'rejected', hard: false });

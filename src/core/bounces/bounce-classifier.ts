@@ -190,7 +190,9 @@ function isDirectoryVerdict(text: string, reporter: string | null | undefined): 
  * refusal of MAIL FROM is about the sender, "rejected", unless the words said something more specific
  * than an unknown address; a refusal at the greeting or after EHLO is a block of the client.
  */
-function byCommand(reason: BounceReason, command: SmtpCommand | null | undefined, status: string | null, directoryVerdict: () => boolean): BounceReason {
+function byCommand(reason: BounceReason, basis: Classification['basis'], command: SmtpCommand | null | undefined, status: string | null, directoryVerdict: () => boolean): BounceReason {
+  // After DATA, a refusal whose words name no reason (only "X.7.0 other security status", or a bare code) is the recipient side's filter.
+  if (command === 'DATA' && basis !== 'text' && (reason === 'securityerror' || reason === 'onhold' || reason === 'undefined')) return 'filtered';
   if (command === 'MAIL' && (reason === 'userunknown' || reason === 'hostunknown' || reason === 'onhold' || reason === 'undefined')) return 'rejected';
   if (reason === 'userunknown' && command !== 'RCPT' && command !== 'CONN' && command !== 'HELO' && !status?.slice(1).startsWith('.1.') && !directoryVerdict()) return 'filtered';
   // Refused at the greeting or the EHLO, before any address was sent: the client (its IP) was refused.
@@ -213,7 +215,7 @@ export function classifyBounce(input: ClassifierInput): Classification {
   const { status, replyCode } = input;
   const directoryVerdict = (): boolean => isDirectoryVerdict(normalizeDiagnostic((input.diagnostic ?? '') + '\n' + (input.context ?? '')), input.reporter);
   const decided = (found: BounceReason, basis: Classification['basis']): Classification => {
-    const reason = byPermanence(byCommand(found, input.command, status, directoryVerdict), status, replyCode);
+    const reason = byPermanence(byCommand(found, basis, input.command, status, directoryVerdict), status, replyCode);
     return { reason, hard: isHardBounce(reason, replyCode, status), basis };
   };
   if (isSuccess(status, replyCode, input.action)) return decided('delivered', 'status');
@@ -229,5 +231,6 @@ export function classifyBounce(input: ClassifierInput): Classification {
   const fromReplyCode = replyCode === null ? null : REPLY_CODE_REASONS[replyCode];
   if (fromReplyCode) return decided(fromReplyCode, 'reply-code');
   if (status || replyCode !== null) return decided('onhold', 'reply-code');
-  return decided('undefined', 'none');
+  // Words about this recipient that name nothing known: held for a person to read, as a bare code is.
+  return decided(input.diagnostic || input.context ? 'onhold' : 'undefined', 'none');
 }
