@@ -100,9 +100,31 @@ export function outcomesFromDeliveryStatus(statusText: string, humanText: string
   });
 }
 
+/** A reply line that another line continues: "552-5.7.0 This message was blocked because ..." (RFC 5321 4.2.1). */
+const CONTINUED_REPLY = /^([245]\d\d)-/;
+
+/**
+ * sendmail copies only the first line of a multi-line reply into Diagnostic-Code; its transcript in
+ * the human text ("<<< 552-5.7.0 ...") has the rest. The diagnostic with the lines that continue it.
+ */
+export function completeMultilineReply(diagnostic: string, humanText: string): string {
+  const code = CONTINUED_REPLY.exec(diagnostic)?.[1];
+  if (!code) return diagnostic;
+  const lines = humanText.split('\n');
+  const continuation = new RegExp(`^\\s*(?:<<<\\s*)?${code}[- ]`);
+  // The reply may be quoted twice ("(reason: 552-...)" above the transcript): the mention that the next lines continue.
+  for (let first = 0; first < lines.length - 1; first++) {
+    if (!lines[first]!.includes(diagnostic) || !continuation.test(lines[first + 1]!)) continue;
+    const continued = [diagnostic];
+    for (let i = first + 1; i < lines.length && continuation.test(lines[i]!); i++) continued.push(lines[i]!.replace(/^\s*(?:<<<\s*)?/, ''));
+    return continued.join('\n');
+  }
+  return diagnostic;
+}
+
 function dsnFinding(recipient: RecipientStatusFields, address: string | null, own: string | null, humanText: string, fields: DeliveryStatusFields): Finding {
   const single = fields.recipients.length === 1;
-  const diagnostic = recipient.diagnosticCode ?? recipient.statusComment ?? own;
+  const diagnostic = recipient.diagnosticCode ? completeMultilineReply(recipient.diagnosticCode, humanText) : (recipient.statusComment ?? own);
   const quoted = findSmtpReply(diagnostic ?? humanText);
   return {
     recipient: address,
