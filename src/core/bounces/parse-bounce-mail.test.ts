@@ -196,6 +196,25 @@ describe('parseBounceMail: ARF feedback reports', () => {
     const redacted = ARF('abuse').replace('Original-Rcpt-To: <Victim@ISP.example>\n', '');
     expect(outcomes(parseBounceMail(redacted))[0]!.recipient).toBe('victim@isp.example');
   });
+
+  it("reads an opt-out report's Removal-Recipient (ARF drafts) as the recipient", () => {
+    const draft = ARF('opt-out').replace('Original-Rcpt-To: <Victim@ISP.example>\n', 'Removal-Recipient: gone@isp.example\n');
+    expect(outcomes(parseBounceMail(draft))[0]).toMatchObject({ kind: 'unsubscribed', recipient: 'gone@isp.example' });
+  });
+});
+
+describe('parseBounceMail: mailbox files', () => {
+  it('reads every message of an mbox file, in order', () => {
+    const second = DSN.replace(/a@example\.com/g, 'c@example.com').replace('<dsn-1@mx.example.org>', '<dsn-2@mx.example.org>');
+    const mbox = `From MAILER-DAEMON  Thu Apr 29 23:35:00 2021\n${DSN}\nFrom MAILER-DAEMON  Thu Apr 29 23:36:00 2021\n${second}`;
+    const found = outcomes(parseBounceMail(mbox));
+    expect(found.map((outcome) => outcome.recipient)).toEqual(['a@example.com', 'b@example.net', 'c@example.com', 'b@example.net']);
+    expect(new Set(found.map((outcome) => outcome.id)).size).toBe(4);
+  });
+
+  it('reads one message that starts with a postmark as one', () => {
+    expect(outcomes(parseBounceMail(`From MAILER-DAEMON  Thu Apr 29 23:35:00 2021\n${DSN}`))).toHaveLength(2);
+  });
 });
 
 describe('parseBounceMail: auto-replies', () => {
