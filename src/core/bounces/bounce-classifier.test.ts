@@ -54,6 +54,7 @@ describe('the phrase tables', () => {
     ["Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", 'notaccept'],
     ['Sorry, you are sending to/from an address that has been blacklisted', 'rejected'],
     ['Delivery to the following recipients was aborted after 5.0 hour(s)', 'expired'],
+    ['550 5.1.0 <b@sender.example> sender rejected. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CDRBL', 'blocked'],
   ])('%s -> %s', (text, reason) => {
     expect(byText(text)).toBe(reason);
   });

@@ -27,6 +27,13 @@ const REQUIRE_PTR = [
   /reverse (?:dns|lookup|resolution|mapping|name|host ?name)|\bptr\b|\brdns\b|no (?:reverse|inverse)|(?:cannot|could not|can't|couldn't|unable to) (?:find|resolve|verify|lookup) (?:your|the) (?:host ?name|ip|address|domain)|(?:host ?name|ip address) (?:does not|doesn't) (?:resolve|match)|client host .{0,60}(?:unknown|no ptr)|not resolve to your (?:ip|address)|unresolvable (?:address|host)|invalid dns ptr|dns (?:check|lookup) failed for (?:your|the client)|connection refused.{0,20}(?:reverse|ptr)|hostname.{0,20}(?:dynamic|generic)|(?:domain|host ?name|helo)\b.{0,40}(?:mismatch(?:es)?|does not match|doesn't match) (?:the )?(?:client|connecting|your) ip|looks (?:like a|dynamic)|generic (?:host ?name|reverse)/,
 ];
 
+/**
+ * Cox (cloudfilter.net) words every refusal "sender rejected" and gives the cause as an "AUP#" code
+ * from its published error-code list: the block-list codes (CDRBL, CXBL and the like) refuse the
+ * sending IP, whatever the words say. Read before REJECTED.
+ */
+const PROVIDER_BLOCK_CODE = [/\baup#\w*(?:rbl|bl)\b/];
+
 /** The sender address or its domain is refused (not the recipient): RFC 3463 X.1.7, X.1.8. */
 const REJECTED = [
   /sender (?:address |domain )?(?:rejected|refused|denied|unknown|verify failed|blacklisted|blocked|not allowed|invalid)|(?:rejected|refused|denied|invalid|unknown|unverif\w*|bad) sender|sender address (?:does not exist|is (?:invalid|not valid|unknown))|domain of sender address .{0,60}(?:does not exist|not found|unresolvable|must resolve)|sender domain (?:must exist|not found|does not exist|is not|unknown|not exist)|(?:mail from|envelope sender|from address|return[- ]path|sender) .{0,40}(?:rejected|refused|not (?:allowed|permitted|accepted)|unknown|invalid|doesn't exist|does not exist|must exist|not verified)|unable to verify (?:the )?sender|sender (?:is )?not (?:allowed|permitted|accepted)|address rejected.{0,20}sender|bad (?:sender's|originator) (?:system )?address|rejected (?:by|due to) (?:the )?(?:sender|from)|not accept(?:ing)? mail from|(?:we|i) do not accept mail from|purported responsible address|(?<!ip )address that (?:has been|is) (?:black|block)listed|sending (?:to\/)?from an address|(?:not|no) (?:have )?permission to (?:post|send)|permission to post|'send mail as'|send mail as feature/,
@@ -223,6 +230,7 @@ export const PHRASE_TABLE: PhraseTable = [
   ['suspend', SUSPEND],
   ['filtered', FILTERED],
   ['policyviolation', POLICY_STATED],
+  ['blocked', PROVIDER_BLOCK_CODE],
   ['rejected', REJECTED],
   ['networkerror', DNS_TEMPORARY],
   ['hostunknown', HOST_UNKNOWN],
