@@ -116,6 +116,11 @@ describe('classifyBounce', () => {
     expect(classifyBounce({ status: '5.7.0', replyCode: 554, diagnostic: '554 5.7.0 Header error', command: 'DATA' })).toMatchObject({ reason: 'filtered' });
     expect(classifyBounce({ status: '5.7.0', replyCode: 554, diagnostic: '554 5.7.0 Header error' })).toMatchObject({ reason: 'securityerror' });
   });
+  it('reads a generic X.Y.0 status after the other words and a delay', () => {
+    expect(classifyBounce({ status: '4.4.0', replyCode: null, diagnostic: null, action: 'delayed' })).toMatchObject({ reason: 'expired' });
+    expect(classifyBounce({ status: '4.4.0', replyCode: null, diagnostic: null, action: 'failed' })).toMatchObject({ reason: 'networkerror' });
+    expect(classifyBounce({ status: '5.7.0', replyCode: 550, diagnostic: '550 no', context: 'mailbox is full' })).toMatchObject({ reason: 'mailboxfull' });
+  });
   it('holds a report whose words name nothing known', () => {
     expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example', context: 'see the attachment' })).toMatchObject({ reason: 'onhold', basis: 'none' });
   });

@@ -223,11 +223,14 @@ export function classifyBounce(input: ClassifierInput): Classification {
   const diagnostic = normalizeDiagnostic(input.diagnostic ?? '');
   const fromDiagnostic = reasonFromText(diagnostic);
   if (fromDiagnostic && fromDiagnostic !== 'delivered') return decided(refinedByStatus(fromDiagnostic, status), 'text');
+  // "Other or undefined ... status" (X.Y.0) names a subject only: the report's other words and a delay say more.
   const fromStatus = reasonFromStatus(status);
-  if (fromStatus) return decided(fromStatus, 'status');
+  const generic = status !== null && status.endsWith('.0');
+  if (fromStatus && !generic) return decided(fromStatus, 'status');
   const fromContext = reasonFromText(normalizeDiagnostic(input.context ?? ''));
   if (fromContext && fromContext !== 'delivered') return decided(fromContext, 'text');
   if (input.action === 'delayed') return decided('expired', 'status');
+  if (fromStatus) return decided(fromStatus, 'status');
   const fromReplyCode = replyCode === null ? null : REPLY_CODE_REASONS[replyCode];
   if (fromReplyCode) return decided(fromReplyCode, 'reply-code');
   if (status || replyCode !== null) return decided('onhold', 'reply-code');
