@@ -260,3 +260,20 @@ describe('parseBounceMail: unreadable input', () => {
     expect(parseBounceMail(Buffer.from([0xff, 0xfe, 0x00]))).toMatchObject({ kind: 'unparseable' });
   });
 });
+
+describe('parseBounceMail: mailing-list notices', () => {
+  const notice = (subject: string, body: string): string =>
+    ['From: list-admin@lists.example', 'To: poster@sender.example', `Subject: ${subject}`, 'X-MLServer: fml [fml 4.0.3 release]', 'Message-Id: <n1@lists.example>', '', body, ''].join('\n');
+
+  it("reads fml's refusal of a non-member's post as a sender rejection for the list", () => {
+    const found = outcomes(parseBounceMail(notice('You poster@sender.example are not member (cats ML)', 'You are not a member of this mailing list <cats@lists.example>.\n\nIf you know the general guide of this list, send "guide" to cats-ctl@lists.example')));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'bounced', recipient: 'cats@lists.example', bounce: { reason: 'rejected', hard: false } });
+  });
+
+  it("reads fml's loop alert as the list system's refusal", () => {
+    const found = outcomes(parseBounceMail(notice('Loop Alert: Duplicated Message-ID (cats ML)', 'Duplicated Message-ID in <cats@lists.example>.\n\nOriginal mail as follows:\n')));
+    expect(found[0]).toMatchObject({ recipient: 'cats@lists.example', bounce: { reason: 'systemerror' } });
+  });
+});
+

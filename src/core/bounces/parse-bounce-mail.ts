@@ -10,7 +10,7 @@ import { autoReplySignal } from './auto-reply.js';
 import { addressesIn, bareMessageId, DEFAULT_VERP_LOCAL_PART, makeReference, outcomeId, parseReportDate, reportKey, verpToken } from './correlation.js';
 import { headerValue, headerValues, parseHeaderLines } from './header-block.js';
 import { decodedHeader, readMime, walkEntities, type MimeEntity } from './mime-reader.js';
-import { outcomesFromDeliveryStatus, outcomesFromFeedbackReport, outcomesFromSes, outcomesFromText, type ReportContext } from './report-outcomes.js';
+import { outcomesFromDeliveryStatus, outcomesFromFeedbackReport, outcomesFromListNotice, outcomesFromSes, outcomesFromText, type ReportContext } from './report-outcomes.js';
 import { reportText, returnedHeaderLines } from './report-text.js';
 import { readSesNotification } from './ses-notification.js';
 
@@ -91,6 +91,11 @@ function parseReadable(raw: Buffer | string, options: ParseBounceOptions): Bounc
   if (ses && ses.recipients.length > 0) return { kind: 'report', format: 'ses', outcomes: outcomesFromSes(ses, context) };
   const signal = autoReplySignal(root.header);
   if (signal) return { kind: 'auto-reply', signal, outcomes: [singleOutcome(context, 'auto-reply', 'dsn', {})] };
+  // fml, the mailing-list server, marks its notices (a post refused from a non-member, a loop) with X-MLServer.
+  if (headerValue(root.header, 'x-mlserver') !== null) {
+    const notice = outcomesFromListNotice(text, context);
+    if (notice.length > 0) return { kind: 'report', format: 'text', outcomes: notice };
+  }
   const outcomes = outcomesFromText(text, context);
   if (outcomes.length > 0) return { kind: 'report', format: 'text', outcomes };
   return { kind: 'not-a-report', reason: 'no delivery-status or feedback part, no auto-reply marks, and no failed recipient in the text' };

@@ -236,3 +236,21 @@ const DELAY_TEXT =
 function isDelayWarning(subject: string, text: string): boolean {
   return DELAY_SUBJECT.test(subject) || DELAY_TEXT.test(text);
 }
+
+/** The lines of a list notice that say what happened, before the copy of the refused post. */
+const LIST_NOTICE_LINES = 4;
+
+/**
+ * A notice from mailing-list software (fml's X-MLServer) that refused a post: "You are not a member
+ * of this mailing list <list@...>", "Loop Alert: Duplicated Message-ID". It is written by the list,
+ * not by a mail system, and names the list as the address the post did not reach; the subject and
+ * the first lines say why.
+ */
+export function outcomesFromListNotice(text: string, context: ReportContext): ReportedOutcome[] {
+  const list = findTextRecipients(text, { exclude: context.notRecipients })[0];
+  if (!list) return [];
+  const said = [context.subject, ...text.split('\n').filter((line) => line.trim() !== '').slice(0, LIST_NOTICE_LINES)].join('\n');
+  const finding: Finding = { recipient: list.address, status: null, replyCode: null, diagnostic: said, context: null, commandText: '', action: 'failed', at: null };
+  return [toOutcome(finding, 0, context, 'dsn', null)];
+}
+
