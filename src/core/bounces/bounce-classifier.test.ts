@@ -54,6 +54,8 @@ describe('the phrase tables', () => {
     ["Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", 'notaccept'],
     ['Sorry, you are sending to/from an address that has been blacklisted', 'rejected'],
     ['Delivery to the following recipients was aborted after 5.0 hour(s)', 'expired'],
+    ['550 5.7.1 <a@b.example>... Access denied', 'securityerror'],
+    ['550 5.7.1 Access denied', 'rejected'],
     ['550 5.1.0 <b@sender.example> sender rejected. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CDRBL', 'blocked'],
   ])('%s -> %s', (text, reason) => {
     expect(byText(text)).toBe(reason);
@@ -98,6 +100,7 @@ describe('classifyBounce', () => {
     expect(classifyBounce({ status: null, replyCode: 550, diagnostic: '550 user unknown', command: 'RCPT' })).toMatchObject({ reason: 'userunknown', hard: true });
     expect(classifyBounce({ status: '5.1.1', replyCode: 550, diagnostic: '550 user unknown' })).toMatchObject({ reason: 'userunknown' });
     expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example on 4/29/01 The recipient name is not recognized' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example User a@b.example not listed in Domino Directory' })).toMatchObject({ reason: 'userunknown' });
     expect(classifyBounce({ status: '5.0.0', replyCode: 554, diagnostic: "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]", command: 'DATA' })).toMatchObject({ reason: 'userunknown' });
   });
   it('tells au\'s unknown address from its receive-setting refusal', () => {

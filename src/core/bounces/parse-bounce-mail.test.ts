@@ -203,6 +203,16 @@ describe('parseBounceMail: ARF feedback reports', () => {
   });
 });
 
+describe('parseBounceMail: Amazon SES DSNs', () => {
+  it("reads the remote reply behind SES's own category", () => {
+    const ses = DSN.replace(
+      'Diagnostic-Code: smtp; 550 5.1.1 <a@example.com>: Recipient address rejected: User unknown',
+      "Diagnostic-Code: smtp; 5.1.0 - Unknown address error 550-'5.2.2 <a@example.com>... Mailbox Full' (delivery attempts: 0)",
+    ).replace('Status: 5.1.1', 'Status: 5.0.0');
+    expect(outcomes(parseBounceMail(ses))[0]).toMatchObject({ recipient: 'a@example.com', bounce: { reason: 'mailboxfull', status: '5.2.2', hard: false } });
+  });
+});
+
 describe('parseBounceMail: mailbox files', () => {
   it('reads every message of an mbox file, in order', () => {
     const second = DSN.replace(/a@example\.com/g, 'c@example.com').replace('<dsn-1@mx.example.org>', '<dsn-2@mx.example.org>');

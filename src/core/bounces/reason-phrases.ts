@@ -52,15 +52,15 @@ const USER_UNKNOWN = [
  * An unknown recipient stated by the system that holds the mailbox, from its own directory, rather
  * than a remote reply quoted by a relay: Exchange 2000/2003 ("The recipient name is not recognized",
  * IMS code 000C05A6 "Unknown Recipient"), Exchange 2007 and later (RESOLVER.ADR.RecipNotFound), IMail
- * ("Unknown user: a@b", "Invalid final delivery userid"), Lotus Notes ("not listed in public Name &
- * Address Book"), InterScan ("Please check if address is correct"), Yahoo's "delivery error: dd This
+ * ("Unknown user: a@b", "Invalid final delivery userid"), Lotus Notes and Domino ("not listed in public
+ * Name & Address Book", "not listed in Domino Directory"), InterScan ("Please check if address is correct"), Yahoo's "delivery error: dd This
  * user doesn't have a yahoo.com account" (given at end of DATA, but for a missing account), and au
  * (KDDI: ezweb.ne.jp, au.com), which names the address it does not have ("550 <a@ezweb.ne.jp>: User
  * unknown", at RCPT TO) but leaves it out when a recipient's receive settings refuse the sender
  * ("550 : User unknown", at end of DATA: filtered). These are
  * believed whatever SMTP stage the report names or leaves out (bounce-classifier.ts, byCommand).
  */
-export const DIRECTORY_VERDICT = /recipient name is not recognized|\(000c05a6\)|resolver\.adr\.recip\w*notfound|unknown user: \S+@|invalid final delivery userid|not listed in (?:the )?(?:public )?name (?:&|and) address book|please check if (?:the )?address is correct|delivery error: dd this user doesn't|@(?:ezweb\.ne\.jp|au\.com)>?: user unknown/;
+export const DIRECTORY_VERDICT = /recipient name is not recognized|not listed in (?:the )?domino directory|\(000c05a6\)|resolver\.adr\.recip\w*notfound|unknown user: \S+@|invalid final delivery userid|not listed in (?:the )?(?:public )?name (?:&|and) address book|please check if (?:the )?address is correct|delivery error: dd this user doesn't|@(?:ezweb\.ne\.jp|au\.com)>?: user unknown/;
 
 /**
  * The same two facts as bounces in other languages word them (German, French, Spanish, Russian,
@@ -197,8 +197,11 @@ const NOT_COMPLIANT_RFC = [/(?:not|non-?) ?(?:rfc|standards?)[- ]?(?:\d{3,4} )?c
 /** The content itself is unacceptable (not spam: malformed MIME, forbidden characters). */
 const CONTENT_ERROR = [/headers? (?:too large|too long|exceed)|content (?:error|not (?:allowed|acceptable))|message (?:content|body) (?:is )?(?:invalid|malformed|unacceptable)|(?:invalid|malformed) (?:content|body|mime)|contains (?:invalid|illegal|forbidden) (?:characters|content)|(?:message|mail) (?:is )?(?:corrupt|malformed)/];
 
-/** A secure channel or login was required, or the client was not trusted (auth required, certificate). */
-const SECURITY_ERROR = [/turn on smtp auth|unauthenticated senders? (?:not allowed|rejected|denied)|(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)/];
+/**
+ * A secure channel or login was required, or the client was not trusted (auth required, certificate),
+ * or sendmail's access map refused it ("550 5.7.1 <a@b>... Access denied", the access_db REJECT answer).
+ */
+const SECURITY_ERROR = [/>?\.\.\. ?access denied|turn on smtp auth|unauthenticated senders? (?:not allowed|rejected|denied)|(?:authentication|authorization|auth|login|smtp auth) (?:is )?(?:required|needed|mandatory|failed|failure|unsuccessful)|(?:must|need to|please) (?:authenticate|log ?in|use smtp auth)|not (?:authorized|authenticated|permitted to send)|relay access denied for unauthenticated|(?:invalid|bad|unknown) (?:credentials|password|username)|certificate (?:error|verify|verification|expired|invalid|not trusted)|encryption (?:required|needed)|(?:must|should) (?:use|issue) (?:tls|ssl|a starttls)/];
 
 /** STARTTLS failed or was required and could not be done. */
 const FAILED_STARTTLS = [/(?:does not|doesn't) support (?:tls|starttls)|starttls (?:is )?(?:required|failed|failure|negotiation|not (?:available|supported|offered))|tls (?:is )?(?:required|handshake (?:failed|failure)|negotiation failed|not available|connection failed)|(?:must|need to) (?:issue|use) (?:a )?starttls|failed to (?:start|establish) tls/];

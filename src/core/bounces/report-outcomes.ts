@@ -122,9 +122,17 @@ export function completeMultilineReply(diagnostic: string, humanText: string): s
   return diagnostic;
 }
 
+/**
+ * Amazon SES's DSNs put a category of their own before the remote server's reply ("5.1.0 - Unknown
+ * address error 550-'5.2.2 <a@b>... Mailbox Full' (delivery attempts: 0)"): SES's guess from the
+ * code, where the reply that follows says what happened.
+ */
+const SES_CATEGORY = /^\d\.\d\.\d{1,3} - [a-z ]+ error (?=[245]\d\d[ -])/i;
+
 function dsnFinding(recipient: RecipientStatusFields, address: string | null, own: string | null, humanText: string, fields: DeliveryStatusFields): Finding {
   const single = fields.recipients.length === 1;
-  const diagnostic = recipient.diagnosticCode ? completeMultilineReply(recipient.diagnosticCode, humanText) : (recipient.statusComment ?? own);
+  const diagnosticCode = recipient.diagnosticCode?.replace(SES_CATEGORY, '');
+  const diagnostic = diagnosticCode ? completeMultilineReply(diagnosticCode, humanText) : (recipient.statusComment ?? own);
   const quoted = findSmtpReply(diagnostic ?? humanText);
   return {
     recipient: address,

@@ -6,6 +6,7 @@ describe('findSmtpReply', () => {
     expect(findSmtpReply('Remote host said: 550-5.7.1 go away')).toEqual({ replyCode: 550, status: '5.7.1' });
     expect(findSmtpReply('(reason: 554 IP refused)')).toEqual({ replyCode: 554, status: null });
     expect(findSmtpReply('Status: 5.2.2 over quota')).toEqual({ replyCode: null, status: '5.2.2' });
+    expect(findSmtpReply("Unknown address error 550-'5.2.2 <a@b.example>... Mailbox Full'")).toEqual({ replyCode: 550, status: '5.2.2' });
   });
 });
 

@@ -9,8 +9,8 @@ export interface SmtpReplyFacts {
   status: string | null;
 }
 
-/** "550 5.1.1" / "550-5.1.1" / "550 #5.1.1": a reply code followed by its enhanced status. */
-const CODE_WITH_STATUS = /(?<![\d.])([245]\d\d)[ -]#?([245]\.\d{1,3}\.\d{1,3})(?![\d])/;
+/** "550 5.1.1" / "550-5.1.1" / "550 #5.1.1" / SES's "550-'5.1.1": a reply code followed by its enhanced status. */
+const CODE_WITH_STATUS = /(?<![\d.])([245]\d\d)[ -]'?#?([245]\.\d{1,3}\.\d{1,3})(?![\d])/;
 /** An enhanced status code not part of an IP address or a version number. */
 const STATUS = /(?<![\w.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/;
 /**
