@@ -1,8 +1,8 @@
 /**
  * parseBounceMail: a raw mail received at the bounce address, to the outcomes it reports. Tries, in
  * order: an ARF feedback report, an RFC 3464 delivery-status report, an Apple Mail unsubscribe, an
- * Amazon SES notification, an auto-reply (RFC 3834), and a non-standard bounce read from its text.
- * Pure and synchronous; never throws. Reporters: 'arf' for feedback (ARF, Apple's unsubscribe), 'ses'
+ * Amazon SES notification, an auto-reply (RFC 3834), a mailing-list notice (fml), and a non-standard
+ * bounce read from its text. An mbox file is read message by message. Pure and synchronous; never throws. Reporters: 'arf' for feedback (ARF, Apple's unsubscribe), 'ses'
  * for SES notifications, 'dsn' for every other report read from mail (auto-replies included).
  */
 import type { ReportedOutcome } from '../outcomes/reported-outcome.js';
