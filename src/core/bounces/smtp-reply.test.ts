@@ -18,6 +18,7 @@ describe('findSmtpCommand', () => {
     ['SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@b.example>... No such user here', 'RCPT'],
     ['Remote host said: 550 5.2.1 <a@b.example>... User Unknown [RCPT_TO]', 'RCPT'],
     ['Remote SMTP server has rejected address', 'RCPT'],
+    ['Remote host said: 501 5.1.8 Sender address rejected [MAIL_FROM]', 'MAIL'],
     ['The error that the other server returned was: 554 554 5.7.0 Header error (state 18).', 'DATA'],
     ['The error that the other server returned was: 550 550 5.1.1 user unknown (state 14).', 'RCPT'],
     ['SMTP error from remote mail server after EHLO neko.example.com:', 'HELO'],
