@@ -46,6 +46,17 @@ describe('the phrase tables', () => {
     ['retry timeout exceeded', 'expired'],
     ['550 Adresse destinataire invalide', 'userunknown'],
     ['Das Postfach ist voll', 'mailboxfull'],
+    ['connect to mx.example.com[192.0.2.2]:25: No route to host', 'networkerror'],
+    ['lost connection with mx.example.com[192.0.2.2] while performing the HELO handshake', 'networkerror'],
+    ['550-REJECTED - Blacklisted URL in message. 550-See http://lookup.uribl.com.', 'spamdetected'],
+    ['550 domain [example.com] mismatches client ip 192.0.2.225.', 'requireptr'],
+    ['451 Could not load DRD for domain (example.com)', 'systemerror'],
+    ["Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", 'notaccept'],
+    ['Sorry, you are sending to/from an address that has been blacklisted', 'rejected'],
+    ['Delivery to the following recipients was aborted after 5.0 hour(s)', 'expired'],
+    ['550 5.7.1 <a@b.example>... Access denied', 'securityerror'],
+    ['550 5.7.1 Access denied', 'rejected'],
+    ['550 5.1.0 <b@sender.example> sender rejected. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CDRBL', 'blocked'],
   ])('%s -> %s', (text, reason) => {
     expect(byText(text)).toBe(reason);
   });
@@ -83,6 +94,38 @@ describe('classifyBounce', () => {
   it('calls a refusal after DATA filtered, unless the status names a bad mailbox', () => {
     expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 user unknown', command: 'DATA' })).toMatchObject({ reason: 'filtered', hard: false });
     expect(classifyBounce({ status: '5.1.1', replyCode: 550, diagnostic: '550 user unknown', command: 'DATA' })).toMatchObject({ reason: 'userunknown' });
+  });
+  it('believes "user unknown" only where the address was judged: at RCPT TO, with X.1.x, or by the mailbox\'s own system', () => {
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 user unknown' })).toMatchObject({ reason: 'filtered', hard: false });
+    expect(classifyBounce({ status: null, replyCode: 550, diagnostic: '550 user unknown', command: 'RCPT' })).toMatchObject({ reason: 'userunknown', hard: true });
+    expect(classifyBounce({ status: '5.1.1', replyCode: 550, diagnostic: '550 user unknown' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example on 4/29/01 The recipient name is not recognized' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example User a@b.example not listed in Domino Directory' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: '5.0.0', replyCode: 554, diagnostic: "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]", command: 'DATA' })).toMatchObject({ reason: 'userunknown' });
+  });
+  it('tells au\'s unknown address from its receive-setting refusal', () => {
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 <a@ezweb.ne.jp>: User unknown' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 : User unknown' })).toMatchObject({ reason: 'filtered' });
+  });
+  it('reads Outlook.com\'s "mailbox unavailable" as its verdict on the address, from that family only', () => {
+    const input = { status: '5.5.0', replyCode: 550, diagnostic: '550 Requested action not taken: mailbox unavailable' };
+    expect(classifyBounce({ ...input, reporter: 'bay004-mc1f2.hotmail.com' })).toMatchObject({ reason: 'userunknown' });
+    expect(classifyBounce({ ...input, reporter: 'mx.zoho.example' })).toMatchObject({ reason: 'filtered' });
+  });
+  it('calls a refusal after EHLO a block of the client', () => {
+    expect(classifyBounce({ status: '5.0.0', replyCode: 550, diagnostic: '550 Rejected', command: 'HELO' })).toMatchObject({ reason: 'blocked' });
+  });
+  it('calls a refusal after DATA that names no reason filtered', () => {
+    expect(classifyBounce({ status: '5.7.0', replyCode: 554, diagnostic: '554 5.7.0 Header error', command: 'DATA' })).toMatchObject({ reason: 'filtered' });
+    expect(classifyBounce({ status: '5.7.0', replyCode: 554, diagnostic: '554 5.7.0 Header error' })).toMatchObject({ reason: 'securityerror' });
+  });
+  it('reads a generic X.Y.0 status after the other words and a delay', () => {
+    expect(classifyBounce({ status: '4.4.0', replyCode: null, diagnostic: null, action: 'delayed' })).toMatchObject({ reason: 'expired' });
+    expect(classifyBounce({ status: '4.4.0', replyCode: null, diagnostic: null, action: 'failed' })).toMatchObject({ reason: 'networkerror' });
+    expect(classifyBounce({ status: '5.7.0', replyCode: 550, diagnostic: '550 no', context: 'mailbox is full' })).toMatchObject({ reason: 'mailboxfull' });
+  });
+  it('holds a report whose words name nothing known', () => {
+    expect(classifyBounce({ status: null, replyCode: null, diagnostic: 'a@b.example', context: 'see the attachment' })).toMatchObject({ reason: 'onhold', basis: 'none' });
   });
   it('calls an unknown address refused at MAIL FROM rejected', () => {
     expect(classifyBounce({ status: '5.1.0', replyCode: 553, diagnostic: '553 unknown user', command: 'MAIL' })).toMatchObject({ reason: 'rejected', hard: false });

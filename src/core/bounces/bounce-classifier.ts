@@ -5,7 +5,7 @@
  * code's class. Pure: the same facts always give the same answer.
  */
 import { isHardBounce, type BounceReason } from '../outcomes/reasons.js';
-import { PHRASE_TABLE, type PhraseTable } from './reason-phrases.js';
+import { DIRECTORY_VERDICT, PHRASE_TABLE, type PhraseTable } from './reason-phrases.js';
 import type { SmtpCommand } from './smtp-reply.js';
 
 export interface ClassifierInput {
@@ -20,6 +20,8 @@ export interface ClassifierInput {
   command?: SmtpCommand | null;
   /** The DSN Action, when there is one: "delayed" and "delivered" change what a silent report means. */
   action?: string | null;
+  /** The host or domain that wrote the report (Reporting-MTA, else the report's sender's domain), lower-cased. */
+  reporter?: string | null;
 }
 
 export interface Classification {
@@ -166,17 +168,35 @@ function isSuccess(status: string | null, replyCode: number | null, action: stri
 }
 
 /**
- * What the failed command changes. A recipient refused only once the message was sent (after DATA)
- * was accepted at RCPT TO: the mailbox exists and a filter refused the message, "filtered", however
- * the reply words it (unless its status names the mailbox as bad). A refusal of MAIL FROM is about the sender, "rejected", unless the words said
- * something more specific than an unknown address; a refusal at the greeting is a block of the client.
+ * Outlook.com (Hotmail, Live, MSN) answers RCPT TO for an address it does not have with the RFC 5321
+ * text "550 Requested action not taken: mailbox unavailable" (status 5.5.0 in its own reports): from
+ * that family, the words are its directory's verdict. Elsewhere they may be any refusal.
  */
-function byCommand(reason: BounceReason, command: SmtpCommand | null | undefined, status: string | null): BounceReason {
-  // A bad-mailbox status (X.1.x) is believed: sendmail reports pipelined RCPT TO failures after DATA.
-  if (command === 'DATA' && reason === 'userunknown' && !status?.slice(1).startsWith('.1.')) return 'filtered';
+const OUTLOOK_COM_REPORTER = /(?:^|\.)(?:hotmail|outlook|live|msn)\.com$/;
+
+/** An unknown recipient that the mailbox's own system states (reason-phrases.DIRECTORY_VERDICT). */
+function isDirectoryVerdict(text: string, reporter: string | null | undefined): boolean {
+  if (DIRECTORY_VERDICT.test(text)) return true;
+  return !!reporter && OUTLOOK_COM_REPORTER.test(reporter) && text.includes('mailbox unavailable');
+}
+
+/**
+ * What the failed command changes. "User unknown" is an address verdict only where the address was
+ * judged: at RCPT TO, or with a status naming the address as bad (X.1.x), or in the words of the
+ * system that holds the mailbox (isDirectoryVerdict). The same words after DATA, or quoted with no
+ * stage at all, come from filters that refuse a message in those words: content filters, forwarding
+ * and list stages, and Japanese mobile carriers (au/ezweb, docomo, SoftBank) whose recipients' receive
+ * settings refuse a sender with "550 : User unknown" at the end of DATA. Those are "filtered". A
+ * refusal of MAIL FROM is about the sender, "rejected", unless the words said something more specific
+ * than an unknown address; a refusal at the greeting or after EHLO is a block of the client.
+ */
+function byCommand(reason: BounceReason, basis: Classification['basis'], command: SmtpCommand | null | undefined, status: string | null, directoryVerdict: () => boolean): BounceReason {
+  // After DATA, a refusal whose words name no reason (only "X.7.0 other security status", or a bare code) is the recipient side's filter.
+  if (command === 'DATA' && basis !== 'text' && (reason === 'securityerror' || reason === 'onhold' || reason === 'undefined')) return 'filtered';
   if (command === 'MAIL' && (reason === 'userunknown' || reason === 'hostunknown' || reason === 'onhold' || reason === 'undefined')) return 'rejected';
-  // Refused at the greeting, before any address was sent: the client (its IP) was refused.
-  if (command === 'CONN' && (reason === 'rejected' || reason === 'onhold' || reason === 'undefined')) return 'blocked';
+  if (reason === 'userunknown' && command !== 'RCPT' && command !== 'CONN' && command !== 'HELO' && !status?.slice(1).startsWith('.1.') && !directoryVerdict()) return 'filtered';
+  // Refused at the greeting or the EHLO, before any address was sent: the client (its IP) was refused.
+  if ((command === 'CONN' || command === 'HELO') && (reason === 'rejected' || reason === 'onhold' || reason === 'undefined')) return 'blocked';
   return reason;
 }
 
@@ -193,8 +213,9 @@ function byPermanence(reason: BounceReason, status: string | null, replyCode: nu
 /** Classifies what a report says about one recipient. */
 export function classifyBounce(input: ClassifierInput): Classification {
   const { status, replyCode } = input;
+  const directoryVerdict = (): boolean => isDirectoryVerdict(normalizeDiagnostic((input.diagnostic ?? '') + '\n' + (input.context ?? '')), input.reporter);
   const decided = (found: BounceReason, basis: Classification['basis']): Classification => {
-    const reason = byPermanence(byCommand(found, input.command, status), status, replyCode);
+    const reason = byPermanence(byCommand(found, basis, input.command, status, directoryVerdict), status, replyCode);
     return { reason, hard: isHardBounce(reason, replyCode, status), basis };
   };
   if (isSuccess(status, replyCode, input.action)) return decided('delivered', 'status');
@@ -202,13 +223,17 @@ export function classifyBounce(input: ClassifierInput): Classification {
   const diagnostic = normalizeDiagnostic(input.diagnostic ?? '');
   const fromDiagnostic = reasonFromText(diagnostic);
   if (fromDiagnostic && fromDiagnostic !== 'delivered') return decided(refinedByStatus(fromDiagnostic, status), 'text');
+  // "Other or undefined ... status" (X.Y.0) names a subject only: the report's other words and a delay say more.
   const fromStatus = reasonFromStatus(status);
-  if (fromStatus) return decided(fromStatus, 'status');
+  const generic = status !== null && status.endsWith('.0');
+  if (fromStatus && !generic) return decided(fromStatus, 'status');
   const fromContext = reasonFromText(normalizeDiagnostic(input.context ?? ''));
   if (fromContext && fromContext !== 'delivered') return decided(fromContext, 'text');
   if (input.action === 'delayed') return decided('expired', 'status');
+  if (fromStatus) return decided(fromStatus, 'status');
   const fromReplyCode = replyCode === null ? null : REPLY_CODE_REASONS[replyCode];
   if (fromReplyCode) return decided(fromReplyCode, 'reply-code');
   if (status || replyCode !== null) return decided('onhold', 'reply-code');
-  return decided('undefined', 'none');
+  // Words about this recipient that name nothing known: held for a person to read, as a bare code is.
+  return decided(input.diagnostic || input.context ? 'onhold' : 'undefined', 'none');
 }

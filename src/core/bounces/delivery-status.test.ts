@@ -55,3 +55,10 @@ describe('cleanAddress', () => {
     expect(cleanAddress('rfc822; no address')).toBeNull();
   });
 });
+
+describe('parseDeliveryStatus: Status comments', () => {
+  it('drops a Status comment that only titles the code (RFC 3463), keeps one that says more', () => {
+    const fields = parseDeliveryStatus('Final-Recipient: rfc822; a@b.example\nAction: delayed\nStatus: 4.4.0 (other or undefined network or routing status)\n\nFinal-Recipient: rfc822; c@b.example\nAction: failed\nStatus: 5.0.0 (host name lookup failure)\n');
+    expect(fields.recipients.map((recipient) => recipient.statusComment)).toEqual([null, 'host name lookup failure']);
+  });
+});

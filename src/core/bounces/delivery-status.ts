@@ -47,6 +47,18 @@ export function cleanAddress(value: string): string | null {
   return trimmed.includes('@') ? trimmed : null;
 }
 
+/**
+ * RFC 3463's titles of the X.Y.0 codes ("other or undefined network or routing status"), which some
+ * MTAs write after the code: they repeat the code and say nothing about this recipient.
+ */
+const GENERIC_STATUS_TITLE = /^other (?:or )?undefined\b|^other address status$/i;
+
+/** The comment after a Status code, unless it only titles the code. */
+function statusComment(value: string): string | null {
+  const comment = /\((.+)\)/.exec(value)?.[1]?.trim();
+  return comment && !GENERIC_STATUS_TITLE.test(comment) ? comment : null;
+}
+
 export function parseDeliveryStatus(text: string): DeliveryStatusFields {
   const result: DeliveryStatusFields = { reportingMta: null, envelopeId: null, arrivalDate: null, recipients: [] };
   let current = emptyRecipient();
@@ -86,7 +98,7 @@ export function parseDeliveryStatus(text: string): DeliveryStatusFields {
           break;
         case 'status':
           current.status = /\d\.\d{1,3}\.\d{1,3}/.exec(value)?.[0] ?? null;
-          current.statusComment = /\((.+)\)/.exec(value)?.[1]?.trim() || null;
+          current.statusComment = statusComment(value);
           break;
         case 'diagnostic-code':
           current.diagnosticCode = stripValueType(value) || null;

@@ -11,7 +11,10 @@ export interface FeedbackReportFields {
   feedbackType: string;
   userAgent: string | null;
   originalMailFrom: string | null;
-  /** Original-Rcpt-To, lower-cased, in order: the complaining recipients when the reporter does not redact them. */
+  /**
+   * Original-Rcpt-To, lower-cased, in order: the complaining recipients when the reporter does not
+   * redact them. Opt-out reports of the ARF drafts name the address in Removal-Recipient instead.
+   */
   originalRcptTo: string[];
   arrivalDate: string | null;
   sourceIp: string | null;
@@ -25,7 +28,7 @@ export function parseFeedbackReport(text: string): FeedbackReportFields {
     feedbackType: (value('feedback-type') ?? 'other').toLowerCase(),
     userAgent: value('user-agent'),
     originalMailFrom: value('original-mail-from'),
-    originalRcptTo: headerValues(fields, 'original-rcpt-to').flatMap((raw) => cleanAddress(raw) ?? []),
+    originalRcptTo: [...headerValues(fields, 'original-rcpt-to'), ...headerValues(fields, 'removal-recipient')].flatMap((raw) => cleanAddress(raw) ?? []),
     arrivalDate: value('arrival-date') ?? value('received-date'),
     sourceIp: value('source-ip'),
     reportedDomain: value('reported-domain'),

@@ -196,6 +196,35 @@ describe('parseBounceMail: ARF feedback reports', () => {
     const redacted = ARF('abuse').replace('Original-Rcpt-To: <Victim@ISP.example>\n', '');
     expect(outcomes(parseBounceMail(redacted))[0]!.recipient).toBe('victim@isp.example');
   });
+
+  it("reads an opt-out report's Removal-Recipient (ARF drafts) as the recipient", () => {
+    const draft = ARF('opt-out').replace('Original-Rcpt-To: <Victim@ISP.example>\n', 'Removal-Recipient: gone@isp.example\n');
+    expect(outcomes(parseBounceMail(draft))[0]).toMatchObject({ kind: 'unsubscribed', recipient: 'gone@isp.example' });
+  });
+});
+
+describe('parseBounceMail: Amazon SES DSNs', () => {
+  it("reads the remote reply behind SES's own category", () => {
+    const ses = DSN.replace(
+      'Diagnostic-Code: smtp; 550 5.1.1 <a@example.com>: Recipient address rejected: User unknown',
+      "Diagnostic-Code: smtp; 5.1.0 - Unknown address error 550-'5.2.2 <a@example.com>... Mailbox Full' (delivery attempts: 0)",
+    ).replace('Status: 5.1.1', 'Status: 5.0.0');
+    expect(outcomes(parseBounceMail(ses))[0]).toMatchObject({ recipient: 'a@example.com', bounce: { reason: 'mailboxfull', status: '5.2.2', hard: false } });
+  });
+});
+
+describe('parseBounceMail: mailbox files', () => {
+  it('reads every message of an mbox file, in order', () => {
+    const second = DSN.replace(/a@example\.com/g, 'c@example.com').replace('<dsn-1@mx.example.org>', '<dsn-2@mx.example.org>');
+    const mbox = `From MAILER-DAEMON  Thu Apr 29 23:35:00 2021\n${DSN}\nFrom MAILER-DAEMON  Thu Apr 29 23:36:00 2021\n${second}`;
+    const found = outcomes(parseBounceMail(mbox));
+    expect(found.map((outcome) => outcome.recipient)).toEqual(['a@example.com', 'b@example.net', 'c@example.com', 'b@example.net']);
+    expect(new Set(found.map((outcome) => outcome.id)).size).toBe(4);
+  });
+
+  it('reads one message that starts with a postmark as one', () => {
+    expect(outcomes(parseBounceMail(`From MAILER-DAEMON  Thu Apr 29 23:35:00 2021\n${DSN}`))).toHaveLength(2);
+  });
 });
 
 describe('parseBounceMail: auto-replies', () => {
@@ -241,3 +270,20 @@ describe('parseBounceMail: unreadable input', () => {
     expect(parseBounceMail(Buffer.from([0xff, 0xfe, 0x00]))).toMatchObject({ kind: 'unparseable' });
   });
 });
+
+describe('parseBounceMail: mailing-list notices', () => {
+  const notice = (subject: string, body: string): string =>
+    ['From: list-admin@lists.example', 'To: poster@sender.example', `Subject: ${subject}`, 'X-MLServer: fml [fml 4.0.3 release]', 'Message-Id: <n1@lists.example>', '', body, ''].join('\n');
+
+  it("reads fml's refusal of a non-member's post as a sender rejection for the list", () => {
+    const found = outcomes(parseBounceMail(notice('You poster@sender.example are not member (cats ML)', 'You are not a member of this mailing list <cats@lists.example>.\n\nIf you know the general guide of this list, send "guide" to cats-ctl@lists.example')));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ kind: 'bounced', recipient: 'cats@lists.example', bounce: { reason: 'rejected', hard: false } });
+  });
+
+  it("reads fml's loop alert as the list system's refusal", () => {
+    const found = outcomes(parseBounceMail(notice('Loop Alert: Duplicated Message-ID (cats ML)', 'Duplicated Message-ID in <cats@lists.example>.\n\nOriginal mail as follows:\n')));
+    expect(found[0]).toMatchObject({ recipient: 'cats@lists.example', bounce: { reason: 'systemerror' } });
+  });
+});
+

@@ -1,8 +1,8 @@
 /**
  * parseBounceMail: a raw mail received at the bounce address, to the outcomes it reports. Tries, in
  * order: an ARF feedback report, an RFC 3464 delivery-status report, an Apple Mail unsubscribe, an
- * Amazon SES notification, an auto-reply (RFC 3834), and a non-standard bounce read from its text.
- * Pure and synchronous; never throws. Reporters: 'arf' for feedback (ARF, Apple's unsubscribe), 'ses'
+ * Amazon SES notification, an auto-reply (RFC 3834), a mailing-list notice (fml), and a non-standard
+ * bounce read from its text. An mbox file is read message by message. Pure and synchronous; never throws. Reporters: 'arf' for feedback (ARF, Apple's unsubscribe), 'ses'
  * for SES notifications, 'dsn' for every other report read from mail (auto-replies included).
  */
 import type { ReportedOutcome } from '../outcomes/reported-outcome.js';
@@ -10,7 +10,7 @@ import { autoReplySignal } from './auto-reply.js';
 import { addressesIn, bareMessageId, DEFAULT_VERP_LOCAL_PART, makeReference, outcomeId, parseReportDate, reportKey, verpToken } from './correlation.js';
 import { headerValue, headerValues, parseHeaderLines } from './header-block.js';
 import { decodedHeader, readMime, walkEntities, type MimeEntity } from './mime-reader.js';
-import { outcomesFromDeliveryStatus, outcomesFromFeedbackReport, outcomesFromSes, outcomesFromText, type ReportContext } from './report-outcomes.js';
+import { outcomesFromDeliveryStatus, outcomesFromFeedbackReport, outcomesFromListNotice, outcomesFromSes, outcomesFromText, type ReportContext } from './report-outcomes.js';
 import { reportText, returnedHeaderLines } from './report-text.js';
 import { readSesNotification } from './ses-notification.js';
 
@@ -35,10 +35,37 @@ const FEEDBACK_REPORT_TYPE = 'message/feedback-report';
 
 export function parseBounceMail(raw: Buffer | string, options: ParseBounceOptions = {}): BounceMailResult {
   try {
-    return parseReadable(raw, options);
+    const messages = mboxMessages(raw);
+    return messages.length === 1 ? parseReadable(raw, options) : combined(messages.map((message) => parseReadable(message, options)));
   } catch (error) {
     return { kind: 'unparseable', reason: `unexpected failure: ${(error as Error).message}` };
   }
+}
+
+/**
+ * An mbox postmark line, "From <sender> <asctime date>" ("From MAILER-DAEMON  Thu Jul  2 12:05:05
+ * 2020"): where the next message of a mailbox file starts (RFC 4155; a body line starting with "From "
+ * is written ">From "; some writers leave out the blank line before it). A mail saved from a mailbox
+ * may hold several bounces this way.
+ */
+const MBOX_POSTMARK = /\nFrom \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d (?:[A-Z]{3,4} )?\d{4}\r?\n/g;
+
+/** Messages of an mbox file that starts with a postmark; any other mail is one message. */
+function mboxMessages(raw: Buffer | string): Array<Buffer | string> {
+  if (!raw.slice(0, 5).toString().startsWith('From ')) return [raw];
+  // latin1 maps each byte to one character, so string offsets are byte offsets.
+  const text = typeof raw === 'string' ? raw : raw.toString('latin1');
+  const starts = [0];
+  MBOX_POSTMARK.lastIndex = 0;
+  for (let match = MBOX_POSTMARK.exec(text); match; match = MBOX_POSTMARK.exec(text)) starts.push(match.index + 1);
+  return starts.map((start, i) => raw.slice(start, starts[i + 1] ?? raw.length));
+}
+
+/** The outcomes of every report among the messages of one file, in order; the first result when none is one. */
+function combined(results: BounceMailResult[]): BounceMailResult {
+  const reports = results.filter((result): result is Extract<BounceMailResult, { kind: 'report' }> => result.kind === 'report');
+  if (reports.length === 0) return results[0]!;
+  return { kind: 'report', format: reports[0]!.format, outcomes: reports.flatMap((report) => report.outcomes) };
 }
 
 function parseReadable(raw: Buffer | string, options: ParseBounceOptions): BounceMailResult {
@@ -64,6 +91,11 @@ function parseReadable(raw: Buffer | string, options: ParseBounceOptions): Bounc
   if (ses && ses.recipients.length > 0) return { kind: 'report', format: 'ses', outcomes: outcomesFromSes(ses, context) };
   const signal = autoReplySignal(root.header);
   if (signal) return { kind: 'auto-reply', signal, outcomes: [singleOutcome(context, 'auto-reply', 'dsn', {})] };
+  // fml, the mailing-list server, marks its notices (a post refused from a non-member, a loop) with X-MLServer.
+  if (headerValue(root.header, 'x-mlserver') !== null) {
+    const notice = outcomesFromListNotice(text, context);
+    if (notice.length > 0) return { kind: 'report', format: 'text', outcomes: notice };
+  }
   const outcomes = outcomesFromText(text, context);
   if (outcomes.length > 0) return { kind: 'report', format: 'text', outcomes };
   return { kind: 'not-a-report', reason: 'no delivery-status or feedback part, no auto-reply marks, and no failed recipient in the text' };

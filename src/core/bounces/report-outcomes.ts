@@ -48,6 +48,8 @@ interface Finding {
   commandText: string;
   action: string | null;
   at: number | null;
+  /** The host that wrote the report when its report says (Reporting-MTA); else the report's sender's domain is used. */
+  reporter?: string | null;
 }
 
 function kindOfAction(action: string | null, status: string | null): ReportedKind {
@@ -66,7 +68,8 @@ function kindOfAction(action: string | null, status: string | null): ReportedKin
 }
 
 function toOutcome(finding: Finding, index: number, context: ReportContext, reporter: string, envelopeId: string | null): ReportedOutcome {
-  const classification = classifyBounce({ ...finding, command: findSmtpCommand(finding.commandText) });
+  const reportingHost = finding.reporter ?? context.from?.slice(context.from.lastIndexOf('@') + 1) ?? null;
+  const classification = classifyBounce({ ...finding, command: findSmtpCommand(finding.commandText), reporter: reportingHost });
   const kind = classification.reason === 'delivered' ? 'delivered' : kindOfAction(finding.action, finding.status);
   const diagnostic = finding.diagnostic?.replace(/\s+/g, ' ').trim().slice(0, MAX_DIAGNOSTIC_LENGTH) || null;
   return {
@@ -97,9 +100,39 @@ export function outcomesFromDeliveryStatus(statusText: string, humanText: string
   });
 }
 
+/** A reply line that another line continues: "552-5.7.0 This message was blocked because ..." (RFC 5321 4.2.1). */
+const CONTINUED_REPLY = /^([245]\d\d)-/;
+
+/**
+ * sendmail copies only the first line of a multi-line reply into Diagnostic-Code; its transcript in
+ * the human text ("<<< 552-5.7.0 ...") has the rest. The diagnostic with the lines that continue it.
+ */
+export function completeMultilineReply(diagnostic: string, humanText: string): string {
+  const code = CONTINUED_REPLY.exec(diagnostic)?.[1];
+  if (!code) return diagnostic;
+  const lines = humanText.split('\n');
+  const continuation = new RegExp(`^\\s*(?:<<<\\s*)?${code}[- ]`);
+  // The reply may be quoted twice ("(reason: 552-...)" above the transcript): the mention that the next lines continue.
+  for (let first = 0; first < lines.length - 1; first++) {
+    if (!lines[first]!.includes(diagnostic) || !continuation.test(lines[first + 1]!)) continue;
+    const continued = [diagnostic];
+    for (let i = first + 1; i < lines.length && continuation.test(lines[i]!); i++) continued.push(lines[i]!.replace(/^\s*(?:<<<\s*)?/, ''));
+    return continued.join('\n');
+  }
+  return diagnostic;
+}
+
+/**
+ * Amazon SES's DSNs put a category of their own before the remote server's reply ("5.1.0 - Unknown
+ * address error 550-'5.2.2 <a@b>... Mailbox Full' (delivery attempts: 0)"): SES's guess from the
+ * code, where the reply that follows says what happened.
+ */
+const SES_CATEGORY = /^\d\.\d\.\d{1,3} - [a-z ]+ error (?=[245]\d\d[ -])/i;
+
 function dsnFinding(recipient: RecipientStatusFields, address: string | null, own: string | null, humanText: string, fields: DeliveryStatusFields): Finding {
   const single = fields.recipients.length === 1;
-  const diagnostic = recipient.diagnosticCode ?? recipient.statusComment ?? own;
+  const diagnosticCode = recipient.diagnosticCode?.replace(SES_CATEGORY, '');
+  const diagnostic = diagnosticCode ? completeMultilineReply(diagnosticCode, humanText) : (recipient.statusComment ?? own);
   const quoted = findSmtpReply(diagnostic ?? humanText);
   return {
     recipient: address,
@@ -107,8 +140,9 @@ function dsnFinding(recipient: RecipientStatusFields, address: string | null, ow
     replyCode: quoted.replyCode,
     diagnostic,
     context: own && recipient.diagnosticCode ? own + '\n' + humanText : humanText,
-    commandText: (recipient.diagnosticCode ?? '') + '\n' + (own ?? (single ? humanText : '')),
+    commandText: (recipient.diagnosticCode ?? '') + '\n' + (recipient.statusComment ?? '') + '\n' + (own ?? (single ? humanText : '')),
     action: recipient.action,
+    reporter: fields.reportingMta?.split(/[\s(]/)[0]?.toLowerCase() || null,
     at: parseReportDate(recipient.lastAttemptDate) ?? parseReportDate(fields.arrivalDate),
   };
 }
@@ -210,3 +244,21 @@ const DELAY_TEXT =
 function isDelayWarning(subject: string, text: string): boolean {
   return DELAY_SUBJECT.test(subject) || DELAY_TEXT.test(text);
 }
+
+/** The lines of a list notice that say what happened, before the copy of the refused post. */
+const LIST_NOTICE_LINES = 4;
+
+/**
+ * A notice from mailing-list software (fml's X-MLServer) that refused a post: "You are not a member
+ * of this mailing list <list@...>", "Loop Alert: Duplicated Message-ID". It is written by the list,
+ * not by a mail system, and names the list as the address the post did not reach; the subject and
+ * the first lines say why.
+ */
+export function outcomesFromListNotice(text: string, context: ReportContext): ReportedOutcome[] {
+  const list = findTextRecipients(text, { exclude: context.notRecipients })[0];
+  if (!list) return [];
+  const said = [context.subject, ...text.split('\n').filter((line) => line.trim() !== '').slice(0, LIST_NOTICE_LINES)].join('\n');
+  const finding: Finding = { recipient: list.address, status: null, replyCode: null, diagnostic: said, context: null, commandText: '', action: 'failed', at: null };
+  return [toOutcome(finding, 0, context, 'dsn', null)];
+}
+

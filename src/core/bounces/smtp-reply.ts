@@ -9,8 +9,8 @@ export interface SmtpReplyFacts {
   status: string | null;
 }
 
-/** "550 5.1.1" / "550-5.1.1" / "550 #5.1.1": a reply code followed by its enhanced status. */
-const CODE_WITH_STATUS = /(?<![\d.])([245]\d\d)[ -]#?([245]\.\d{1,3}\.\d{1,3})(?![\d])/;
+/** "550 5.1.1" / "550-5.1.1" / "550 #5.1.1" / SES's "550-'5.1.1": a reply code followed by its enhanced status. */
+const CODE_WITH_STATUS = /(?<![\d.])([245]\d\d)[ -]'?#?([245]\.\d{1,3}\.\d{1,3})(?![\d])/;
 /** An enhanced status code not part of an IP address or a version number. */
 const STATUS = /(?<![\w.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/;
 /**
@@ -35,12 +35,17 @@ export type SmtpCommand = 'CONN' | 'HELO' | 'MAIL' | 'RCPT' | 'DATA';
 /**
  * How MTAs say which command failed: Postfix "(in reply to RCPT TO command)", Exim "SMTP error from
  * remote mail server after end of data:", sendmail's ">>> DATA" transcript lines, qmail "does not like
- * recipient" / "failed after I sent the message", DragonFly "did not like our final DATA".
+ * recipient" / "failed after I sent the message", DragonFly "did not like our final DATA", GMX "after
+ * RCPT command", "SMTP:RCPT host ..." reports, Yahoo's phase tag after the quoted reply ("[RCPT_TO]",
+ * "[MAIL_FROM]", "[BODY]"), Sun/Oracle Messaging Server's Status comment "Remote SMTP server has
+ * rejected address" (a refusal at RCPT TO; after the message it says "SMTP transmission failure has
+ * occurred"), Gmail's "(state N)" after the remote reply (14 is RCPT TO, 15 to 18 the DATA phase; its
+ * "Address not found" heading is no stage: Gmail writes it over any "user unknown" reply).
  */
 const COMMAND_PATTERNS: ReadonlyArray<readonly [SmtpCommand, RegExp]> = [
-  ['DATA', /in reply to (?:end of )?data command|smtp command:? data\b|after (?:end of )?data\b|>>> data\b|failed after i sent the message|did not like our (?:final )?data|(?:after|during|at) (?:the )?(?:end of )?data (?:phase|stage|command)/i],
-  ['RCPT', /in reply to rcpt to command|smtp command:? rcpt\b|after rcpt to|>>> rcpt to|does not like recipient|did not like our rcpt/i],
-  ['MAIL', /in reply to mail from command|smtp command:? mail\b|after mail from|>>> mail from|did not like our mail from|does not like (?:the )?sender/i],
+  ['DATA', /in reply to (?:end of )?data command|smtp(?: command)?:? ?data\b|after (?:end of )?data\b|>>> data\b|failed after i sent the message|did not like our (?:final )?data|(?:after|during|at) (?:the )?(?:end of )?data (?:phase|stage|command)|\(state 1[5-8]\)|\[(?:data|body)\]/i],
+  ['RCPT', /in reply to rcpt to command|smtp(?: command)?:? ?rcpt\b|after rcpt\b|>>> rcpt to|does not like recipient|did not like our rcpt|\[rcpt_to\]|server has rejected (?:the )?address|\(state 14\)/i],
+  ['MAIL', /in reply to mail from command|\[mail_from\]|smtp command:? mail\b|after mail from|>>> mail from|did not like our mail from|does not like (?:the )?sender/i],
   ['HELO', /in reply to (?:helo|ehlo) command|after (?:helo|ehlo)|>>> (?:helo|ehlo)/i],
   ['CONN', /after (?:initial )?connection|while connected to|greeting|connection (?:refused|timed out)|during result wait/i],
 ];
