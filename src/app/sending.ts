@@ -72,7 +72,14 @@ export class SendingService {
       const earlier = relayAnswer(await this.events.listForMessage(created.message.id));
       if (earlier?.accepted) return { created, send: earlier };
     }
-    return { created, send: await this.send(created.message.id) };
+    try {
+      return { created, send: await this.send(created.message.id) };
+    } catch (error) {
+      // The request that created the message raced its own retries (same Idempotency-Key), and one of
+      // them holds the send: the message is being handed over once, by that one. Created here: 201.
+      if (created.replayed || !(error instanceof MailsightError) || error.code !== 'CONFLICT' || (await this.store.get(created.message.id))?.state !== 'pending') throw error;
+      return { created, send: { accepted: false, response: 'a retry of this request is handing it to the relay now', status: 'sending' } };
+    }
   }
 
   /**

@@ -44,7 +44,7 @@ const SEND_FAILED = 502;
 /** A send the rate limit left to the worker: accepted for later. */
 const SEND_QUEUED = 202;
 
-const sendStatus = (sent: SendResult) => (sent.accepted ? 200 : sent.status === 'queued' ? SEND_QUEUED : SEND_FAILED);
+const sendStatus = (sent: SendResult) => (sent.accepted ? 200 : sent.status === 'queued' || sent.status === 'sending' ? SEND_QUEUED : SEND_FAILED);
 
 export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   // This plugin's own JSON parser (see json-body.ts); the tracking routes keep Fastify's.
@@ -102,7 +102,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     const idempotency = header === undefined ? null : { scope: authenticated.get(request)!.id, key: parseInput(IdempotencyKey, header, 'Idempotency-Key') };
     const { created, send: sent } = await deps.sending.submit({ ...input, to: input.to as RecipientInput[], cc: input.cc as RecipientInput[] }, idempotency);
     // 201 for a new message, 200 for the one an earlier request with the same Idempotency-Key created.
-    const status = sent && !sent.accepted && sent.status !== 'queued' ? SEND_FAILED : created.replayed ? 200 : 201;
+    const status = sent && !sent.accepted && sent.status !== 'queued' && sent.status !== 'sending' ? SEND_FAILED : created.replayed ? 200 : 201;
     return reply.status(status).send({
       id: created.message.id,
       campaignId: created.message.campaignId,
