@@ -271,7 +271,14 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
       )
     : null;
   const references: ReferenceResolver = signedReferences(currentKeyring);
-  const ingestion = new IngestionService(storage.ingestion, references, clock, config.suppression, (messageId, type, at) => tracking.noteDelivery(messageId, type, at));
+  const ingestion = new IngestionService(
+    storage.ingestion,
+    references,
+    clock,
+    config.suppression,
+    (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
+    (error, message) => logger.error({ err: error }, message),
+  );
   const services: Services = {
     campaigns,
     messages,

@@ -93,6 +93,15 @@ for (const dialect of await testDialects()) {
       expect(states.some((x: string) => x.startsWith('file:empty.eml '))).toBe(true);
     });
 
+    it('stores a report carrying a NUL character on every dialect, and keeps a not-spam report apart', async () => {
+      const odd = outcome({ kind: 'bounced', id: 'nul-1', recipient: 'x@corp.example', reference: { providerMessageId: 'bad\u0000id' }, bounce: HARD });
+      const notSpam = outcome({ kind: 'not-spam', id: 'ns-1', reporter: 'arf', feedbackType: 'not-spam' });
+      expect(await s.services.ingestion.ingest([odd, notSpam], { origin: 'webhook:sendgrid' })).toMatchObject({ unmatched: 1, keptApart: 1 });
+      const kept = (await s.api('GET', '/api/inbound-reports?limit=500')).body.reports as { state: string; reason: string }[];
+      expect(kept.find((r) => r.reason.includes('bad'))!.reason).toBe('no message matches sendgrid message id bad\uFFFDid');
+      expect(kept.some((r) => r.state === 'not-spam')).toBe(true);
+    });
+
     it('stores provider opens apart from its own opens, with the machine flag, and replaces a time from the future', async () => {
       const id = await message(['reader@corp.example'], 'sg-3');
       const future = s.clock.now() + 3_600_000;

@@ -56,6 +56,7 @@ export function labelReason(outcome: ReportedOutcome): string {
     case 'complained':
     case 'unsubscribed':
     case 'auth-failure':
+    case 'not-spam':
       return 'feedback';
     case 'auto-reply':
       return 'vacation';

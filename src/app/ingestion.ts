@@ -20,7 +20,7 @@ import type { Keyring } from '../core/tokens.js';
 import { readBounceToken, readMessageIdHeader } from '../core/verp.js';
 
 /** What became of one report that is not events: why it is kept for review. */
-export const INBOUND_STATES = ['unparseable', 'not-a-report', 'unmatched', 'auth-failure', 'auto-reply'] as const;
+export const INBOUND_STATES = ['unparseable', 'not-a-report', 'unmatched', 'auth-failure', 'auto-reply', 'not-spam'] as const;
 export type InboundState = (typeof INBOUND_STATES)[number];
 
 export interface InboundReport {
@@ -114,6 +114,7 @@ const EVENT_OF_KIND: Record<ReportedOutcome['kind'], EventType | null> = {
   clicked: 'provider_clicked',
   'auth-failure': null,
   'auto-reply': null,
+  'not-spam': null,
 };
 
 /**
@@ -128,6 +129,17 @@ function sourceOf(reporter: string): EventSource {
   if (reporter === 'arf') return 'arf';
   if (reporter === 'smtp') return 'smtp';
   return 'webhook';
+}
+
+/**
+ * The outcome with NUL characters replaced (U+FFFD) in every text: PostgreSQL's text holds none, and
+ * a report carrying one (a forged Message-ID, a broken header) must still be matched and stored.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  return value;
 }
 
 export function digestOf(data: Buffer | string): string {
@@ -148,11 +160,13 @@ export class IngestionService {
     private readonly clock: Clock,
     private readonly suppression: SuppressionSettings,
     private readonly onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>,
+    private readonly onError?: (error: unknown, message: string) => void,
   ) {}
 
   /** Matches and records a batch of outcomes (one webhook request, one bounce mail): all of it or none. */
-  async ingest(outcomes: readonly ReportedOutcome[], from: BatchOrigin): Promise<IngestResult> {
+  async ingest(reported: readonly ReportedOutcome[], from: BatchOrigin): Promise<IngestResult> {
     const now = this.clock.now();
+    const outcomes = reported.map((o) => withoutNul(o));
     const keptApart = outcomes.filter((o) => EVENT_OF_KIND[o.kind] === null);
     const facts = outcomes.filter((o) => EVENT_OF_KIND[o.kind] !== null);
     const matches = await this.match(facts);
@@ -194,8 +208,15 @@ export class IngestionService {
 
     const inbound = [...this.inboundFor(unmatched, 'unmatched', from, now), ...this.keptApartFor(keptApart, from, now)];
     const inserted = await this.store.record({ events, refs: [...refs.values()], inbound }, now, this.suppression);
+    // After the commit: what is recorded stays recorded, and a failure here (the tracking service
+    // judging the message's hits again) must not make the reporter send it again.
     for (const event of inserted) {
-      if (event.type === 'sent' || event.type === 'delivered') await this.onDelivery?.(event.messageId, event.type, event.at);
+      if (event.type !== 'sent' && event.type !== 'delivered') continue;
+      try {
+        await this.onDelivery?.(event.messageId, event.type, event.at);
+      } catch (error) {
+        this.onError?.(error, `message ${event.messageId}: its hits could not be judged again after the ${event.type} report`);
+      }
     }
     return {
       received: outcomes.length,
@@ -209,7 +230,7 @@ export class IngestionService {
   /** Keeps a report that yielded no outcome (mail that could not be parsed, or is not a report). */
   async keep(state: 'unparseable' | 'not-a-report' | 'auto-reply', reason: string, raw: Buffer, origin: string): Promise<void> {
     const now = this.clock.now();
-    await this.store.record({ events: [], refs: [], inbound: [{ digest: digestOf(raw), receivedAt: now, origin, state, reason, outcomes: null, raw }] }, now, this.suppression);
+    await this.store.record({ events: [], refs: [], inbound: [{ digest: `${state}:${digestOf(raw)}`, receivedAt: now, origin, state, reason, outcomes: null, raw }] }, now, this.suppression);
   }
 
   listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]> {
@@ -290,10 +311,10 @@ export class IngestionService {
     // A mail is kept whole, once, with the outcomes that could not be placed; a webhook's outcomes one by one.
     if (from.raw) {
       const reason = [...new Set(list.map((u) => u.reason))].join('; ');
-      return [{ digest: digestOf(from.raw), receivedAt: now, origin: from.origin, state, reason, outcomes: list.map((u) => u.outcome), raw: from.raw }];
+      return [{ digest: `${state}:${digestOf(from.raw)}`, receivedAt: now, origin: from.origin, state, reason, outcomes: list.map((u) => u.outcome), raw: from.raw }];
     }
     return list.map(({ outcome, reason }) => ({
-      digest: digestOf(`${outcome.reporter}\n${outcome.id}`),
+      digest: `${state}:${digestOf(`${outcome.reporter}\n${outcome.id}`)}`,
       receivedAt: now,
       origin: from.origin,
       state,
@@ -304,7 +325,7 @@ export class IngestionService {
   }
 
   private keptApartFor(list: readonly ReportedOutcome[], from: BatchOrigin, now: number): InboundReport[] {
-    const byState = (kind: 'auth-failure' | 'auto-reply', reason: string) =>
+    const byState = (kind: 'auth-failure' | 'auto-reply' | 'not-spam', reason: string) =>
       this.inboundFor(
         list.filter((o) => o.kind === kind).map((outcome) => ({ outcome, reason })),
         kind,
@@ -314,6 +335,7 @@ export class IngestionService {
     return [
       ...byState('auth-failure', 'an authentication-failure report (RFC 6591): about the sender\'s SPF/DKIM/DMARC, not a complaint'),
       ...byState('auto-reply', 'an auto-reply (RFC 3834): the message was delivered; not a bounce'),
+      ...byState('not-spam', 'a not-spam report: the recipient says the message is wanted; it suppresses nothing'),
     ];
   }
 }

@@ -7,9 +7,10 @@ export async function serveCommand(flags: { port?: string }): Promise<number> {
   const config = loadConfig(process.env, { PORT: flags.port });
   const built = await build({ config });
   const { app } = built;
+  // Before listen: the receiver is closed by a hook of the server, and hooks are added before it starts.
+  const receiver = await startInboundSmtp(built, config);
   await app.listen({ port: config.port, host: config.host });
   app.log.info({ publicUrl: config.publicUrl, database: config.database.dialect }, 'mailsight serving');
-  const receiver = await startInboundSmtp(built, config);
   if (receiver) app.log.info({ port: receiver.port, domains: config.inboundSmtp!.domains }, 'taking bounce and complaint mail over SMTP');
   app.log.info(sendingSummary(config));
   const warning = publicUrlWarning(config);

@@ -10,6 +10,13 @@ import { errorMessage } from '../../core/errors.js';
 
 /** Largest message taken: a bounce returns headers (RET=HDRS) or, from some servers, the whole message. */
 export const MAX_BOUNCE_MAIL_BYTES = 10 * 1024 * 1024;
+/**
+ * Connections served at once: each may buffer a message up to MAX_BOUNCE_MAIL_BYTES, so this bounds
+ * the memory senders can take (500 MB); bounce traffic is a trickle, and a refused sender retries.
+ */
+export const MAX_BOUNCE_CLIENTS = 50;
+/** A connection idle this long is closed (ms): a sender dribbling bytes cannot hold a slot for ever. */
+export const BOUNCE_SOCKET_TIMEOUT_MS = 60_000;
 
 export interface ReceivedEnvelope {
   mailFrom: string | null;
@@ -41,6 +48,8 @@ export async function startBounceReceiver(options: BounceReceiverOptions): Promi
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     size: MAX_BOUNCE_MAIL_BYTES,
+    maxClients: MAX_BOUNCE_CLIENTS,
+    socketTimeout: BOUNCE_SOCKET_TIMEOUT_MS,
     onRcptTo(address: SMTPServerAddress, _session, callback) {
       const domain = address.address.slice(address.address.lastIndexOf('@') + 1).toLowerCase();
       if (domains.length > 0 && !domains.includes(domain)) {

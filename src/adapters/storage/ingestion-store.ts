@@ -17,6 +17,16 @@ import type { SuppressionSettings } from '../../core/suppression-rules.js';
 /** Ids per IN list, and rows per INSERT (21 event columns: under both dialects' parameter limits). */
 const CHUNK = 500;
 
+/**
+ * PostgreSQL's text holds no NUL character (SQLite's does): a report that carries one (a forged
+ * Message-ID, a broken header) must still be stored, so NUL is replaced in every text written here.
+ */
+function withoutNul<T extends Record<string, unknown>>(row: T): T {
+  const clean: Record<string, unknown> = { ...row };
+  for (const [key, value] of Object.entries(clean)) if (typeof value === 'string' && value.includes('\u0000')) clean[key] = value.replaceAll('\u0000', '\uFFFD');
+  return clean as T;
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
@@ -50,15 +60,16 @@ export class KyselyIngestionStore implements IngestionStore {
       const inserted: NewEvent[] = [];
       const stored: RuleEvent[] = [];
       for (const part of chunks(batch.events)) {
+        const values = part.map((e) => withoutNul(eventToRow(e, now)));
         const rows = await trx
           .insertInto('events')
-          .values(part.map((e) => eventToRow(e, now)))
+          .values(values)
           .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
           .returning(['id', 'dedupe_key'])
           .execute();
         const fresh = new Map(rows.map((r) => [r.dedupe_key, r.id]));
-        for (const event of part) {
-          const id = fresh.get(event.dedupeKey ?? null);
+        for (const [i, event] of part.entries()) {
+          const id = fresh.get(values[i]!.dedupe_key ?? null);
           if (id === undefined) continue;
           inserted.push(event);
           stored.push({ ...event, id });
@@ -67,7 +78,7 @@ export class KyselyIngestionStore implements IngestionStore {
       for (const part of chunks(batch.refs)) {
         await trx
           .insertInto('message_refs')
-          .values(part.map((r) => ({ provider: r.provider, ref: r.ref, message_id: r.messageId })))
+          .values(part.map((r) => withoutNul({ provider: r.provider, ref: r.ref, message_id: r.messageId })))
           .onConflict((oc) => oc.columns(['provider', 'ref']).doNothing())
           .execute();
       }
@@ -75,7 +86,7 @@ export class KyselyIngestionStore implements IngestionStore {
         await trx
           .insertInto('inbound_reports')
           .values(
-            part.map((r) => ({
+            part.map((r) => withoutNul({
               digest: r.digest,
               received_at: r.receivedAt,
               origin: r.origin,

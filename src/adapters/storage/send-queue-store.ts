@@ -80,8 +80,14 @@ export class KyselySendQueueStore implements SendQueueStore {
   async finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number, suppression: SuppressionSettings): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       if (events.length > 0) {
-        const ids = await trx.insertInto('events').values(events.map((e) => eventToRow(e, now))).returning('id').execute();
-        await applySuppressionRules(trx, events.map((e, i) => ({ ...e, id: ids[i]!.id })), suppression, now);
+        // One insert each: an attempt has an event or two, and each id must be its own event's (the
+        // order of a multi-row insert's RETURNING is not promised).
+        const stored = [];
+        for (const event of events) {
+          const { id } = await trx.insertInto('events').values(eventToRow(event, now)).returning('id').executeTakeFirstOrThrow();
+          stored.push({ ...event, id });
+        }
+        await applySuppressionRules(trx, stored, suppression, now);
       }
       const result = await trx
         .updateTable('send_queue')

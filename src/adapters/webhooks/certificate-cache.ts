@@ -27,6 +27,11 @@ interface Entry {
   expiresAt: number;
 }
 
+/** The certificate could not be fetched (network, the host's 5xx): not the request's fault, so retried. */
+export class CertificateFetchError extends Error {
+  override readonly name = 'CertificateFetchError';
+}
+
 export class CertificateCache {
   readonly #fetcher: HttpFetcher;
   readonly #ttlMs: number;
@@ -63,7 +68,12 @@ export class CertificateCache {
   }
 
   async #load(url: string): Promise<X509Certificate> {
-    const pem = await this.#fetcher.get(url);
+    let pem: string;
+    try {
+      pem = await this.#fetcher.get(url);
+    } catch (error) {
+      throw new CertificateFetchError(`the certificate at ${url} could not be fetched: ${(error as Error).message}`);
+    }
     try {
       return new X509Certificate(pem);
     } catch {

@@ -15,10 +15,12 @@ import { verify } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_CLOCK_SKEW_MS } from '../../core/reported-time.js';
 import { classifyBounce } from '../../core/bounces/bounce-classifier.js';
+import { feedbackKind } from '../../core/bounces/feedback-report.js';
 import { findSmtpReply } from '../../core/bounces/smtp-reply.js';
 import { isHardBounce, type BounceReason } from '../../core/outcomes/reasons.js';
 import type { BounceFacts, MessageReference, ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
-import { CertificateCache, type CertificateCacheOptions } from './certificate-cache.js';
+import { CertificateCache, CertificateFetchError, type CertificateCacheOptions } from './certificate-cache.js';
+import { MailsightError } from '../../core/errors.js';
 import {
   MAILSIGHT_TOKEN_ARGUMENT,
   MAILSIGHT_TOKEN_HEADER,
@@ -96,6 +98,9 @@ export function createSesWebhook(settings: SesWebhookSettings): WebhookProvider 
       try {
         certificate = await certificates.get(envelope.SigningCertURL, request.now);
       } catch (error) {
+        // A fetch that failed says nothing about the request: 503, so that SNS delivers it again
+        // (it takes any 4xx as final, and the notification would be lost).
+        if (error instanceof CertificateFetchError) throw new MailsightError('UNAVAILABLE', `ses: ${error.message}; try again later`);
         throw new WebhookAuthError(`ses: signing certificate unusable: ${(error as Error).message}`);
       }
       const signed = Buffer.from(stringToSign(envelope), 'utf8');
@@ -356,7 +361,9 @@ function complaintOutcomes(value: unknown, one: Emit): ReportedOutcome[] {
     return complaint.complainedRecipients.map((r) => one({ kind: 'blocked', recipient: address(r.emailAddress), at, bounce }, complaint.feedbackId));
   }
   const fields = { feedbackType: complaint.complaintFeedbackType ?? null, userAgent: complaint.userAgent ?? null };
-  return complaint.complainedRecipients.map((r) => one({ kind: 'complained', recipient: address(r.emailAddress), at, ...fields }, complaint.feedbackId));
+  // SES passes the ARF Feedback-Type on: not-spam and auth-failure are no complaints (core/bounces).
+  const kind = complaint.complaintFeedbackType ? feedbackKind(complaint.complaintFeedbackType) : 'complained';
+  return complaint.complainedRecipients.map((r) => one({ kind, recipient: address(r.emailAddress), at, ...fields }, complaint.feedbackId));
 }
 
 /**

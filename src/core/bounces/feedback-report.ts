@@ -51,6 +51,8 @@ export function feedbackKind(feedbackType: string): ReportedKind {
     case 'dkim':
     case 'spf':
       return 'auth-failure';
+    case 'not-spam':
+      return 'not-spam';
     default:
       return 'complained';
   }

@@ -30,6 +30,8 @@ export const REPORTED_KINDS = [
   'auth-failure',
   /** An auto-reply (RFC 3834, vacation): not a bounce, kept so that it is not mistaken for one. */
   'auto-reply',
+  /** A recipient saying a message is wanted (ARF not-spam): suppresses nothing, kept apart. */
+  'not-spam',
 ] as const;
 export type ReportedKind = (typeof REPORTED_KINDS)[number];
 
