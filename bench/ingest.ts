@@ -22,7 +22,8 @@
  *
  * Setup (messages, contacts, campaigns) is bulk-inserted and not measured. CPU timers around each step
  * of the webhook path (the provider's two calls, the ingestion, the store's calls: see `timed`) and the
- * token resolution timed alone (`tokenCost`) say where the time goes.
+ * token resolution and the store's INSERTs compiled alone (`tokenCost`, `compileCost`) say where the time
+ * goes.
  *
  * Options: --messages N (20000), --batch N (1000), --mails N (2000 Postfix DSNs), --corpus DIR
  * (../shared/corpus/sisimai-dev/eml), --http (also through POST /webhooks/sendgrid with inject()).
@@ -34,7 +35,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { digestOf, IngestionService, signedReferences, type IngestionStore, type ReferenceResolver, type IngestResult } from '../src/app/ingestion.js';
+import type { Kysely } from 'kysely';
+import type { Database as Schema } from '../src/adapters/storage/schema.js';
+import { digestOf, IngestionService, signedReferences, type IngestBatch, type IngestionStore, type ReferenceResolver, type IngestResult } from '../src/app/ingestion.js';
 import { MailIngestion } from '../src/app/mail-ingestion.js';
 import { systemClock } from '../src/app/ports.js';
 import { readBounceMail } from '../src/compose.js';
@@ -63,6 +66,9 @@ const MESSAGES = positiveInteger('--messages', flags.messages);
 const BATCH = positiveInteger('--batch', flags.batch);
 const MAILS = positiveInteger('--mails', flags.mails);
 const FIXTURES = path.resolve(process.cwd(), 'test', 'fixtures', 'postfix');
+
+/** Rows per INSERT in KyselyIngestionStore.record (its CHUNK), for compileCost. */
+const STORE_CHUNK = 500;
 
 /** Goals of the issue: events a second through the webhook path, mails a second parsed and classified. */
 const WEBHOOK_GOAL_EVENTS_PER_S = 20_000;
@@ -109,13 +115,13 @@ function timedSync<T>(timers: Timers, name: string, work: () => T): T {
   }
 }
 
-/** The store with a timer around each call; `captured` gets the events each record() is given. */
-function timed(store: IngestionStore, timers: Timers, captured: NewEvent[][]): IngestionStore {
+/** The store with a timer around each call; `captured` gets the batches record() is given. */
+function timed(store: IngestionStore, timers: Timers, captured: IngestBatch[]): IngestionStore {
   return {
       getMessages: (ids) => timedAsync(timers, 'store.getMessages', () => store.getMessages(ids)),
       findRefs: (provider, refs) => timedAsync(timers, 'store.findRefs', () => store.findRefs(provider, refs)),
       record: (batch, now, suppression) => {
-        captured.push(batch.events);
+        captured.push(batch);
         return timedAsync(timers, 'store.record', () => store.record(batch, now, suppression));
       },
       listInbound: (filter) => store.listInbound(filter),
@@ -134,13 +140,14 @@ const VERIFIED_TOKEN_CACHE = 100_000;
  */
 function rememberingReferences(keyring: () => Keyring): ReferenceResolver {
   const inner = signedReferences(keyring);
-  const known = new BoundedCache<string, { keyring: Keyring; messageId: number | null }>(VERIFIED_TOKEN_CACHE);
+  const known = new BoundedCache<string, { keyring: Keyring; messageId: number }>(VERIFIED_TOKEN_CACHE);
+  // Only what verified is kept, as in the tracking service: forged tokens cannot push out good ones.
   const remembered = (text: string, read: (text: string) => number | null) => {
     const now = keyring();
     const hit = known.get(text);
     if (hit && hit.keyring === now) return hit.messageId;
     const messageId = read(text);
-    known.set(text, { keyring: now, messageId });
+    if (messageId !== null) known.set(text, { keyring: now, messageId });
     return messageId;
   };
   return {
@@ -269,6 +276,37 @@ function breakdown(run: Run): string {
   return parts.map(([name, value]) => `${name} ${value.toFixed(1)}`).join(', ');
 }
 
+/**
+ * CPU microseconds per event of building and compiling, without running them, the INSERTs that
+ * KyselyIngestionStore.record builds for these batches (its events and message_refs statements, the
+ * same query builder calls in chunks of 500): what Kysely costs on top of the rows themselves.
+ */
+function compileCost(db: Kysely<Schema>, batches: readonly IngestBatch[], events: number): { events: number; refs: number } {
+  const chunks = <T>(items: readonly T[]) => Array.from({ length: Math.ceil(items.length / STORE_CHUNK) }, (_, i) => items.slice(i * STORE_CHUNK, (i + 1) * STORE_CHUNK));
+  const now = Date.now();
+  let start = cpuMicros();
+  for (const batch of batches) {
+    for (const part of chunks(batch.events)) {
+      db.insertInto('events')
+        .values(part.map((e) => eventToRow(e, now)))
+        .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
+        .returning(['id', 'dedupe_key'])
+        .compile();
+    }
+  }
+  const eventsCost = (cpuMicros() - start) / events;
+  start = cpuMicros();
+  for (const batch of batches) {
+    for (const part of chunks(batch.refs)) {
+      db.insertInto('message_refs')
+        .values(part.map((r) => ({ provider: r.provider, ref: r.ref, message_id: r.messageId })))
+        .onConflict((oc) => oc.columns(['provider', 'ref']).doNothing())
+        .compile();
+    }
+  }
+  return { events: eventsCost, refs: (cpuMicros() - start) / events };
+}
+
 /** CPU microseconds per event of resolving every event's token, in order, with `references`, `passes` times over. */
 function tokenCost(events: readonly SendGridEvent[], references: ReferenceResolver, passes: number): number[] {
   const costs: number[] = [];
@@ -282,10 +320,10 @@ function tokenCost(events: readonly SendGridEvent[], references: ReferenceResolv
   return costs;
 }
 
-/** The batches through a database twice: new events, then every one a duplicate; `captured` gets what the first pass recorded. */
-async function webhookPasses(db: BenchDatabase, provider: WebhookProvider, batches: readonly SignedBatch[], references: ReferenceResolver): Promise<{ first: Run; replay: Run; recorded: NewEvent[][] }> {
+/** The batches through a database twice: new events, then every one a duplicate; `recorded`: what the first pass handed the store. */
+async function webhookPasses(db: BenchDatabase, provider: WebhookProvider, batches: readonly SignedBatch[], references: ReferenceResolver): Promise<{ first: Run; replay: Run; recorded: IngestBatch[] }> {
   const passes: Run[] = [];
-  const recorded: NewEvent[][] = [];
+  const recorded: IngestBatch[] = [];
   for (let pass = 0; pass < 2; pass++) {
     const timers: Timers = new Map();
     const store = timed(db.storage.ingestion, timers, pass === 0 ? recorded : []);
@@ -328,7 +366,8 @@ try {
   }
   await fixed.storage.close();
 
-  const baseline = await rawInserts(path.join(dir, 'baseline.sqlite'), recorded, allMails);
+  const baseline = await rawInserts(path.join(dir, 'baseline.sqlite'), recorded.map((b) => b.events), allMails);
+  const compiling = compileCost(db.storage.database.db, recorded, first.count);
   const http = flags.http ? await measureHttp(dir, MESSAGES, BATCH) : null;
 
   const mail = new MailIngestion(new IngestionService(db.storage.ingestion, signedReferences(() => db.keyring), systemClock, DEFAULT_SUPPRESSION_SETTINGS), readBounceMail);
@@ -369,6 +408,7 @@ try {
   console.log(`with tokens remembered, new:           ${breakdown(withCache.first)}`);
   const [asIs] = tokenCost(events, signedReferences(() => db.keyring), 1);
   const [rememberedFirst, rememberedAgain] = tokenCost(events, rememberingReferences(() => db.keyring), 2);
+  console.log(`building and compiling record()'s INSERTs alone, CPU per event (us): events ${compiling.events.toFixed(1)} (eventToRow included), message_refs ${compiling.refs.toFixed(1)}`);
   console.log(`resolving the tokens alone, CPU per event (us): as is ${asIs!.toFixed(1)}; remembered: first pass ${rememberedFirst!.toFixed(1)}, replayed ${rememberedAgain!.toFixed(1)}`);
   const mailLine = (name: string, run: Run) =>
     `${name}: ${fmt(run.count)} mails, ${fmt(sum(run.results, 'recorded'))} events recorded, ${fmt(sum(run.results, 'duplicates'))} duplicates, ${fmt(sum(run.results, 'unmatched'))} outcomes unmatched, ` +
