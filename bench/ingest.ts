@@ -9,7 +9,7 @@
  *             real store (dedupe, provider ids, suppressions). Then the same batches again: every
  *             event a duplicate (a provider's retry).
  *   fix       the same two passes on a third fresh database, with the verified tokens remembered
- *             (rememberingReferences below): the change proposed for signedReferences, measured
+ *             (rememberingReferences, support/ingest-probes.ts): the change proposed for signedReferences, measured
  *             beside the code as it is.
  *   baseline  the same event rows (eventToRow) inserted with one prepared INSERT, --batch rows per
  *             transaction, into a second fresh database with the same messages; then inserted again
@@ -22,7 +22,7 @@
  *
  * Setup (messages, contacts, campaigns) is bulk-inserted and not measured. CPU timers around each step
  * of the webhook path (the provider's two calls, the ingestion, the store's calls: see `timed`) and the
- * token resolution and the store's INSERTs compiled alone (`tokenCost`, `compileCost`) say where the time
+ * token resolution and the store's INSERTs compiled alone (`tokenCost`, `compileCost` in support/ingest-probes.ts) say where the time
  * goes.
  *
  * Options: --messages N (20000), --batch N (1000), --mails N (2000 Postfix DSNs), --corpus DIR
@@ -35,8 +35,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import type { Kysely } from 'kysely';
-import type { Database as Schema } from '../src/adapters/storage/schema.js';
 import { digestOf, IngestionService, signedReferences, type IngestBatch, type IngestionStore, type ReferenceResolver, type IngestResult } from '../src/app/ingestion.js';
 import { MailIngestion } from '../src/app/mail-ingestion.js';
 import { systemClock } from '../src/app/ports.js';
@@ -47,10 +45,9 @@ import type { WebhookProvider } from '../src/adapters/webhooks/provider.js';
 import { parseBounceMail } from '../src/core/bounces/parse-bounce-mail.js';
 import type { NewEvent } from '../src/core/events.js';
 import { DEFAULT_SUPPRESSION_SETTINGS } from '../src/core/suppression-rules.js';
-import type { Keyring } from '../src/core/tokens.js';
-import { BoundedCache } from '../src/app/bounded-cache.js';
-import { corpusBounces, createBenchDatabase, postfixBounces, sendGridEvents, signedBatches, type BenchDatabase, type BounceMail, type SendGridEvent, type SignedBatch } from './support/ingest-fixtures.js';
+import { corpusBounces, createBenchDatabase, postfixBounces, sendGridEvents, signedBatches, type BenchDatabase, type BounceMail, type SignedBatch } from './support/ingest-fixtures.js';
 import { measureHttp } from './support/ingest-http.js';
+import { compileCost, cpuMicros, rememberingReferences, tokenCost } from './support/ingest-probes.js';
 import { median } from './support/stats.js';
 
 const { values: flags } = parseArgs({
@@ -67,12 +64,11 @@ const BATCH = positiveInteger('--batch', flags.batch);
 const MAILS = positiveInteger('--mails', flags.mails);
 const FIXTURES = path.resolve(process.cwd(), 'test', 'fixtures', 'postfix');
 
-/** Rows per INSERT in KyselyIngestionStore.record (its CHUNK), for compileCost. */
-const STORE_CHUNK = 500;
-
 /** Goals of the issue: events a second through the webhook path, mails a second parsed and classified. */
 const WEBHOOK_GOAL_EVENTS_PER_S = 20_000;
 const MAIL_GOAL_PER_S = 1_500;
+/** Messages of the warm-up database: a few batches through the webhook path before the measured passes. */
+const WARM_UP_MESSAGES = 2_000;
 /** Passes of parseBounceMail and of the line split over the mails; the median pass is printed. */
 const PARSE_ROUNDS = 5;
 
@@ -91,11 +87,6 @@ function positiveInteger(name: string, text: string): number {
  * reading is a system call, so only steps taken once per batch are timed.
  */
 type Timers = Map<string, number>;
-
-function cpuMicros(): number {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-}
 
 async function timedAsync<T>(timers: Timers, name: string, work: () => Promise<T>): Promise<T> {
   const start = cpuMicros();
@@ -126,34 +117,6 @@ function timed(store: IngestionStore, timers: Timers, captured: IngestBatch[]): 
       },
       listInbound: (filter) => store.listInbound(filter),
       getInboundRaw: (id) => store.getInboundRaw(id),
-  };
-}
-
-/** Verified bounce tokens kept, as the tracking service keeps its verified tokens (app/tracking.ts): enough for every message of a large send. */
-const VERIFIED_TOKEN_CACHE = 100_000;
-
-/**
- * The proposed fix measured beside the code as it is: signedReferences with the messages of verified
- * tokens remembered for as long as the keyring is the same. A token comes back in every event of its
- * message (processed, delivered, opens, clicks) and in every retry, and verifying it (base32, HMAC,
- * the AES id mask) is the largest cost of the webhook path's matching.
- */
-function rememberingReferences(keyring: () => Keyring): ReferenceResolver {
-  const inner = signedReferences(keyring);
-  const known = new BoundedCache<string, { keyring: Keyring; messageId: number }>(VERIFIED_TOKEN_CACHE);
-  // Only what verified is kept, as in the tracking service: forged tokens cannot push out good ones.
-  const remembered = (text: string, read: (text: string) => number | null) => {
-    const now = keyring();
-    const hit = known.get(text);
-    if (hit && hit.keyring === now) return hit.messageId;
-    const messageId = read(text);
-    if (messageId !== null) known.set(text, { keyring: now, messageId });
-    return messageId;
-  };
-  return {
-    token: (token) => remembered(`t:${token}`, () => inner.token(token)),
-    envelopeId: (id) => remembered(`e:${id}`, () => inner.envelopeId(id)),
-    messageIdHeader: (header) => inner.messageIdHeader(header),
   };
 }
 
@@ -276,50 +239,6 @@ function breakdown(run: Run): string {
   return parts.map(([name, value]) => `${name} ${value.toFixed(1)}`).join(', ');
 }
 
-/**
- * CPU microseconds per event of building and compiling, without running them, the INSERTs that
- * KyselyIngestionStore.record builds for these batches (its events and message_refs statements, the
- * same query builder calls in chunks of 500): what Kysely costs on top of the rows themselves.
- */
-function compileCost(db: Kysely<Schema>, batches: readonly IngestBatch[], events: number): { events: number; refs: number } {
-  const chunks = <T>(items: readonly T[]) => Array.from({ length: Math.ceil(items.length / STORE_CHUNK) }, (_, i) => items.slice(i * STORE_CHUNK, (i + 1) * STORE_CHUNK));
-  const now = Date.now();
-  let start = cpuMicros();
-  for (const batch of batches) {
-    for (const part of chunks(batch.events)) {
-      db.insertInto('events')
-        .values(part.map((e) => eventToRow(e, now)))
-        .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
-        .returning(['id', 'dedupe_key'])
-        .compile();
-    }
-  }
-  const eventsCost = (cpuMicros() - start) / events;
-  start = cpuMicros();
-  for (const batch of batches) {
-    for (const part of chunks(batch.refs)) {
-      db.insertInto('message_refs')
-        .values(part.map((r) => ({ provider: r.provider, ref: r.ref, message_id: r.messageId })))
-        .onConflict((oc) => oc.columns(['provider', 'ref']).doNothing())
-        .compile();
-    }
-  }
-  return { events: eventsCost, refs: (cpuMicros() - start) / events };
-}
-
-/** CPU microseconds per event of resolving every event's token, in order, with `references`, `passes` times over. */
-function tokenCost(events: readonly SendGridEvent[], references: ReferenceResolver, passes: number): number[] {
-  const costs: number[] = [];
-  let sink = 0;
-  for (let pass = 0; pass < passes; pass++) {
-    const start = cpuMicros();
-    for (const e of events) sink += references.token(e['mailsight_token'] as string) ?? 0;
-    costs.push((cpuMicros() - start) / events.length);
-  }
-  if (sink === -1) console.log('');
-  return costs;
-}
-
 /** The batches through a database twice: new events, then every one a duplicate; `recorded`: what the first pass handed the store. */
 async function webhookPasses(db: BenchDatabase, provider: WebhookProvider, batches: readonly SignedBatch[], references: ReferenceResolver): Promise<{ first: Run; replay: Run; recorded: IngestBatch[] }> {
   const passes: Run[] = [];
@@ -352,6 +271,11 @@ try {
   for (const e of events) kinds.set(e['event'] as string, (kinds.get(e['event'] as string) ?? 0) + 1);
   console.log(`ingest benchmark: ${fmt(MESSAGES)} messages (one recipient each), ${fmt(events.length)} SendGrid events in ${batches.length} signed batches of ${BATCH}; SQLite WAL synchronous=FULL; node ${process.version}`);
   console.log(`events: ${[...kinds].map(([k, n]) => `${k} ${fmt(n)}`).join(', ')}; setup ${((performance.now() - setupStart) / 1000).toFixed(1)} s (bulk inserts, not measured)`);
+
+  // A warm-up on a small database of its own, so that the first measured pass does not carry the JIT's work.
+  const warm = await createBenchDatabase(path.join(dir, 'warm-up.sqlite'), WARM_UP_MESSAGES);
+  await webhookPasses(warm, provider, signedBatches(sendGridEvents(warm), BATCH, sendgridKey.privateKey), signedReferences(() => warm.keyring));
+  await warm.storage.close();
 
   const { first, replay, recorded } = await webhookPasses(db, provider, batches, signedReferences(() => db.keyring));
   const counted = { events: await countRows(db, 'events'), suppressions: await countRows(db, 'suppressions'), refs: await countRows(db, 'message_refs') };
