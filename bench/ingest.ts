@@ -335,7 +335,7 @@ try {
   console.log(`building and compiling record()'s INSERTs alone, CPU per event (us): events ${compiling.events.toFixed(1)} (eventToRow included), message_refs ${compiling.refs.toFixed(1)}`);
   console.log(`resolving the tokens alone, CPU per event (us): as is ${asIs!.toFixed(1)}; remembered: first pass ${rememberedFirst!.toFixed(1)}, replayed ${rememberedAgain!.toFixed(1)}`);
   if (http) {
-    const waits = (run: typeof http.first) => `${fmt(run.deliveries)} deliveries awaited in ${run.deliverySeconds.toFixed(2)} s of ${run.seconds.toFixed(2)} (${((run.deliverySeconds * 1e6) / Math.max(1, run.deliveries)).toFixed(0)} us each)`;
+    const waits = (run: typeof http.first) => `${fmt(run.deliveries)} deliveries, awaited during ${run.deliverySeconds.toFixed(2)} s of ${run.seconds.toFixed(2)} (${((run.deliverySeconds * 1e6) / Math.max(1, run.deliveries)).toFixed(0)} us per delivery)`;
     console.log(`over HTTP, onDelivery (tracking.noteDelivery): new ${waits(http.first)}; replayed ${waits(http.replay)}`);
   }
   const mailLine = (name: string, run: Run) =>
