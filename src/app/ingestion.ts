@@ -18,6 +18,7 @@ import type { Clock, Message } from './ports.js';
 import type { SuppressionSettings } from '../core/suppression-rules.js';
 import type { Keyring } from '../core/tokens.js';
 import { readBounceToken, readMessageIdHeader } from '../core/verp.js';
+import { BoundedCache } from './bounded-cache.js';
 
 /** What became of one report that is not events: why it is kept for review. */
 export const INBOUND_STATES = ['unparseable', 'not-a-report', 'unmatched', 'auth-failure', 'auto-reply', 'not-spam'] as const;
@@ -78,13 +79,33 @@ export interface ReferenceResolver {
   messageIdHeader(messageIdHeader: string): number | null;
 }
 
-/** References read with the keyring in force (core/verp.ts): the token, the ENVID and the Message-ID are one signed token. */
+/**
+ * Verified references remembered, as the tracking service remembers its verified tokens: a token
+ * comes back in every event of its message (processed, delivered, opens, clicks) and in every retry,
+ * and verifying it (base32, HMAC, the id mask) is the largest cost of matching (bench:ingest). Enough
+ * for every message of a large send; only what verified is kept, so forged tokens push out nothing.
+ */
+export const VERIFIED_REFERENCE_CACHE = 100_000;
+
+/**
+ * References read with the keyring in force (core/verp.ts): the token, the ENVID and the Message-ID
+ * are one signed token. A verified one is remembered while the keyring stays the same.
+ */
 export function signedReferences(keyring: () => Keyring): ReferenceResolver {
-  const id = (read: { messageId: number } | { problem: string }) => ('messageId' in read ? read.messageId : null);
+  const known = new BoundedCache<string, { keyring: Keyring; messageId: number }>(VERIFIED_REFERENCE_CACHE);
+  const remembered = (key: string, read: (ring: Keyring) => { messageId: number } | { problem: string }): number | null => {
+    const ring = keyring();
+    const hit = known.get(key);
+    if (hit && hit.keyring === ring) return hit.messageId;
+    const result = read(ring);
+    if (!('messageId' in result)) return null;
+    known.set(key, { keyring: ring, messageId: result.messageId });
+    return result.messageId;
+  };
   return {
-    token: (token) => id(readBounceToken(keyring(), token)),
-    envelopeId: (envelopeId) => id(readBounceToken(keyring(), envelopeId)),
-    messageIdHeader: (header) => id(readMessageIdHeader(keyring(), header)),
+    token: (token) => remembered(`t ${token}`, (ring) => readBounceToken(ring, token)),
+    envelopeId: (envelopeId) => remembered(`t ${envelopeId}`, (ring) => readBounceToken(ring, envelopeId)),
+    messageIdHeader: (header) => remembered(`m ${header}`, (ring) => readMessageIdHeader(ring, header)),
   };
 }
 
@@ -210,13 +231,15 @@ export class IngestionService {
     const inserted = await this.store.record({ events, refs: [...refs.values()], inbound }, now, this.suppression);
     // After the commit: what is recorded stays recorded, and a failure here (the tracking service
     // judging the message's hits again) must not make the reporter send it again.
-    for (const event of inserted) {
-      if (event.type !== 'sent' && event.type !== 'delivered') continue;
-      try {
-        await this.onDelivery?.(event.messageId, event.type, event.at);
-      } catch (error) {
-        this.onError?.(error, `message ${event.messageId}: its hits could not be judged again after the ${event.type} report`);
-      }
+    // Started together, awaited together: the tracking writer takes them in a few batches, not one
+    // round trip each (half the webhook route's time otherwise, bench:ingest --http).
+    const onDelivery = this.onDelivery;
+    if (onDelivery) {
+      const deliveries = inserted.filter((e): e is NewEvent & { type: 'sent' | 'delivered' } => e.type === 'sent' || e.type === 'delivered');
+      const settled = await Promise.allSettled(deliveries.map((e) => onDelivery(e.messageId, e.type, e.at)));
+      settled.forEach((result, i) => {
+        if (result.status === 'rejected') this.onError?.(result.reason, `message ${deliveries[i]!.messageId}: its hits could not be judged again after the ${deliveries[i]!.type} report`);
+      });
     }
     return {
       received: outcomes.length,
