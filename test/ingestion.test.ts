@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportedOutcome } from '../src/core/outcomes/reported-outcome.js';
+import { bounceToken } from '../src/core/verp.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { testDialects } from './support/databases.js';
@@ -100,6 +101,25 @@ for (const dialect of await testDialects()) {
       const kept = (await s.api('GET', '/api/inbound-reports?limit=500')).body.reports as { state: string; reason: string }[];
       expect(kept.find((r) => r.reason.includes('bad'))!.reason).toBe('no message matches sendgrid message id bad\uFFFDid');
       expect(kept.some((r) => r.state === 'not-spam')).toBe(true);
+    });
+
+    it('records several mails in one transaction, each counted on its own, the same fact in two of them once', async () => {
+      const m = (await s.api('POST', '/api/messages', { executionId, to: ['two-mails@corp.example'] })).body;
+      const token = bounceToken(s.services.keyring.current, m.id);
+      const dsn = (n: number) =>
+        Buffer.from(`From: MAILER-DAEMON@relay.test\r\nTo: bounce+${token}@bounce.test\r\nMessage-ID: <dsn-${n}@relay.test>\r\nSubject: Undelivered\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.test\r\n\r\nFinal-Recipient: rfc822; two-mails@corp.example\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n--b--\r\n`);
+      const results = await s.services.mail.ingestMany([
+        { raw: dsn(1), origin: 'file:1' },
+        { raw: dsn(2), origin: 'file:2' },
+        { raw: Buffer.from('Subject: hello\r\n\r\nnot a report\r\n'), origin: 'file:3' },
+      ]);
+      expect(results.map((r) => [r.recorded, r.duplicates, r.kept])).toEqual([
+        [1, 0, null],
+        [0, 1, null],
+        [0, 0, 'not-a-report'],
+      ]);
+      const view = (await s.api('GET', `/api/messages/${m.id}`)).body;
+      expect(view.status).toEqual({ state: 'bounced', bounceType: 'hard' });
     });
 
     it('stores provider opens apart from its own opens, with the machine flag, and replaces a time from the future', async () => {

@@ -167,6 +167,23 @@ export function digestOf(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** One report to ingest: its outcomes, or (`keep`) a mail that yielded none, kept whole with the reason. */
+export interface IngestItem {
+  outcomes: readonly ReportedOutcome[];
+  from: BatchOrigin;
+  keep?: { state: 'unparseable' | 'not-a-report' | 'auto-reply'; reason: string };
+}
+
+interface Prepared {
+  events: NewEvent[];
+  refs: MessageRef[];
+  inbound: InboundReport[];
+  received: number;
+  matched: number;
+  unmatched: number;
+  keptApart: number;
+}
+
 /** Where a batch came from, for the reports kept for review: 'smtp', 'file', 'webhook:<provider>'. */
 export interface BatchOrigin {
   origin: string;
@@ -186,8 +203,49 @@ export class IngestionService {
 
   /** Matches and records a batch of outcomes (one webhook request, one bounce mail): all of it or none. */
   async ingest(reported: readonly ReportedOutcome[], from: BatchOrigin): Promise<IngestResult> {
+    return (await this.ingestAll([{ outcomes: reported, from }]))[0]!;
+  }
+
+  /**
+   * Several reports (mails read from files) recorded in one transaction, all of them or none: one
+   * commit for many mails instead of one each (bench:ingest). A report may also be a mail to keep
+   * whole (`keep`), which yielded no outcome.
+   */
+  async ingestAll(reports: readonly IngestItem[]): Promise<IngestResult[]> {
     const now = this.clock.now();
-    const outcomes = reported.map((o) => withoutNul(o));
+    const prepared: Prepared[] = [];
+    for (const report of reports) prepared.push(await this.prepare(report, now));
+    // The same fact twice (a provider repeating an event, two mails of one bounce) is one event.
+    const seen = new Set<string>();
+    const events: NewEvent[] = [];
+    const owner = new Map<NewEvent, number>();
+    prepared.forEach((p, i) => {
+      for (const event of p.events) {
+        if (seen.has(event.dedupeKey!)) continue;
+        seen.add(event.dedupeKey!);
+        events.push(event);
+        owner.set(event, i);
+      }
+    });
+    const refs = new Map<string, MessageRef>();
+    for (const p of prepared) for (const ref of p.refs) refs.set(`${ref.provider}\n${ref.ref}`, ref);
+    const inserted = await this.store.record({ events, refs: [...refs.values()], inbound: prepared.flatMap((p) => p.inbound) }, now, this.suppression);
+    await this.tellDeliveries(inserted);
+    const recorded = prepared.map(() => 0);
+    for (const event of inserted) recorded[owner.get(event)!]!++;
+    return prepared.map((p, i) => ({ received: p.received, recorded: recorded[i]!, duplicates: p.matched - recorded[i]!, unmatched: p.unmatched, keptApart: p.keptApart }));
+  }
+
+  /** One report's events, provider ids and reports kept for review, before anything is written. */
+  private async prepare(report: IngestItem, now: number): Promise<Prepared> {
+    if (report.keep) {
+      const { state, reason } = report.keep;
+      const raw = report.from.raw ?? Buffer.alloc(0);
+      const inbound: InboundReport = { digest: `${state}:${digestOf(raw)}`, receivedAt: now, origin: report.from.origin, state, reason: withoutNul(reason), outcomes: null, raw };
+      return { events: [], refs: [], inbound: [inbound], received: 0, matched: 0, unmatched: 0, keptApart: 0 };
+    }
+    const from = report.from;
+    const outcomes = report.outcomes.map((o) => withoutNul(o));
     const keptApart = outcomes.filter((o) => EVENT_OF_KIND[o.kind] === null);
     const facts = outcomes.filter((o) => EVENT_OF_KIND[o.kind] !== null);
     const matches = await this.match(facts);
@@ -195,10 +253,9 @@ export class IngestionService {
 
     const events: NewEvent[] = [];
     const unmatched: { outcome: ReportedOutcome; reason: string }[] = [];
-    const refs = new Map<string, MessageRef>();
-    const seen = new Set<string>();
-    // Per message, the addresses this batch names: one it did not go to is placed on its one
-    // recipient only when the batch names no other address for it (see recipientFor).
+    const refs: MessageRef[] = [];
+    // Per message, the addresses this report names: one it did not go to is placed on its one
+    // recipient only when the report names no other address for it (see recipientFor).
     const named = new Map<number, Set<string>>();
     for (const outcome of facts) {
       const id = matches.get(outcome)?.messageId;
@@ -218,42 +275,33 @@ export class IngestionService {
         continue;
       }
       matched++;
-      const event = this.eventFor(outcome, message, recipient.email, now);
-      // The same fact twice in one batch (a provider repeating an event) is one event.
-      if (seen.has(event.dedupeKey!)) continue;
-      seen.add(event.dedupeKey!);
-      events.push(event);
+      events.push(this.eventFor(outcome, message, recipient.email, now));
       const providerId = outcome.reference.providerMessageId;
-      if (providerId && match.by !== 'providerMessageId') refs.set(`${outcome.reporter}\n${providerId}`, { provider: outcome.reporter, ref: providerId, messageId: message.id });
+      if (providerId && match.by !== 'providerMessageId') refs.push({ provider: outcome.reporter, ref: providerId, messageId: message.id });
     }
-
     const inbound = [...this.inboundFor(unmatched, 'unmatched', from, now), ...this.keptApartFor(keptApart, from, now)];
-    const inserted = await this.store.record({ events, refs: [...refs.values()], inbound }, now, this.suppression);
-    // After the commit: what is recorded stays recorded, and a failure here (the tracking service
-    // judging the message's hits again) must not make the reporter send it again.
-    // Started together, awaited together: the tracking writer takes them in a few batches, not one
-    // round trip each (half the webhook route's time otherwise, bench:ingest --http).
+    return { events, refs, inbound, received: outcomes.length, matched, unmatched: unmatched.length, keptApart: keptApart.length };
+  }
+
+  /**
+   * After the commit: what is recorded stays recorded, and a failure here (the tracking service
+   * judging the message's hits again) must not make the reporter send it again. Started together,
+   * awaited together: the tracking writer takes them in a few batches, not one round trip each (half
+   * the webhook route's time otherwise, bench:ingest --http).
+   */
+  private async tellDeliveries(inserted: readonly NewEvent[]): Promise<void> {
     const onDelivery = this.onDelivery;
-    if (onDelivery) {
-      const deliveries = inserted.filter((e): e is NewEvent & { type: 'sent' | 'delivered' } => e.type === 'sent' || e.type === 'delivered');
-      const settled = await Promise.allSettled(deliveries.map((e) => onDelivery(e.messageId, e.type, e.at)));
-      settled.forEach((result, i) => {
-        if (result.status === 'rejected') this.onError?.(result.reason, `message ${deliveries[i]!.messageId}: its hits could not be judged again after the ${deliveries[i]!.type} report`);
-      });
-    }
-    return {
-      received: outcomes.length,
-      recorded: inserted.length,
-      duplicates: matched - inserted.length,
-      unmatched: unmatched.length,
-      keptApart: keptApart.length,
-    };
+    if (!onDelivery) return;
+    const deliveries = inserted.filter((e): e is NewEvent & { type: 'sent' | 'delivered' } => e.type === 'sent' || e.type === 'delivered');
+    const settled = await Promise.allSettled(deliveries.map((e) => onDelivery(e.messageId, e.type, e.at)));
+    settled.forEach((result, i) => {
+      if (result.status === 'rejected') this.onError?.(result.reason, `message ${deliveries[i]!.messageId}: its hits could not be judged again after the ${deliveries[i]!.type} report`);
+    });
   }
 
   /** Keeps a report that yielded no outcome (mail that could not be parsed, or is not a report). */
   async keep(state: 'unparseable' | 'not-a-report' | 'auto-reply', reason: string, raw: Buffer, origin: string): Promise<void> {
-    const now = this.clock.now();
-    await this.store.record({ events: [], refs: [], inbound: [{ digest: `${state}:${digestOf(raw)}`, receivedAt: now, origin, state, reason, outcomes: null, raw }] }, now, this.suppression);
+    await this.ingestAll([{ outcomes: [], from: { origin, raw }, keep: { state, reason } }]);
   }
 
   listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]> {
