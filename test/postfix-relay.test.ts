@@ -6,13 +6,12 @@
  * test/fixtures/postfix/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import nodemailer from 'nodemailer';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { postfixAvailable, startPostfix, type PostfixInstance } from './support/postfix.js';
+import { startSmtpReceiver, type ReceivedMessage as Received, type SmtpReceiver as Receiver } from './support/smtp-receiver.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'postfix');
 const RETURN_PATH = 'bounce+abc123@bounce.test';
@@ -28,48 +27,6 @@ const REFUSALS: Record<string, { code: number; message: string }> = {
   'full@accept.test': { code: 452, message: '4.2.2 <full@accept.test>: Mailbox full, try again later' },
   'spam@accept.test': { code: 554, message: '5.7.1 <spam@accept.test>: Message refused as spam' },
 };
-
-interface Received {
-  mailFrom: string;
-  rcptTo: string[];
-  raw: string;
-}
-
-interface Receiver {
-  port: number;
-  messages: Received[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(options: Partial<SMTPServerOptions> = {}): Promise<Receiver> {
-  const messages: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    // Without DSN in the EHLO reply, Postfix reports delivery itself (Action: relayed) on NOTIFY=SUCCESS.
-    hideDSN: true,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const mailFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-        messages.push({ mailFrom, rcptTo: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    messages,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 async function waitFor(what: string, done: () => boolean, logs: () => string): Promise<void> {
   const deadline = Date.now() + DSN_DEADLINE_MS;
@@ -87,13 +44,8 @@ describe.skipIf(!runs)('a private Postfix relay', () => {
   let postfix: PostfixInstance;
 
   beforeAll(async () => {
-    accept = await startReceiver({
-      onRcptTo(address, _session, callback) {
-        const refusal = REFUSALS[address.address];
-        callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined);
-      },
-    });
-    bounce = await startReceiver();
+    accept = await startSmtpReceiver(REFUSALS);
+    bounce = await startSmtpReceiver();
     postfix = await startPostfix({ routes: { 'accept.test': accept.port, 'bounce.test': bounce.port }, queueLifetime: QUEUE_LIFETIME, delayWarning: DELAY_WARNING });
   });
   afterAll(async () => {
