@@ -132,8 +132,18 @@ export function postfixDsn(original: Original, facts: DsnFacts): string {
     `Diagnostic-Code: smtp; ${facts.reply}`,
     ...(facts.retryUntil === undefined ? [] : [`Will-Retry-Until: ${mailDate(facts.retryUntil)}`]),
     '',
+    ...returnedHeaders(boundary, original, text.headersPart),
+  ].join(CRLF);
+}
+
+/**
+ * The last part of a report, the original's headers as the receiving server saw them (with the
+ * Return-Path it added), and the closing boundary: the same in a DSN and in an ARF report.
+ */
+function returnedHeaders(boundary: string, original: Original, description?: string): string[] {
+  return [
     `--${boundary}`,
-    `Content-Description: ${text.headersPart}`,
+    ...(description === undefined ? [] : [`Content-Description: ${description}`]),
     'Content-Type: text/rfc822-headers',
     '',
     `Return-Path: <${original.returnPath}>`,
@@ -141,7 +151,7 @@ export function postfixDsn(original: Original, facts: DsnFacts): string {
     '',
     `--${boundary}--`,
     '',
-  ].join(CRLF);
+  ];
 }
 
 /**
@@ -177,14 +187,7 @@ export function arfComplaint(original: Original, reporter: { domain: string; at:
     `Source-IP: ${reporter.sourceIp}`,
     `Reported-Domain: ${original.returnPath.slice(original.returnPath.lastIndexOf('@') + 1)}`,
     '',
-    `--${boundary}`,
-    'Content-Type: text/rfc822-headers',
-    '',
-    `Return-Path: <${original.returnPath}>`,
-    ...original.headerLines,
-    '',
-    `--${boundary}--`,
-    '',
+    ...returnedHeaders(boundary, original),
   ].join(CRLF);
 }
 
