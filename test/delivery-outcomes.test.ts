@@ -4,7 +4,7 @@
  * matched to their messages by the token they carry, each fact recorded once whoever reports it,
  * forged requests refused with nothing written.
  */
-import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config.js';
 import { bounceAddress, bounceToken } from '../src/core/verp.js';
 import type { HttpFetcher } from '../src/adapters/webhooks/provider.js';
 import { testDialects } from './support/databases.js';
+import { sendGridSigned, snsNotification } from './support/signed-webhooks.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
@@ -121,15 +122,8 @@ for (const dialect of await testDialects()) {
     });
 
     function sendgridRequest(events: object[], options: { key?: typeof sendgrid.privateKey; body?: string } = {}) {
-      const body = options.body ?? JSON.stringify(events);
-      const timestamp = String(Math.floor(s.clock.now() / 1000));
-      const signature = sign('sha256', Buffer.from(timestamp + body), options.key ?? sendgrid.privateKey).toString('base64');
-      return s.app.inject({
-        method: 'POST',
-        url: '/webhooks/sendgrid',
-        headers: { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp },
-        payload: body,
-      });
+      const signed = sendGridSigned(options.body ?? JSON.stringify(events), s.clock.now(), options.key ?? sendgrid.privateKey);
+      return s.app.inject({ method: 'POST', url: '/webhooks/sendgrid', ...signed });
     }
 
     it('SendGrid: a signed batch recorded once, however often it is posted; the same bounce by mail is the same fact', async () => {
@@ -193,17 +187,7 @@ for (const dialect of await testDialects()) {
       ses.mail.headers = ses.mail.headers.filter((h: { name: string }) => h.name !== 'X-Mailsight-Token' && h.name !== 'Message-ID');
       ses.mail.headers.push({ name: 'Message-ID', value: m.headers['Message-ID'] });
       ses.mail.commonHeaders = { ...ses.mail.commonHeaders, messageId: m.headers['Message-ID'] };
-      const envelope: Record<string, string> = {
-        Type: 'Notification',
-        MessageId: 'f0e1d2c3-sns',
-        TopicArn: SES_TOPIC,
-        Message: JSON.stringify(ses),
-        Timestamp: new Date(NOW - 5_000).toISOString(),
-        SignatureVersion: '2',
-        SigningCertURL: SES_CERT_URL,
-      };
-      const text = ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type'].map((k) => `${k}\n${envelope[k]}\n`).join('');
-      envelope['Signature'] = sign('sha256', Buffer.from(text), SES_KEY).toString('base64');
+      const envelope = JSON.parse(snsNotification(ses, 'f0e1d2c3-sns', NOW - 5_000, { topicArn: SES_TOPIC, certUrl: SES_CERT_URL, key: SES_KEY })) as Record<string, string>;
       const post = (body: object) => s.app.inject({ method: 'POST', url: '/webhooks/ses', headers: { 'content-type': 'text/plain; charset=UTF-8' }, payload: JSON.stringify(body) });
       const response = await post(envelope);
       expect(response.statusCode, response.body).toBe(200);

@@ -33,7 +33,11 @@ export function snsNotification(event: object, snsMessageId: string, at: number,
 
 /** A SendGrid Event Webhook request for `events`, signed at `at` (epoch ms): its headers and body. */
 export function sendGridBatch(events: readonly object[], at: number, key: KeyObject): { headers: Record<string, string>; payload: string } {
-  const payload = JSON.stringify(events);
+  return sendGridSigned(JSON.stringify(events), at, key);
+}
+
+/** A SendGrid Event Webhook request whose body is `payload` as given (a malformed one, say), signed at `at`. */
+export function sendGridSigned(payload: string, at: number, key: KeyObject): { headers: Record<string, string>; payload: string } {
   const timestamp = String(Math.floor(at / 1000));
   const signature = sign('sha256', Buffer.from(timestamp + payload), key).toString('base64');
   return {
