@@ -13,7 +13,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { BounceReason } from '../../core/outcomes/reasons.js';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
-import { providerBounceFacts, stripAngles } from './ses.js';
+import { providerBounceFacts, stripAngles } from './bounce-text.js';
 import {
   MAILSIGHT_TOKEN_ARGUMENT,
   WebhookAuthError,

@@ -12,7 +12,7 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
 import type { BounceReason } from '../../core/outcomes/reasons.js';
-import { providerBounceFacts, stripAngles } from './ses.js';
+import { providerBounceFacts, stripAngles } from './bounce-text.js';
 import {
   MAILSIGHT_TOKEN_ARGUMENT,
   WebhookAuthError,

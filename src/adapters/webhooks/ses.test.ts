@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
-import { MAX_SNS_MESSAGE_AGE_MS, createSesWebhook, diagnosticReason, providerBounceFacts } from './ses.js';
+import { MAX_SNS_MESSAGE_AGE_MS, createSesWebhook } from './ses.js';
+import { diagnosticReason, providerBounceFacts } from './bounce-text.js';
 import { WebhookAuthError, WebhookPayloadError, type HttpFetcher, type WebhookRequest } from './provider.js';
 
 const FIXTURES = resolve(process.cwd(), 'test/fixtures/webhooks/ses');

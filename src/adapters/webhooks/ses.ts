@@ -14,11 +14,10 @@
 import { verify } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_CLOCK_SKEW_MS } from '../../core/reported-time.js';
-import { classifyBounce } from '../../core/bounces/bounce-classifier.js';
 import { feedbackKind } from '../../core/bounces/feedback-report.js';
-import { findSmtpReply } from '../../core/bounces/smtp-reply.js';
-import { isHardBounce, type BounceReason } from '../../core/outcomes/reasons.js';
+import type { BounceReason } from '../../core/outcomes/reasons.js';
 import type { BounceFacts, MessageReference, ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
+import { providerBounceFacts, stripAngles } from './bounce-text.js';
 import { CertificateCache, CertificateFetchError, type CertificateCacheOptions } from './certificate-cache.js';
 import { MailsightError } from '../../core/errors.js';
 import {
@@ -425,56 +424,9 @@ function address(value: string): string {
   return (angled?.[1] ?? value).trim().toLowerCase();
 }
 
-export function stripAngles(messageId: string): string {
-  return messageId.trim().replace(/^<(.*)>$/, '$1');
-}
 
 function unreachable(value: never, field: string): never {
   throw new WebhookPayloadError(`ses: unexpected ${field} ${JSON.stringify(value)}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bounce facts from a provider's words, shared by sendgrid.ts and mailgun.ts: the reason by the one
-// bounce classifier (core/bounces) that reads bounce mail too.
-
-/**
- * The reason a provider's diagnostic gives, by the one bounce classifier (core/bounces): the text
- * first, then the enhanced status code; 'undefined' when neither says.
- */
-export function diagnosticReason(status: string | null, diagnostic: string | null): BounceReason {
-  const reply = diagnostic === null ? null : findSmtpReply(diagnostic);
-  const classified = classifyBounce({ status: status ?? reply?.status ?? null, replyCode: reply?.replyCode ?? null, diagnostic });
-  return classified.basis === 'none' || classified.reason === 'onhold' ? 'undefined' : classified.reason;
-}
-
-/** The SMTP reply code a diagnostic quotes ("smtp; 550 5.1.1 ..." or "550-5.1.1 ..."). */
-export function replyCodeIn(diagnostic: string): number | null {
-  return findSmtpReply(diagnostic).replyCode;
-}
-
-export function statusIn(diagnostic: string): string | null {
-  return findSmtpReply(diagnostic).status;
-}
-
-/**
- * A provider's bounce: hard only when the provider calls it permanent AND the reason does not say the
- * address may work later. The provider's "temporary" is never overridden (a Transient 5.4.4 is soft);
- * its "permanent" is, when the reason is about the sender or a full mailbox (a 5.7.1 block must not
- * suppress a good address). With no reason known, the provider's word stands. The reply code is
- * read from the diagnostic unless the provider gives it apart.
- */
-export function providerBounceFacts(
-  permanent: boolean,
-  reason: BounceReason | null,
-  status: string | null,
-  diagnostic: string | null,
-  reportedReplyCode: number | null = null,
-): BounceFacts {
-  const replyCode = reportedReplyCode ?? (diagnostic === null ? null : replyCodeIn(diagnostic));
-  const enhanced = status ?? (diagnostic === null ? null : statusIn(diagnostic));
-  const chosen = reason ?? diagnosticReason(enhanced, diagnostic);
-  const hard = permanent && (chosen === 'undefined' || isHardBounce(chosen, replyCode, enhanced));
-  return { hard, reason: chosen, status: enhanced, replyCode, diagnostic };
 }
 
 function facts(hard: boolean, reason: BounceReason, status: string | null, replyCode: number | null, diagnostic: string | null): BounceFacts {
