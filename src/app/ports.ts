@@ -369,9 +369,15 @@ export interface LinkClickTotals {
   byVerdict: Record<Verdict, { uniqueClicks: number; totalClicks: number }>;
 }
 
+/** Report counters (core/report-counters.ts) by execution: execution id -> counter name -> value. */
+export type ExecutionCounters = Map<number, Map<string, number>>;
+
 export interface ReportStore {
+  /** Totals recounted from the events in SQL: slow at size, kept to check the counters against. */
   campaignTotals(campaignId: number): Promise<CampaignTotals>;
   linkClickTotals(campaignId: number): Promise<LinkClickTotals[]>;
+  /** The counters of a campaign's executions, or of one execution; only those whose name starts with `prefix` when given. */
+  counters(of: { campaignId: number } | { executionId: number }, prefix?: string): Promise<ExecutionCounters>;
 }
 
 export interface ApiKeyRecord {

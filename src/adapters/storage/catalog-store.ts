@@ -1,3 +1,4 @@
+import { countedWrite } from './report-counter-store.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { NewEvent } from '../../core/events.js';
 import type { PlannedLink, StoredPlan } from '../../core/instrument/index.js';
@@ -304,10 +305,14 @@ async function insertMessage(
       .execute();
   }
   const written = toMessage(row);
-  if (!extras) return { ...written, duplicateOf: null };
-  written.messageIdHeader = extras.messageIdHeader(row.id);
-  await trx.updateTable('messages').set({ message_id_header: written.messageIdHeader }).where('id', '=', row.id).execute();
-  const duplicateOf = await reserve(trx, written, extras.reservations);
+  let duplicateOf: WrittenMessage['duplicateOf'] = null;
+  if (extras) {
+    written.messageIdHeader = extras.messageIdHeader(row.id);
+    await trx.updateTable('messages').set({ message_id_header: written.messageIdHeader }).where('id', '=', row.id).execute();
+    duplicateOf = await reserve(trx, written, extras.reservations);
+  }
+  // A new message counted for nothing: its first tally is what it adds.
+  await countedWrite(trx, [row.id], async () => undefined);
   return { ...written, duplicateOf };
 }
 

@@ -20,6 +20,7 @@ import { eventRecipients } from './migrations/0008-event-recipients.js';
 import { sendQueue } from './migrations/0009-send-queue.js';
 import { suppressionAudit } from './migrations/0010-suppression-audit.js';
 import { inbound } from './migrations/0011-inbound.js';
+import { reportCounters } from './migrations/0012-report-counters.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -90,6 +91,7 @@ function migrator(database: OpenDatabase): Migrator {
       '0009-send-queue': sendQueue(),
       '0010-suppression-audit': suppressionAudit(database.dialect),
       '0011-inbound': inbound(database.dialect),
+      '0012-report-counters': reportCounters,
     }),
   };
   return new Migrator({ db: database.db, provider });

@@ -7,6 +7,7 @@ import type { SuppressionSettings } from '../../core/suppression-rules.js';
 import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
 import { parseJsonObject } from './catalog-store.js';
 import { applySuppressionRules } from './suppression-store.js';
+import { countedWrite } from './report-counter-store.js';
 
 /** Rows per INSERT: 18 columns each, under both dialects' parameter limits. */
 const EVENT_INSERT_CHUNK = 1000;
@@ -172,7 +173,7 @@ export class KyselyEventStore implements EventStore {
   async append(events: readonly NewEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     const recordedAt = this.now();
-    return this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => countedWrite(trx, events.map((e) => e.messageId), async () => {
       let inserted = 0;
       for (let i = 0; i < events.length; i += EVENT_INSERT_CHUNK) {
         const rows = events.slice(i, i + EVENT_INSERT_CHUNK).map((e) => eventToRow(e, recordedAt));
@@ -184,15 +185,30 @@ export class KyselyEventStore implements EventStore {
         inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
       }
       return inserted;
-    });
+    }));
   }
 
   async appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[], recordedAt: number): Promise<number[]> {
     if (revisions.length === 0 && events.length === 0) return [];
     const rows = events.map((e) => eventToRow(e, recordedAt));
-    // One INSERT is atomic by itself: no BEGIN and COMMIT round trips on the hot path.
-    if (revisions.length === 0 && chunkSize(rows.length) === rows.length) return this.#insertHits(this.db, rows);
     return this.db.transaction().execute(async (trx) => {
+      const revised = await this.#messagesOf(trx, revisions.map((r) => r.eventId));
+      return countedWrite(trx, [...events.map((e) => e.messageId), ...revised], () => this.#writeHits(trx, rows, revisions));
+    });
+  }
+
+  /** The messages of these events. */
+  async #messagesOf(trx: Transaction<Database>, eventIds: readonly number[]): Promise<number[]> {
+    const messages: number[] = [];
+    for (let i = 0; i < eventIds.length; i += ID_CHUNK) {
+      const rows = await trx.selectFrom('events').select('message_id').where('id', 'in', eventIds.slice(i, i + ID_CHUNK)).execute();
+      for (const r of rows) messages.push(r.message_id);
+    }
+    return messages;
+  }
+
+  async #writeHits(trx: Transaction<Database>, rows: readonly NewEventRow[], revisions: readonly VerdictRevision[]): Promise<number[]> {
+    {
       const ids = await this.#insertHits(trx, rows);
       const updates = revisions.map((r) => ({ verdict: r.next.verdict, reasons: JSON.stringify(r.next.reasons), verdict_at: r.next.at, id: r.eventId }));
       for (let i = 0; i < updates.length; i++) await trx.executeQuery(this.#updateVerdict.bind(updates, i, 1));
@@ -203,7 +219,7 @@ export class KyselyEventStore implements EventStore {
         offset += size;
       }
       return ids;
-    });
+    }
   }
 
   async #insertHits(db: Kysely<Database> | Transaction<Database>, rows: readonly NewEventRow[]): Promise<number[]> {
@@ -328,7 +344,7 @@ export class KyselyEventStore implements EventStore {
 
   async appendWithSuppressionRules(event: NewEvent, settings: SuppressionSettings): Promise<{ inserted: boolean; changes: SuppressionChange[] }> {
     const recordedAt = this.now();
-    return this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => countedWrite(trx, [event.messageId], async () => {
       const row = await trx
         .insertInto('events')
         .values(eventToRow(event, recordedAt))
@@ -338,7 +354,7 @@ export class KyselyEventStore implements EventStore {
       // A report stored before has been taken into account then.
       if (!row) return { inserted: false, changes: [] };
       return { inserted: true, changes: await applySuppressionRules(trx, [{ ...event, id: row.id }], settings, recordedAt) };
-    });
+    }));
   }
 
   async listForMessage(messageId: number): Promise<StoredEvent[]> {

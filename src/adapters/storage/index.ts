@@ -6,6 +6,7 @@ import { KyselyKeyStore } from './key-store.js';
 import { KyselyIngestionStore } from './ingestion-store.js';
 import { KyselyReportStore } from './report-queries.js';
 import { KyselySuppressionStore } from './suppression-store.js';
+import { buildCountersIfNeeded } from './recount.js';
 
 export { applySuppressionRules, type RuleEvent } from './suppression-store.js';
 import { KyselySendQueueStore } from './send-queue-store.js';
@@ -29,6 +30,7 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
   const database = openDatabase(target);
   try {
     await migrateToLatest(database);
+    await buildCountersIfNeeded(database.db, clock.now());
   } catch (error) {
     await database.db.destroy();
     throw error;

@@ -11,6 +11,7 @@ import type { Message } from '../../app/ports.js';
 import type { Database } from './schema.js';
 import { toMessage } from './catalog-store.js';
 import { eventToRow } from './event-store.js';
+import { countedWrite } from './report-counter-store.js';
 import { applySuppressionRules, type RuleEvent } from './suppression-store.js';
 import type { SuppressionSettings } from '../../core/suppression-rules.js';
 
@@ -56,7 +57,7 @@ export class KyselyIngestionStore implements IngestionStore {
 
   async record(batch: IngestBatch, now: number, suppression: SuppressionSettings): Promise<NewEvent[]> {
     if (batch.events.length === 0 && batch.refs.length === 0 && batch.inbound.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => countedWrite(trx, batch.events.map((e) => e.messageId), async () => {
       const inserted: NewEvent[] = [];
       const stored: RuleEvent[] = [];
       for (const part of chunks(batch.events)) {
@@ -101,7 +102,7 @@ export class KyselyIngestionStore implements IngestionStore {
       }
       await applySuppressionRules(trx, stored, suppression, now);
       return inserted;
-    });
+    }));
   }
 
   async listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]> {

@@ -9,7 +9,8 @@
  * for all hits and for each verdict. Definitions and reasons are in docs/glossary.md.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { CampaignTotals, EngagementTotals, LinkClickTotals, ReportStore } from '../../app/ports.js';
+import type { CampaignTotals, EngagementTotals, ExecutionCounters, LinkClickTotals, ReportStore } from '../../app/ports.js';
+import { readCounters } from './report-counter-store.js';
 import {
   ENGAGEMENT_HITS,
   EVIDENCE,
@@ -140,6 +141,10 @@ function outcomeSums(): RawBuilder<unknown>[] {
 
 export class KyselyReportStore implements ReportStore {
   constructor(private readonly db: Kysely<Database>) {}
+
+  counters(of: { campaignId: number } | { executionId: number }, prefix?: string): Promise<ExecutionCounters> {
+    return readCounters(this.db, of, prefix);
+  }
 
   async campaignTotals(campaignId: number): Promise<CampaignTotals> {
     const perMessage = sql`

@@ -209,6 +209,32 @@ export interface WebhookNoncesTable {
   expires_at: number;
 }
 
+/** A named report counter of an execution (migration 0012, core/report-counters.ts). */
+export interface ReportCountersTable {
+  execution_id: number;
+  name: string;
+  campaign_id: number;
+  value: number;
+}
+
+/** A message's status, deciding reason, provider and engagement flags, kept with the counters (migration 0012). */
+export interface MessageFactsTable {
+  message_id: number;
+  campaign_id: number;
+  execution_id: number;
+  provider: string;
+  status: string;
+  reason: string | null;
+  /** Bits of core/report-counters.ts flagBit. */
+  flags: number;
+}
+
+export interface ReportCounterStateTable {
+  id: number;
+  /** When the counters were last rebuilt from the events; null: never, they must be before use. */
+  rebuilt_at: number | null;
+}
+
 export interface Database {
   signing_keys: SigningKeysTable;
   api_keys: ApiKeysTable;
@@ -227,6 +253,9 @@ export interface Database {
   inbound_reports: InboundReportsTable;
   message_refs: MessageRefsTable;
   webhook_nonces: WebhookNoncesTable;
+  report_counters: ReportCountersTable;
+  message_facts: MessageFactsTable;
+  report_counter_state: ReportCounterStateTable;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -3,6 +3,7 @@
  * message: a lease is taken by one conditional UPDATE (due, pending, and no lease in force), which
  * PostgreSQL evaluates again on the row a concurrent UPDATE left, and SQLite runs one at a time.
  */
+import { countedWrite } from './report-counter-store.js';
 import { applySuppressionRules } from './suppression-store.js';
 import type { SuppressionSettings } from '../../core/suppression-rules.js';
 import { randomUUID } from 'node:crypto';
@@ -78,7 +79,7 @@ export class KyselySendQueueStore implements SendQueueStore {
   }
 
   async finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number, suppression: SuppressionSettings): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => countedWrite(trx, events.map((e) => e.messageId), async () => {
       if (events.length > 0) {
         // One insert each: an attempt has an event or two, and each id must be its own event's (the
         // order of a multi-row insert's RETURNING is not promised).
@@ -96,7 +97,7 @@ export class KyselySendQueueStore implements SendQueueStore {
         .where('lease_token', '=', lease.token)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
-    });
+    }));
   }
 }
 

@@ -10,11 +10,19 @@ import { BoundedCache } from '../../app/bounded-cache.js';
 /** Distinct statements kept prepared: the application runs a few dozen. */
 const STATEMENT_CACHE_SIZE = 256;
 
+/**
+ * Every transaction takes the write lock when it begins: a transaction that reads, then writes what
+ * it read (a message's report counters) must not find at its first write that another connection
+ * wrote in between (SQLITE_BUSY, which busy_timeout cannot wait out). Waiting at BEGIN can.
+ */
+const BEGIN_IMMEDIATE = 'begin immediate';
+
 export function cachingStatements(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const statements = new BoundedCache<string, SQLite.Statement>(size);
   return {
     close: () => sqlite.close(),
-    prepare(sql: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      const sql = text === 'begin' ? BEGIN_IMMEDIATE : text;
       const cached = statements.get(sql);
       if (cached && !cached.busy) return cached;
       const statement = sqlite.prepare(sql);
