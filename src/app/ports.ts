@@ -47,6 +47,8 @@ export interface Execution extends ExecutionContent {
   createdAt: number;
 }
 
+export type ExecutionSummary = Pick<Execution, 'id' | 'campaignId' | 'subject' | 'createdAt'>;
+
 export interface LinkOccurrence extends PlannedLink {
   executionId: number;
 }
@@ -243,6 +245,8 @@ export interface CatalogStore {
   /** Stores the plan of an execution created before plans were stored; a plan already stored stays. */
   fillExecutionPlan(executionId: number, plan: StoredPlan): Promise<void>;
   listExecutions(campaignId: number): Promise<Execution[]>;
+  /** A campaign's executions without their content, oldest first. */
+  listExecutionSummaries(campaignId: number): Promise<ExecutionSummary[]>;
   getLinks(executionId: number): Promise<LinkOccurrence[]>;
   /** The link occurrences of every execution of a campaign, by execution then ordinal. */
   getCampaignLinks(campaignId: number): Promise<LinkOccurrence[]>;

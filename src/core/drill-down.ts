@@ -88,3 +88,37 @@ export function drillSelection(list: DrillList): DrillSelection {
   if (flag) return { by: 'flag', bit: flagBit(flag(list.scope)) };
   throw new DrillListError(`unknown figure ${list.figure}`);
 }
+
+/** Figures counted from hits, and so per scope. */
+const ENGAGEMENT_FIGURES: readonly DrillFigure[] = ['opened', 'clicked', 'inferred-open', 'unsubscribed-open', 'link'];
+
+/** Scopes a report names lists for: all hits and human ones, side by side as the figures are. */
+const REPORT_SCOPES: readonly Scope[] = ['all', 'human'];
+
+/** The query string naming a list, as the drill-down routes read it. */
+export function drillQuery(list: DrillList): string {
+  const q = new URLSearchParams({ figure: list.figure });
+  if (ENGAGEMENT_FIGURES.includes(list.figure) && list.scope !== 'all') q.set('scope', list.scope);
+  if (list.reason !== undefined) q.set('reason', list.reason);
+  if (list.ordinal !== undefined) q.set('ordinal', String(list.ordinal));
+  return q.toString();
+}
+
+/**
+ * The lists behind a report's figures, keyed as the report names them: `delivered`, `opened`,
+ * `opened:human`, `bounced:<reason>`, `blocked:<reason>`... (links name theirs with each occurrence).
+ */
+export function reportLists(byReason: { bouncesByReason: Record<string, number>; blockedByReason: Record<string, number> }): [string, DrillList][] {
+  const lists: [string, DrillList][] = [];
+  for (const figure of DRILL_FIGURES) {
+    if (figure === 'link') continue;
+    if (!ENGAGEMENT_FIGURES.includes(figure)) {
+      lists.push([figure, { figure, scope: 'all' }]);
+      continue;
+    }
+    for (const scope of REPORT_SCOPES) lists.push([scope === 'all' ? figure : `${figure}:${scope}`, { figure, scope }]);
+  }
+  for (const reason of Object.keys(byReason.bouncesByReason)) lists.push([`bounced:${reason}`, { figure: 'bounced', scope: 'all', reason }]);
+  for (const reason of Object.keys(byReason.blockedByReason)) lists.push([`blocked:${reason}`, { figure: 'blocked', scope: 'all', reason }]);
+  return lists;
+}

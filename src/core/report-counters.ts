@@ -9,8 +9,27 @@
  * Counters are named, per execution. Every name is made by `counter` below and read back by
  * `parseCounter`: the names are the contract between the tally, the store and the report.
  */
-import { HIT_KIND_OF_EVENT_TYPE } from './events.js';
-import { ENGAGEMENT_HITS, passes, reportFacts, SCOPES, type EngagementFacts, type Scope, type StatusEvent, type StatusKey } from './message-status.js';
+import {
+  ENGAGEMENT_HITS,
+  EVIDENCE,
+  EVIDENCE_NAMES,
+  hasReason,
+  isInferredOpen,
+  isPerVerdict,
+  NO_REASON,
+  passes,
+  REASON_EVIDENCE,
+  SCOPES,
+  statusFromEvidence,
+  statusKey,
+  type EngagementFacts,
+  type Evidence,
+  type EventTest,
+  type EvidenceName,
+  type Scope,
+  type StatusEvent,
+  type StatusKey,
+} from './message-status.js';
 import type { MailboxProvider } from './mailbox-provider.js';
 
 /** The unique engagement facts of a message, per scope (message-status.ts EngagementFacts). */
@@ -94,6 +113,25 @@ export interface TallyEvent extends StatusEvent {
   reasons?: readonly string[] | null;
 }
 
+/** What a message's figures are a function of, so that a hit can be counted without its other events. */
+export interface MessageState {
+  /** Evidence from events that are not hits (EVIDENCE names without byVerdict), as a list of names. */
+  evidence: EvidenceName[];
+  /** The deciding event of each evidence that gives a reason (REASON_EVIDENCE): time, id, reason. */
+  latest: Partial<Record<EvidenceName, [at: number, id: number, reason: string]>>;
+  /** Open and click hits per scope, and the time of the first of each. */
+  scopes: Partial<Record<Scope, ScopeHits>>;
+  /** Clicks per link occurrence and scope: `<ordinal>:<scope>` -> clicks. */
+  links: Record<string, number>;
+}
+
+export interface ScopeHits {
+  opens: number;
+  clicks: number;
+  firstOpen: number | null;
+  firstClick: number | null;
+}
+
 export interface MessageTally {
   status: StatusKey;
   reason: string | null;
@@ -105,58 +143,171 @@ function add(counters: Map<string, number>, name: string, by = 1): void {
   counters.set(name, (counters.get(name) ?? 0) + by);
 }
 
-/** Everything one message counts for in its execution's report. */
-export function tallyMessage(events: readonly TallyEvent[], provider: MailboxProvider): MessageTally {
-  const facts = reportFacts(events);
-  const counters = new Map<string, number>();
+/** The series an event counts in: an open or click hit as the report counts them, else null. */
+function seriesOf(e: TallyEvent): HitSeries | null {
+  if (passes(e, ENGAGEMENT_HITS.open)) return 'opens';
+  if (passes(e, ENGAGEMENT_HITS.click)) return 'clicks';
+  return null;
+}
+
+const scopesOf = (verdict: Scope | null | undefined): Scope[] => (verdict ? ['all', verdict] : ['all']);
+
+/**
+ * The counters one event adds by itself, whatever else the message has (`sign` -1 takes them back):
+ * hits, hits per hour and per link occurrence, hits by their verdict's first reason, and sends per hour.
+ */
+export function eventCounters(e: TallyEvent, into: Map<string, number>, sign: 1 | -1 = 1): void {
+  if (e.type === 'sent') add(into, counter.hour(hourOf(e.at), 'sent', null), sign);
+  const series = seriesOf(e);
+  if (series === null) return;
+  for (const scope of scopesOf(e.verdict)) {
+    add(into, counter.hits(series, scope), sign);
+    add(into, counter.hour(hourOf(e.at), series, scope), sign);
+    if (series === 'clicks' && e.linkOrdinal != null) add(into, counter.linkClicks(e.linkOrdinal, scope), sign);
+  }
+  if (e.verdict) add(into, counter.why(series, e.verdict, e.reasons?.[0] ?? NO_VERDICT_REASON), sign);
+}
+
+const NON_HIT_EVIDENCE = EVIDENCE_NAMES.filter((name) => !isPerVerdict(name));
+const REASON_EVIDENCE_NAMES: readonly EvidenceName[] = Object.values(REASON_EVIDENCE);
+
+export function emptyState(): MessageState {
+  return { evidence: [], latest: {}, scopes: {}, links: {} };
+}
+
+/** Adds one hit to a state: to all hits and to its verdict's, or only to the scopes given (a revision moves it between verdicts). */
+export function addHit(state: MessageState, e: TallyEvent, scopes: readonly Scope[] = scopesOf(e.verdict)): void {
+  const series = seriesOf(e);
+  if (series === null) return;
+  for (const scope of scopes) {
+    const hits = (state.scopes[scope] ??= { opens: 0, clicks: 0, firstOpen: null, firstClick: null });
+    if (series === 'opens') {
+      hits.opens++;
+      if (hits.firstOpen === null || e.at < hits.firstOpen) hits.firstOpen = e.at;
+    } else {
+      hits.clicks++;
+      if (hits.firstClick === null || e.at < hits.firstClick) hits.firstClick = e.at;
+      if (e.linkOrdinal != null) state.links[`${e.linkOrdinal}:${scope}`] = (state.links[`${e.linkOrdinal}:${scope}`] ?? 0) + 1;
+    }
+  }
+}
+
+/**
+ * Takes a hit of `verdict` out of a state's counts for that verdict (a revision moves it to another).
+ * False when the state cannot say what follows: the hit was the first of its kind in that scope and
+ * others remain, whose first is known only from the events.
+ */
+export function removeHitVerdict(state: MessageState, e: TallyEvent): boolean {
+  const series = seriesOf(e);
+  if (series === null || !e.verdict) return true;
+  const hits = state.scopes[e.verdict];
+  if (!hits) return false;
+  if (series === 'opens') {
+    hits.opens--;
+    if (hits.opens < 0) return false;
+    if (hits.opens === 0) hits.firstOpen = null;
+    else if (hits.firstOpen === e.at) return false;
+  } else {
+    hits.clicks--;
+    if (hits.clicks < 0) return false;
+    if (hits.clicks === 0) hits.firstClick = null;
+    else if (hits.firstClick === e.at) return false;
+    if (e.linkOrdinal != null) {
+      const key = `${e.linkOrdinal}:${e.verdict}`;
+      const left = (state.links[key] ?? 0) - 1;
+      if (left < 0) return false;
+      if (left === 0) delete state.links[key];
+      else state.links[key] = left;
+    }
+  }
+  if (hits.opens === 0 && hits.clicks === 0) delete state.scopes[e.verdict];
+  return true;
+}
+
+/** The state of a message with these events. */
+export function stateOf(events: readonly TallyEvent[]): MessageState {
+  const state = emptyState();
+  for (const name of NON_HIT_EVIDENCE) {
+    const tests: readonly EventTest[] = EVIDENCE[name].tests;
+    let deciding: TallyEvent | null = null;
+    let found = false;
+    for (const e of events) {
+      if (!tests.some((t) => passes(e, t))) continue;
+      found = true;
+      if (deciding === null || e.at > deciding.at || (e.at === deciding.at && (e.id ?? -Infinity) >= (deciding.id ?? -Infinity))) deciding = e;
+    }
+    if (!found) continue;
+    state.evidence.push(name);
+    if (REASON_EVIDENCE_NAMES.includes(name)) state.latest[name] = [deciding!.at, deciding!.id ?? 0, deciding!.reason ?? NO_REASON];
+  }
+  for (const e of events) addHit(state, e);
+  return state;
+}
+
+/** The counters that depend on the message as a whole (status, unique facts, links clicked), and its facts. */
+export function stateTally(state: MessageState, provider: MailboxProvider, counters = new Map<string, number>()): MessageTally {
+  const evidence = Object.fromEntries(EVIDENCE_NAMES.map((name) => [name, state.evidence.includes(name)])) as Evidence;
+  const all = state.scopes.all;
+  evidence.open = all !== undefined && all.opens + all.clicks > 0;
+  evidence.click = all !== undefined && all.clicks > 0;
+  const status = statusKey(statusFromEvidence(evidence));
+  const reasonEvidence = hasReason(status) ? REASON_EVIDENCE[status] : null;
+  const reason = reasonEvidence === null ? null : (state.latest[reasonEvidence]?.[2] ?? NO_REASON);
   add(counters, counter.messages());
-  add(counters, counter.status(facts.status));
-  if (facts.reason !== null) add(counters, counter.reason(facts.status, facts.reason));
+  add(counters, counter.status(status));
+  if (reason !== null) add(counters, counter.reason(status, reason));
   let flags = 0;
-  if (facts.complained) {
-    add(counters, counter.complained());
-    flags += flagBit('complained');
-  }
-  if (facts.unsubscribed) {
-    add(counters, counter.unsubscribed());
-    flags += flagBit('unsubscribed');
-  }
-  for (const scope of SCOPES) {
-    for (const fact of ENGAGEMENT_FACTS) {
-      if (!facts.byScope[scope][fact]) continue;
-      add(counters, counter.fact(fact, scope));
-      flags += flagBit(`${fact}:${scope}`);
-    }
-  }
-  const clickedLinks = new Set<string>();
-  for (const e of events) {
-    if (e.type === 'sent') add(counters, counter.hour(hourOf(e.at), 'sent', null));
-    if (!HIT_KIND_OF_EVENT_TYPE.has(e.type)) continue;
-    const series: HitSeries | null = passes(e, ENGAGEMENT_HITS.open) ? 'opens' : passes(e, ENGAGEMENT_HITS.click) ? 'clicks' : null;
-    if (series === null) continue;
-    const scopes: Scope[] = e.verdict ? ['all', e.verdict] : ['all'];
-    for (const scope of scopes) {
-      add(counters, counter.hits(series, scope));
-      add(counters, counter.hour(hourOf(e.at), series, scope));
-      if (series === 'clicks' && e.linkOrdinal != null) {
-        add(counters, counter.linkClicks(e.linkOrdinal, scope));
-        const key = `${e.linkOrdinal}:${scope}`;
-        if (!clickedLinks.has(key)) {
-          clickedLinks.add(key);
-          add(counters, counter.linkClicked(e.linkOrdinal, scope));
-        }
-      }
-    }
-    if (e.verdict) add(counters, counter.why(series, e.verdict, e.reasons?.[0] ?? NO_VERDICT_REASON));
+  const set = (flag: FlagName, name: string) => {
+    add(counters, name);
+    flags += flagBit(flag);
+  };
+  if (evidence.complaint) set('complained', counter.complained());
+  if (evidence.unsubscribe) set('unsubscribed', counter.unsubscribed());
+  const facts = (scope: Scope): EngagementFacts => {
+    const hits = state.scopes[scope];
+    const opened = hits !== undefined && hits.opens + hits.clicks > 0;
+    return {
+      opened,
+      clicked: hits !== undefined && hits.clicks > 0,
+      inferredOpen: hits !== undefined && isInferredOpen(hits.firstOpen, hits.firstClick),
+      unsubscribedOpen: opened && evidence.unsubscribe,
+    };
+  };
+  const byScope = Object.fromEntries(SCOPES.map((scope) => [scope, facts(scope)])) as Record<Scope, EngagementFacts>;
+  for (const scope of SCOPES) for (const fact of ENGAGEMENT_FACTS) if (byScope[scope][fact]) set(`${fact}:${scope}`, counter.fact(fact, scope));
+  for (const [key, clicks] of Object.entries(state.links)) {
+    if (clicks <= 0) continue;
+    const colon = key.indexOf(':');
+    add(counters, counter.linkClicked(Number(key.slice(0, colon)), key.slice(colon + 1) as Scope));
   }
   add(counters, counter.provider(provider, 'messages'));
-  add(counters, counter.provider(provider, `status:${facts.status}`));
-  if (facts.complained) add(counters, counter.provider(provider, 'complained'));
+  add(counters, counter.provider(provider, `status:${status}`));
+  if (evidence.complaint) add(counters, counter.provider(provider, 'complained'));
   for (const scope of ['all', 'human'] as const) {
-    if (facts.byScope[scope].opened) add(counters, counter.provider(provider, `opened:${scope}`));
-    if (facts.byScope[scope].clicked) add(counters, counter.provider(provider, `clicked:${scope}`));
+    if (byScope[scope].opened) add(counters, counter.provider(provider, `opened:${scope}`));
+    if (byScope[scope].clicked) add(counters, counter.provider(provider, `clicked:${scope}`));
   }
-  return { status: facts.status, reason: facts.reason, flags, counters };
+  return { status, reason, flags, counters };
+}
+
+/** A state as stored: keys in a fixed order, so that equal states are equal strings. */
+export function serializeState(state: MessageState): string {
+  const scopes = Object.fromEntries(SCOPES.filter((s) => state.scopes[s]).map((s) => [s, state.scopes[s]]));
+  const links = Object.fromEntries(Object.keys(state.links).sort().map((k) => [k, state.links[k]]));
+  const latest = Object.fromEntries(REASON_EVIDENCE_NAMES.filter((n) => state.latest[n]).map((n) => [n, state.latest[n]]));
+  const evidence = NON_HIT_EVIDENCE.filter((n) => state.evidence.includes(n));
+  return JSON.stringify({ evidence, latest, scopes, links });
+}
+
+export function parseState(text: string): MessageState {
+  return JSON.parse(text) as MessageState;
+}
+
+/** Everything one message counts for in its execution's report: what its state decides, and what each event adds. */
+export function tallyMessage(events: readonly TallyEvent[], provider: MailboxProvider): MessageTally {
+  const tally = stateTally(stateOf(events), provider);
+  for (const e of events) eventCounters(e, tally.counters);
+  return tally;
 }
 
 /** What moves the counters when a message's tally goes from `before` (null: a new message) to `after`. */
@@ -166,6 +317,5 @@ export function counterDelta(before: ReadonlyMap<string, number> | null, after: 
     if (d !== 0) into.set(name, (into.get(name) ?? 0) + d);
   }
   if (before) for (const [name, value] of before) if (!after.has(name)) into.set(name, (into.get(name) ?? 0) - value);
-  for (const [name, value] of into) if (value === 0) into.delete(name);
   return into;
 }

@@ -27,6 +27,8 @@ export interface DeliverabilityWarning {
   code: (typeof WARNING_CODES)[number];
   level: WarningLevel;
   message: string;
+  /** What to do about it. */
+  action: string;
   /** The rate it is about (a fraction, as in Rates). */
   rate: number;
   /** The threshold passed (a fraction). */
@@ -60,6 +62,7 @@ export function deliverabilityWarnings(rates: Pick<Rates, 'bounceRate' | 'compla
       code: 'bounce-rate',
       level: 'warning',
       message: `bounce rate ${percent(bounce)} of sent is above ${percent(BOUNCE_RATE_WARNING)}: it hurts the sender's reputation; clean the list of addresses that bounce`,
+      action: 'look at the bounces by reason: hard bounces are suppressed already; many unknown users mean an old or bought list, so validate it or send only to recent engaged addresses',
       rate: bounce,
       threshold: BOUNCE_RATE_WARNING,
     });
@@ -70,6 +73,7 @@ export function deliverabilityWarnings(rates: Pick<Rates, 'bounceRate' | 'compla
       code: 'complaint-rate',
       level: 'critical',
       message: `complaint rate ${percent(complaint)} of sent is at or above ${percent(COMPLAINT_RATE_CRITICAL)}: Gmail says never reach 0.3%; past it, mail is refused or sent to spam`,
+      action: 'stop sending to this list until the cause is found: check how the addresses were collected, send only to people who asked recently, and make unsubscribing one click (List-Unsubscribe)',
       rate: complaint,
       threshold: COMPLAINT_RATE_CRITICAL,
     });
@@ -78,6 +82,7 @@ export function deliverabilityWarnings(rates: Pick<Rates, 'bounceRate' | 'compla
       code: 'complaint-rate',
       level: 'warning',
       message: `complaint rate ${percent(complaint)} of sent is above ${percent(COMPLAINT_RATE_WARNING)}: keep spam complaints under 0.1%`,
+      action: 'make unsubscribing easy and visible, send less often or only to engaged recipients, and check the list for addresses that never asked for this mail',
       rate: complaint,
       threshold: COMPLAINT_RATE_WARNING,
     });

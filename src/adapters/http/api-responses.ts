@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { EVENT_SOURCES, EVENT_TYPES } from '../../core/events.js';
 import { INBOUND_STATES } from '../../app/ingestion.js';
-import { NO_REASON } from '../../core/message-status.js';
+import { NO_REASON, SCOPES, type Scope } from '../../core/message-status.js';
+import { MAILBOX_PROVIDERS } from '../../core/mailbox-provider.js';
 import { WARNING_CODES, WARNING_LEVELS, WARNING_RULES } from '../../core/warnings.js';
 import { VERDICTS } from '../../core/nhi/verdict.js';
 import { CAMPAIGN_KINDS, SUPPRESSION_ACTIONS } from '../../app/ports.js';
@@ -192,37 +193,52 @@ const Warning = z
     code: z.enum(WARNING_CODES).describe('the rate it is about'),
     level: z.enum(WARNING_LEVELS),
     message: z.string(),
+    action: z.string().describe('what to do about it'),
     rate: z.number().min(0).max(1).describe('the rate, a fraction'),
     threshold: z.number().min(0).max(1).describe('the threshold it passed, a fraction'),
   })
   .strict();
 
+const ExecutionSummary = z.object({ id: Id, campaignId: Id, subject: z.string(), createdAt: Time }).strict();
+
+const ReportTotals = z
+  .object({
+    messages: z.number(),
+    attempted: Count.describe('messages a send was tried for (all but queued): the blocked rate divides by it'),
+    sent: z.number(),
+    sending: Count.describe('held by our relay, not accepted yet (not counted as sent)'),
+    delivered: z.number(),
+    deferred: z.number(),
+    hardBounced: z.number(),
+    softBounced: z.number(),
+    bounced: z.number(),
+    bouncesByReason: ByReason('bounced messages (hard and soft)'),
+    blocked: z.number(),
+    blockedByReason: ByReason('blocked messages'),
+    complained: z.number(),
+    unsubscribed: z.number(),
+    ...Engagement.shape,
+    byVerdict: perVerdict(Engagement),
+  })
+  .strict();
+
+const ReportFigures = {
+  totals: ReportTotals,
+  rates: Rates.describe('over all hits'),
+  humanRates: Rates.describe('over human hits only'),
+  warnings: z.array(Warning).describe(`deliverability thresholds passed: ${WARNING_RULES}`),
+};
+
+const ScopeCounts = z.object(Object.fromEntries(SCOPES.map((s) => [s, Count])) as Record<Scope, typeof Count>).strict();
+const PeriodHits = z
+  .object({ since: z.number().int().nonnegative().describe('hours (or days) since the first'), at: Time.describe('start of the period'), opens: ScopeCounts, clicks: ScopeCounts })
+  .strict();
+
 export const CampaignReport = z
   .object({
     campaign: Campaign,
-    totals: z
-      .object({
-        messages: z.number(),
-        attempted: Count.describe('messages a send was tried for (all but queued): the blocked rate divides by it'),
-        sent: z.number(),
-        sending: Count.describe('held by our relay, not accepted yet (not counted as sent)'),
-        delivered: z.number(),
-        deferred: z.number(),
-        hardBounced: z.number(),
-        softBounced: z.number(),
-        bounced: z.number(),
-        bouncesByReason: ByReason('bounced messages (hard and soft)'),
-        blocked: z.number(),
-        blockedByReason: ByReason('blocked messages'),
-        complained: z.number(),
-        unsubscribed: z.number(),
-        ...Engagement.shape,
-        byVerdict: perVerdict(Engagement),
-      })
-      .strict(),
-    rates: Rates.describe('over all hits'),
-    humanRates: Rates.describe('over human hits only'),
-    warnings: z.array(Warning).describe(`deliverability thresholds passed: ${WARNING_RULES}`),
+    execution: ExecutionSummary.nullable().describe('the execution the report is about; null: the whole campaign, every execution added up'),
+    ...ReportFigures,
     links: z.array(
       z
         .object({
@@ -234,9 +250,60 @@ export const CampaignReport = z
           condition: z.string().nullable(),
           ...Clicks.shape,
           byVerdict: perVerdict(Clicks),
+          list: z.string().describe('API path of the messages that clicked it'),
         })
         .strict(),
     ),
+    nonHuman: z
+      .array(
+        z
+          .object({
+            series: z.enum(['opens', 'clicks']),
+            verdict: z.enum(['machine', 'bot', 'self']),
+            hits: Count,
+            byReason: z.array(z.object({ reason: z.string(), hits: Count }).strict()).describe('each hit under the first reason its verdict gave; most first'),
+            byFamily: z.array(z.object({ family: z.string(), hits: Count }).strict()).describe('the same by the part of the reason before the colon (net, ua, burst, timing, header, method)'),
+          })
+          .strict(),
+      )
+      .describe('hits not counted as human, by verdict and reason'),
+    nonHumanSummary: z.array(z.string()).describe('the same in sentences'),
+    timeline: z
+      .object({
+        startAt: Time.nullable().describe('the hour the relay first accepted a message (or of the first hit when none was); null when nothing happened'),
+        hourly: z.array(PeriodHits),
+        daily: z.array(PeriodHits),
+        hourlyLimit: Count.describe('hours given one by one from the start; days cover the whole span'),
+      })
+      .strict()
+      .describe('opens and clicks (hits) per hour and per day since the send, all and per verdict'),
+    providers: z
+      .array(
+        z
+          .object({
+            provider: z.enum(MAILBOX_PROVIDERS),
+            messages: Count,
+            sent: Count,
+            delivered: Count,
+            bounced: Count,
+            complained: Count,
+            uniqueOpens: Count,
+            humanUniqueOpens: Count,
+            uniqueClicks: Count,
+            humanUniqueClicks: Count,
+            deliveryRate: Rate,
+            bounceRate: Rate,
+            complaintRate: Rate,
+            openRate: Rate,
+            humanOpenRate: Rate,
+            clickRate: Rate,
+            humanClickRate: Rate,
+          })
+          .strict(),
+      )
+      .describe("by mailbox provider, from the first recipient's domain"),
+    executions: z.array(z.object({ execution: ExecutionSummary, ...ReportFigures }).strict()).describe("each execution's own figures"),
+    lists: z.record(z.string(), z.string()).describe('the list of messages behind each figure: figure key (delivered, opened, opened:human, bounced:<reason>...) -> API path; add .csv before ? for a file'),
   })
   .strict();
 

@@ -95,6 +95,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.get('/executions/:id', async (request) => deps.campaigns.executionWithLinks(id(request)));
 
   app.get('/campaigns/:id/report', async (request) => deps.reports.campaignReport(id(request)));
+  app.get('/executions/:id/report', async (request) => deps.reports.executionReport(id(request)));
 
   app.post('/messages', async (request, reply) => {
     const input = parseInput(CreateMessage, request.body);

@@ -83,9 +83,17 @@ export function openApiDocument(): object {
       '/api/executions/{id}': { get: { summary: 'Read an execution with its link occurrences', parameters: idParam, responses: { '200': ok('The execution with its link occurrences', 'Execution'), ...errors } } },
       '/api/campaigns/{id}/report': {
         get: {
-          summary: 'Campaign totals, rates and clicks per link occurrence',
+          summary: 'Campaign report: funnel, rates (all and human), warnings, links, non-human reasons, time series, mailbox providers, per execution',
+          description: 'Read from counters kept with the events, so it costs the same at a million messages as at a hundred. Each figure names the list of messages behind it (`lists`, `links[].list`).',
           parameters: idParam,
-          responses: { '200': ok('Totals, rates over all and over human hits, clicks per link occurrence', 'CampaignReport'), ...errors },
+          responses: { '200': ok('The whole campaign, every execution added up, and each execution apart', 'CampaignReport'), ...errors },
+        },
+      },
+      '/api/executions/{id}/report': {
+        get: {
+          summary: "One execution's report (a recurring or transactional campaign's single send), in the campaign report's shape",
+          parameters: idParam,
+          responses: { '200': ok('The execution alone', 'CampaignReport'), ...errors },
         },
       },
       '/api/messages': {

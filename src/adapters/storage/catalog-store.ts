@@ -10,6 +10,7 @@ import type {
   Contact,
   Execution,
   ExecutionContent,
+  ExecutionSummary,
   IdempotencyRecord,
   IdempotentRequest,
   ContactInput,
@@ -111,6 +112,11 @@ export class KyselyCatalogStore implements CatalogStore {
   async listExecutions(campaignId: number): Promise<Execution[]> {
     const rows = await this.db.selectFrom('executions').select(EXECUTION_COLUMNS).where('campaign_id', '=', campaignId).orderBy('id').execute();
     return rows.map(toExecution);
+  }
+
+  async listExecutionSummaries(campaignId: number): Promise<ExecutionSummary[]> {
+    const rows = await this.db.selectFrom('executions').select(['id', 'campaign_id', 'subject', 'created_at']).where('campaign_id', '=', campaignId).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, campaignId: r.campaign_id, subject: r.subject, createdAt: r.created_at }));
   }
 
   async getLinks(executionId: number): Promise<LinkOccurrence[]> {

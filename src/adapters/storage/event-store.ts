@@ -7,7 +7,8 @@ import type { SuppressionSettings } from '../../core/suppression-rules.js';
 import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './schema.js';
 import { parseJsonObject } from './catalog-store.js';
 import { applySuppressionRules } from './suppression-store.js';
-import { countedWrite } from './report-counter-store.js';
+import { countedHits, countedWrite } from './report-counter-store.js';
+import type { TallyEvent } from '../../core/report-counters.js';
 
 /** Rows per INSERT: 18 columns each, under both dialects' parameter limits. */
 const EVENT_INSERT_CHUNK = 1000;
@@ -108,6 +109,20 @@ export function eventToRow(event: NewEvent, recordedAt: number): NewEventRow {
   };
 }
 
+/** A hit about to be written, as the report counters read it. */
+function tallyEventOfHit(e: NewEvent): TallyEvent {
+  return {
+    type: e.type,
+    at: e.at,
+    source: e.source,
+    method: e.hit?.method ?? null,
+    linkOrdinal: e.hit?.linkOrdinal ?? null,
+    verdict: e.judgement?.verdict ?? null,
+    reasons: e.judgement?.reasons ?? null,
+    reason: e.reason ?? null,
+  };
+}
+
 function revisionToRow(r: VerdictRevision): NewVerdictRevisionRow {
   return {
     event_id: r.eventId,
@@ -191,20 +206,9 @@ export class KyselyEventStore implements EventStore {
   async appendHits(events: readonly NewEvent[], revisions: readonly VerdictRevision[], recordedAt: number): Promise<number[]> {
     if (revisions.length === 0 && events.length === 0) return [];
     const rows = events.map((e) => eventToRow(e, recordedAt));
-    return this.db.transaction().execute(async (trx) => {
-      const revised = await this.#messagesOf(trx, revisions.map((r) => r.eventId));
-      return countedWrite(trx, [...events.map((e) => e.messageId), ...revised], () => this.#writeHits(trx, rows, revisions));
-    });
-  }
-
-  /** The messages of these events. */
-  async #messagesOf(trx: Transaction<Database>, eventIds: readonly number[]): Promise<number[]> {
-    const messages: number[] = [];
-    for (let i = 0; i < eventIds.length; i += ID_CHUNK) {
-      const rows = await trx.selectFrom('events').select('message_id').where('id', 'in', eventIds.slice(i, i + ID_CHUNK)).execute();
-      for (const r of rows) messages.push(r.message_id);
-    }
-    return messages;
+    const hits = events.map((e) => ({ messageId: e.messageId, event: tallyEventOfHit(e) }));
+    const counted = revisions.map((r) => ({ eventId: r.eventId, verdict: r.next.verdict, reasons: r.next.reasons }));
+    return this.db.transaction().execute((trx) => countedHits(trx, hits, counted, () => this.#writeHits(trx, rows, revisions)));
   }
 
   async #writeHits(trx: Transaction<Database>, rows: readonly NewEventRow[], revisions: readonly VerdictRevision[]): Promise<number[]> {

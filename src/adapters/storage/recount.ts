@@ -7,9 +7,8 @@
  * transaction holds the write lock. Run it when the counters are suspect, or after restoring a backup.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { tallyMessage } from '../../core/report-counters.js';
 import type { MailboxProvider } from '../../core/mailbox-provider.js';
-import { isPostgres, providerOfRecipients, readTallyEvents, writeFacts } from './report-counter-store.js';
+import { fullTally, isPostgres, providerOfRecipients, readTallyEvents, writeFacts } from './report-counter-store.js';
 import type { Database } from './schema.js';
 
 /** Messages read per page. */
@@ -63,7 +62,7 @@ async function recountExecution(trx: Transaction<Database>, executionId: number,
     const messages = await trx
       .selectFrom('messages as m')
       .leftJoin('message_facts as f', 'f.message_id', 'm.id')
-      .select(['m.id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags'])
+      .select(['m.id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags', 'f.state'])
       .where('m.execution_id', '=', executionId)
       .where('m.id', '>', after)
       .orderBy('m.id')
@@ -75,11 +74,11 @@ async function recountExecution(trx: Transaction<Database>, executionId: number,
     const facts = [];
     for (const m of messages) {
       const provider = (m.provider as MailboxProvider | null) ?? providerOfRecipients(m.recipients);
-      const tally = tallyMessage(events.get(m.id) ?? [], provider);
+      const { tally, state } = fullTally(events.get(m.id) ?? [], provider);
       for (const [name, value] of tally.counters) counted.set(name, (counted.get(name) ?? 0) + value);
-      if (m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || m.provider === null) {
+      if (m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || m.state !== state || m.provider === null) {
         result.factDifferences++;
-        facts.push({ message_id: m.id, campaign_id: campaignId, execution_id: executionId, provider, status: tally.status, reason: tally.reason, flags: tally.flags });
+        facts.push({ message_id: m.id, campaign_id: campaignId, execution_id: executionId, provider, status: tally.status, reason: tally.reason, flags: tally.flags, state });
       }
     }
     result.messages += messages.length;

@@ -6,12 +6,24 @@
  * rows (taken in id order, so two nodes never wait on each other in a cycle); SQLite's transactions
  * take the database's write lock when they begin (statement-cache.ts).
  */
-import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
-import { counterDelta, tallyMessage, type MessageTally, type TallyEvent } from '../../core/report-counters.js';
+import { PostgresAdapter, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import {
+  addHit,
+  counterDelta,
+  eventCounters,
+  parseState,
+  removeHitVerdict,
+  serializeState,
+  stateOf,
+  stateTally,
+  type MessageState,
+  type MessageTally,
+  type TallyEvent,
+} from '../../core/report-counters.js';
 import { providerOfAddress, type MailboxProvider } from '../../core/mailbox-provider.js';
 import type { BounceType, EventSource, EventType } from '../../core/events.js';
 import type { Verdict } from '../../core/nhi/verdict.js';
-import type { Database } from './schema.js';
+import type { Database, EventRow, MessageFactsTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,8 +44,10 @@ interface CountedMessage {
   executionId: number;
   provider: MailboxProvider;
   /** Its facts row as stored; null for a message without one yet (a new message). */
-  stored: { status: string; reason: string | null; flags: number } | null;
+  stored: { status: string; reason: string | null; flags: number; state: string } | null;
 }
+
+export type FactsRow = Insertable<MessageFactsTable>;
 
 /** The mailbox provider of a message: its first recipient's (messages.recipients JSON). */
 export function providerOfRecipients(recipients: string): MailboxProvider {
@@ -59,7 +73,7 @@ async function readMessages(trx: Db, ids: readonly number[]): Promise<Map<number
     const rows = await trx
       .selectFrom('messages as m')
       .leftJoin('message_facts as f', 'f.message_id', 'm.id')
-      .select(['m.id', 'm.campaign_id', 'm.execution_id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags'])
+      .select(['m.id', 'm.campaign_id', 'm.execution_id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags', 'f.state'])
       .where('m.id', 'in', part)
       .execute();
     for (const r of rows) {
@@ -68,40 +82,28 @@ async function readMessages(trx: Db, ids: readonly number[]): Promise<Map<number
         campaignId: r.campaign_id,
         executionId: r.execution_id,
         provider: (r.provider as MailboxProvider | null) ?? providerOfRecipients(r.recipients),
-        stored: r.status === null ? null : { status: r.status, reason: r.reason, flags: r.flags ?? 0 },
+        stored: r.status === null || r.state === null ? null : { status: r.status, reason: r.reason, flags: r.flags ?? 0, state: r.state },
       });
     }
   }
   return found;
 }
 
+const TALLY_COLUMNS = ['id', 'message_id', 'type', 'subtype', 'source', 'method', 'link_ordinal', 'verdict', 'reasons', 'at', 'reason'] as const;
+type TallyRow = Pick<EventRow, (typeof TALLY_COLUMNS)[number]>;
+
 /** The events of the messages as the tally reads them, by message. */
 export async function readTallyEvents(db: Db, ids: readonly number[]): Promise<Map<number, TallyEvent[]>> {
   const byMessage = new Map<number, TallyEvent[]>();
   for (const id of ids) byMessage.set(id, []);
   for (const part of chunks(ids)) {
-    const rows = await db
-      .selectFrom('events')
-      .select(['id', 'message_id', 'type', 'subtype', 'source', 'method', 'link_ordinal', 'verdict', 'reasons', 'at', 'reason'])
-      .where('message_id', 'in', part)
-      .execute();
+    const rows = await db.selectFrom('events').select(TALLY_COLUMNS).where('message_id', 'in', part).execute();
     for (const r of rows) byMessage.get(r.message_id)?.push(tallyEventOf(r));
   }
   return byMessage;
 }
 
-export function tallyEventOf(r: {
-  id: number;
-  type: string;
-  subtype: string | null;
-  source: string;
-  method: string | null;
-  link_ordinal: number | null;
-  verdict: string | null;
-  reasons: string | null;
-  at: number;
-  reason: string | null;
-}): TallyEvent {
+export function tallyEventOf(r: Omit<TallyRow, 'message_id'>): TallyEvent {
   return {
     id: r.id,
     type: r.type as EventType,
@@ -116,17 +118,20 @@ export function tallyEventOf(r: {
   };
 }
 
-async function tallies(db: Db, messages: ReadonlyMap<number, CountedMessage>): Promise<Map<number, MessageTally>> {
-  const events = await readTallyEvents(db, [...messages.keys()]);
-  const result = new Map<number, MessageTally>();
-  for (const [id, message] of messages) result.set(id, tallyMessage(events.get(id) ?? [], message.provider));
-  return result;
+/** A message's tally from all its events, with the state it was taken from. */
+export function fullTally(events: readonly TallyEvent[], provider: MailboxProvider): { tally: MessageTally; state: string } {
+  const state = stateOf(events);
+  const tally = stateTally(state, provider);
+  for (const e of events) eventCounters(e, tally.counters);
+  return { tally, state: serializeState(state) };
 }
 
 /** Adds deltas to the counters: one upsert per chunk, rows in key order (the same lock order on every node). */
 export async function addToCounters(trx: Db, deltas: ReadonlyMap<number, { campaignId: number; delta: Map<string, number> }>): Promise<void> {
   const rows: { execution_id: number; name: string; campaign_id: number; value: number }[] = [];
-  for (const [executionId, { campaignId, delta }] of deltas) for (const [name, value] of delta) rows.push({ execution_id: executionId, name, campaign_id: campaignId, value });
+  for (const [executionId, { campaignId, delta }] of deltas) {
+    for (const [name, value] of delta) if (value !== 0) rows.push({ execution_id: executionId, name, campaign_id: campaignId, value });
+  }
   rows.sort((a, b) => a.execution_id - b.execution_id || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const part of chunks(rows)) {
     await trx
@@ -137,46 +142,151 @@ export async function addToCounters(trx: Db, deltas: ReadonlyMap<number, { campa
   }
 }
 
-export async function writeFacts(trx: Db, rows: readonly { message_id: number; campaign_id: number; execution_id: number; provider: string; status: string; reason: string | null; flags: number }[]): Promise<void> {
-  for (const part of chunks(rows)) {
+export async function writeFacts(trx: Db, rows: readonly FactsRow[]): Promise<void> {
+  for (const part of chunks(rows, CHUNK / 2)) {
     await trx
       .insertInto('message_facts')
       .values(part)
       .onConflict((oc) =>
-        oc.column('message_id').doUpdateSet({ status: sql`excluded.status`, reason: sql`excluded.reason`, flags: sql`excluded.flags`, provider: sql`excluded.provider` }),
+        oc.column('message_id').doUpdateSet({
+          status: sql`excluded.status`,
+          reason: sql`excluded.reason`,
+          flags: sql`excluded.flags`,
+          provider: sql`excluded.provider`,
+          state: sql`excluded.state`,
+        }),
       )
       .execute();
   }
 }
 
+/** The counter deltas of a write, per execution, and the facts rows it changed. */
+class Changes {
+  readonly deltas = new Map<number, { campaignId: number; delta: Map<string, number> }>();
+  readonly facts: FactsRow[] = [];
+
+  delta(message: CountedMessage): Map<string, number> {
+    let entry = this.deltas.get(message.executionId);
+    if (!entry) this.deltas.set(message.executionId, (entry = { campaignId: message.campaignId, delta: new Map() }));
+    return entry.delta;
+  }
+
+  fact(message: CountedMessage, tally: MessageTally, state: string): void {
+    const stored = message.stored;
+    if (stored && stored.status === tally.status && stored.reason === tally.reason && stored.flags === tally.flags && stored.state === state) return;
+    this.facts.push({ message_id: message.id, campaign_id: message.campaignId, execution_id: message.executionId, provider: message.provider, status: tally.status, reason: tally.reason, flags: tally.flags, state });
+  }
+
+  async write(trx: Db): Promise<void> {
+    await addToCounters(trx, this.deltas);
+    await writeFacts(trx, this.facts);
+  }
+}
+
 /**
  * Runs `write` (which changes the events of these messages) in `trx` and moves the report counters
- * and the messages' facts by what it changed. Messages that do not exist are left out.
+ * and the messages' facts by what it changed: each message's tally from all its events, before and
+ * after. Messages that do not exist are left out.
  */
 export async function countedWrite<T>(trx: Transaction<Database>, messageIds: Iterable<number>, write: () => Promise<T>): Promise<T> {
   const ids = [...new Set(messageIds)];
   if (ids.length === 0) return write();
   const messages = await readMessages(trx, ids);
   // A message without facts is new: it counted for nothing before.
-  const withFacts = new Map([...messages].filter(([, m]) => m.stored !== null));
-  const before = await tallies(trx, withFacts);
+  const counted = [...messages.values()].filter((m) => m.stored !== null).map((m) => m.id);
+  const before = await readTallyEvents(trx, counted);
   const result = await write();
-  const after = await tallies(trx, messages);
-  const deltas = new Map<number, { campaignId: number; delta: Map<string, number> }>();
-  const facts = [];
+  const after = await readTallyEvents(trx, [...messages.keys()]);
+  const changes = new Changes();
   for (const [id, message] of messages) {
-    const was = before.get(id) ?? null;
-    const now = after.get(id)!;
-    let entry = deltas.get(message.executionId);
-    if (!entry) deltas.set(message.executionId, (entry = { campaignId: message.campaignId, delta: new Map() }));
-    counterDelta(was?.counters ?? null, now.counters, entry.delta);
-    const stored = message.stored;
-    if (!stored || stored.status !== now.status || stored.reason !== now.reason || stored.flags !== now.flags) {
-      facts.push({ message_id: id, campaign_id: message.campaignId, execution_id: message.executionId, provider: message.provider, status: now.status, reason: now.reason, flags: now.flags });
-    }
+    const was = before.has(id) ? fullTally(before.get(id)!, message.provider).tally : null;
+    const now = fullTally(after.get(id) ?? [], message.provider);
+    counterDelta(was?.counters ?? null, now.tally.counters, changes.delta(message));
+    changes.fact(message, now.tally, now.state);
   }
-  await addToCounters(trx, deltas);
-  await writeFacts(trx, facts);
+  await changes.write(trx);
+  return result;
+}
+
+/** A hit as written: its message and what the tally reads of it. */
+export interface CountedHit {
+  messageId: number;
+  event: TallyEvent;
+}
+
+/** A revision as written: the hit's new verdict and reasons. */
+export interface CountedRevision {
+  eventId: number;
+  verdict: Verdict;
+  reasons: readonly string[];
+}
+
+/**
+ * Runs `write` (which inserts these hits and revises these earlier ones) and moves the counters by
+ * what it changed without reading the messages' events: each message's stored state takes the new
+ * hits and the revisions, and its tally is taken from the state before and after; what a hit adds by
+ * itself is added once. A revision of a message's first open (or click) of a verdict, when others of
+ * that verdict remain, leaves the state unable to say which is first now: that message's events are
+ * read after the write, as they are for a message without a state.
+ */
+export async function countedHits<T>(trx: Transaction<Database>, hits: readonly CountedHit[], revisions: readonly CountedRevision[], write: () => Promise<T>): Promise<T> {
+  const revised = new Map<number, TallyRow>();
+  for (const part of chunks([...new Set(revisions.map((r) => r.eventId))])) {
+    for (const row of await trx.selectFrom('events').select(TALLY_COLUMNS).where('id', 'in', part).execute()) revised.set(row.id, row);
+  }
+  const messages = await readMessages(trx, [...hits.map((h) => h.messageId), ...[...revised.values()].map((r) => r.message_id)]);
+  const legacy = [...messages.values()].filter((m) => m.stored === null).map((m) => m.id);
+  const legacyBefore = await readTallyEvents(trx, legacy);
+  const changes = new Changes();
+  const states = new Map<number, MessageState>();
+  const befores = new Map<number, Map<string, number>>();
+  const reread = new Set<number>(legacy);
+  for (const message of messages.values()) {
+    if (message.stored === null) continue;
+    const state = parseState(message.stored.state);
+    states.set(message.id, state);
+    befores.set(message.id, stateTally(state, message.provider).counters);
+  }
+  for (const hit of hits) {
+    const message = messages.get(hit.messageId);
+    const state = states.get(hit.messageId);
+    if (!message || !state) continue;
+    eventCounters(hit.event, changes.delta(message));
+    addHit(state, hit.event);
+  }
+  // A hit revised twice in one write moves from where the first revision left it.
+  const current = new Map<number, TallyEvent>();
+  for (const revision of revisions) {
+    const row = revised.get(revision.eventId);
+    const message = row && messages.get(row.message_id);
+    const state = message && states.get(message.id);
+    if (!row || !message || !state) continue;
+    const was = current.get(revision.eventId) ?? tallyEventOf(row);
+    const next: TallyEvent = { ...was, verdict: revision.verdict, reasons: revision.reasons };
+    current.set(revision.eventId, next);
+    const delta = changes.delta(message);
+    eventCounters(was, delta, -1);
+    eventCounters(next, delta);
+    if (!removeHitVerdict(state, was)) reread.add(message.id);
+    addHit(state, next, [revision.verdict]);
+  }
+  const result = await write();
+  const events = await readTallyEvents(trx, [...reread]);
+  for (const message of messages.values()) {
+    const delta = changes.delta(message);
+    if (legacyBefore.has(message.id)) {
+      // No state stored: both tallies from the events, what each hit adds included.
+      const now = fullTally(events.get(message.id) ?? [], message.provider);
+      counterDelta(fullTally(legacyBefore.get(message.id)!, message.provider).tally.counters, now.tally.counters, delta);
+      changes.fact(message, now.tally, now.state);
+      continue;
+    }
+    const state = reread.has(message.id) ? stateOf(events.get(message.id) ?? []) : states.get(message.id)!;
+    const now = stateTally(state, message.provider);
+    counterDelta(befores.get(message.id)!, now.counters, delta);
+    changes.fact(message, now, serializeState(state));
+  }
+  await changes.write(trx);
   return result;
 }
 

@@ -227,6 +227,8 @@ export interface MessageFactsTable {
   reason: string | null;
   /** Bits of core/report-counters.ts flagBit. */
   flags: number;
+  /** core/report-counters.ts MessageState, serialized by serializeState. */
+  state: string;
 }
 
 export interface ReportCounterStateTable {

@@ -5,7 +5,8 @@ import type { Kysely, Migration } from 'kysely';
  * - `report_counters`: named counters per execution, moved in the transaction that writes the events
  *   they count. `campaign_id` repeats the execution's, so a campaign's report is one indexed read.
  * - `message_facts`: each message's status, deciding reason, mailbox provider and engagement flags,
- *   written beside the counters, so that the contacts behind a figure are listed without events.
+ *   written beside the counters, so that the contacts behind a figure are listed without events; and
+ *   its state (core/report-counters.ts MessageState, JSON), so that a hit is counted without them.
  * - `report_counter_state`: one row; `rebuilt_at` null until the counters have been built from the
  *   events already stored (a database from before this migration), which the next start does.
  */
@@ -29,6 +30,7 @@ export const reportCounters: Migration = {
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('reason', 'text')
       .addColumn('flags', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('message_facts_campaign').on('message_facts').columns(['campaign_id', 'message_id']).execute();
     await db.schema.createIndex('message_facts_execution').on('message_facts').columns(['execution_id', 'message_id']).execute();
