@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The mailsight command line: serve, demo, instrument, keys, migrate, lists, suppressions.
+ * The mailsight command line: serve, demo, instrument, keys, migrate, recount, lists, suppressions.
  * Each command reads the configuration through compose/config and nothing else.
  */
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { InstrumentError } from './core/instrument/index.js';
 import { serveCommand } from './cli/serve.js';
 import { demoCommand } from './cli/demo.js';
 import { instrumentCommand } from './cli/instrument.js';
-import { keysCommand, migrateCommand } from './cli/admin.js';
+import { keysCommand, migrateCommand, recountCommand } from './cli/admin.js';
 import { listsCommand } from './cli/lists.js';
 import { ingestMailCommand } from './cli/ingest-mail.js';
 import { suppressionsCommand } from './cli/suppressions.js';
@@ -32,6 +32,9 @@ commands:
   keys rotate-secret          seal every signing key again under SECRET_KEY (or SECRET_KEY_FILE),
                               opening them with it or with SECRET_KEY_PREVIOUS (see README)
   migrate                     bring the database schema up to date
+  recount [--campaign ID] [--check]
+                              rebuild the report counters from the events and say what was fixed
+                              (--check: only say what differs; exit status 1 if anything does)
   lists import-apple <csv> [--out FILE] [--source TEXT]
                               import Apple's egress CSV (Apple Mail Privacy Protection) as a network list
   lists show <ip>             which network lists contain an address
@@ -72,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate':
       return migrateCommand();
+    case 'recount':
+      return recountCommand(parseArgs({ args: rest, options: { campaign: { type: 'string' }, check: { type: 'boolean' } } }).values);
     case 'ingest-mail':
       return ingestMailCommand(parseArgs({ args: rest, allowPositionals: true, options: {} }).positionals);
     case 'lists': {

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import SQLite from 'better-sqlite3';
 
 const run = promisify(execFile);
 const CLI = path.resolve('dist/src/cli.js');
@@ -109,6 +110,16 @@ describe('mailsight demo', () => {
       expect(stdout).toMatch(/suppressions: curl .*\/api\/suppressions$/m);
       expect(stdout).toMatch(/bounce mail: +curl .*\/api\/inbound-reports /m);
       expect(readFileSync(path.join(dir, 'mailsight.sqlite')).length).toBeGreaterThan(0);
+
+      // The counters the demo's report read are the events' own: the recount finds nothing, until one is spoiled.
+      expect((await cli(['recount', '--check'], { DATA_DIR: dir })).stdout).toMatch(/^recounted 1\d\d messages .*\nno differences: the counters were right\n$/);
+      const db = new SQLite(path.join(dir, 'mailsight.sqlite'));
+      db.prepare("update report_counters set value = value + 5 where name = 'status:delivered'").run();
+      db.close();
+      await expect(cli(['recount', '--check'], { DATA_DIR: dir })).rejects.toMatchObject({ code: 1, stdout: expect.stringMatching(/execution \d+ status:delivered: stored \d+, counted \d+\n.*1 counters and 0 messages' facts differ/s) });
+      expect((await cli(['recount'], { DATA_DIR: dir })).stdout).toMatch(/fixed 1 counters and 0 messages' facts\n$/);
+      expect((await cli(['recount', '--check'], { DATA_DIR: dir })).stdout).toMatch(/no differences/);
+      await expect(cli(['recount', '--campaign', 'x'], { DATA_DIR: dir })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--campaign must be a campaign id/) });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

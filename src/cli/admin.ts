@@ -3,6 +3,7 @@ import { systemClock } from '../app/ports.js';
 import { createApiKey, rotateSecretKey, rotateSigningKey } from '../app/keys.js';
 import { openStorage } from '../adapters/storage/index.js';
 import { secretKeys } from '../compose.js';
+import { recount } from '../adapters/storage/recount.js';
 
 const KEYS_SUBCOMMANDS = ['create', 'rotate-signing', 'rotate-secret'] as const;
 type KeysSubcommand = (typeof KEYS_SUBCOMMANDS)[number];
@@ -43,4 +44,36 @@ export async function migrateCommand(): Promise<number> {
   await storage.close();
   console.log(`schema up to date (${config.database.dialect})`);
   return 0;
+}
+
+/** Differences printed one per line, at most this many: a thoroughly wrong database would print millions. */
+const SHOWN_DIFFERENCES = 50;
+
+/**
+ * `mailsight recount [--campaign ID] [--check]`: rebuilds the report counters from the events and
+ * says what it fixed; with --check, only says what it would fix (exit status 1 when anything).
+ */
+export async function recountCommand(values: { campaign?: string; check?: boolean }): Promise<number> {
+  const campaignId = values.campaign === undefined ? undefined : Number(values.campaign);
+  if (campaignId !== undefined && !(Number.isInteger(campaignId) && campaignId > 0)) {
+    console.error(`mailsight recount: --campaign must be a campaign id (a positive integer), got '${values.campaign}'`);
+    return 2;
+  }
+  const config = loadConfig();
+  const storage = await openStorage(config.database, systemClock);
+  try {
+    const fix = !values.check;
+    const started = performance.now();
+    const result = await recount(storage.database.db, { ...(campaignId === undefined ? {} : { campaignId }), fix });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`recounted ${result.messages} messages of ${result.executions} executions (${result.counters} counters) in ${seconds} s`);
+    for (const d of result.differences.slice(0, SHOWN_DIFFERENCES)) console.log(`  execution ${d.executionId} ${d.name}: stored ${d.stored}, counted ${d.counted}`);
+    if (result.differences.length > SHOWN_DIFFERENCES) console.log(`  ... and ${result.differences.length - SHOWN_DIFFERENCES} more`);
+    const what = `${result.differences.length} counters and ${result.factDifferences} messages' facts`;
+    if (result.differences.length === 0 && result.factDifferences === 0) console.log('no differences: the counters were right');
+    else console.log(fix ? `fixed ${what}` : `${what} differ (run without --check to fix them)`);
+    return fix || (result.differences.length === 0 && result.factDifferences === 0) ? 0 : 1;
+  } finally {
+    await storage.close();
+  }
 }

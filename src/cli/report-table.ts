@@ -46,6 +46,22 @@ export function printReport(report: CampaignReport, write: (line: string) => voi
   if (t.blocked > 0) write(`  blocked by reason: ${byReason(t.blockedByReason)}`);
   const v = t.byVerdict;
   write(`  not counted as human: opens ${v.machine.totalOpens} machine, ${v.bot.totalOpens} bot, ${v.self.totalOpens} self; clicks ${v.bot.totalClicks} bot, ${v.self.totalClicks} self`);
+  for (const sentence of report.nonHumanSummary) write(`    ${sentence}`);
+  for (const w of report.warnings) write(`  what to do (${w.code}): ${w.action}`);
+  if (report.providers.length > 0) {
+    write('\n  by mailbox provider     messages  delivered  opened all | human   clicked all | human');
+    for (const p of report.providers) {
+      write(
+        `  ${p.provider.padEnd(22)}${String(p.messages).padStart(9)}  ${pct(p.deliveryRate).padStart(9)}  ${pct(p.openRate).padStart(10)} | ${pct(p.humanOpenRate).padEnd(6)}  ${pct(p.clickRate).padStart(11)} | ${pct(p.humanClickRate)}`,
+      );
+    }
+  }
+  if (report.executions.length > 1) {
+    write('\n  per execution: messages, delivered, unique opens all | human');
+    for (const e of report.executions) {
+      write(`  ${String(e.execution.id).padStart(5)}  ${e.execution.subject.slice(0, 30).padEnd(30)} ${String(e.totals.messages).padStart(7)} ${String(e.totals.delivered).padStart(7)} ${String(e.totals.uniqueOpens).padStart(7)} | ${e.totals.byVerdict.human.uniqueOpens}`);
+    }
+  }
   write('\n  clicks per link occurrence, unique / total (all | human):');
   for (const l of report.links) {
     const where = `${l.part}${l.condition ? `, ${l.condition}` : ''}`;
