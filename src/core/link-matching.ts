@@ -78,7 +78,11 @@ function placed(links: readonly MatchableLink[]): Placed[] {
   return [...links].sort((a, b) => a.ordinal - b.ordinal).map((link) => ({ link, place: counts[link.part]++ }));
 }
 
-/** The pairs (link, reference link) with the same key, in link then reference order. */
+/**
+ * The pairs (link, reference link) with the same key, in link then reference order. As many as the
+ * products of the groups' sizes: a few per link in real messages, where a destination recurs two or
+ * three times; a message repeating one destination N times makes N² pairs.
+ */
 function pairs(links: readonly Placed[], reference: readonly Placed[], keyOf: (p: Placed) => string): [Placed, Placed][] {
   const byKey = new Map<string, Placed[]>();
   for (const p of reference) {
