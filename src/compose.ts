@@ -15,6 +15,7 @@ import { MessageService } from './app/messages.js';
 import { systemClock, type Clock, type Mailer } from './app/ports.js';
 import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapters/network-lists/network-lists.js';
 import { ReportService } from './app/reports.js';
+import { HotClicksService } from './app/hot-clicks.js';
 import { SendingService } from './app/sending.js';
 import { SuppressionService } from './app/suppressions.js';
 import { SendQueue } from './app/send-queue.js';
@@ -54,6 +55,7 @@ export interface Services {
   campaigns: CampaignService;
   messages: MessageService;
   reports: ReportService;
+  hotClicks: HotClicksService;
   sending: SendingService;
   suppressions: SuppressionService;
   /** The send queue's worker; null without a relay. Tests call its runDue() after moving the clock. */
@@ -283,6 +285,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     campaigns,
     messages,
     reports: new ReportService(storage.reports, storage.catalog, campaigns),
+    hotClicks: new HotClicksService(storage.reports, storage.catalog, campaigns),
     sending: new SendingService(messages, storage.events, storage.sendQueue, sendQueue),
     sendQueue,
     suppressions: new SuppressionService(storage.suppressions, clock),

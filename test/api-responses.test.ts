@@ -135,5 +135,24 @@ for (const dialect of await testDialects()) {
       expect(doc.paths['/api/suppressions/{email}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SuppressionDetail' });
       expect(Object.keys(doc.paths['/api/suppressions/import'].post.requestBody.content)).toEqual(['text/csv']);
     });
+
+    it('hot clicks of an execution and of a campaign, and their OpenAPI paths', async () => {
+      const campaign = await call(R.Campaign, 'POST', '/api/campaigns', { name: 'hot', kind: 'recurring', tracking: { honeypot: true } }, 201);
+      const html = '<p><a href="https://shop.example/a">a</a></p><div data-condition="vip"><a href="https://shop.example/a">again</a></div>';
+      const execution = await call(R.Execution, 'POST', `/api/campaigns/${campaign.id}/executions`, { subject: 'h', html, text: 'https://shop.example/t' }, 201);
+      const message = await call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to: [{ email: 'hot@corp.example', attributes: { vip: true } }] }, 201);
+      s.clock.advance(3_600_000);
+      await s.app.inject({ method: 'GET', url: new URL(message.links[1]!.tracked).pathname, headers: CHROME });
+      const hot = await call(R.ExecutionHotClicks, 'GET', `/api/executions/${execution.id}/hot-clicks`, undefined, 200);
+      expect(hot.links.map((l) => l.clicks.total.all)).toEqual([0, 1, 0]);
+      await call(R.ExecutionHotClicks, 'GET', `/api/executions/${execution.id}/hot-clicks?condition=vip`, undefined, 200);
+      const contact = (await call(R.MessageView, 'GET', `/api/messages/${message.id}`, undefined, 200)).contact!;
+      await call(R.ExecutionHotClicks, 'GET', `/api/executions/${execution.id}/hot-clicks?contact=${contact.id}`, undefined, 200);
+      await call(R.CampaignHotClicks, 'GET', `/api/campaigns/${campaign.id}/hot-clicks`, undefined, 200);
+      const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      expect(doc.paths['/api/executions/{id}/hot-clicks'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ExecutionHotClicks' });
+      expect(doc.paths['/api/campaigns/{id}/hot-clicks'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CampaignHotClicks' });
+      expect(doc.components.schemas.ExecutionHotClicks.additionalProperties).toBe(false);
+    });
   });
 }

@@ -8,6 +8,7 @@ import { EVENT_SOURCES, EVENT_TYPES } from '../../core/events.js';
 import { INBOUND_STATES } from '../../app/ingestion.js';
 import { NO_REASON, SCOPES, type Scope } from '../../core/message-status.js';
 import { MAILBOX_PROVIDERS } from '../../core/mailbox-provider.js';
+import { MATCH_KINDS } from '../../core/link-matching.js';
 import { WARNING_CODES, WARNING_LEVELS, WARNING_RULES } from '../../core/warnings.js';
 import { VERDICTS } from '../../core/nhi/verdict.js';
 import { CAMPAIGN_KINDS, SUPPRESSION_ACTIONS } from '../../app/ports.js';
@@ -378,4 +379,83 @@ export const SuppressionRemoved = z.object({ removed: SuppressionChange }).stric
 
 export const SuppressionImport = z
   .object({ rows: z.number().int(), added: z.number().int(), extended: z.number().int(), unchanged: z.number().int() })
+  .strict();
+
+// --- Hot clicks ---
+
+const ScopeCounts = z
+  .object(Object.fromEntries(SCOPES.map((scope) => [scope, Count])) as Record<(typeof SCOPES)[number], typeof Count>)
+  .strict()
+  .describe('all, and per verdict');
+const ClickCounts = z
+  .object({ unique: ScopeCounts.describe('messages that clicked it'), total: ScopeCounts.describe('its clicks') })
+  .strict();
+const ClickShare = z
+  .object({
+    human: Rate.describe("its human clicks over the human clicks of all the link occurrences (see sharesOf); null when there are none"),
+    all: Rate.describe('its clicks over all the clicks of all the link occurrences (see sharesOf); null when there are none'),
+  })
+  .strict();
+const SourceRange = z.object({ start: Count, end: Count }).strict();
+const LinkPosition = z
+  .object({
+    href: SourceRange.describe("the href value as written: html.slice(start, end) is the occurrence's raw"),
+    tag: SourceRange.describe('the start tag holding it (<a ...>), from its < to just past its >'),
+  })
+  .strict()
+  .describe("offsets (UTF-16 code units) in the execution's stored html; null for a text-part link");
+
+const HotLink = z
+  .object({ ...LinkFields, position: LinkPosition.nullable(), clicks: ClickCounts, share: ClickShare })
+  .strict();
+
+export const ExecutionHotClicks = z
+  .object({
+    executionId: Id,
+    campaignId: Id,
+    sharesOf: z.string().describe('what every share is a fraction of: all the clicks of the execution, whatever the view shows'),
+    view: z
+      .object({
+        kind: z.enum(['all', 'condition', 'contact', 'attributes']),
+        conditions: z.array(z.string()).nullable().describe('the condition labels shown, besides the unconditional links; null: every link'),
+        contactId: Id.nullable(),
+      })
+      .strict(),
+    conditions: z.array(z.string()).describe("every condition label of the execution's links"),
+    totals: ScopeCounts.describe('total clicks of all the link occurrences: the denominators of the shares'),
+    links: z.array(HotLink).describe('the occurrences shown, by ordinal; never the honeypot'),
+    shownShare: ClickShare.describe('the sum of the shown shares: below 1 when the view leaves clicked links out'),
+  })
+  .strict();
+
+const MatchedOccurrence = z
+  .object({
+    executionId: Id,
+    ordinal: z.number().int().positive(),
+    url: z.string(),
+    how: z.enum(['reference', ...MATCH_KINDS]).describe('reference: the reference execution itself; otherwise how the occurrence was matched to it'),
+    clicks: ClickCounts,
+  })
+  .strict();
+
+const CampaignHotLink = z
+  .object({
+    link: z.object({ ...LinkFields, executionId: Id, position: LinkPosition.nullable() }).strict(),
+    executionId: Id,
+    clicks: ClickCounts.describe('summed over the matched occurrences'),
+    share: ClickShare,
+    matches: z.array(MatchedOccurrence),
+  })
+  .strict();
+
+export const CampaignHotClicks = z
+  .object({
+    campaignId: Id,
+    executionIds: z.array(Id).describe('the executions with link occurrences, oldest first'),
+    referenceExecutionId: Id.nullable().describe('the last of them, whose links (and positions) the others are matched to'),
+    sharesOf: z.string(),
+    totals: ScopeCounts,
+    links: z.array(CampaignHotLink).describe("the reference's occurrences, with what each execution's matched occurrence adds"),
+    unmatched: z.array(CampaignHotLink).describe("occurrences of other executions that match none of the reference's"),
+  })
   .strict();

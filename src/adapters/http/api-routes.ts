@@ -16,6 +16,8 @@ import type { SuppressionService } from '../../app/suppressions.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { suppressionRoutes } from './suppression-routes.js';
+import { hotClicksRoutes } from './hot-clicks-routes.js';
+import type { HotClicksService } from '../../app/hot-clicks.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -25,6 +27,7 @@ export interface ApiDeps {
   sending: SendingService;
   ingestion: IngestionService;
   suppressions: SuppressionService;
+  hotClicks: HotClicksService;
 }
 
 /**
@@ -148,5 +151,6 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   app.get('/inbound-reports/:id/raw', async (request, reply) => {
     return reply.type('message/rfc822').send(await deps.ingestion.getInboundRaw(id(request)));
   });
+  await hotClicksRoutes(app, { hotClicks: deps.hotClicks });
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
 }

@@ -183,3 +183,47 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   if (result.success) return result.data;
   throw new MailsightError('VALIDATION', describeIssues(result.error.issues, where).join('; '));
 }
+
+// --- Hot clicks ---
+
+/** Longest `attributes` query value, in characters: a contact's attributes as JSON, well past any real one. */
+const MAX_ATTRIBUTES_QUERY_LENGTH = 16 * 1024;
+const ConditionLabel = z.string().min(1).max(500);
+
+/**
+ * The view of GET /api/executions/{id}/hot-clicks: at most one of `condition` (repeatable), `contact`
+ * or `attributes` (a JSON object); none shows every occurrence.
+ */
+export const HotClicksQuery = z
+  .object({
+    condition: z
+      .union([ConditionLabel, z.array(ConditionLabel).max(100)])
+      .optional()
+      .meta({ description: 'A data-condition label (repeat for several): its blocks and the unconditional links' }),
+    contact: z
+      .string()
+      .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
+      .transform(Number)
+      .refine(Number.isSafeInteger, 'larger than any id')
+      .optional()
+      .meta({ description: "A contact id: the blocks its attributes select, and the unconditional links" }),
+    attributes: z
+      .string()
+      .max(MAX_ATTRIBUTES_QUERY_LENGTH)
+      .transform((text, ctx) => {
+        try {
+          const value: unknown = JSON.parse(text);
+          if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+        } catch {
+          // Reported below, as for any other value that is not an object.
+        }
+        ctx.addIssue({ code: 'custom', message: 'not a JSON object such as {"region":"eu"}' });
+        return z.NEVER;
+      })
+      .optional()
+      .meta({ description: 'Contact attributes as a JSON object: the blocks they select, and the unconditional links' }),
+  })
+  .strict()
+  .refine((q) => [q.condition, q.contact, q.attributes].filter((v) => v !== undefined).length <= 1, {
+    message: 'give at most one of condition, contact and attributes',
+  });

@@ -34,6 +34,8 @@ const RESPONSES = {
   SuppressionAdded: responses.SuppressionAdded,
   SuppressionRemoved: responses.SuppressionRemoved,
   SuppressionImport: responses.SuppressionImport,
+  ExecutionHotClicks: responses.ExecutionHotClicks,
+  CampaignHotClicks: responses.CampaignHotClicks,
 };
 
 const emailParam = [{ name: 'email', in: 'path', required: true, description: 'The address (compared lower-cased)', schema: { type: 'string', format: 'email' } }];
@@ -94,6 +96,30 @@ export function openApiDocument(): object {
           summary: "One execution's report (a recurring or transactional campaign's single send), in the campaign report's shape",
           parameters: idParam,
           responses: { '200': ok('The execution alone', 'CampaignReport'), ...errors },
+        },
+      },
+      '/api/executions/{id}/hot-clicks': {
+        get: {
+          summary: 'Clicks per link occurrence (never per URL), unique and total, human and all, with shares and positions in the HTML',
+          description:
+            "Read from the report counters. Shares are of all the execution's clicks (human: of its human clicks), so a view of some dynamic-content blocks need not add up to 1: " +
+            '`shownShare` says what it adds up to. Give at most one of `condition`, `contact` and `attributes`; a condition view shows the unconditional links too. ' +
+            "A label `name:value` selects contacts whose attribute `name` is (or, for a list, holds) `value`; a bare `name`, those whose attribute `name` is set or any of whose lists holds it (core/content-conditions.ts).",
+          parameters: [
+            ...idParam,
+            query('condition', { type: 'array', items: { type: 'string' } }, 'A data-condition label, repeatable: its blocks and the unconditional links'),
+            query('contact', { type: 'integer', minimum: 1 }, "A contact id: the blocks its attributes select"),
+            query('attributes', { type: 'string' }, 'Contact attributes as a JSON object, such as {"region":"eu"}: the blocks they select'),
+          ],
+          responses: { '200': ok('The occurrences shown, their clicks, shares and positions', 'ExecutionHotClicks'), ...errors },
+        },
+      },
+      '/api/campaigns/{id}/hot-clicks': {
+        get: {
+          summary: "Clicks per link occurrence over a recurring campaign's executions, matched to the last execution's links by destination and position",
+          description: 'Each match says how it was made: same-url-same-ordinal, same-url-nearest-position, same-position-other-url; occurrences matching none are listed apart (unmatched).',
+          parameters: idParam,
+          responses: { '200': ok("The reference execution's occurrences with the matched occurrences' clicks summed, and the unmatched ones", 'CampaignHotClicks'), ...errors },
         },
       },
       '/api/messages': {

@@ -14,6 +14,8 @@ export type { InstrumentResult, LinkOccurrence, TrackingUrls } from './apply.js'
 export { HONEYPOT_ORDINAL } from './honeypot.js';
 export { InstrumentError } from './instrument-error.js';
 export type { InstrumentErrorCode } from './instrument-error.js';
+export { linkPositions } from './link-positions.js';
+export type { LinkPosition } from './link-positions.js';
 export { MAX_LINKS_PER_EXECUTION, MAX_PART_LENGTH, planInstrumentation, trackableLinkCount } from './plan.js';
 export type { InstrumentInput, InstrumentPlan, LinkPart, PlannedEdit, PlannedLink, PlanOptions } from './plan.js';
 export { planDisagreement, restorePlan, toStoredPlan } from './stored-plan.js';

@@ -29,8 +29,8 @@ export interface SourceAttribute {
 }
 
 export interface SourceEvents {
-  /** A complete start tag; `end` is the offset just past its `>`. */
-  openTag(name: string, attributes: readonly SourceAttribute[], end: number): void;
+  /** A complete start tag; `end` is the offset just past its `>`, `start` that of its `<`. */
+  openTag(name: string, attributes: readonly SourceAttribute[], end: number, start: number): void;
   /** An element ends: by its end tag, implied by a start tag, or at end of input. */
   closeTag(name: string): void;
   /** An end tag written in the source, from its `<` to just past its `>`. */
@@ -205,7 +205,7 @@ class TreeBuilder implements TokenizerCallbacks {
     const name = this.tagName;
     const ends = impliedEnds(name);
     while (ends.has(this.open.at(-1) ?? '')) this.pop();
-    this.events.openTag(name, this.attributes, end);
+    this.events.openTag(name, this.attributes, end, this.tagStart);
     this.attributes = [];
     if (VOID_ELEMENTS.has(name) || selfClosed) {
       this.events.closeTag(name);
