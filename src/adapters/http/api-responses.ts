@@ -230,6 +230,7 @@ const ReportFigures = {
   warnings: z.array(Warning).describe(`deliverability thresholds passed: ${WARNING_RULES}`),
 };
 
+/** A count for all hits and for each verdict. */
 const ScopeCounts = z.object(Object.fromEntries(SCOPES.map((s) => [s, Count])) as Record<Scope, typeof Count>).strict();
 const PeriodHits = z
   .object({ since: z.number().int().nonnegative().describe('hours (or days) since the first'), at: Time.describe('start of the period'), opens: ScopeCounts, clicks: ScopeCounts })
@@ -383,10 +384,6 @@ export const SuppressionImport = z
 
 // --- Hot clicks ---
 
-const ScopeCounts = z
-  .object(Object.fromEntries(SCOPES.map((scope) => [scope, Count])) as Record<(typeof SCOPES)[number], typeof Count>)
-  .strict()
-  .describe('all, and per verdict');
 const ClickCounts = z
   .object({ unique: ScopeCounts.describe('messages that clicked it'), total: ScopeCounts.describe('its clicks') })
   .strict();
