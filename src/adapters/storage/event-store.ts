@@ -8,18 +8,12 @@ import type { Database, EventRow, NewEventRow, NewVerdictRevisionRow } from './s
 import { parseJsonObject } from './catalog-store.js';
 import { applySuppressionRules } from './suppression-store.js';
 import { countedHits, countedWrite } from './report-counter-store.js';
+import { chunkSize, RowStatements } from './row-statements.js';
 import type { TallyEvent } from '../../core/report-counters.js';
 
 /** Rows per INSERT: 18 columns each, under both dialects' parameter limits. */
 const EVENT_INSERT_CHUNK = 1000;
 
-/**
- * Hits and revisions are written by statements of a few fixed sizes (every size up to 16 rows, then
- * powers of two up to 256), each compiled once by Kysely and then run with new parameters: compiling
- * a many-row insert costs more than running it, and a statement whose text repeats is prepared once.
- */
-const EXACT_CHUNK = 16;
-const MAX_CHUNK = 256;
 
 /** Rows read per page when walking back through recent events. */
 const RECENT_HITS_PAGE = 2_000;
@@ -27,50 +21,6 @@ const RECENT_HITS_PAGE = 2_000;
 const ID_CHUNK = 500;
 /** What a recorded hit needs to know of its message. */
 type RecordedMessage = Pick<RecordedHit, 'sentAt' | 'deliveredAt' | 'linkCount' | 'contactEmail'>;
-
-/** The size of the next statement for `remaining` rows. */
-export function chunkSize(remaining: number): number {
-  if (remaining <= EXACT_CHUNK) return remaining;
-  return Math.min(MAX_CHUNK, 2 ** Math.floor(Math.log2(remaining)));
-}
-
-/**
- * A statement over `size` rows of fixed columns, compiled once per size from a template whose values
- * are distinct, then bound row after row, column after column. The first compile of each size checks
- * that Kysely binds parameters in exactly that order.
- */
-class RowStatements<Row extends object, Result> {
-  readonly #compiled = new Map<number, CompiledQuery<Result>>();
-
-  constructor(
-    private readonly what: string,
-    private readonly columns: readonly (keyof Row & string)[],
-    private readonly compile: (rows: Row[]) => CompiledQuery<Result>,
-  ) {}
-
-  bind(rows: readonly Row[], offset: number, size: number): CompiledQuery<Result> {
-    const parameters: unknown[] = [];
-    for (let i = offset; i < offset + size; i++) {
-      const row = rows[i]!;
-      for (const column of this.columns) parameters.push(row[column]);
-    }
-    return { ...this.#statement(size), parameters };
-  }
-
-  #statement(size: number): CompiledQuery<Result> {
-    let compiled = this.#compiled.get(size);
-    if (!compiled) {
-      const template = Array.from({ length: size }, (_, r) => Object.fromEntries(this.columns.map((c, i) => [c, `${r}:${i}`])) as Row);
-      compiled = this.compile(template);
-      const expected = template.flatMap((row) => this.columns.map((c) => row[c]));
-      if (compiled.parameters.length !== expected.length || compiled.parameters.some((p, i) => p !== expected[i])) {
-        throw new Error(`the compiled ${this.what} does not bind its parameters row by row in column order`);
-      }
-      this.#compiled.set(size, compiled);
-    }
-    return compiled;
-  }
-}
 
 /** The columns of an event row, in the order eventToRow writes them. */
 const EVENT_COLUMNS = Object.keys(eventToRow({ messageId: 0, campaignId: 0, type: 'opened', at: 0, source: 'pixel' }, 0)) as (keyof NewEventRow & string)[];

@@ -6,7 +6,8 @@
  * rows (taken in id order, so two nodes never wait on each other in a cycle); SQLite's transactions
  * take the database's write lock when they begin (statement-cache.ts).
  */
-import { PostgresAdapter, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type CompiledQuery, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { RowStatements } from './row-statements.js';
 import {
   addHit,
   counterDelta,
@@ -23,7 +24,7 @@ import {
 import { providerOfAddress, type MailboxProvider } from '../../core/mailbox-provider.js';
 import type { BounceType, EventSource, EventType } from '../../core/events.js';
 import type { Verdict } from '../../core/nhi/verdict.js';
-import type { Database, EventRow, MessageFactsTable } from './schema.js';
+import type { Database, EventRow, MessageFactsTable, ReportCountersTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -126,38 +127,64 @@ export function fullTally(events: readonly TallyEvent[], provider: MailboxProvid
   return { tally, state: serializeState(state) };
 }
 
-/** Adds deltas to the counters: one upsert per chunk, rows in key order (the same lock order on every node). */
+type CounterRow = Insertable<ReportCountersTable>;
+const COUNTER_COLUMNS = ['execution_id', 'name', 'campaign_id', 'value'] as const satisfies readonly (keyof CounterRow)[];
+const FACT_COLUMNS = ['message_id', 'campaign_id', 'execution_id', 'provider', 'status', 'reason', 'flags', 'state'] as const satisfies readonly (keyof FactsRow)[];
+
+/** The upserts, compiled once per dialect and size (row-statements.ts): they run in every write. */
+interface Upserts {
+  counters: RowStatements<CounterRow, never>;
+  facts: RowStatements<FactsRow, never>;
+}
+const upserts = new Map<boolean, Upserts>();
+
+function upsertsFor(db: Db): Upserts {
+  const postgres = isPostgres(db);
+  let found = upserts.get(postgres);
+  if (!found) {
+    found = {
+      counters: new RowStatements('counter upsert', COUNTER_COLUMNS, (rows) =>
+        db
+          .insertInto('report_counters')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['execution_id', 'name']).doUpdateSet({ value: sql`report_counters.value + excluded.value` }))
+          .compile() as CompiledQuery<never>,
+      ),
+      facts: new RowStatements('facts upsert', FACT_COLUMNS, (rows) =>
+        db
+          .insertInto('message_facts')
+          .values(rows)
+          .onConflict((oc) =>
+            oc.column('message_id').doUpdateSet({
+              status: sql`excluded.status`,
+              reason: sql`excluded.reason`,
+              flags: sql`excluded.flags`,
+              provider: sql`excluded.provider`,
+              state: sql`excluded.state`,
+            }),
+          )
+          .compile() as CompiledQuery<never>,
+      ),
+    };
+    upserts.set(postgres, found);
+  }
+  return found;
+}
+
+/** Adds deltas to the counters, rows in key order (the same lock order on every node). */
 export async function addToCounters(trx: Db, deltas: ReadonlyMap<number, { campaignId: number; delta: Map<string, number> }>): Promise<void> {
-  const rows: { execution_id: number; name: string; campaign_id: number; value: number }[] = [];
+  const rows: CounterRow[] = [];
   for (const [executionId, { campaignId, delta }] of deltas) {
     for (const [name, value] of delta) if (value !== 0) rows.push({ execution_id: executionId, name, campaign_id: campaignId, value });
   }
   rows.sort((a, b) => a.execution_id - b.execution_id || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const part of chunks(rows)) {
-    await trx
-      .insertInto('report_counters')
-      .values(part)
-      .onConflict((oc) => oc.columns(['execution_id', 'name']).doUpdateSet({ value: sql`report_counters.value + excluded.value` }))
-      .execute();
-  }
+  await upsertsFor(trx).counters.run(trx, rows);
 }
 
 export async function writeFacts(trx: Db, rows: readonly FactsRow[]): Promise<void> {
-  for (const part of chunks(rows, CHUNK / 2)) {
-    await trx
-      .insertInto('message_facts')
-      .values(part)
-      .onConflict((oc) =>
-        oc.column('message_id').doUpdateSet({
-          status: sql`excluded.status`,
-          reason: sql`excluded.reason`,
-          flags: sql`excluded.flags`,
-          provider: sql`excluded.provider`,
-          state: sql`excluded.state`,
-        }),
-      )
-      .execute();
-  }
+  // In message order too: two writers lock the facts rows in the same order.
+  const sorted = [...rows].sort((a, b) => a.message_id - b.message_id);
+  await upsertsFor(trx).facts.run(trx, sorted.map((r) => ({ ...r, reason: r.reason ?? null })));
 }
 
 /** The counter deltas of a write, per execution, and the facts rows it changed. */
