@@ -20,17 +20,15 @@ import {
   passes,
   REASON_EVIDENCE,
   SCOPES,
-  statusFromEvidence,
-  statusKey,
+  STATUS_PRECEDENCE,
   type EngagementFacts,
-  type Evidence,
   type EventTest,
   type EvidenceName,
   type Scope,
   type StatusEvent,
   type StatusKey,
 } from './message-status.js';
-import type { MailboxProvider } from './mailbox-provider.js';
+import { MAILBOX_PROVIDERS, type MailboxProvider } from './mailbox-provider.js';
 
 /** The unique engagement facts of a message, per scope (message-status.ts EngagementFacts). */
 export const ENGAGEMENT_FACTS = ['opened', 'clicked', 'inferredOpen', 'unsubscribedOpen'] as const satisfies readonly (keyof EngagementFacts)[];
@@ -244,50 +242,117 @@ export function stateOf(events: readonly TallyEvent[]): MessageState {
   return state;
 }
 
-/** The counters that depend on the message as a whole (status, unique facts, links clicked), and its facts. */
-export function stateTally(state: MessageState, provider: MailboxProvider, counters = new Map<string, number>()): MessageTally {
-  const evidence = Object.fromEntries(EVIDENCE_NAMES.map((name) => [name, state.evidence.includes(name)])) as Evidence;
+/** What a message's state decides: its status, reason, flags, and the names of the counters it counts 1 in. */
+export interface StateCounts {
+  status: StatusKey;
+  reason: string | null;
+  flags: number;
+  /** Every counter a state decides is 0 or 1 for the message: these are the ones at 1. */
+  names: string[];
+}
+
+// The names the state decides, made once: this runs twice per message in every batch of hits.
+const MESSAGES_NAME = counter.messages();
+const STATUS_NAMES = new Map(STATUS_PRECEDENCE.map(({ key }) => [key, counter.status(key)]));
+const FACT_NAMES = SCOPES.map((scope) => ENGAGEMENT_FACTS.map((fact) => [counter.fact(fact, scope), flagBit(`${fact}:${scope}`)] as const));
+const PROVIDER_NAMES = new Map(
+  MAILBOX_PROVIDERS.map((provider) => [
+    provider,
+    {
+      messages: counter.provider(provider, 'messages'),
+      complained: counter.provider(provider, 'complained'),
+      status: new Map(STATUS_PRECEDENCE.map(({ key }) => [key, counter.provider(provider, `status:${key}`)])),
+      opened: { all: counter.provider(provider, 'opened:all'), human: counter.provider(provider, 'opened:human') },
+      clicked: { all: counter.provider(provider, 'clicked:all'), human: counter.provider(provider, 'clicked:human') },
+    },
+  ]),
+);
+const LINK_CLICKED_NAMES = new Map<string, string>();
+const COMPLAINED_NAME = counter.complained();
+const UNSUBSCRIBED_NAME = counter.unsubscribed();
+const COMPLAINED_BIT = flagBit('complained');
+const UNSUBSCRIBED_BIT = flagBit('unsubscribed');
+
+function linkClickedName(key: string): string {
+  let name = LINK_CLICKED_NAMES.get(key);
+  if (name === undefined) {
+    const colon = key.indexOf(':');
+    name = counter.linkClicked(Number(key.slice(0, colon)), key.slice(colon + 1) as Scope);
+    LINK_CLICKED_NAMES.set(key, name);
+  }
+  return name;
+}
+
+/** The status by STATUS_PRECEDENCE, from a state. */
+function stateStatus(state: MessageState): StatusKey {
   const all = state.scopes.all;
-  evidence.open = all !== undefined && all.opens + all.clicks > 0;
-  evidence.click = all !== undefined && all.clicks > 0;
-  const status = statusKey(statusFromEvidence(evidence));
+  for (const { key, evidence } of STATUS_PRECEDENCE) {
+    if (evidence === null) return key;
+    const has = evidence === 'open' ? all !== undefined && all.opens + all.clicks > 0 : evidence === 'click' ? all !== undefined && all.clicks > 0 : state.evidence.includes(evidence);
+    if (has) return key;
+  }
+  return 'queued';
+}
+
+/** The counters that depend on the message as a whole (status, unique facts, links clicked), and its facts. */
+export function stateCounts(state: MessageState, provider: MailboxProvider): StateCounts {
+  const status = stateStatus(state);
   const reasonEvidence = hasReason(status) ? REASON_EVIDENCE[status] : null;
   const reason = reasonEvidence === null ? null : (state.latest[reasonEvidence]?.[2] ?? NO_REASON);
-  add(counters, counter.messages());
-  add(counters, counter.status(status));
-  if (reason !== null) add(counters, counter.reason(status, reason));
+  const names = [MESSAGES_NAME, STATUS_NAMES.get(status)!];
+  if (reason !== null) names.push(counter.reason(status, reason));
   let flags = 0;
-  const set = (flag: FlagName, name: string) => {
-    add(counters, name);
-    flags += flagBit(flag);
-  };
-  if (evidence.complaint) set('complained', counter.complained());
-  if (evidence.unsubscribe) set('unsubscribed', counter.unsubscribed());
-  const facts = (scope: Scope): EngagementFacts => {
-    const hits = state.scopes[scope];
-    const opened = hits !== undefined && hits.opens + hits.clicks > 0;
-    return {
-      opened,
-      clicked: hits !== undefined && hits.clicks > 0,
-      inferredOpen: hits !== undefined && isInferredOpen(hits.firstOpen, hits.firstClick),
-      unsubscribedOpen: opened && evidence.unsubscribe,
-    };
-  };
-  const byScope = Object.fromEntries(SCOPES.map((scope) => [scope, facts(scope)])) as Record<Scope, EngagementFacts>;
-  for (const scope of SCOPES) for (const fact of ENGAGEMENT_FACTS) if (byScope[scope][fact]) set(`${fact}:${scope}`, counter.fact(fact, scope));
-  for (const [key, clicks] of Object.entries(state.links)) {
-    if (clicks <= 0) continue;
-    const colon = key.indexOf(':');
-    add(counters, counter.linkClicked(Number(key.slice(0, colon)), key.slice(colon + 1) as Scope));
+  const complained = state.evidence.includes('complaint');
+  const unsubscribed = state.evidence.includes('unsubscribe');
+  if (complained) {
+    names.push(COMPLAINED_NAME);
+    flags |= COMPLAINED_BIT;
   }
-  add(counters, counter.provider(provider, 'messages'));
-  add(counters, counter.provider(provider, `status:${status}`));
-  if (evidence.complaint) add(counters, counter.provider(provider, 'complained'));
-  for (const scope of ['all', 'human'] as const) {
-    if (byScope[scope].opened) add(counters, counter.provider(provider, `opened:${scope}`));
-    if (byScope[scope].clicked) add(counters, counter.provider(provider, `clicked:${scope}`));
+  if (unsubscribed) {
+    names.push(UNSUBSCRIBED_NAME);
+    flags |= UNSUBSCRIBED_BIT;
   }
-  return { status, reason, flags, counters };
+  const byProvider = PROVIDER_NAMES.get(provider)!;
+  names.push(byProvider.messages, byProvider.status.get(status)!);
+  if (complained) names.push(byProvider.complained);
+  for (let i = 0; i < SCOPES.length; i++) {
+    const hits = state.scopes[SCOPES[i]!];
+    if (hits === undefined) continue;
+    const opened = hits.opens + hits.clicks > 0;
+    const clicked = hits.clicks > 0;
+    // ENGAGEMENT_FACTS order: opened, clicked, inferredOpen, unsubscribedOpen.
+    const facts = [opened, clicked, isInferredOpen(hits.firstOpen, hits.firstClick), opened && unsubscribed];
+    const row = FACT_NAMES[i]!;
+    for (let f = 0; f < facts.length; f++) {
+      if (!facts[f]) continue;
+      names.push(row[f]![0]);
+      flags |= row[f]![1];
+    }
+    const scope = SCOPES[i];
+    if (scope === 'all' || scope === 'human') {
+      if (opened) names.push(byProvider.opened[scope]);
+      if (clicked) names.push(byProvider.clicked[scope]);
+    }
+  }
+  for (const key in state.links) if (state.links[key]! > 0) names.push(linkClickedName(key));
+  return { status, reason, flags, names };
+}
+
+/** The counters that depend on the message as a whole, as a tally. */
+export function stateTally(state: MessageState, provider: MailboxProvider, counters = new Map<string, number>()): MessageTally {
+  const counts = stateCounts(state, provider);
+  for (const name of counts.names) add(counters, name);
+  return { status: counts.status, reason: counts.reason, flags: counts.flags, counters };
+}
+
+/** Adds to `into` what moves when a message's state-decided counters go from `before` to `after`. */
+export function stateDelta(before: readonly string[], after: readonly string[], into: Map<string, number>): void {
+  // Usually the same names in the same order: a hit on an opened message changes none.
+  if (before.length === after.length && before.every((name, i) => name === after[i])) return;
+  const was = new Set(before);
+  const now = new Set(after);
+  for (const name of now) if (!was.has(name)) add(into, name, 1);
+  for (const name of was) if (!now.has(name)) add(into, name, -1);
 }
 
 /** A state as stored: keys in a fixed order, so that equal states are equal strings. */

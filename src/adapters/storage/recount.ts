@@ -8,6 +8,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { MailboxProvider } from '../../core/mailbox-provider.js';
+import { parseState, serializeState } from '../../core/report-counters.js';
 import { fullTally, isPostgres, providerOfRecipients, readTallyEvents, writeFacts } from './report-counter-store.js';
 import type { Database } from './schema.js';
 
@@ -76,7 +77,7 @@ async function recountExecution(trx: Transaction<Database>, executionId: number,
       const provider = (m.provider as MailboxProvider | null) ?? providerOfRecipients(m.recipients);
       const { tally, state } = fullTally(events.get(m.id) ?? [], provider);
       for (const [name, value] of tally.counters) counted.set(name, (counted.get(name) ?? 0) + value);
-      if (m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || m.state !== state || m.provider === null) {
+      if (m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || (m.state === null || serializeState(parseState(m.state)) !== state) || m.provider === null) {
         result.factDifferences++;
         facts.push({ message_id: m.id, campaign_id: campaignId, execution_id: executionId, provider, status: tally.status, reason: tally.reason, flags: tally.flags, state });
       }

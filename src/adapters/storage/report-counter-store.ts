@@ -16,6 +16,8 @@ import {
   removeHitVerdict,
   serializeState,
   stateOf,
+  stateCounts,
+  stateDelta,
   stateTally,
   type MessageState,
   type MessageTally,
@@ -198,7 +200,7 @@ class Changes {
     return entry.delta;
   }
 
-  fact(message: CountedMessage, tally: MessageTally, state: string): void {
+  fact(message: CountedMessage, tally: Pick<MessageTally, 'status' | 'reason' | 'flags'>, state: string): void {
     const stored = message.stored;
     if (stored && stored.status === tally.status && stored.reason === tally.reason && stored.flags === tally.flags && stored.state === state) return;
     this.facts.push({ message_id: message.id, campaign_id: message.campaignId, execution_id: message.executionId, provider: message.provider, status: tally.status, reason: tally.reason, flags: tally.flags, state });
@@ -266,13 +268,13 @@ export async function countedHits<T>(trx: Transaction<Database>, hits: readonly 
   const legacyBefore = await readTallyEvents(trx, legacy);
   const changes = new Changes();
   const states = new Map<number, MessageState>();
-  const befores = new Map<number, Map<string, number>>();
+  const befores = new Map<number, string[]>();
   const reread = new Set<number>(legacy);
   for (const message of messages.values()) {
     if (message.stored === null) continue;
     const state = parseState(message.stored.state);
     states.set(message.id, state);
-    befores.set(message.id, stateTally(state, message.provider).counters);
+    befores.set(message.id, stateCounts(state, message.provider).names);
   }
   for (const hit of hits) {
     const message = messages.get(hit.messageId);
@@ -309,9 +311,10 @@ export async function countedHits<T>(trx: Transaction<Database>, hits: readonly 
       continue;
     }
     const state = reread.has(message.id) ? stateOf(events.get(message.id) ?? []) : states.get(message.id)!;
-    const now = stateTally(state, message.provider);
-    counterDelta(befores.get(message.id)!, now.counters, delta);
-    changes.fact(message, now, serializeState(state));
+    const now = stateCounts(state, message.provider);
+    stateDelta(befores.get(message.id)!, now.names, delta);
+    // Stored as it stands (key order aside, the same as serializeState's): a recount compares them parsed.
+    changes.fact(message, now, JSON.stringify(state));
   }
   await changes.write(trx);
   return result;
