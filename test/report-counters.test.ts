@@ -135,7 +135,9 @@ for (const dialect of await testDialects()) {
       const campaigns = await s.api('GET', '/api/campaigns');
       const campaignId = campaigns.body.campaigns[0].id as number;
       const db = s.storage.database.db;
-      await db.updateTable('report_counters').set({ value: 999 }).where('campaign_id', '=', campaignId).where('name', '=', 'messages').execute();
+      const execution = await db.selectFrom('report_counters').select('execution_id').where('campaign_id', '=', campaignId).where('name', '=', 'messages').executeTakeFirstOrThrow();
+      await db.deleteFrom('report_counters').where('execution_id', '=', execution.execution_id).where('name', '=', 'messages').execute();
+      await db.insertInto('report_counters').values({ execution_id: execution.execution_id, name: 'messages', shard: 3, campaign_id: campaignId, value: 999 }).execute();
       const victim = await db.selectFrom('message_facts').select('message_id').where('campaign_id', '=', campaignId).orderBy('message_id').executeTakeFirstOrThrow();
       await db.updateTable('message_facts').set({ status: 'queued', flags: 0 }).where('message_id', '=', victim.message_id).execute();
 

@@ -86,22 +86,19 @@ async function recountExecution(trx: Transaction<Database>, executionId: number,
     if (fix) await writeFacts(trx, facts);
   }
   const stored = new Map<string, number>();
-  for (const row of await trx.selectFrom('report_counters').select(['name', 'value']).where('execution_id', '=', executionId).execute()) stored.set(row.name, Number(row.value));
+  for (const row of await trx.selectFrom('report_counters').select(['name', 'value']).where('execution_id', '=', executionId).execute()) {
+    stored.set(row.name, (stored.get(row.name) ?? 0) + Number(row.value));
+  }
   const differences: CounterDifference[] = [];
   for (const [name, value] of counted) if ((stored.get(name) ?? 0) !== value) differences.push({ executionId, name, stored: stored.get(name) ?? 0, counted: value });
   for (const [name, value] of stored) if (!counted.has(name) && value !== 0) differences.push({ executionId, name, stored: value, counted: 0 });
   result.counters += counted.size;
   result.differences.push(...differences);
   if (!fix || differences.length === 0) return;
+  // A fixed counter is one row, in shard 0.
   for (const d of differences) {
-    if (d.counted === 0) await trx.deleteFrom('report_counters').where('execution_id', '=', executionId).where('name', '=', d.name).execute();
-    else {
-      await trx
-        .insertInto('report_counters')
-        .values({ execution_id: executionId, name: d.name, campaign_id: campaignId, value: d.counted })
-        .onConflict((oc) => oc.columns(['execution_id', 'name']).doUpdateSet({ value: d.counted }))
-        .execute();
-    }
+    await trx.deleteFrom('report_counters').where('execution_id', '=', executionId).where('name', '=', d.name).execute();
+    if (d.counted !== 0) await trx.insertInto('report_counters').values({ execution_id: executionId, name: d.name, shard: 0, campaign_id: campaignId, value: d.counted }).execute();
   }
 }
 

@@ -130,7 +130,7 @@ export function fullTally(events: readonly TallyEvent[], provider: MailboxProvid
 }
 
 type CounterRow = Insertable<ReportCountersTable>;
-const COUNTER_COLUMNS = ['execution_id', 'name', 'campaign_id', 'value'] as const satisfies readonly (keyof CounterRow)[];
+const COUNTER_COLUMNS = ['execution_id', 'name', 'shard', 'campaign_id', 'value'] as const satisfies readonly (keyof CounterRow)[];
 const FACT_COLUMNS = ['message_id', 'campaign_id', 'execution_id', 'provider', 'status', 'reason', 'flags', 'state'] as const satisfies readonly (keyof FactsRow)[];
 
 /** The upserts, compiled once per dialect and size (row-statements.ts): they run in every write. */
@@ -149,7 +149,7 @@ function upsertsFor(db: Db): Upserts {
         db
           .insertInto('report_counters')
           .values(rows)
-          .onConflict((oc) => oc.columns(['execution_id', 'name']).doUpdateSet({ value: sql`report_counters.value + excluded.value` }))
+          .onConflict((oc) => oc.columns(['execution_id', 'name', 'shard']).doUpdateSet({ value: sql`report_counters.value + excluded.value` }))
           .compile() as CompiledQuery<never>,
       ),
       facts: new RowStatements('facts upsert', FACT_COLUMNS, (rows) =>
@@ -173,11 +173,20 @@ function upsertsFor(db: Db): Upserts {
   return found;
 }
 
-/** Adds deltas to the counters, rows in key order (the same lock order on every node). */
+/**
+ * Shards per counter on PostgreSQL: a transaction holds the rows it added to until it commits, so
+ * writers adding to one counter at once (every message created in an execution adds to its
+ * `messages`) would take turns at the commit rate; with shards, up to this many at once. SQLite has
+ * one writer at a time: one shard.
+ */
+export const COUNTER_SHARDS = 16;
+
+/** Adds deltas to the counters, all in one shard, rows in key order (the same lock order on every node). */
 export async function addToCounters(trx: Db, deltas: ReadonlyMap<number, { campaignId: number; delta: Map<string, number> }>): Promise<void> {
+  const shard = isPostgres(trx) ? Math.floor(Math.random() * COUNTER_SHARDS) : 0;
   const rows: CounterRow[] = [];
   for (const [executionId, { campaignId, delta }] of deltas) {
-    for (const [name, value] of delta) if (value !== 0) rows.push({ execution_id: executionId, name, campaign_id: campaignId, value });
+    for (const [name, value] of delta) if (value !== 0) rows.push({ execution_id: executionId, name, shard, campaign_id: campaignId, value });
   }
   rows.sort((a, b) => a.execution_id - b.execution_id || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   await upsertsFor(trx).counters.run(trx, rows);
@@ -330,7 +339,8 @@ export async function readCounters(db: Db, of: { campaignId: number } | { execut
   for (const row of await query.execute()) {
     let counters = byExecution.get(row.execution_id);
     if (!counters) byExecution.set(row.execution_id, (counters = new Map()));
-    if (Number(row.value) !== 0) counters.set(row.name, Number(row.value));
+    counters.set(row.name, (counters.get(row.name) ?? 0) + Number(row.value));
   }
+  for (const counters of byExecution.values()) for (const [name, value] of counters) if (value === 0) counters.delete(name);
   return byExecution;
 }

@@ -213,6 +213,8 @@ export interface WebhookNoncesTable {
 export interface ReportCountersTable {
   execution_id: number;
   name: string;
+  /** A counter is the sum of its shards' rows (migration 0012). */
+  shard: number;
   campaign_id: number;
   value: number;
 }

@@ -4,6 +4,9 @@ import type { Kysely, Migration } from 'kysely';
  * What reports read instead of events (core/report-counters.ts):
  * - `report_counters`: named counters per execution, moved in the transaction that writes the events
  *   they count. `campaign_id` repeats the execution's, so a campaign's report is one indexed read.
+ *   A counter is the sum of its shards' rows: on PostgreSQL each transaction adds to one shard of
+ *   its choosing, so concurrent writers (API requests creating messages, several nodes' batches) do
+ *   not queue behind one row lock.
  * - `message_facts`: each message's status, deciding reason, mailbox provider and engagement flags,
  *   written beside the counters, so that the contacts behind a figure are listed without events; and
  *   its state (core/report-counters.ts MessageState, JSON), so that a hit is counted without them.
@@ -17,8 +20,9 @@ export const reportCounters: Migration = {
       .addColumn('execution_id', 'bigint', (c) => c.notNull())
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('campaign_id', 'bigint', (c) => c.notNull())
+      .addColumn('shard', 'integer', (c) => c.notNull())
       .addColumn('value', 'bigint', (c) => c.notNull())
-      .addPrimaryKeyConstraint('report_counters_pk', ['execution_id', 'name'])
+      .addPrimaryKeyConstraint('report_counters_pk', ['execution_id', 'name', 'shard'])
       .execute();
     await db.schema.createIndex('report_counters_campaign').on('report_counters').columns(['campaign_id', 'name']).execute();
     await db.schema
