@@ -9,7 +9,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { MailboxProvider } from '../../core/mailbox-provider.js';
 import { parseState, serializeState } from '../../core/report-counters.js';
-import { fullTally, isPostgres, providerOfRecipients, readTallyEvents, writeFacts } from './report-counter-store.js';
+import { fullTally, isPostgres, providerOfRecipients, readTallyEvents, writeFacts, writeStates } from './report-counter-store.js';
 import type { Database } from './schema.js';
 
 /** Messages read per page. */
@@ -63,7 +63,8 @@ async function recountExecution(trx: Transaction<Database>, executionId: number,
     const messages = await trx
       .selectFrom('messages as m')
       .leftJoin('message_facts as f', 'f.message_id', 'm.id')
-      .select(['m.id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags', 'f.state'])
+      .leftJoin('message_states as s', 's.message_id', 'm.id')
+      .select(['m.id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags', 's.state'])
       .where('m.execution_id', '=', executionId)
       .where('m.id', '>', after)
       .orderBy('m.id')
@@ -73,17 +74,23 @@ async function recountExecution(trx: Transaction<Database>, executionId: number,
     after = messages[messages.length - 1]!.id;
     const events = await readTallyEvents(trx, messages.map((m) => m.id));
     const facts = [];
+    const states = [];
     for (const m of messages) {
       const provider = (m.provider as MailboxProvider | null) ?? providerOfRecipients(m.recipients);
       const { tally, state } = fullTally(events.get(m.id) ?? [], provider);
       for (const [name, value] of tally.counters) counted.set(name, (counted.get(name) ?? 0) + value);
-      if (m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || (m.state === null || serializeState(parseState(m.state)) !== state) || m.provider === null) {
-        result.factDifferences++;
-        facts.push({ message_id: m.id, campaign_id: campaignId, execution_id: executionId, provider, status: tally.status, reason: tally.reason, flags: tally.flags, state });
-      }
+      const factsDiffer = m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || m.provider === null;
+      // The write path stores a state's keys in the order they came: compared parsed, in canonical order.
+      const stateDiffers = m.state === null || serializeState(parseState(m.state)) !== state;
+      if (factsDiffer || stateDiffers) result.factDifferences++;
+      if (factsDiffer) facts.push({ message_id: m.id, campaign_id: campaignId, execution_id: executionId, provider, status: tally.status, reason: tally.reason, flags: tally.flags });
+      if (stateDiffers) states.push({ message_id: m.id, state });
     }
     result.messages += messages.length;
-    if (fix) await writeFacts(trx, facts);
+    if (fix) {
+      await writeFacts(trx, facts);
+      await writeStates(trx, states);
+    }
   }
   const stored = new Map<string, number>();
   for (const row of await trx.selectFrom('report_counters').select(['name', 'value']).where('execution_id', '=', executionId).execute()) {

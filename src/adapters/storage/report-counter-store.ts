@@ -26,7 +26,7 @@ import {
 import { providerOfAddress, type MailboxProvider } from '../../core/mailbox-provider.js';
 import type { BounceType, EventSource, EventType } from '../../core/events.js';
 import type { Verdict } from '../../core/nhi/verdict.js';
-import type { Database, EventRow, MessageFactsTable, ReportCountersTable } from './schema.js';
+import type { Database, EventRow, MessageFactsTable, MessageStatesTable, ReportCountersTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -47,7 +47,9 @@ interface CountedMessage {
   executionId: number;
   provider: MailboxProvider;
   /** Its facts row as stored; null for a message without one yet (a new message). */
-  stored: { status: string; reason: string | null; flags: number; state: string } | null;
+  stored: { status: string; reason: string | null; flags: number } | null;
+  /** Its state as stored; null for a message without one. */
+  state: string | null;
 }
 
 export type FactsRow = Insertable<MessageFactsTable>;
@@ -76,7 +78,8 @@ async function readMessages(trx: Db, ids: readonly number[]): Promise<Map<number
     const rows = await trx
       .selectFrom('messages as m')
       .leftJoin('message_facts as f', 'f.message_id', 'm.id')
-      .select(['m.id', 'm.campaign_id', 'm.execution_id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags', 'f.state'])
+      .leftJoin('message_states as s', 's.message_id', 'm.id')
+      .select(['m.id', 'm.campaign_id', 'm.execution_id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags', 's.state'])
       .where('m.id', 'in', part)
       .execute();
     for (const r of rows) {
@@ -85,7 +88,8 @@ async function readMessages(trx: Db, ids: readonly number[]): Promise<Map<number
         campaignId: r.campaign_id,
         executionId: r.execution_id,
         provider: (r.provider as MailboxProvider | null) ?? providerOfRecipients(r.recipients),
-        stored: r.status === null || r.state === null ? null : { status: r.status, reason: r.reason, flags: r.flags ?? 0, state: r.state },
+        stored: r.status === null ? null : { status: r.status, reason: r.reason, flags: r.flags ?? 0 },
+        state: r.state,
       });
     }
   }
@@ -131,12 +135,15 @@ export function fullTally(events: readonly TallyEvent[], provider: MailboxProvid
 
 type CounterRow = Insertable<ReportCountersTable>;
 const COUNTER_COLUMNS = ['execution_id', 'name', 'shard', 'campaign_id', 'value'] as const satisfies readonly (keyof CounterRow)[];
-const FACT_COLUMNS = ['message_id', 'campaign_id', 'execution_id', 'provider', 'status', 'reason', 'flags', 'state'] as const satisfies readonly (keyof FactsRow)[];
+const FACT_COLUMNS = ['message_id', 'campaign_id', 'execution_id', 'provider', 'status', 'reason', 'flags'] as const satisfies readonly (keyof FactsRow)[];
+type StateRow = Insertable<MessageStatesTable>;
+const STATE_COLUMNS = ['message_id', 'state'] as const satisfies readonly (keyof StateRow)[];
 
 /** The upserts, compiled once per dialect and size (row-statements.ts): they run in every write. */
 interface Upserts {
   counters: RowStatements<CounterRow, never>;
   facts: RowStatements<FactsRow, never>;
+  states: RowStatements<StateRow, never>;
 }
 const upserts = new Map<boolean, Upserts>();
 
@@ -162,9 +169,15 @@ function upsertsFor(db: Db): Upserts {
               reason: sql`excluded.reason`,
               flags: sql`excluded.flags`,
               provider: sql`excluded.provider`,
-              state: sql`excluded.state`,
             }),
           )
+          .compile() as CompiledQuery<never>,
+      ),
+      states: new RowStatements('state upsert', STATE_COLUMNS, (rows) =>
+        db
+          .insertInto('message_states')
+          .values(rows)
+          .onConflict((oc) => oc.column('message_id').doUpdateSet({ state: sql`excluded.state` }))
           .compile() as CompiledQuery<never>,
       ),
     };
@@ -198,10 +211,15 @@ export async function writeFacts(trx: Db, rows: readonly FactsRow[]): Promise<vo
   await upsertsFor(trx).facts.run(trx, sorted.map((r) => ({ ...r, reason: r.reason ?? null })));
 }
 
+export async function writeStates(trx: Db, rows: readonly StateRow[]): Promise<void> {
+  await upsertsFor(trx).states.run(trx, [...rows].sort((a, b) => a.message_id - b.message_id));
+}
+
 /** The counter deltas of a write, per execution, and the facts rows it changed. */
 class Changes {
   readonly deltas = new Map<number, { campaignId: number; delta: Map<string, number> }>();
   readonly facts: FactsRow[] = [];
+  readonly states: StateRow[] = [];
 
   delta(message: CountedMessage): Map<string, number> {
     let entry = this.deltas.get(message.executionId);
@@ -211,13 +229,15 @@ class Changes {
 
   fact(message: CountedMessage, tally: Pick<MessageTally, 'status' | 'reason' | 'flags'>, state: string): void {
     const stored = message.stored;
-    if (stored && stored.status === tally.status && stored.reason === tally.reason && stored.flags === tally.flags && stored.state === state) return;
-    this.facts.push({ message_id: message.id, campaign_id: message.campaignId, execution_id: message.executionId, provider: message.provider, status: tally.status, reason: tally.reason, flags: tally.flags, state });
+    if (message.state !== state) this.states.push({ message_id: message.id, state });
+    if (stored && stored.status === tally.status && stored.reason === tally.reason && stored.flags === tally.flags) return;
+    this.facts.push({ message_id: message.id, campaign_id: message.campaignId, execution_id: message.executionId, provider: message.provider, status: tally.status, reason: tally.reason, flags: tally.flags });
   }
 
   async write(trx: Db): Promise<void> {
     await addToCounters(trx, this.deltas);
     await writeFacts(trx, this.facts);
+    await writeStates(trx, this.states);
   }
 }
 
@@ -231,7 +251,7 @@ export async function countedWrite<T>(trx: Transaction<Database>, messageIds: It
   if (ids.length === 0) return write();
   const messages = await readMessages(trx, ids);
   // A message without facts is new: it counted for nothing before.
-  const counted = [...messages.values()].filter((m) => m.stored !== null).map((m) => m.id);
+  const counted = [...messages.values()].filter((m) => m.stored !== null && m.state !== null).map((m) => m.id);
   const before = await readTallyEvents(trx, counted);
   const result = await write();
   const after = await readTallyEvents(trx, [...messages.keys()]);
@@ -273,15 +293,15 @@ export async function countedHits<T>(trx: Transaction<Database>, hits: readonly 
     for (const row of await trx.selectFrom('events').select(TALLY_COLUMNS).where('id', 'in', part).execute()) revised.set(row.id, row);
   }
   const messages = await readMessages(trx, [...hits.map((h) => h.messageId), ...[...revised.values()].map((r) => r.message_id)]);
-  const legacy = [...messages.values()].filter((m) => m.stored === null).map((m) => m.id);
+  const legacy = [...messages.values()].filter((m) => m.stored === null || m.state === null).map((m) => m.id);
   const legacyBefore = await readTallyEvents(trx, legacy);
   const changes = new Changes();
   const states = new Map<number, MessageState>();
   const befores = new Map<number, string[]>();
   const reread = new Set<number>(legacy);
   for (const message of messages.values()) {
-    if (message.stored === null) continue;
-    const state = parseState(message.stored.state);
+    if (message.stored === null || message.state === null) continue;
+    const state = parseState(message.state);
     states.set(message.id, state);
     befores.set(message.id, stateCounts(state, message.provider).names);
   }

@@ -229,7 +229,11 @@ export interface MessageFactsTable {
   reason: string | null;
   /** Bits of core/report-counters.ts flagBit. */
   flags: number;
-  /** core/report-counters.ts MessageState, serialized by serializeState. */
+}
+
+/** A message's core/report-counters.ts MessageState, as JSON (migration 0012). */
+export interface MessageStatesTable {
+  message_id: number;
   state: string;
 }
 
@@ -259,6 +263,7 @@ export interface Database {
   webhook_nonces: WebhookNoncesTable;
   report_counters: ReportCountersTable;
   message_facts: MessageFactsTable;
+  message_states: MessageStatesTable;
   report_counter_state: ReportCounterStateTable;
 }
 
