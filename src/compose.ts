@@ -17,6 +17,7 @@ import { selfNetworkList, shippedNetworksDir, startNetworkIndex } from './adapte
 import { ReportService } from './app/reports.js';
 import { SendingService } from './app/sending.js';
 import { SuppressionService } from './app/suppressions.js';
+import { ContactService } from './app/contacts.js';
 import { SendQueue } from './app/send-queue.js';
 import { TrackingService } from './app/tracking.js';
 import { IngestionService, signedReferences, type ReferenceResolver } from './app/ingestion.js';
@@ -56,6 +57,7 @@ export interface Services {
   reports: ReportService;
   sending: SendingService;
   suppressions: SuppressionService;
+  contacts: ContactService;
   /** The send queue's worker; null without a relay. Tests call its runDue() after moving the clock. */
   sendQueue: SendQueue | null;
   tracking: TrackingService;
@@ -286,6 +288,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     sending: new SendingService(messages, storage.events, storage.sendQueue, sendQueue),
     sendQueue,
     suppressions: new SuppressionService(storage.suppressions, clock),
+    contacts: new ContactService(storage.drillDown, storage.contacts, campaigns),
     tracking,
     ingestion,
     mail: new MailIngestion(ingestion, readBounceMail),

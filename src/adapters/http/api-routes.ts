@@ -16,6 +16,8 @@ import type { SuppressionService } from '../../app/suppressions.js';
 import { parseJsonBody } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { suppressionRoutes } from './suppression-routes.js';
+import { contactRoutes } from './contact-routes.js';
+import type { ContactService } from '../../app/contacts.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -25,6 +27,7 @@ export interface ApiDeps {
   sending: SendingService;
   ingestion: IngestionService;
   suppressions: SuppressionService;
+  contacts: ContactService;
 }
 
 /**
@@ -148,4 +151,5 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return reply.type('message/rfc822').send(await deps.ingestion.getInboundRaw(id(request)));
   });
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
+  await contactRoutes(app, { contacts: deps.contacts });
 }

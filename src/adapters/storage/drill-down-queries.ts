@@ -1,0 +1,182 @@
+/**
+ * The lists behind report figures, read from the messages' facts (message_facts, kept with the
+ * counters in the transaction of every event write), so that a list has as many rows as its figure.
+ * Pages are by keyset on the message id, never OFFSET: page 500 costs what page 1 does.
+ *
+ * How each selection is read (the plans are in docs and the report of this change):
+ * - by status: one index seek per status (message_facts_status, or _execution_status, from the
+ *   page's first id), merged by message id; with a reason, the partial index by reason.
+ * - by flag or link: the campaign's (execution's) facts in id order, the flag tested on each; for a
+ *   link, a click on it is looked up in the message's events (events_message) for those with the flag.
+ * - with an address prefix that names few contacts, their messages are read by contact instead.
+ */
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { ENGAGEMENT_HITS, type EventTest, type Scope } from '../../core/message-status.js';
+import { PROBE_METHOD } from '../../core/events.js';
+import { HONEYPOT_ORDINAL } from '../../core/instrument/index.js';
+import { flagBit, hasFlag } from '../../core/report-counters.js';
+import type { DrillDownStore, DrillPageRequest, DrillRow } from '../../app/contacts.js';
+import type { StatusKey } from '../../core/message-status.js';
+import { isPostgres } from './report-counter-store.js';
+import type { Database } from './schema.js';
+
+/**
+ * Contacts an address prefix may name for their messages to be read by contact (messages_contact)
+ * rather than by walking the list and testing each address: a thousand contacts' messages are a few
+ * thousand index reads, whereas a prefix as short as `a` names too many.
+ */
+export const SELECTIVE_PREFIX_CONTACTS = 1000;
+
+/** Above every character: `prefix + PREFIX_END` bounds the addresses that start with the prefix. */
+const PREFIX_END = '\u{10FFFF}';
+
+/**
+ * `column` starts with `prefix` (lower-cased addresses), as an index range: by bytes on both dialects
+ * (PostgreSQL's pattern operators, served by contacts_email_pattern, migration 0013).
+ */
+export function startsWith(db: Kysely<Database>, column: string, prefix: string): Expression<SqlBool> {
+  const ref = sql.ref(column);
+  const end = prefix + PREFIX_END;
+  return isPostgres(db) ? sql<SqlBool>`(${ref} ~>=~ ${prefix} and ${ref} ~<~ ${end})` : sql<SqlBool>`(${ref} >= ${prefix} and ${ref} < ${end})`;
+}
+
+/** The ids of the contacts whose address starts with `prefix`, or null when more than SELECTIVE_PREFIX_CONTACTS do. */
+export async function fewContactsStartingWith(db: Kysely<Database>, prefix: string, few = SELECTIVE_PREFIX_CONTACTS): Promise<number[] | null> {
+  const rows = await db
+    .selectFrom('contacts')
+    .select('id')
+    .where(startsWith(db, 'email', prefix))
+    .limit(few + 1)
+    .execute();
+  return rows.length > few ? null : rows.map((r) => r.id);
+}
+
+/** An engagement hit (core ENGAGEMENT_HITS: probes and the honeypot left out) of event `e`, in a scope. */
+function engagementHit(test: EventTest, scope: Scope): Expression<SqlBool> {
+  const conditions = [sql`e.type = ${sql.lit(test.type)}`, sql`coalesce(e.method, '') <> ${sql.lit(PROBE_METHOD)}`];
+  if (test.type === 'clicked') conditions.push(sql`coalesce(e.link_ordinal, -1) <> ${sql.lit(HONEYPOT_ORDINAL)}`);
+  if (scope !== 'all') conditions.push(sql`e.verdict = ${sql.lit(scope)}`);
+  return sql<SqlBool>`(${sql.join(conditions, sql` and `)})`;
+}
+
+const hasBit = (bit: number) => sql<SqlBool>`(f.flags & ${sql.lit(bit)}) <> 0`;
+
+export class KyselyDrillDownStore implements DrillDownStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** At most this many contacts named by a prefix are read by contact (tests lower it to try the walk). */
+    private readonly selectiveContacts = SELECTIVE_PREFIX_CONTACTS,
+  ) {}
+
+  async page(request: DrillPageRequest): Promise<DrillRow[]> {
+    const ids = await this.#ids(request);
+    return ids.length === 0 ? [] : this.#rows(ids, request.scope);
+  }
+
+  async #ids(request: DrillPageRequest): Promise<number[]> {
+    const { db } = this;
+    const { of, selection, limit } = request;
+    let byContact: number[] | null = null;
+    if (request.address !== undefined) {
+      byContact = await fewContactsStartingWith(db, request.address, this.selectiveContacts);
+      if (byContact?.length === 0) return [];
+    }
+    const address = request.address;
+    const base = () => {
+      let q = db
+        .selectFrom('message_facts as f')
+        .select('f.message_id')
+        .where('f.message_id', '>', request.after ?? 0);
+      q = 'campaignId' in of ? q.where('f.campaign_id', '=', of.campaignId) : q.where('f.execution_id', '=', of.executionId);
+      if (byContact) q = q.where('f.message_id', 'in', db.selectFrom('messages as m').select('m.id').where('m.contact_id', 'in', byContact));
+      else if (address !== undefined) {
+        q = q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('messages as m')
+              .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+              .select('m.id')
+              .whereRef('m.id', '=', 'f.message_id')
+              .where(startsWith(db, 'c.email', address)),
+          ),
+        );
+      }
+      return q;
+    };
+    switch (selection.by) {
+      case 'all':
+        return ids(await base().orderBy('f.message_id').limit(limit).execute());
+      case 'flag':
+        return ids(await base().where(hasBit(selection.bit)).orderBy('f.message_id').limit(limit).execute());
+      case 'link': {
+        if (selection.ordinal === HONEYPOT_ORDINAL) return [];
+        // Only messages that clicked at all in the scope can have clicked this link: the flag narrows the walk.
+        const q = base()
+          .where(hasBit(flagBit(`clicked:${selection.scope}`)))
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('events as e')
+                .select('e.id')
+                .whereRef('e.message_id', '=', 'f.message_id')
+                .where(engagementHit(ENGAGEMENT_HITS.click, selection.scope))
+                .where('e.link_ordinal', '=', selection.ordinal),
+            ),
+          );
+        return ids(await q.orderBy('f.message_id').limit(limit).execute());
+      }
+      case 'status': {
+        const withReason = (s: StatusKey) => {
+          const q = base().where('f.status', '=', s);
+          return selection.reason === undefined ? q : q.where('f.reason', '=', selection.reason);
+        };
+        if (byContact || selection.statuses.length === 1) {
+          const q = base().where('f.status', 'in', selection.statuses);
+          return ids(await (selection.reason === undefined ? q : q.where('f.reason', '=', selection.reason)).orderBy('f.message_id').limit(limit).execute());
+        }
+        // One seek per status, each already in id order, merged: an IN list would read every row of the statuses to sort them.
+        const parts = selection.statuses.map((s, i) => db.selectFrom(withReason(s).orderBy('f.message_id').limit(limit).as(`s${i}`)).select(`s${i}.message_id`));
+        let union = parts[0]!;
+        for (const part of parts.slice(1)) union = union.unionAll(part);
+        return ids(await union.orderBy('message_id').limit(limit).execute());
+      }
+    }
+  }
+
+  async #rows(messageIds: number[], scope: Scope): Promise<DrillRow[]> {
+    const rows = await this.db
+      .selectFrom('message_facts as f')
+      .innerJoin('messages as m', 'm.id', 'f.message_id')
+      .leftJoin('contacts as c', 'c.id', 'm.contact_id')
+      .select(['f.message_id', 'f.campaign_id', 'f.execution_id', 'm.contact_id', 'c.email', 'm.recipients', 'f.status', 'f.reason', 'f.provider', 'f.flags', 'm.created_at'])
+      .select((eb) => [
+        eb.selectFrom('events as e').select(sql<number | null>`min(e.at)`.as('at')).whereRef('e.message_id', '=', 'f.message_id').where(engagementHit(ENGAGEMENT_HITS.open, scope)).as('first_open_at'),
+        eb.selectFrom('events as e').select(sql<number | null>`min(e.at)`.as('at')).whereRef('e.message_id', '=', 'f.message_id').where(engagementHit(ENGAGEMENT_HITS.click, scope)).as('first_click_at'),
+      ])
+      .where('f.message_id', 'in', messageIds)
+      .orderBy('f.message_id')
+      .execute();
+    return rows.map((r) => ({
+      messageId: r.message_id,
+      campaignId: r.campaign_id,
+      executionId: r.execution_id,
+      contactId: r.contact_id,
+      email: r.email ?? firstRecipient(r.recipients),
+      status: r.status as StatusKey,
+      reason: r.reason,
+      provider: r.provider,
+      createdAt: Number(r.created_at),
+      opened: hasFlag(r.flags, `opened:${scope}`),
+      clicked: hasFlag(r.flags, `clicked:${scope}`),
+      firstOpenAt: r.first_open_at === null ? null : Number(r.first_open_at),
+      firstClickAt: r.first_click_at === null ? null : Number(r.first_click_at),
+    }));
+  }
+}
+
+const ids = (rows: readonly { message_id: number }[]) => rows.map((r) => Number(r.message_id));
+
+function firstRecipient(recipients: string): string {
+  const parsed = JSON.parse(recipients) as { to?: string[]; cc?: string[] };
+  return parsed.to?.[0] ?? parsed.cc?.[0] ?? '';
+}

@@ -1,0 +1,31 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+import type { Dialect } from '../database.js';
+
+/**
+ * Indexes for the lists behind report figures and for the contacts list (storage/drill-down-queries.ts,
+ * storage/contact-queries.ts):
+ * - `message_facts_execution_status`: an execution's messages of one status in message id order, as
+ *   0012's `message_facts_status` gives them per campaign, so each status of a list is one seek.
+ * - `message_facts_*_reason`: the messages counted under one bounce or block reason, in message id
+ *   order. Partial (only rows with a reason: bounces and blocks), so the facts of delivered and
+ *   engaged messages, nearly all of them, pay nothing for it.
+ * - On PostgreSQL, `contacts_email_pattern`: address prefixes compared byte by byte (text_pattern_ops)
+ *   whatever the database's collation, which may order text ignoring punctuation. SQLite compares
+ *   text by bytes already, so its unique index on email serves prefixes as it is.
+ */
+export function drillDown(dialect: Dialect): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex('message_facts_execution_status').on('message_facts').columns(['execution_id', 'status', 'message_id']).execute();
+      for (const scope of ['campaign', 'execution'] as const) {
+        await db.schema
+          .createIndex(`message_facts_${scope}_reason`)
+          .on('message_facts')
+          .columns([`${scope}_id`, 'status', 'reason', 'message_id'])
+          .where(sql.ref('reason'), 'is not', null)
+          .execute();
+      }
+      if (dialect === 'postgres') await sql`create index contacts_email_pattern on contacts (email text_pattern_ops)`.execute(db);
+    },
+  };
+}
