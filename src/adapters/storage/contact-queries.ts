@@ -15,7 +15,7 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { STATUS_PRECEDENCE, type StatusKey } from '../../core/message-status.js';
 import { campaignStatusOf, statusRank, type CampaignStatus, type ContactListRequest, type ContactListRow, type ContactMessage, type ContactStore, type TimelineEvent } from '../../app/contacts.js';
 import type { Contact } from '../../app/ports.js';
-import { fewContactsStartingWith, startsWith } from './drill-down-queries.js';
+import { fewContactsStartingWith, SELECTIVE_PREFIX_CONTACTS, startsWith } from './drill-down-queries.js';
 import type { Database } from './schema.js';
 
 type Columns = Map<number, Map<number, CampaignStatus | null>>;
@@ -33,7 +33,11 @@ function contactOf(row: { id: number; email: string; attributes: string; consent
 }
 
 export class KyselyContactStore implements ContactStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** At most this many contacts named by a prefix are listed among themselves (tests lower it to try the walks). */
+    private readonly selectiveContacts = SELECTIVE_PREFIX_CONTACTS,
+  ) {}
 
   async get(id: number): Promise<Contact | null> {
     const row = await this.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -96,7 +100,7 @@ export class KyselyContactStore implements ContactStore {
   }
 
   async list(request: ContactListRequest): Promise<ContactListRow[]> {
-    const few = request.q === undefined ? null : await fewContactsStartingWith(this.db, request.q);
+    const few = request.q === undefined ? null : await fewContactsStartingWith(this.db, request.q, this.selectiveContacts);
     if (few !== null) return this.#listAmong(few, request);
     if (request.by === null) return this.#listByAddress(request);
     return this.#listByStatus(request.by, request);
@@ -221,6 +225,6 @@ function statusIn(db: Kysely<Database>, campaign: number, statuses: readonly Sta
     .where('m3.contact_id', '=', contact)
     .where('m3.campaign_id', '=', campaign)
     .where('f3.status', 'in', statuses)
-    .where(sql<SqlBool>`not exists (${better})`);
-  return sql<SqlBool>`exists (${deciding})`;
+    .where(sql<SqlBool>`not exists ${better}`);
+  return sql<SqlBool>`exists ${deciding}`;
 }
