@@ -267,10 +267,15 @@ export class ContactService {
       if (error instanceof DrillListError) throw new MailsightError('VALIDATION', `query: ${error.message}`);
       throw error;
     }
-    if ('campaignId' in of) await this.catalog.requireCampaign(of.campaignId);
-    else await this.catalog.requireExecution(of.executionId);
+    await this.requireOwner(of);
     const address = input.address === undefined ? undefined : normalizeEmail(input.address);
     return { of, selection, scope: input.scope, address: address || undefined, after: input.after, limit };
+  }
+
+  /** 404 unless the campaign or execution exists. */
+  async requireOwner(of: DrillOf): Promise<void> {
+    if ('campaignId' in of) await this.catalog.requireCampaign(of.campaignId);
+    else await this.catalog.requireExecution(of.executionId);
   }
 
   async contact(id: number, limit: number): Promise<{ contact: Contact; messages: Page<ContactMessage>; timeline: Page<TimelineEvent> }> {

@@ -18,9 +18,15 @@ export async function contactRoutes(app: FastifyInstance, deps: ContactRouteDeps
   const { contacts } = deps;
 
   const drillRoutes = (path: string, of: (id: number) => DrillOf, name: string) => {
-    app.get(`/${path}/:id/contacts`, async (request) => contacts.drillPage(of(id(request)), parseInput(DrillQuery, request.query, 'query')));
+    // A missing campaign or execution is a 404 whatever the query says.
+    app.get(`/${path}/:id/contacts`, async (request) => {
+      const owner = of(id(request));
+      await contacts.requireOwner(owner);
+      return contacts.drillPage(owner, parseInput(DrillQuery, request.query, 'query'));
+    });
     app.get(`/${path}/:id/contacts.csv`, async (request, reply: FastifyReply) => {
       const ofId = id(request);
+      await contacts.requireOwner(of(ofId));
       const query = parseInput(DrillExportQuery, request.query, 'query');
       const rows = await contacts.drillCsv(of(ofId), query);
       const file = [name, ofId, query.figure, ...(query.ordinal === undefined ? [] : [query.ordinal]), query.scope].join('-');
