@@ -6,8 +6,9 @@
  * How each selection is read (the plans are in docs and the report of this change):
  * - by status: one index seek per status (message_facts_status, or _execution_status, from the
  *   page's first id), merged by message id; with a reason, the partial index by reason.
- * - by flag or link: the campaign's (execution's) facts in id order, the flag tested on each; for a
- *   link, a click on it is looked up in the message's events (events_message) for those with the flag.
+ * - by flag: the distinct flags values present (a skip scan of message_facts_*_flags), then one seek
+ *   per value that has the flag's bit, merged; for a link, the same over the clicked flag of its
+ *   scope, with a click on the link looked up in each message's events (events_message).
  * - with an address prefix that names few contacts, their messages are read by contact instead.
  */
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
@@ -15,7 +16,7 @@ import { ENGAGEMENT_HITS, type EventTest, type Scope } from '../../core/message-
 import { PROBE_METHOD } from '../../core/events.js';
 import { HONEYPOT_ORDINAL } from '../../core/instrument/index.js';
 import { flagBit, hasFlag } from '../../core/report-counters.js';
-import type { DrillDownStore, DrillPageRequest, DrillRow } from '../../app/contacts.js';
+import type { DrillDownStore, DrillOf, DrillPageRequest, DrillRow } from '../../app/contacts.js';
 import type { StatusKey } from '../../core/message-status.js';
 import { isPostgres } from './report-counter-store.js';
 import type { Database } from './schema.js';
@@ -26,6 +27,14 @@ import type { Database } from './schema.js';
  * thousand index reads, whereas a prefix as short as `a` names too many.
  */
 export const SELECTIVE_PREFIX_CONTACTS = 1000;
+
+/**
+ * Distinct flags values of a campaign looked up before a list by flag, and values with the list's
+ * bit merged at most: each value is one seek and one part of the merge. Real traffic makes tens of
+ * combinations of a dozen facts; beyond these, the walk that tests each row is used instead.
+ */
+const MAX_DISTINCT_FLAGS = 1000;
+const MAX_MERGED_VALUES = 100;
 
 /** Above every character: `prefix + PREFIX_END` bounds the addresses that start with the prefix. */
 const PREFIX_END = '\u{10FFFF}';
@@ -103,17 +112,31 @@ export class KyselyDrillDownStore implements DrillDownStore {
       }
       return q;
     };
+    type Part = ReturnType<typeof base>;
+    const page = async (q: Part) => ids(await q.orderBy('f.message_id').limit(limit).execute());
+    // One seek per value, each part already in id order, merged by id: testing each row (an IN list,
+    // a flag bit) would read every row of a rare value's campaign to fill a page.
+    const merged = async (parts: Part[]) => {
+      if (parts.length <= 1) return parts.length === 0 ? [] : page(parts[0]!);
+      const sorted = parts.map((q, i) => db.selectFrom(q.orderBy('f.message_id').limit(limit).as(`s${i}`)).select(`s${i}.message_id`));
+      let union = sorted[0]!;
+      for (const part of sorted.slice(1)) union = union.unionAll(part);
+      return ids(await union.orderBy('message_id').limit(limit).execute());
+    };
+    const withFlag = async (bit: number, narrow: (q: Part) => Part = (q) => q) => {
+      const values = byContact ? null : await this.#flagValues(request.of, bit);
+      return values === null ? page(narrow(base().where(hasBit(bit)))) : merged(values.map((v) => narrow(base().where('f.flags', '=', v))));
+    };
     switch (selection.by) {
       case 'all':
-        return ids(await base().orderBy('f.message_id').limit(limit).execute());
+        return page(base());
       case 'flag':
-        return ids(await base().where(hasBit(selection.bit)).orderBy('f.message_id').limit(limit).execute());
+        return withFlag(selection.bit);
       case 'link': {
         if (selection.ordinal === HONEYPOT_ORDINAL) return [];
         // Only messages that clicked at all in the scope can have clicked this link: the flag narrows the walk.
-        const q = base()
-          .where(hasBit(flagBit(`clicked:${selection.scope}`)))
-          .where((eb) =>
+        return withFlag(flagBit(`clicked:${selection.scope}`), (q) =>
+          q.where((eb) =>
             eb.exists(
               eb
                 .selectFrom('events as e')
@@ -122,25 +145,35 @@ export class KyselyDrillDownStore implements DrillDownStore {
                 .where(engagementHit(ENGAGEMENT_HITS.click, selection.scope))
                 .where('e.link_ordinal', '=', selection.ordinal),
             ),
-          );
-        return ids(await q.orderBy('f.message_id').limit(limit).execute());
+          ),
+        );
       }
       case 'status': {
-        const withReason = (s: StatusKey) => {
-          const q = base().where('f.status', '=', s);
-          return selection.reason === undefined ? q : q.where('f.reason', '=', selection.reason);
-        };
-        if (byContact || selection.statuses.length === 1) {
-          const q = base().where('f.status', 'in', selection.statuses);
-          return ids(await (selection.reason === undefined ? q : q.where('f.reason', '=', selection.reason)).orderBy('f.message_id').limit(limit).execute());
-        }
-        // One seek per status, each already in id order, merged: an IN list would read every row of the statuses to sort them.
-        const parts = selection.statuses.map((s, i) => db.selectFrom(withReason(s).orderBy('f.message_id').limit(limit).as(`s${i}`)).select(`s${i}.message_id`));
-        let union = parts[0]!;
-        for (const part of parts.slice(1)) union = union.unionAll(part);
-        return ids(await union.orderBy('message_id').limit(limit).execute());
+        const withReason = (q: Part) => (selection.reason === undefined ? q : q.where('f.reason', '=', selection.reason));
+        if (byContact) return page(withReason(base().where('f.status', 'in', selection.statuses)));
+        return merged(selection.statuses.map((s) => withReason(base().where('f.status', '=', s))));
       }
     }
+  }
+
+  /**
+   * The flags values of the campaign's (execution's) messages that have `bit`, each found by one
+   * seek on message_facts_*_flags (a skip scan: the next value above the last); null when there are
+   * more than MAX_MERGED_VALUES distinct values, too many parts to merge.
+   */
+  async #flagValues(of: DrillOf, bit: number): Promise<number[] | null> {
+    const [column, id] = 'campaignId' in of ? ['campaign_id', of.campaignId] : ['execution_id', of.executionId];
+    const { rows } = await sql<{ flags: number }>`
+      with recursive v(flags, n) as (
+        select min(flags), 1 from message_facts where ${sql.ref(column)} = ${id}
+        union all
+        select (select min(f.flags) from message_facts f where ${sql.ref(`f.${column}`)} = ${id} and f.flags > v.flags), n + 1
+        from v where v.flags is not null and n <= ${sql.lit(MAX_DISTINCT_FLAGS)}
+      )
+      select flags from v where flags is not null`.execute(this.db);
+    if (rows.length > MAX_DISTINCT_FLAGS) return null;
+    const values = rows.map((r) => Number(r.flags)).filter((v) => (v & bit) !== 0);
+    return values.length > MAX_MERGED_VALUES ? null : values;
   }
 
   async #rows(messageIds: number[], scope: Scope): Promise<DrillRow[]> {

@@ -9,6 +9,12 @@ import type { Dialect } from '../database.js';
  * - `message_facts_*_reason`: the messages counted under one bounce or block reason, in message id
  *   order. Partial (only rows with a reason: bounces and blocks), so the facts of delivered and
  *   engaged messages, nearly all of them, pay nothing for it.
+ * - `message_facts_*_flags`: the distinct flags values of a campaign (execution) by skip scan, and
+ *   the messages of one value in id order: a list by a rare flag (complaints, a verdict's unsubscribes)
+ *   reads its rows, not the whole campaign, and an empty one costs a few seeks.
+ * - `messages_contact_campaign`: a contact's messages in one campaign, one seek: the contacts list's
+ *   status columns and its test that a message is its contact's deciding one in a campaign. With
+ *   `messages_contact` alone, the planner reads a campaign's every message to find a page's contacts.
  * - On PostgreSQL, `contacts_email_pattern`: address prefixes compared byte by byte (text_pattern_ops)
  *   whatever the database's collation, which may order text ignoring punctuation. SQLite compares
  *   text by bytes already, so its unique index on email serves prefixes as it is.
@@ -25,6 +31,10 @@ export function drillDown(dialect: Dialect): Migration {
           .where(sql.ref('reason'), 'is not', null)
           .execute();
       }
+      for (const scope of ['campaign', 'execution'] as const) {
+        await db.schema.createIndex(`message_facts_${scope}_flags`).on('message_facts').columns([`${scope}_id`, 'flags', 'message_id']).execute();
+      }
+      await db.schema.createIndex('messages_contact_campaign').on('messages').columns(['contact_id', 'campaign_id']).execute();
       if (dialect === 'postgres') await sql`create index contacts_email_pattern on contacts (email text_pattern_ops)`.execute(db);
     },
   };
