@@ -15,7 +15,7 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { STATUS_PRECEDENCE, type StatusKey } from '../../core/message-status.js';
 import { campaignStatusOf, statusRank, type CampaignStatus, type ContactListRequest, type ContactListRow, type ContactMessage, type ContactStore, type TimelineEvent } from '../../app/contacts.js';
 import type { Contact } from '../../app/ports.js';
-import { fewContactsStartingWith, SELECTIVE_PREFIX_CONTACTS, startsWith } from './drill-down-queries.js';
+import { addressKey, fewContactsStartingWith, perRow, SELECTIVE_PREFIX_CONTACTS, startsWith } from './drill-down-queries.js';
 import type { Database } from './schema.js';
 
 type Columns = Map<number, Map<number, CampaignStatus | null>>;
@@ -157,8 +157,9 @@ export class KyselyContactStore implements ContactStore {
   async #listByAddress(request: ContactListRequest): Promise<ContactListRow[]> {
     let q = this.db.selectFrom('contacts').select('id');
     if (request.q !== undefined) q = q.where(startsWith(this.db, 'email', request.q));
-    if (request.after && 'email' in request.after) q = q.where('email', '>', request.after.email);
-    const ids = await q.orderBy('email').limit(request.limit).execute();
+    const key = addressKey(this.db, 'email');
+    if (request.after && 'email' in request.after) q = q.where(key, '>', request.after.email);
+    const ids = await q.orderBy(key).limit(request.limit).execute();
     return this.#rows(ids.map((r) => r.id), request.campaigns);
   }
 
@@ -185,20 +186,22 @@ export class KyselyContactStore implements ContactStore {
         .where((eb) =>
           eb.not(
             eb.exists(
-              eb
+              perRow(
+                eb
                 .selectFrom('messages as m2')
                 .innerJoin('message_facts as f2', 'f2.message_id', 'm2.id')
                 .select('m2.id')
                 .whereRef('m2.contact_id', '=', 'm.contact_id')
                 .where('m2.campaign_id', '=', by)
                 .where((e2) => e2.or([...(higher.length > 0 ? [e2('f2.status', 'in', higher)] : []), e2.and([e2('f2.status', '=', key), e2('m2.id', '<', e2.ref('m.id'))])])),
+              ),
             ),
           ),
         );
       for (const [campaign, statuses] of request.status) if (campaign !== by) q = q.where(statusIn(db, campaign, statuses));
       if (request.q !== undefined) {
         const prefix = request.q;
-        q = q.where((eb) => eb.exists(eb.selectFrom('contacts as c').select('c.id').whereRef('c.id', '=', 'm.contact_id').where(startsWith(db, 'c.email', prefix))));
+        q = q.where((eb) => eb.exists(perRow(eb.selectFrom('contacts as c').select('c.id').whereRef('c.id', '=', 'm.contact_id').where(startsWith(db, 'c.email', prefix)))));
       }
       const rows = await q.orderBy('f.message_id').limit(request.limit - found.length).execute();
       for (const r of rows) found.push(r.contact_id!);
@@ -217,7 +220,9 @@ function statusIn(db: Kysely<Database>, campaign: number, statuses: readonly Sta
     .select('m4.id')
     .where('m4.contact_id', '=', contact)
     .where('m4.campaign_id', '=', campaign)
-    .where(sql<SqlBool>`${rankSql('f4.status')} < ${rankSql('f3.status')}`);
+    .where(sql<SqlBool>`${rankSql('f4.status')} < ${rankSql('f3.status')}`)
+    .limit(1)
+    .offset(0);
   const deciding = db
     .selectFrom('messages as m3')
     .innerJoin('message_facts as f3', 'f3.message_id', 'm3.id')
@@ -225,6 +230,9 @@ function statusIn(db: Kysely<Database>, campaign: number, statuses: readonly Sta
     .where('m3.contact_id', '=', contact)
     .where('m3.campaign_id', '=', campaign)
     .where('f3.status', 'in', statuses)
-    .where(sql<SqlBool>`not exists ${better}`);
+    .where(sql<SqlBool>`not exists ${better}`)
+    .limit(1)
+    .offset(0);
+  // Both tested row by row (perRow).
   return sql<SqlBool>`exists ${deciding}`;
 }

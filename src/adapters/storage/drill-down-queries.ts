@@ -40,13 +40,27 @@ const MAX_MERGED_VALUES = 100;
 const PREFIX_END = '\u{10FFFF}';
 
 /**
- * `column` starts with `prefix` (lower-cased addresses), as an index range: by bytes on both dialects
- * (PostgreSQL's pattern operators, served by contacts_email_pattern, migration 0013).
+ * An address column as lists compare and order it: by bytes on both dialects, so that a prefix is an
+ * index range and pages follow one order whatever PostgreSQL's collation (which may order text
+ * ignoring punctuation): there `collate "C"`, served by contacts_email_bytes (migration 0013).
  */
+export function addressKey(db: Kysely<Database>, column: string): Expression<string> {
+  return isPostgres(db) ? sql<string>`(${sql.ref(column)} collate "C")` : sql<string>`${sql.ref(column)}`;
+}
+
+/** `column` starts with `prefix` (addresses are lower-cased): an index range. */
 export function startsWith(db: Kysely<Database>, column: string, prefix: string): Expression<SqlBool> {
-  const ref = sql.ref(column);
-  const end = prefix + PREFIX_END;
-  return isPostgres(db) ? sql<SqlBool>`(${ref} ~>=~ ${prefix} and ${ref} ~<~ ${end})` : sql<SqlBool>`(${ref} >= ${prefix} and ${ref} < ${end})`;
+  const key = addressKey(db, column);
+  return sql<SqlBool>`(${key} >= ${prefix} and ${key} < ${prefix + PREFIX_END})`;
+}
+
+/**
+ * A subquery for EXISTS tested row by row: PostgreSQL turns a plain EXISTS into a join, which its
+ * estimates may make a hash of a whole table (a campaign's events, read to find one page); it keeps
+ * a subquery with an OFFSET as it is. SQLite tests EXISTS row by row anyway.
+ */
+export function perRow<Q extends { limit(n: number): Q; offset(n: number): Q }>(query: Q): Q {
+  return query.limit(1).offset(0);
 }
 
 /** The ids of the contacts whose address starts with `prefix`, or null when more than SELECTIVE_PREFIX_CONTACTS do. */
@@ -101,12 +115,14 @@ export class KyselyDrillDownStore implements DrillDownStore {
       else if (address !== undefined) {
         q = q.where((eb) =>
           eb.exists(
-            eb
-              .selectFrom('messages as m')
-              .innerJoin('contacts as c', 'c.id', 'm.contact_id')
-              .select('m.id')
-              .whereRef('m.id', '=', 'f.message_id')
-              .where(startsWith(db, 'c.email', address)),
+            perRow(
+              eb
+                .selectFrom('messages as m')
+                .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+                .select('m.id')
+                .whereRef('m.id', '=', 'f.message_id')
+                .where(startsWith(db, 'c.email', address)),
+            ),
           ),
         );
       }
@@ -138,12 +154,14 @@ export class KyselyDrillDownStore implements DrillDownStore {
         return withFlag(flagBit(`clicked:${selection.scope}`), (q) =>
           q.where((eb) =>
             eb.exists(
-              eb
-                .selectFrom('events as e')
-                .select('e.id')
-                .whereRef('e.message_id', '=', 'f.message_id')
-                .where(engagementHit(ENGAGEMENT_HITS.click, selection.scope))
-                .where('e.link_ordinal', '=', selection.ordinal),
+              perRow(
+                eb
+                  .selectFrom('events as e')
+                  .select('e.id')
+                  .whereRef('e.message_id', '=', 'f.message_id')
+                  .where(engagementHit(ENGAGEMENT_HITS.click, selection.scope))
+                  .where('e.link_ordinal', '=', selection.ordinal),
+              ),
             ),
           ),
         );

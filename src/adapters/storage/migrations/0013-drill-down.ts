@@ -15,9 +15,10 @@ import type { Dialect } from '../database.js';
  * - `messages_contact_campaign`: a contact's messages in one campaign, one seek: the contacts list's
  *   status columns and its test that a message is its contact's deciding one in a campaign. With
  *   `messages_contact` alone, the planner reads a campaign's every message to find a page's contacts.
- * - On PostgreSQL, `contacts_email_pattern`: address prefixes compared byte by byte (text_pattern_ops)
- *   whatever the database's collation, which may order text ignoring punctuation. SQLite compares
- *   text by bytes already, so its unique index on email serves prefixes as it is.
+ * - On PostgreSQL, `contacts_email_bytes`: addresses compared and ordered byte by byte (collate "C")
+ *   whatever the database's collation, which may order text ignoring punctuation: address prefixes
+ *   are a range of it, and the contacts list's pages by address follow it. SQLite compares text by
+ *   bytes already, so its unique index on email serves as it is.
  */
 export function drillDown(dialect: Dialect): Migration {
   return {
@@ -35,7 +36,7 @@ export function drillDown(dialect: Dialect): Migration {
         await db.schema.createIndex(`message_facts_${scope}_flags`).on('message_facts').columns([`${scope}_id`, 'flags', 'message_id']).execute();
       }
       await db.schema.createIndex('messages_contact_campaign').on('messages').columns(['contact_id', 'campaign_id']).execute();
-      if (dialect === 'postgres') await sql`create index contacts_email_pattern on contacts (email text_pattern_ops)`.execute(db);
+      if (dialect === 'postgres') await sql`create index contacts_email_bytes on contacts (email collate "C")`.execute(db);
     },
   };
 }
