@@ -124,6 +124,15 @@ export interface ContactListRequest {
   limit: number;
 }
 
+/**
+ * Rows of the contacts list; `resume` when the store stopped looking before it found `limit` rows
+ * (a page reads a bounded number of rows): where the next page goes on from.
+ */
+export interface ContactListPart {
+  rows: ContactListRow[];
+  resume: ContactCursor | null;
+}
+
 export interface ContactStore {
   get(id: number): Promise<Contact | null>;
   findByEmail(email: string): Promise<Contact | null>;
@@ -132,7 +141,7 @@ export interface ContactStore {
   /** Its messages' events, newest first (by time, then id), before `before`. */
   timeline(contactId: number, before: { at: number; id: number } | undefined, limit: number): Promise<TimelineEvent[]>;
   /** At most `limit` rows of the contacts list. */
-  list(request: ContactListRequest): Promise<ContactListRow[]>;
+  list(request: ContactListRequest): Promise<ContactListPart>;
 }
 
 /** What the service needs to say that a campaign or an execution does not exist. */
@@ -336,13 +345,15 @@ export class ContactService {
     const by = input.sort ?? (status.size > 0 ? [...status.keys()][0]! : null);
     const after = input.after === undefined ? undefined : parseContactCursor(input.after, by);
     const q = input.q === undefined ? undefined : normalizeEmail(input.q) || undefined;
-    const rows = await this.contacts.list({ campaigns, by, status, q, after, limit: input.limit + 1 });
+    const { rows, resume } = await this.contacts.list({ campaigns, by, status, q, after, limit: input.limit + 1 });
     const page = rows.slice(0, input.limit);
     const last = page.at(-1);
     let next: string | null = null;
     if (rows.length > input.limit && last) {
       const column = by === null ? null : last.statuses.get(by);
       next = column ? `${statusRank(column.status)}.${column.messageId}` : last.contact.email;
+    } else if (resume) {
+      next = 'email' in resume ? resume.email : `${resume.rank}.${resume.messageId}`;
     }
     return { campaigns, rows: page.map((r) => ({ contact: r.contact, statuses: Object.fromEntries(r.statuses) })), next };
   }

@@ -13,10 +13,25 @@
  */
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { STATUS_PRECEDENCE, type StatusKey } from '../../core/message-status.js';
-import { campaignStatusOf, statusRank, type CampaignStatus, type ContactListRequest, type ContactListRow, type ContactMessage, type ContactStore, type TimelineEvent } from '../../app/contacts.js';
+import { campaignStatusOf, statusRank, type CampaignStatus, type ContactListPart, type ContactListRequest, type ContactListRow, type ContactMessage, type ContactStore, type TimelineEvent } from '../../app/contacts.js';
 import type { Contact } from '../../app/ports.js';
 import { addressKey, fewContactsStartingWith, perRow, SELECTIVE_PREFIX_CONTACTS, startsWith } from './drill-down-queries.js';
 import type { Database } from './schema.js';
+
+/**
+ * Messages a status filter may name for its contacts to be listed among themselves (read, filtered
+ * and sorted here) rather than by walking the sorted campaign: reading their columns costs about
+ * what a walk does through a filter that keeps one contact in 200.
+ */
+export const SELECTIVE_STATUS_CONTACTS = 1000;
+
+/**
+ * Messages of the sorted campaign a page may test against the other filters before it answers: a
+ * filter that keeps few of them (or none, when it is correlated with the statuses walked first: an
+ * address that bounced in one campaign bounced in the others) would otherwise read the campaign. The
+ * page then holds what was found, maybe nothing, and `next` resumes the walk where it stopped.
+ */
+export const WALK_BUDGET = 2000;
 
 type Columns = Map<number, Map<number, CampaignStatus | null>>;
 
@@ -33,11 +48,17 @@ function contactOf(row: { id: number; email: string; attributes: string; consent
 }
 
 export class KyselyContactStore implements ContactStore {
+  readonly #selectiveContacts: number;
+  readonly #walkBudget: number;
+
+  /** Tests lower the limits to try the walks and their resumption on small data. */
   constructor(
     private readonly db: Kysely<Database>,
-    /** At most this many contacts named by a prefix are listed among themselves (tests lower it to try the walks). */
-    private readonly selectiveContacts = SELECTIVE_PREFIX_CONTACTS,
-  ) {}
+    limits: { selectiveContacts?: number; walkBudget?: number } = {},
+  ) {
+    this.#selectiveContacts = limits.selectiveContacts ?? SELECTIVE_PREFIX_CONTACTS;
+    this.#walkBudget = limits.walkBudget ?? WALK_BUDGET;
+  }
 
   async get(id: number): Promise<Contact | null> {
     const row = await this.db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -99,11 +120,35 @@ export class KyselyContactStore implements ContactStore {
     }));
   }
 
-  async list(request: ContactListRequest): Promise<ContactListRow[]> {
-    const few = request.q === undefined ? null : await fewContactsStartingWith(this.db, request.q, this.selectiveContacts);
-    if (few !== null) return this.#listAmong(few, request);
-    if (request.by === null) return this.#listByAddress(request);
+  async list(request: ContactListRequest): Promise<ContactListPart> {
+    const few = request.q === undefined ? null : await fewContactsStartingWith(this.db, request.q, this.#selectiveContacts);
+    if (few !== null) return { rows: await this.#listAmong(few, request), resume: null };
+    const filtered = await this.#fewContactsWithStatus(request.status);
+    if (filtered !== null) return { rows: await this.#listAmong(filtered, request), resume: null };
+    if (request.by === null) return { rows: await this.#listByAddress(request), resume: null };
     return this.#listByStatus(request.by, request);
+  }
+
+  /**
+   * The contacts a status filter can keep, when one of the filters names few messages (a rare status
+   * such as complaints): at most SELECTIVE_STATUS_CONTACTS of them, else null. Walking the sorted
+   * campaign would test ever more rows per page the rarer the filter.
+   */
+  async #fewContactsWithStatus(filters: ReadonlyMap<number, readonly StatusKey[]>): Promise<number[] | null> {
+    const cap = Math.min(this.#selectiveContacts, SELECTIVE_STATUS_CONTACTS);
+    for (const [campaign, statuses] of filters) {
+      const rows = await this.db
+        .selectFrom('message_facts as f')
+        .innerJoin('messages as m', 'm.id', 'f.message_id')
+        .select('m.contact_id')
+        .where('f.campaign_id', '=', campaign)
+        .where('f.status', 'in', statuses)
+        .where('m.contact_id', 'is not', null)
+        .limit(cap + 1)
+        .execute();
+      if (rows.length <= cap) return [...new Set(rows.map((r) => r.contact_id!))];
+    }
+    return null;
   }
 
   /** Per contact and campaign, the campaign's status for the contact. */
@@ -164,15 +209,30 @@ export class KyselyContactStore implements ContactStore {
   }
 
   /** Campaign `by`'s messages status by status, highest first, each its contact's deciding one. */
-  async #listByStatus(by: number, request: ContactListRequest): Promise<ContactListRow[]> {
+  async #listByStatus(by: number, request: ContactListRequest): Promise<ContactListPart> {
     const { db } = this;
     const wanted = request.status.get(by);
     const keys = STATUS_PRECEDENCE.map((s) => s.key).filter((k) => !wanted || wanted.includes(k));
     const after = request.after && 'rank' in request.after ? request.after : undefined;
     const found: number[] = [];
+    let budget = this.#walkBudget;
     for (const key of keys) {
       const rank = statusRank(key);
       if (after && rank < after.rank) continue;
+      const from = after && rank === after.rank ? after.messageId : 0;
+      // The messages of this status the budget allows, by one read of the index: the walk tests no further.
+      const span = await db
+        .selectFrom('message_facts')
+        .select('message_id')
+        .where('campaign_id', '=', by)
+        .where('status', '=', key)
+        .where('message_id', '>', from)
+        .orderBy('message_id')
+        .limit(budget)
+        .execute();
+      if (span.length === 0) continue;
+      const edge = Number(span.at(-1)!.message_id);
+      budget -= span.length;
       const higher = STATUS_PRECEDENCE.slice(0, rank).map((s) => s.key);
       let q = db
         .selectFrom('message_facts as f')
@@ -180,7 +240,8 @@ export class KyselyContactStore implements ContactStore {
         .select(['f.message_id', 'm.contact_id'])
         .where('f.campaign_id', '=', by)
         .where('f.status', '=', key)
-        .where('f.message_id', '>', after && rank === after.rank ? after.messageId : 0)
+        .where('f.message_id', '>', from)
+        .where('f.message_id', '<=', edge)
         .where('m.contact_id', 'is not', null)
         // Not the deciding message when the contact has one of higher precedence, or an equal one before it.
         .where((eb) =>
@@ -206,8 +267,9 @@ export class KyselyContactStore implements ContactStore {
       const rows = await q.orderBy('f.message_id').limit(request.limit - found.length).execute();
       for (const r of rows) found.push(r.contact_id!);
       if (found.length >= request.limit) break;
+      if (budget === 0) return { rows: await this.#rows(found, request.campaigns), resume: { rank, messageId: edge } };
     }
-    return this.#rows(found, request.campaigns);
+    return { rows: await this.#rows(found, request.campaigns), resume: null };
   }
 }
 
