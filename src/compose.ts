@@ -18,6 +18,7 @@ import { ReportService } from './app/reports.js';
 import { HotClicksService } from './app/hot-clicks.js';
 import { SendingService } from './app/sending.js';
 import { SuppressionService } from './app/suppressions.js';
+import { ContactService } from './app/contacts.js';
 import { SendQueue } from './app/send-queue.js';
 import { TrackingService } from './app/tracking.js';
 import { IngestionService, signedReferences, type ReferenceResolver } from './app/ingestion.js';
@@ -58,6 +59,7 @@ export interface Services {
   hotClicks: HotClicksService;
   sending: SendingService;
   suppressions: SuppressionService;
+  contacts: ContactService;
   /** The send queue's worker; null without a relay. Tests call its runDue() after moving the clock. */
   sendQueue: SendQueue | null;
   tracking: TrackingService;
@@ -289,6 +291,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     sending: new SendingService(messages, storage.events, storage.sendQueue, sendQueue),
     sendQueue,
     suppressions: new SuppressionService(storage.suppressions, clock),
+    contacts: new ContactService(storage.drillDown, storage.contacts, campaigns),
     tracking,
     ingestion,
     mail: new MailIngestion(ingestion, readBounceMail),

@@ -125,9 +125,30 @@ for (const dialect of await testDialects()) {
       ]);
     });
 
+    it('the contacts behind a figure, a contact with its messages and timeline, the contacts list', async () => {
+      const campaign = await call(R.Campaign, 'POST', '/api/campaigns', { name: 'contacts' }, 201);
+      const execution = await call(R.Execution, 'POST', `/api/campaigns/${campaign.id}/executions`, { subject: 'c', html: '<p><a href="https://shop.example/c">c</a></p>' }, 201);
+      const message = await call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to: ['contact@corp.example'] }, 201);
+      await call(R.DeliveryRecorded, 'POST', `/api/messages/${message.id}/events`, { type: 'bounced', bounceType: 'soft', code: 452, status: '4.2.2' }, 201);
+      s.clock.advance(3_600_000);
+      expect((await s.app.inject({ method: 'GET', url: new URL(message.links[0]!.tracked).pathname, headers: CHROME })).statusCode).toBe(302);
+      const clicked = await call(R.DrillPage, 'GET', `/api/campaigns/${campaign.id}/contacts?figure=clicked`, undefined, 200);
+      expect(clicked.rows.map((r) => r.messageId)).toEqual([message.id]);
+      await call(R.DrillPage, 'GET', `/api/executions/${execution.id}/contacts?figure=link&ordinal=1&address=contact`, undefined, 200);
+      const contactId = clicked.rows[0]!.contactId!;
+      const detail = await call(R.ContactDetail, 'GET', `/api/contacts/${contactId}`, undefined, 200);
+      expect(detail.timeline.rows.map((e) => e.type)).toContain('clicked');
+      await call(R.ContactDetail, 'GET', '/api/contacts/by-address/Contact@corp.example', undefined, 200);
+      await call(R.ContactMessagesPage, 'GET', `/api/contacts/${contactId}/messages?limit=1`, undefined, 200);
+      await call(R.TimelinePage, 'GET', `/api/contacts/${contactId}/timeline?limit=1`, undefined, 200);
+      const list = await call(R.ContactList, 'GET', `/api/contacts?campaigns=${campaign.id}&sort=${campaign.id}&status[${campaign.id}]=clicked`, undefined, 200);
+      expect(list.rows.map((r) => r.contact.id)).toEqual([contactId]);
+      await call(R.ContactList, 'GET', `/api/contacts?campaigns=${campaign.id}&q=contact`, undefined, 200);
+    });
+
     it('publishes those schemas in the OpenAPI document', async () => {
       const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
-      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded', 'SuppressionList', 'SuppressionDetail', 'SuppressionAdded', 'SuppressionRemoved', 'SuppressionImport', 'InboundReport', 'InboundReportList']) {
+      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded', 'SuppressionList', 'SuppressionDetail', 'SuppressionAdded', 'SuppressionRemoved', 'SuppressionImport', 'InboundReport', 'InboundReportList', 'DrillPage', 'ContactDetail', 'ContactMessagesPage', 'TimelinePage', 'ContactList']) {
         expect(doc.components.schemas[name], name).toMatchObject({ type: 'object' });
       }
       expect(doc.paths['/api/messages/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MessageView' });

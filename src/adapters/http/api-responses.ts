@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { EVENT_SOURCES, EVENT_TYPES } from '../../core/events.js';
 import { INBOUND_STATES } from '../../app/ingestion.js';
-import { NO_REASON, SCOPES, type Scope } from '../../core/message-status.js';
+import { NO_REASON, SCOPES, STATUS_PRECEDENCE, type Scope, type StatusKey as StatusKeyType } from '../../core/message-status.js';
 import { MAILBOX_PROVIDERS } from '../../core/mailbox-provider.js';
 import { MATCH_KINDS } from '../../core/link-matching.js';
 import { WARNING_CODES, WARNING_LEVELS, WARNING_RULES } from '../../core/warnings.js';
@@ -454,5 +454,90 @@ export const CampaignHotClicks = z
     totals: ScopeCounts,
     links: z.array(CampaignHotLink).describe("the reference's occurrences, with what each execution's matched occurrence adds"),
     unmatched: z.array(CampaignHotLink).describe("occurrences of other executions that match none of the reference's"),
+  })
+  .strict();
+
+// --- Drill-down and contacts ---
+
+const StatusKey = z.enum(STATUS_PRECEDENCE.map((s) => s.key) as [StatusKeyType, ...StatusKeyType[]]);
+const next = (what: string) => z.string().nullable().describe(`pass as \`after\` for the next page ${what}; null on the last`);
+
+export const DrillRow = z
+  .object({
+    messageId: Id,
+    campaignId: Id,
+    executionId: Id,
+    contactId: Id.nullable().describe('null for a message sent to several recipients at once'),
+    email: z.string().describe("the contact's address; for a message to several, its first recipient"),
+    status: StatusKey.describe('the message status (STATUS_PRECEDENCE keys)'),
+    reason: z.string().nullable().describe('the reason it is counted under, for bounces and blocks'),
+    provider: z.string().describe('mailbox provider of the address'),
+    createdAt: Time,
+    opened: z.boolean().describe("opened in the list's scope (a click implies an open)"),
+    clicked: z.boolean().describe("clicked in the list's scope"),
+    firstOpenAt: Time.nullable().describe("first open hit in the list's scope, probes left out; null when none (an open known only from a click has none)"),
+    firstClickAt: Time.nullable().describe("first click hit in the list's scope, probes and the honeypot left out"),
+  })
+  .strict();
+
+export const DrillPage = z.object({ rows: z.array(DrillRow).describe('in message id order'), next: next('(the last message id)') }).strict();
+
+const ContactRecord = z.object({ id: Id, email: z.string(), attributes: z.record(z.string(), z.unknown()), consent: z.boolean(), createdAt: Time }).strict();
+
+export const ContactMessage = z
+  .object({
+    messageId: Id,
+    campaignId: Id,
+    campaignName: z.string(),
+    executionId: Id,
+    subject: z.string(),
+    createdAt: Time,
+    status: StatusKey,
+    reason: z.string().nullable().describe('the reason it is counted under, for bounces and blocks'),
+  })
+  .strict();
+
+export const TimelineEvent = z
+  .object({
+    id: Id,
+    messageId: Id,
+    campaignId: Id,
+    executionId: Id,
+    type: z.enum(EVENT_TYPES),
+    subtype: z.string().nullable().describe('hard/soft for bounces, the feedback type for complaints, how for unsubscribes'),
+    at: Time,
+    source: z.enum(EVENT_SOURCES),
+    method: z.string().nullable().describe('HTTP method of a hit (HEAD: a probe, never an open or a click)'),
+    linkOrdinal: z.number().int().nonnegative().nullable().describe('the clicked link occurrence; 0 is the honeypot'),
+    url: z.string().nullable().describe("the clicked link occurrence's destination"),
+    verdict: z.enum(VERDICTS).nullable(),
+    reasons: z.array(z.string()).describe("the verdict's reasons"),
+    reason: z.string().nullable().describe('why, for bounces, deferrals and blocks'),
+  })
+  .strict();
+
+export const ContactMessagesPage = z.object({ rows: z.array(ContactMessage).describe('newest first'), next: next('of messages') }).strict();
+export const TimelinePage = z.object({ rows: z.array(TimelineEvent).describe('newest first: by time, then by id'), next: next('of the timeline') }).strict();
+
+export const ContactDetail = z
+  .object({ contact: ContactRecord, messages: ContactMessagesPage, timeline: TimelinePage })
+  .strict();
+
+const CampaignStatus = z
+  .object({ status: StatusKey, reason: z.string().nullable(), messageId: Id.describe('the message whose status stands for the campaign') })
+  .strict();
+
+export const ContactList = z
+  .object({
+    campaigns: z.array(Id).describe('the status columns, in the order asked'),
+    rows: z.array(
+      z
+        .object({
+          contact: z.object({ id: Id, email: z.string(), createdAt: Time }).strict(),
+          statuses: z.record(z.string(), CampaignStatus.nullable()).describe('by campaign id: the status of its message of highest precedence (the lowest id of equals); null when it sent the contact nothing'),
+        })
+        .strict(),
+    ),
+    next: next(''),
   })
   .strict();

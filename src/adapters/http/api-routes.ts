@@ -18,6 +18,8 @@ import { openApiDocument } from './openapi.js';
 import { suppressionRoutes } from './suppression-routes.js';
 import { hotClicksRoutes } from './hot-clicks-routes.js';
 import type { HotClicksService } from '../../app/hot-clicks.js';
+import { contactRoutes } from './contact-routes.js';
+import type { ContactService } from '../../app/contacts.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -28,6 +30,7 @@ export interface ApiDeps {
   ingestion: IngestionService;
   suppressions: SuppressionService;
   hotClicks: HotClicksService;
+  contacts: ContactService;
 }
 
 /**
@@ -153,4 +156,5 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   });
   await hotClicksRoutes(app, { hotClicks: deps.hotClicks });
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
+  await contactRoutes(app, { contacts: deps.contacts });
 }

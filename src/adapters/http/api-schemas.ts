@@ -8,6 +8,10 @@ import { MAX_NOTE_LENGTH, MAX_PAGE_SIZE } from '../../app/suppressions.js';
 import { SUPPRESSION_REASONS } from '../../core/suppression-rules.js';
 import { describeIssues } from './validation-messages.js';
 import { MAX_LINKS_PER_EXECUTION, MAX_PART_LENGTH } from '../../core/instrument/index.js';
+import { DRILL_FIGURES } from '../../core/drill-down.js';
+import { STATUS_PRECEDENCE } from '../../core/message-status.js';
+import { VERDICTS } from '../../core/nhi/verdict.js';
+import { DEFAULT_DRILL_PAGE, MAX_DRILL_PAGE } from '../../app/contacts.js';
 
 /**
  * An id in a path: a plain decimal integer from 1. Number() would also read `0x1`, `1e0`, `+1` or
@@ -227,3 +231,73 @@ export const HotClicksQuery = z
   .refine((q) => [q.condition, q.contact, q.attributes].filter((v) => v !== undefined).length <= 1, {
     message: 'give at most one of condition, contact and attributes',
   });
+
+// --- Drill-down and contacts ---
+
+const PlainId = z
+  .string()
+  .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'larger than any id');
+
+const PageSize = PlainId.refine((n) => n <= MAX_DRILL_PAGE, `at most ${MAX_DRILL_PAGE}`).default(DEFAULT_DRILL_PAGE);
+
+/** An address prefix, compared lower-cased: an index range, so it stays fast at millions of contacts. */
+const AddressPrefix = z.string().min(1).max(320);
+
+const DrillFilters = {
+  figure: z.enum(DRILL_FIGURES),
+  scope: z.enum(['all', ...VERDICTS]).default('all'),
+  reason: z.string().min(1).max(200).optional(),
+  ordinal: z.string().regex(/^[0-9]+$/, 'not a link occurrence number').transform(Number).optional(),
+  address: AddressPrefix.optional(),
+  after: PlainId.optional(),
+};
+
+/** The query of GET /api/campaigns/:id/contacts and /api/executions/:id/contacts. */
+export const DrillQuery = z.object({ ...DrillFilters, limit: PageSize }).strict();
+/** The query of their .csv exports: the whole list (from `after`), no page size. */
+export const DrillExportQuery = z.object(DrillFilters).strict();
+
+/** The query of a contact's messages or timeline pages. */
+export const ContactPageQuery = z.object({ after: z.string().min(1).max(60).optional(), limit: PageSize }).strict();
+
+export const AddressParam = z.object({ address: z.string().min(1).max(320) });
+
+const STATUS_KEYS = STATUS_PRECEDENCE.map((s) => s.key) as [string, ...string[]];
+const StatusList = z
+  .string()
+  .transform((text) => text.split(','))
+  .pipe(z.array(z.enum(STATUS_KEYS)).min(1));
+
+/** `status[<campaign id>]=clicked,opened` keys gathered under `status` (Fastify leaves bracketed keys as they are). */
+function gatherStatusKeys(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const rest: Record<string, unknown> = {};
+  const status: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const match = /^status\[(.*)\]$/.exec(key);
+    if (match) status[match[1]!] = value;
+    else rest[key] = value;
+  }
+  return Object.keys(status).length > 0 ? { ...rest, status } : rest;
+}
+
+/** The query of GET /api/contacts (docs in openapi.ts). */
+export const ContactListQuery = z.preprocess(
+  gatherStatusKeys,
+  z
+    .object({
+      campaigns: z
+        .string()
+        .regex(/^[1-9][0-9]*(,[1-9][0-9]*)*$/, 'campaign ids separated by commas, such as 1,2,3')
+        .transform((text) => text.split(',').map(Number))
+        .default([]),
+      sort: PlainId.optional(),
+      status: z.record(z.string().regex(/^[1-9][0-9]*$/, 'status[<campaign id>]: not a campaign id'), StatusList).default({}),
+      q: AddressPrefix.optional(),
+      after: z.string().min(1).max(400).optional(),
+      limit: PageSize,
+    })
+    .strict(),
+);

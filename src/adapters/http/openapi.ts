@@ -6,6 +6,9 @@ import { CSV_COLUMNS } from '../../app/suppressions.js';
 import { SUPPRESSION_REASONS } from '../../core/suppression-rules.js';
 import * as responses from './api-responses.js';
 import { INBOUND_STATES } from '../../app/ingestion.js';
+import { DEFAULT_DRILL_PAGE, DRILL_CSV_COLUMNS, MAX_CAMPAIGN_COLUMNS, MAX_DRILL_PAGE } from '../../app/contacts.js';
+import { DRILL_FIGURES } from '../../core/drill-down.js';
+import { SCOPES, STATUS_PRECEDENCE } from '../../core/message-status.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const outputSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
@@ -36,10 +39,43 @@ const RESPONSES = {
   SuppressionImport: responses.SuppressionImport,
   ExecutionHotClicks: responses.ExecutionHotClicks,
   CampaignHotClicks: responses.CampaignHotClicks,
+  DrillPage: responses.DrillPage,
+  ContactDetail: responses.ContactDetail,
+  ContactMessagesPage: responses.ContactMessagesPage,
+  TimelinePage: responses.TimelinePage,
+  ContactList: responses.ContactList,
 };
 
 const emailParam = [{ name: 'email', in: 'path', required: true, description: 'The address (compared lower-cased)', schema: { type: 'string', format: 'email' } }];
 const query = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, description, schema });
+
+const pageSize = query('limit', { type: 'integer', minimum: 1, maximum: MAX_DRILL_PAGE, default: DEFAULT_DRILL_PAGE }, 'Rows per page');
+const ADDRESS_PREFIX = 'Addresses starting with this, compared case-insensitively (a prefix, not a substring: it is an index range, fast at millions of contacts)';
+const drillFilters = [
+  { ...query('figure', { type: 'string', enum: [...DRILL_FIGURES] }, 'The report figure whose messages to list'), required: true },
+  query('scope', { type: 'string', enum: [...SCOPES], default: 'all' }, "Whose hits count, for engagement figures (opened, clicked, inferred-open, unsubscribed-open, link); the rows' opened/clicked are of this scope"),
+  query('reason', { type: 'string' }, 'For bounced, hard-bounced, soft-bounced and blocked: only messages counted under this reason (the report\'s counts by reason)'),
+  query('ordinal', { type: 'integer', minimum: 1 }, 'For figure link: the link occurrence; for a campaign, occurrence N of each execution'),
+  query('address', { type: 'string' }, ADDRESS_PREFIX),
+  query('after', { type: 'integer', minimum: 1 }, 'The `next` of the previous page: the last message id it held (keyset, not offset: every page costs the same)'),
+];
+const drillPaths = (owner: 'campaigns' | 'executions') => ({
+  [`/api/${owner}/{id}/contacts`]: {
+    get: {
+      summary: `The messages (and their contacts) behind a figure of the ${owner === 'campaigns' ? "campaign's report (every execution)" : "execution's report"}: as many rows as the figure counts, in message id order`,
+      parameters: [...idParam, ...drillFilters, pageSize],
+      responses: { '200': ok('A page of rows', 'DrillPage'), ...errors },
+    },
+  },
+  [`/api/${owner}/{id}/contacts.csv`]: {
+    get: {
+      summary: `The same list as CSV (RFC 4180, header ${DRILL_CSV_COLUMNS.join(',')}; times ISO 8601), streamed row by row; cells a spreadsheet would run as a formula are prefixed with an apostrophe`,
+      parameters: [...idParam, ...drillFilters],
+      responses: { '200': { description: 'text/csv, as an attachment' }, ...errors },
+    },
+  },
+});
+const contactPage = [query('after', { type: 'string' }, 'The `next` of the previous page'), pageSize];
 
 let cached: object | null = null;
 
@@ -226,6 +262,58 @@ export function openApiDocument(): object {
           summary: `Import a CSV file (header ${CSV_COLUMNS.join(',')}; expires_at ISO 8601 or empty for permanent), all or nothing: a bad row refuses the file naming its line`,
           requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string', maxLength: CSV_BODY_LIMIT } } } },
           responses: { '200': ok('What the rows did', 'SuppressionImport'), '413': error, '415': error, ...errors },
+        },
+      },
+      ...drillPaths('campaigns'),
+      ...drillPaths('executions'),
+      '/api/contacts': {
+        get: {
+          summary: 'Contacts with one status column per chosen campaign, sortable and filterable by those statuses, searchable by address',
+          description:
+            "A campaign's status for a contact is the status of its message to the contact of highest precedence (complained, unsubscribed, clicked, opened, bounced-hard, delivered, bounced-soft, deferred, sent, sending, blocked, queued), the lowest message id of equals; null when the campaign sent it nothing. " +
+            'Without `sort` or `status[...]`, rows are by address. With `sort=<campaign id>`, by that status, highest precedence first, then by message id, listing only contacts the campaign sent a message to; ' +
+            'with `status[...]` filters and no `sort`, rows are ordered so by the first filtered campaign. Pages are by keyset: pass `next` as `after`.',
+          parameters: [
+            query('campaigns', { type: 'string', pattern: '^[1-9][0-9]*(,[1-9][0-9]*)*$' }, `Campaign ids, comma-separated, at most ${MAX_CAMPAIGN_COLUMNS}: one status column each`),
+            query('sort', { type: 'integer', minimum: 1 }, 'A campaign of `campaigns` whose status orders the rows'),
+            {
+              name: 'status',
+              in: 'query',
+              required: false,
+              style: 'deepObject',
+              explode: true,
+              description: 'status[<campaign id>]=clicked,opened: only contacts whose status in that campaign (one of `campaigns`) is one of these',
+              schema: { type: 'object', additionalProperties: { type: 'string', description: `comma-separated, of ${STATUS_PRECEDENCE.map((p) => p.key).join(', ')}` } },
+            },
+            query('q', { type: 'string' }, ADDRESS_PREFIX),
+            ...contactPage,
+          ],
+          responses: { '200': ok('A page of contacts with their campaign statuses', 'ContactList'), ...errors },
+        },
+      },
+      '/api/contacts/{id}': {
+        get: {
+          summary: 'A contact, the messages sent to it (newest first, with status and reason) and the timeline of their events (newest first), each with its first page',
+          description: 'Messages sent to several recipients at once have no contact and are not listed here.',
+          parameters: [...idParam, pageSize],
+          responses: { '200': ok('The contact, its messages and its timeline', 'ContactDetail'), ...errors },
+        },
+      },
+      '/api/contacts/by-address/{address}': {
+        get: {
+          summary: 'The same, found by address (case-insensitive)',
+          parameters: [{ name: 'address', in: 'path', required: true, schema: { type: 'string', format: 'email' } }, pageSize],
+          responses: { '200': ok('The contact, its messages and its timeline', 'ContactDetail'), ...errors },
+        },
+      },
+      '/api/contacts/{id}/messages': {
+        get: { summary: "The next pages of a contact's messages, newest first", parameters: [...idParam, ...contactPage], responses: { '200': ok('A page of messages', 'ContactMessagesPage'), ...errors } },
+      },
+      '/api/contacts/{id}/timeline': {
+        get: {
+          summary: "The next pages of a contact's timeline: every event of its messages, newest first (by time, then id), clicks with their link occurrence and destination, hits with verdict and reasons, bounces with their reason",
+          parameters: [...idParam, ...contactPage],
+          responses: { '200': ok('A page of events', 'TimelinePage'), ...errors },
         },
       },
       '/o/{token}': { get: { summary: 'Open pixel (public): always a 43-byte GIF', security: [], responses: { '200': { description: 'image/gif' } } } },

@@ -21,6 +21,7 @@ import { sendQueue } from './migrations/0009-send-queue.js';
 import { suppressionAudit } from './migrations/0010-suppression-audit.js';
 import { inbound } from './migrations/0011-inbound.js';
 import { reportCounters } from './migrations/0012-report-counters.js';
+import { drillDown } from './migrations/0013-drill-down.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -92,6 +93,7 @@ function migrator(database: OpenDatabase): Migrator {
       '0010-suppression-audit': suppressionAudit(database.dialect),
       '0011-inbound': inbound(database.dialect),
       '0012-report-counters': reportCounters,
+      '0013-drill-down': drillDown(database.dialect),
     }),
   };
   return new Migrator({ db: database.db, provider });

@@ -7,6 +7,8 @@ import { KyselyIngestionStore } from './ingestion-store.js';
 import { KyselyReportStore } from './report-queries.js';
 import { KyselySuppressionStore } from './suppression-store.js';
 import { buildCountersIfNeeded } from './recount.js';
+import { KyselyDrillDownStore } from './drill-down-queries.js';
+import { KyselyContactStore } from './contact-queries.js';
 
 export { applySuppressionRules, type RuleEvent } from './suppression-store.js';
 import { KyselySendQueueStore } from './send-queue-store.js';
@@ -22,6 +24,8 @@ export interface Storage {
   reports: KyselyReportStore;
   suppressions: KyselySuppressionStore;
   sendQueue: KyselySendQueueStore;
+  drillDown: KyselyDrillDownStore;
+  contacts: KyselyContactStore;
   close(): Promise<void>;
 }
 
@@ -45,6 +49,8 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     reports: new KyselyReportStore(db),
     suppressions: new KyselySuppressionStore(db),
     sendQueue: new KyselySendQueueStore(db),
+    drillDown: new KyselyDrillDownStore(db),
+    contacts: new KyselyContactStore(db),
     close: () => db.destroy(),
   };
 }
