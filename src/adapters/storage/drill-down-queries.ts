@@ -13,12 +13,12 @@
  */
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { ENGAGEMENT_HITS, type EventTest, type Scope } from '../../core/message-status.js';
-import { PROBE_METHOD } from '../../core/events.js';
 import { HONEYPOT_ORDINAL } from '../../core/instrument/index.js';
 import { flagBit, hasFlag } from '../../core/report-counters.js';
 import type { DrillDownStore, DrillOf, DrillPageRequest, DrillRow } from '../../app/contacts.js';
 import type { StatusKey } from '../../core/message-status.js';
-import { isPostgres } from './report-counter-store.js';
+import { firstRecipient, isPostgres } from './report-counter-store.js';
+import { only, passesSql } from './report-queries.js';
 import type { Database } from './schema.js';
 
 /**
@@ -76,10 +76,7 @@ export async function fewContactsStartingWith(db: Kysely<Database>, prefix: stri
 
 /** An engagement hit (core ENGAGEMENT_HITS: probes and the honeypot left out) of event `e`, in a scope. */
 function engagementHit(test: EventTest, scope: Scope): Expression<SqlBool> {
-  const conditions = [sql`e.type = ${sql.lit(test.type)}`, sql`coalesce(e.method, '') <> ${sql.lit(PROBE_METHOD)}`];
-  if (test.type === 'clicked') conditions.push(sql`coalesce(e.link_ordinal, -1) <> ${sql.lit(HONEYPOT_ORDINAL)}`);
-  if (scope !== 'all') conditions.push(sql`e.verdict = ${sql.lit(scope)}`);
-  return sql<SqlBool>`(${sql.join(conditions, sql` and `)})`;
+  return sql<SqlBool>`(${passesSql(test)} and ${only(scope)})`;
 }
 
 const hasBit = (bit: number) => sql<SqlBool>`(f.flags & ${sql.lit(bit)}) <> 0`;
@@ -226,8 +223,3 @@ export class KyselyDrillDownStore implements DrillDownStore {
 }
 
 const ids = (rows: readonly { message_id: number }[]) => rows.map((r) => Number(r.message_id));
-
-function firstRecipient(recipients: string): string {
-  const parsed = JSON.parse(recipients) as { to?: string[]; cc?: string[] };
-  return parsed.to?.[0] ?? parsed.cc?.[0] ?? '';
-}

@@ -59,7 +59,8 @@ export function providerOfRecipients(recipients: string): MailboxProvider {
   return providerOfAddress(firstRecipient(recipients));
 }
 
-function firstRecipient(recipients: string): string {
+/** The first recipient's address of a messages.recipients JSON (To, then CC); '' when it has none. */
+export function firstRecipient(recipients: string): string {
   try {
     const parsed = JSON.parse(recipients) as { to?: unknown; cc?: unknown };
     const all = [...(Array.isArray(parsed.to) ? parsed.to : []), ...(Array.isArray(parsed.cc) ? parsed.cc : [])];

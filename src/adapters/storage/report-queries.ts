@@ -37,8 +37,8 @@ import { HONEYPOT_ORDINAL } from '../../core/instrument/index.js';
 import { VERDICTS, type Verdict } from '../../core/nhi/verdict.js';
 import type { Database } from './schema.js';
 
-/** The SQL for EventTest: the same conditions as `passes` in core, null columns included. */
-function passesSql(test: EventTest): RawBuilder<unknown> {
+/** The SQL for EventTest over events aliased `e`: the same conditions as `passes` in core, null columns included. */
+export function passesSql(test: EventTest): RawBuilder<unknown> {
   const conditions = [sql`e.type = ${sql.lit(test.type)}`];
   if (test.bounceType === 'hard') conditions.push(sql`e.subtype = 'hard'`);
   if (test.bounceType === 'soft') conditions.push(sql`coalesce(e.subtype, '') <> 'hard'`);
@@ -50,7 +50,8 @@ function passesSql(test: EventTest): RawBuilder<unknown> {
   return sql`(${sql.join(conditions, sql` and `)})`;
 }
 
-function only(scope: Scope): RawBuilder<unknown> {
+/** Events of a scope: all, or one verdict's. */
+export function only(scope: Scope): RawBuilder<unknown> {
   return scope === 'all' ? sql`1 = 1` : sql`e.verdict = ${sql.lit(scope)}`;
 }
 
