@@ -14,10 +14,9 @@ import type { CampaignTotals, EngagementTotals, ExecutionCounters } from './port
 export type Counters = ReadonlyMap<string, number>;
 
 /** The counters of several executions added up. */
-export function sumCounters(byExecution: ExecutionCounters, only?: (executionId: number) => boolean): Map<string, number> {
+export function sumCounters(byExecution: ExecutionCounters): Map<string, number> {
   const sum = new Map<string, number>();
-  for (const [executionId, counters] of byExecution) {
-    if (only && !only(executionId)) continue;
+  for (const counters of byExecution.values()) {
     for (const [name, value] of counters) sum.set(name, (sum.get(name) ?? 0) + value);
   }
   return sum;

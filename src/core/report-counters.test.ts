@@ -7,6 +7,7 @@ import {
   counterDelta,
   eventCounters,
   ENGAGEMENT_FACTS,
+  flagBit,
   hasFlag,
   parseCounter,
   parseState,
@@ -55,6 +56,17 @@ describe('report counters: a message tally', () => {
     expect(parseCounter(counter.hour(12, 'clicks', 'bot'))).toEqual({ kind: 'hour', parts: ['12', 'clicks', 'bot'] });
     expect(parseCounter(counter.hour(12, 'sent', null))).toEqual({ kind: 'hour', parts: ['12', 'sent'] });
     expect(parseCounter(counter.messages())).toEqual({ kind: 'messages', parts: [] });
+  });
+
+  it('keeps the flag bits where message_facts has them stored', () => {
+    expect([flagBit('opened:all'), flagBit('clicked:all'), flagBit('opened:human'), flagBit('unsubscribedOpen:self'), flagBit('complained'), flagBit('unsubscribed')]).toEqual([
+      1,
+      2,
+      16,
+      2 ** 19,
+      2 ** 20,
+      2 ** 21,
+    ]);
   });
 
   it('gives every message the status, reason and unique facts message-status.ts gives it', () => {

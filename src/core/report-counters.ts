@@ -44,9 +44,6 @@ export const hourOf = (at: number): number => Math.floor(at / HOUR_MS);
 /** The reason a hit is counted under in the reason summary when its verdict gave none. */
 export const NO_VERDICT_REASON = 'none';
 
-/** The figures kept per mailbox provider. */
-export const PROVIDER_FIGURES = ['messages', 'complained', 'opened:all', 'opened:human', 'clicked:all', 'clicked:human'] as const;
-
 export const counter = {
   messages: () => 'messages',
   /** Messages by status (outcomes are sums of statuses: OUTCOME_STATUSES). */
@@ -94,6 +91,8 @@ export function parseCounter(name: string): { kind: string; parts: string[] } {
  * Facts of a message kept beside its counters, so that the contacts behind a figure can be listed
  * without reading events: one bit per unique fact and scope, and per evidence below.
  */
+// Stored in message_facts.flags: a change of this order (a verdict or a fact added) needs `mailsight
+// recount` to rewrite them; report-counters.test.ts pins the layout so that it cannot change unseen.
 const FLAG_NAMES = [...SCOPES.flatMap((scope) => ENGAGEMENT_FACTS.map((fact) => `${fact}:${scope}`)), 'complained', 'unsubscribed'] as const;
 export type FlagName = `${EngagementFact}:${Scope}` | 'complained' | 'unsubscribed';
 const FLAG_BITS = new Map<string, number>(FLAG_NAMES.map((name, i) => [name, 2 ** i]));

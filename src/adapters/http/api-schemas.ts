@@ -249,7 +249,11 @@ const DrillFilters = {
   figure: z.enum(DRILL_FIGURES),
   scope: z.enum(['all', ...VERDICTS]).default('all'),
   reason: z.string().min(1).max(200).optional(),
-  ordinal: z.string().regex(/^[0-9]+$/, 'not a link occurrence number').transform(Number).optional(),
+  ordinal: z
+    .string()
+    .regex(/^[0-9]{1,6}$/, 'not a link occurrence number')
+    .transform(Number)
+    .optional(),
   address: AddressPrefix.optional(),
   after: PlainId.optional(),
 };

@@ -184,10 +184,13 @@ export class KyselyContactStore implements ContactStore {
     return contactIds.map((id) => ({ contact: byId.get(id)!, statuses: columns.get(id)! }));
   }
 
-  /** A few contacts (an address prefix named them): all their columns read, then filtered, sorted and cut here. */
+  /** A few contacts (an address prefix or a rare status named them): all their columns read, then filtered, sorted and cut here. */
   async #listAmong(contactIds: readonly number[], request: ContactListRequest): Promise<ContactListRow[]> {
     const { by, after } = request;
+    // The contacts given may come from a status filter alone: the address prefix still applies.
+    const q = request.q;
     let rows = (await this.#rows(contactIds, request.campaigns)).filter((row) =>
+      (q === undefined || row.contact.email.startsWith(q)) &&
       [...request.status].every(([campaign, statuses]) => {
         const column = row.statuses.get(campaign);
         return column != null && statuses.includes(column.status);

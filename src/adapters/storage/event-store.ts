@@ -14,7 +14,6 @@ import type { TallyEvent } from '../../core/report-counters.js';
 /** Rows per INSERT: 18 columns each, under both dialects' parameter limits. */
 const EVENT_INSERT_CHUNK = 1000;
 
-
 /** Rows read per page when walking back through recent events. */
 const RECENT_HITS_PAGE = 2_000;
 /** Ids per IN list. */
@@ -162,18 +161,11 @@ export class KyselyEventStore implements EventStore {
   }
 
   async #writeHits(trx: Transaction<Database>, rows: readonly NewEventRow[], revisions: readonly VerdictRevision[]): Promise<number[]> {
-    {
-      const ids = await this.#insertHits(trx, rows);
-      const updates = revisions.map((r) => ({ verdict: r.next.verdict, reasons: JSON.stringify(r.next.reasons), verdict_at: r.next.at, id: r.eventId }));
-      for (let i = 0; i < updates.length; i++) await trx.executeQuery(this.#updateVerdict.bind(updates, i, 1));
-      const history = revisions.map(revisionToRow);
-      for (let offset = 0; offset < history.length; ) {
-        const size = chunkSize(history.length - offset);
-        await trx.executeQuery(this.#insertRevisions.bind(history, offset, size));
-        offset += size;
-      }
-      return ids;
-    }
+    const ids = await this.#insertHits(trx, rows);
+    const updates = revisions.map((r) => ({ verdict: r.next.verdict, reasons: JSON.stringify(r.next.reasons), verdict_at: r.next.at, id: r.eventId }));
+    for (let i = 0; i < updates.length; i++) await trx.executeQuery(this.#updateVerdict.bind(updates, i, 1));
+    await this.#insertRevisions.run(trx, revisions.map(revisionToRow));
+    return ids;
   }
 
   async #insertHits(db: Kysely<Database> | Transaction<Database>, rows: readonly NewEventRow[]): Promise<number[]> {

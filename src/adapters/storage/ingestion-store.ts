@@ -57,7 +57,7 @@ export class KyselyIngestionStore implements IngestionStore {
 
   async record(batch: IngestBatch, now: number, suppression: SuppressionSettings): Promise<NewEvent[]> {
     if (batch.events.length === 0 && batch.refs.length === 0 && batch.inbound.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => countedWrite(trx, batch.events.map((e) => e.messageId), async () => {
+    return this.db.transaction().execute(async (trx) => countedWrite(trx, [...batch.events.map((e) => e.messageId), ...batch.refs.map((r) => r.messageId)], async () => {
       const inserted: NewEvent[] = [];
       const stored: RuleEvent[] = [];
       for (const part of chunks(batch.events)) {

@@ -289,13 +289,21 @@ export interface CountedRevision {
  * read after the write, as they are for a message without a state.
  */
 export async function countedHits<T>(trx: Transaction<Database>, hits: readonly CountedHit[], revisions: readonly CountedRevision[], write: () => Promise<T>): Promise<T> {
-  const revised = new Map<number, TallyRow>();
-  for (const part of chunks([...new Set(revisions.map((r) => r.eventId))])) {
-    for (const row of await trx.selectFrom('events').select(TALLY_COLUMNS).where('id', 'in', part).execute()) revised.set(row.id, row);
-  }
-  const messages = await readMessages(trx, [...hits.map((h) => h.messageId), ...[...revised.values()].map((r) => r.message_id)]);
+  // A revised hit's message is known from its row; its verdict is read again once the message is
+  // locked, so that a revision another transaction committed meanwhile is the one moved from.
+  const revisedIds = [...new Set(revisions.map((r) => r.eventId))];
+  const readRevised = async () => {
+    const rows = new Map<number, TallyRow>();
+    for (const part of chunks(revisedIds)) for (const row of await trx.selectFrom('events').select(TALLY_COLUMNS).where('id', 'in', part).execute()) rows.set(row.id, row);
+    return rows;
+  };
+  const revisedMessages = revisedIds.length === 0 ? [] : [...(await readRevised()).values()].map((r) => r.message_id);
+  const messages = await readMessages(trx, [...hits.map((h) => h.messageId), ...revisedMessages]);
+  const revised = revisedIds.length === 0 ? new Map<number, TallyRow>() : await readRevised();
+  // A message with facts but no state: its tallies from its events, before and after. One with no
+  // facts at all was never counted (written by a node from before the counters): before is nothing.
   const legacy = [...messages.values()].filter((m) => m.stored === null || m.state === null).map((m) => m.id);
-  const legacyBefore = await readTallyEvents(trx, legacy);
+  const legacyBefore = await readTallyEvents(trx, legacy.filter((id) => messages.get(id)!.stored !== null));
   const changes = new Changes();
   const states = new Map<number, MessageState>();
   const befores = new Map<number, string[]>();
@@ -333,10 +341,11 @@ export async function countedHits<T>(trx: Transaction<Database>, hits: readonly 
   const events = await readTallyEvents(trx, [...reread]);
   for (const message of messages.values()) {
     const delta = changes.delta(message);
-    if (legacyBefore.has(message.id)) {
-      // No state stored: both tallies from the events, what each hit adds included.
+    if (!states.has(message.id)) {
+      // No state stored: the tallies from the events, what each hit adds included.
       const now = fullTally(events.get(message.id) ?? [], message.provider);
-      counterDelta(fullTally(legacyBefore.get(message.id)!, message.provider).tally.counters, now.tally.counters, delta);
+      const before = legacyBefore.get(message.id);
+      counterDelta(before ? fullTally(before, message.provider).tally.counters : null, now.tally.counters, delta);
       changes.fact(message, now.tally, now.state);
       continue;
     }
@@ -352,7 +361,10 @@ export async function countedHits<T>(trx: Transaction<Database>, hits: readonly 
 
 /** The counters of a campaign's executions, or of one execution: execution id -> name -> value. */
 export async function readCounters(db: Db, of: { campaignId: number } | { executionId: number }, prefix?: string): Promise<Map<number, Map<string, number>>> {
-  let query = db.selectFrom('report_counters').select(['execution_id', 'name', 'value']);
+  let query = db
+    .selectFrom('report_counters')
+    .select(['execution_id', 'name', (eb) => eb.fn.sum<number | string>('value').as('value')])
+    .groupBy(['execution_id', 'name']);
   query = 'campaignId' in of ? query.where('campaign_id', '=', of.campaignId) : query.where('execution_id', '=', of.executionId);
   // LIKE, not a range: PostgreSQL compares text by the database's collation, which may skip punctuation.
   if (prefix !== undefined) query = query.where('name', 'like', `${prefix}%`);
