@@ -7,6 +7,7 @@
 import { counter, HOUR_MS, parseCounter, type HitSeries } from '../core/report-counters.js';
 import { OUTCOMES, OUTCOME_STATUSES, REASON_COUNT_NAMES, REASON_COUNTS, SCOPES, type ReasonCount, type Scope, type StatusKey } from '../core/message-status.js';
 import { deriveRates } from '../core/rates.js';
+import { linkClickCounts } from '../core/hot-clicks.js';
 import { MAILBOX_PROVIDERS, type MailboxProvider } from '../core/mailbox-provider.js';
 import { VERDICTS, type Verdict } from '../core/nhi/verdict.js';
 import type { CampaignTotals, EngagementTotals, ExecutionCounters } from './ports.js';
@@ -60,9 +61,10 @@ export interface LinkClicks {
   byVerdict: Record<Verdict, { uniqueClicks: number; totalClicks: number }>;
 }
 
-/** Clicks of one link occurrence of an execution. */
+/** Clicks of one link occurrence of an execution (as hot clicks read them: core/hot-clicks.ts). */
 export function linkClicks(c: Counters, ordinal: number): LinkClicks {
-  const of = (scope: Scope) => ({ uniqueClicks: c.get(counter.linkClicked(ordinal, scope)) ?? 0, totalClicks: c.get(counter.linkClicks(ordinal, scope)) ?? 0 });
+  const { unique, total } = linkClickCounts(c, ordinal);
+  const of = (scope: Scope) => ({ uniqueClicks: unique[scope], totalClicks: total[scope] });
   return { ...of('all'), byVerdict: Object.fromEntries(VERDICTS.map((v) => [v, of(v)])) as LinkClicks['byVerdict'] };
 }
 

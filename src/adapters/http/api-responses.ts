@@ -10,7 +10,7 @@ import { NO_REASON, SCOPES, STATUS_PRECEDENCE, type Scope, type StatusKey as Sta
 import { MAILBOX_PROVIDERS } from '../../core/mailbox-provider.js';
 import { MATCH_KINDS } from '../../core/link-matching.js';
 import { WARNING_CODES, WARNING_LEVELS, WARNING_RULES } from '../../core/warnings.js';
-import { VERDICTS } from '../../core/nhi/verdict.js';
+import { VERDICTS, type Verdict } from '../../core/nhi/verdict.js';
 import { CAMPAIGN_KINDS, SUPPRESSION_ACTIONS } from '../../app/ports.js';
 import { SUPPRESSION_REASONS } from '../../core/suppression-rules.js';
 
@@ -261,7 +261,7 @@ export const CampaignReport = z
         z
           .object({
             series: z.enum(['opens', 'clicks']),
-            verdict: z.enum(['machine', 'bot', 'self']),
+            verdict: z.enum(VERDICTS.filter((v) => v !== 'human') as [Exclude<Verdict, 'human'>, ...Exclude<Verdict, 'human'>[]]),
             hits: Count,
             byReason: z.array(z.object({ reason: z.string(), hits: Count }).strict()).describe('each hit under the first reason its verdict gave; most first'),
             byFamily: z.array(z.object({ family: z.string(), hits: Count }).strict()).describe('the same by the part of the reason before the colon (net, ua, burst, timing, header, method)'),

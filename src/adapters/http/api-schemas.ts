@@ -14,16 +14,16 @@ import { VERDICTS } from '../../core/nhi/verdict.js';
 import { DEFAULT_DRILL_PAGE, MAX_DRILL_PAGE } from '../../app/contacts.js';
 
 /**
- * An id in a path: a plain decimal integer from 1. Number() would also read `0x1`, `1e0`, `+1` or
- * ` 1` as 1, so one thing would have many URLs.
+ * An id in a path or a query: a plain decimal integer from 1. Number() would also read `0x1`, `1e0`,
+ * `+1` or ` 1` as 1, so one thing would have many URLs.
  */
-export const IdParam = z.object({
-  id: z
-    .string()
-    .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
-    .transform(Number)
-    .refine(Number.isSafeInteger, 'larger than any id'),
-});
+const PlainId = z
+  .string()
+  .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'larger than any id');
+
+export const IdParam = z.object({ id: PlainId });
 
 /** A base of tracking URLs: a campaign's, and PUBLIC_URL (config.ts) too. */
 export const BaseUrl = z
@@ -204,12 +204,7 @@ export const HotClicksQuery = z
       .union([ConditionLabel, z.array(ConditionLabel).max(100)])
       .optional()
       .meta({ description: 'A data-condition label (repeat for several): its blocks and the unconditional links' }),
-    contact: z
-      .string()
-      .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
-      .transform(Number)
-      .refine(Number.isSafeInteger, 'larger than any id')
-      .optional()
+    contact: PlainId.optional()
       .meta({ description: "A contact id: the blocks its attributes select, and the unconditional links" }),
     attributes: z
       .string()
@@ -233,12 +228,6 @@ export const HotClicksQuery = z
   });
 
 // --- Drill-down and contacts ---
-
-const PlainId = z
-  .string()
-  .regex(/^[1-9][0-9]*$/, 'not a plain decimal integer from 1')
-  .transform(Number)
-  .refine(Number.isSafeInteger, 'larger than any id');
 
 const PageSize = PlainId.refine((n) => n <= MAX_DRILL_PAGE, `at most ${MAX_DRILL_PAGE}`).default(DEFAULT_DRILL_PAGE);
 
