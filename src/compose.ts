@@ -41,6 +41,9 @@ import { webhookProviders } from './adapters/webhooks/index.js';
 import { httpsFetcher } from './adapters/webhooks/http-fetcher.js';
 import type { HttpFetcher, ProviderName, WebhookProvider } from './adapters/webhooks/provider.js';
 import { KyselyNonceStore } from './adapters/storage/nonce-store.js';
+import { KyselyMailDomainStore } from './adapters/storage/mail-domain-store.js';
+import { systemMxResolver } from './adapters/dns/mx-resolver.js';
+import { MailDomainService, type MxResolver } from './app/mail-domains.js';
 
 export interface BuildOptions {
   config: Readonly<Config>;
@@ -50,6 +53,8 @@ export interface BuildOptions {
   mailer?: Mailer;
   /** Replaces the https fetcher of SNS certificates and subscription confirmations (tests). */
   fetcher?: HttpFetcher;
+  /** Replaces the system's DNS for MX lookups (tests); MX_LOOKUP=false turns the system's off. */
+  mxResolver?: MxResolver;
 }
 
 export interface Services {
@@ -249,12 +254,18 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     onError: (error, message) => logger.error({ err: error }, message),
   });
   const campaigns = new CampaignService(storage.catalog, clock, { excludedDestinations: config.excludedDestinations, placeholderPatterns: [] });
+  const systemResolver = options.mxResolver || !config.mxLookup ? null : systemMxResolver();
+  const mxResolver = options.mxResolver ?? systemResolver;
+  const mailDomains = mxResolver
+    ? new MailDomainService(new KyselyMailDomainStore(storage.database.db), mxResolver, clock, (domain, error) => logger.debug({ err: error, domain }, 'MX lookup failed'))
+    : null;
   const messages = new MessageService(storage.catalog, storage.events, campaigns, currentKeyring, clock, {
     publicUrl: config.publicUrl,
     unsubscribeMailto: config.unsubscribeMailto,
     suppression: config.suppression,
     messageIdDomain: config.bounceDomain ?? new URL(config.publicUrl).hostname,
     onDelivery: (messageId, type, at) => tracking.noteDelivery(messageId, type, at),
+    ...(mailDomains ? { learnDomain: (address: string) => mailDomains.learn(address) } : {}),
   });
   const sendQueue = mailer
     ? new SendQueue(
@@ -323,6 +334,8 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   app.addHook('onClose', async () => {
     // Attempts in progress record the relay's answer before the database closes.
     await sendQueue?.stop();
+    await mailDomains?.close();
+    systemResolver?.close();
     keyring.stop();
     await tracking.close();
     ownMailer?.close();

@@ -169,6 +169,7 @@ const EnvSchema = z.object({
   GROUP_COMMIT_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   HIT_QUEUE_LIMIT: z.coerce.number().int().min(1).default(20_000),
   HIT_WRITER: z.enum(['thread', 'inline']).default('thread'),
+  MX_LOOKUP: boolean,
   NODE_ID: z.string().trim().min(1).max(100).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_REQUESTS: boolean,
@@ -235,6 +236,8 @@ export interface Config {
    * connection (the default), or inline on the event loop that answers requests.
    */
   hitWriter: 'thread' | 'inline';
+  /** Look up the MX of recipients' company domains to name their mailbox provider (app/mail-domains.ts). */
+  mxLookup: boolean;
   /**
    * This node's name, stored with the hits it records. Nodes sharing a database must have different
    * names: each revises only its own hits and takes in the others'. Default: host name and port.
@@ -391,6 +394,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO ?? null,
     groupCommit: { maxDelayMs: e.GROUP_COMMIT_DELAY_MS, maxBatch: e.GROUP_COMMIT_MAX_BATCH, maxPending: e.HIT_QUEUE_LIMIT },
     hitWriter: e.HIT_WRITER,
+    mxLookup: e.MX_LOOKUP ?? true,
     nodeId: e.NODE_ID ?? `${os.hostname()}:${e.PORT}`,
     logLevel: e.LOG_LEVEL,
     logRequests: e.LOG_REQUESTS ?? false,

@@ -205,10 +205,10 @@ for (const dialect of await testDialects()) {
 
 describe('webhook settings', () => {
   it('refuses to start a provider named without its secret, naming the setting', () => {
-    expect(() => loadConfig({ WEBHOOK_PROVIDERS: 'mailgun' })).toThrow(/WEBHOOK_PROVIDERS names mailgun but WEBHOOK_MAILGUN_SIGNING_KEY is not set/);
-    expect(() => loadConfig({ WEBHOOK_PROVIDERS: 'postmark', WEBHOOK_POSTMARK_AUTH: 'basic:user:' })).toThrow(/WEBHOOK_POSTMARK_AUTH: must be basic:USER:PASSWORD/);
-    expect(() => loadConfig({ WEBHOOK_PROVIDERS: 'mandrill' })).toThrow(/WEBHOOK_PROVIDERS: must be a comma-separated list of ses, sendgrid/);
-    expect(() => loadConfig({ INBOUND_SMTP_PORT: '2525' })).toThrow(/INBOUND_SMTP_PORT is set but neither INBOUND_SMTP_DOMAINS nor BOUNCE_DOMAIN/);
-    expect(loadConfig({ WEBHOOK_PROVIDERS: 'postmark', WEBHOOK_POSTMARK_AUTH: 'query:key:s3cret' }).webhooks.postmark).toEqual({ credentials: { scheme: 'query', parameter: 'key', secret: 's3cret' }, allowedSources: [] });
+    expect(() => loadConfig({ MX_LOOKUP: 'false', WEBHOOK_PROVIDERS: 'mailgun' })).toThrow(/WEBHOOK_PROVIDERS names mailgun but WEBHOOK_MAILGUN_SIGNING_KEY is not set/);
+    expect(() => loadConfig({ MX_LOOKUP: 'false', WEBHOOK_PROVIDERS: 'postmark', WEBHOOK_POSTMARK_AUTH: 'basic:user:' })).toThrow(/WEBHOOK_POSTMARK_AUTH: must be basic:USER:PASSWORD/);
+    expect(() => loadConfig({ MX_LOOKUP: 'false', WEBHOOK_PROVIDERS: 'mandrill' })).toThrow(/WEBHOOK_PROVIDERS: must be a comma-separated list of ses, sendgrid/);
+    expect(() => loadConfig({ MX_LOOKUP: 'false', INBOUND_SMTP_PORT: '2525' })).toThrow(/INBOUND_SMTP_PORT is set but neither INBOUND_SMTP_DOMAINS nor BOUNCE_DOMAIN/);
+    expect(loadConfig({ MX_LOOKUP: 'false', WEBHOOK_PROVIDERS: 'postmark', WEBHOOK_POSTMARK_AUTH: 'query:key:s3cret' }).webhooks.postmark).toEqual({ credentials: { scheme: 'query', parameter: 'key', secret: 's3cret' }, allowedSources: [] });
   });
 });

@@ -38,7 +38,7 @@ describe.each(await testDialects())('an execution keeps its plan across a restar
     const clock = settableClock();
     const start = (env: Record<string, string>) => {
       const config = Object.freeze({
-        ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', HIT_WRITER: 'inline', ...dialectEnv(dialect), ...env }),
+        ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', HIT_WRITER: 'inline', ...dialectEnv(dialect), ...env }),
         database: database!.config,
       });
       return build({ config, clock, logger: pino({ level: 'silent' }) });

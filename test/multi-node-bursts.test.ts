@@ -32,7 +32,7 @@ describe.skipIf(!reachable).each(['thread', 'inline'] as const)('two nodes on on
     const clock = settableClock(Date.UTC(2026, 10, 3, 9));
     const config = (node: string) =>
       Object.freeze({
-        ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, NODE_ID: node, ...dialectEnv('postgres') }),
+        ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, NODE_ID: node, ...dialectEnv('postgres') }),
         database: db.config,
       });
     nodes = [await build({ config: config('a'), clock, logger: pino({ level: 'silent' }) }), await build({ config: config('b'), clock, logger: pino({ level: 'silent' }) })];

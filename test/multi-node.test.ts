@@ -21,7 +21,7 @@ describe.skipIf(!reachable)('two tracking nodes on one PostgreSQL database', () 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     // Each node has a name of its own (NODE_ID), as it must on a shared database.
-    const config = (node: number) => Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config });
+    const config = (node: number) => Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config });
     nodes = await Promise.all([0, 1].map((node) => build({ config: config(node), logger: pino({ level: 'silent' }) })));
     bases = await Promise.all(nodes.map((n) => n.app.listen({ port: 0, host: '127.0.0.1' })));
   });

@@ -160,7 +160,7 @@ describe.skipIf(!reachable)('report counters with two nodes writing at once on P
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    const config = (node: number) => Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config });
+    const config = (node: number) => Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config });
     nodes = await Promise.all([0, 1].map((node) => build({ config: config(node), logger: pino({ level: 'silent' }) })));
   });
   afterAll(async () => {

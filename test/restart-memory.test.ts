@@ -29,7 +29,7 @@ describe.each(cases)('a restart in the middle of a burst (%s, hit writer: %s)', 
     database = await createTestDatabase(dialect);
     const clock = settableClock(Date.UTC(2026, 10, 2, 9));
     const config = Object.freeze({
-      ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, ...dialectEnv(dialect), ...env }),
+      ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '0', HIT_WRITER: hitWriter, ...dialectEnv(dialect), ...env }),
       database: database.config,
     });
     const start = () => build({ config, clock, logger: pino({ level: 'silent' }) });

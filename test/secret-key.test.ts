@@ -29,7 +29,7 @@ const b64 = (key: Buffer) => key.toString('base64');
 
 /** A server on `database`, its API key, and a helper that creates a message and returns its first click path. */
 async function start(database: TestDatabase['config'], env: Record<string, string>): Promise<Mailsight & { sendMessage(to: string): Promise<{ id: number; click: string }> }> {
-  const config: Readonly<Config> = Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', HIT_WRITER: 'inline', ...env }), database });
+  const config: Readonly<Config> = Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', HIT_WRITER: 'inline', ...env }), database });
   const server = await build({ config, logger: pino({ level: 'silent' }) });
   const { key } = await createApiKey(server.storage.keys, systemClock, 'secret-key-test');
   const api = async (url: string, body: unknown) =>
@@ -145,7 +145,7 @@ describe('where the secret key comes from', () => {
 
   it('on SQLite, creates the key file beside the database, owner-only, once', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-secret-'));
-    const config = loadConfig({ DATA_DIR: path.join(dir, 'data') });
+    const config = loadConfig({ MX_LOOKUP: 'false', DATA_DIR: path.join(dir, 'data') });
     const first = secretKeys(config);
     const file = path.join(dir, 'data', 'secret.key');
     expect(first.current.source).toBe(`the secret key file ${file} (created now: it was missing)`);
@@ -155,26 +155,26 @@ describe('where the secret key comes from', () => {
     expect(second.current.fingerprint).toBe(first.current.fingerprint);
     expect(second.current.source).toBe(`the secret key file ${file}`);
     // The file holds the key as SECRET_KEY takes it.
-    expect(new SecretKey(loadConfig({ SECRET_KEY: readFileSync(file, 'utf8').trim() }).secretKey.value!, 'env').fingerprint).toBe(first.current.fingerprint);
+    expect(new SecretKey(loadConfig({ MX_LOOKUP: 'false', SECRET_KEY: readFileSync(file, 'utf8').trim() }).secretKey.value!, 'env').fingerprint).toBe(first.current.fingerprint);
   });
 
   it('refuses a key file that holds no key, and both settings at once, naming them', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-secret-'));
     const file = path.join(dir, 'bad.key');
     writeFileSync(file, 'not a key\n');
-    expect(() => secretKeys(loadConfig({ DATA_DIR: dir, SECRET_KEY_FILE: file }))).toThrow(`the secret key file ${file} does not hold a secret key`);
-    expect(() => loadConfig({ SECRET_KEY: b64(K1), SECRET_KEY_FILE: file })).toThrow(/SECRET_KEY and SECRET_KEY_FILE are both set/);
-    expect(() => loadConfig({ SECRET_KEY: 'c2hvcnQ=' })).toThrow(/SECRET_KEY: must be 32 bytes in base64 or hex/);
-    expect(() => loadConfig({ SECRET_KEY_PREVIOUS: 'xyz' })).toThrow(/SECRET_KEY_PREVIOUS: must be 32 bytes/);
+    expect(() => secretKeys(loadConfig({ MX_LOOKUP: 'false', DATA_DIR: dir, SECRET_KEY_FILE: file }))).toThrow(`the secret key file ${file} does not hold a secret key`);
+    expect(() => loadConfig({ MX_LOOKUP: 'false', SECRET_KEY: b64(K1), SECRET_KEY_FILE: file })).toThrow(/SECRET_KEY and SECRET_KEY_FILE are both set/);
+    expect(() => loadConfig({ MX_LOOKUP: 'false', SECRET_KEY: 'c2hvcnQ=' })).toThrow(/SECRET_KEY: must be 32 bytes in base64 or hex/);
+    expect(() => loadConfig({ MX_LOOKUP: 'false', SECRET_KEY_PREVIOUS: 'xyz' })).toThrow(/SECRET_KEY_PREVIOUS: must be 32 bytes/);
   });
 
   it('on PostgreSQL, refuses to start without one, saying that every node must share it', async () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
+    const config = loadConfig({ MX_LOOKUP: 'false', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
     await expect(build({ config })).rejects.toThrow(/SECRET_KEY is not set: on PostgreSQL every node must open the same signing keys.*the same on every node/);
     // Nor is a missing key file created there: each node would make its own.
     dir = mkdtempSync(path.join(os.tmpdir(), 'mailsight-secret-'));
     const file = path.join(dir, 'secret.key');
-    expect(() => secretKeys(loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', SECRET_KEY_FILE: file }))).toThrow(`the secret key file ${file} cannot be read (ENOENT)`);
+    expect(() => secretKeys(loadConfig({ MX_LOOKUP: 'false', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', SECRET_KEY_FILE: file }))).toThrow(`the secret key file ${file} cannot be read (ENOENT)`);
     expect(existsSync(file)).toBe(false);
   });
 });

@@ -218,7 +218,7 @@ describe.skipIf(!(await postgresReachable()))('two nodes on one PostgreSQL datab
 
   const start = (node: number) =>
     build({
-      config: Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config }),
+      config: Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config }),
       logger: pino({ level: 'silent' }),
       clock,
       mailer,

@@ -38,7 +38,7 @@ for (const dialect of await testDialects()) {
 
         const handed: OutgoingMail[] = [];
         const mailer: Mailer = { send: async (mail) => (handed.push(mail), { accepted: true, response: '250 ok', messageId: null }) };
-        const config = Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', SEND_POLL: '0', ...dialectEnv(dialect) }), database: target.config });
+        const config = Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', SEND_POLL: '0', ...dialectEnv(dialect) }), database: target.config });
         const server = await build({ config, clock: settableClock(), logger: pino({ level: 'silent' }), mailer });
         try {
           expect(await server.storage.sendQueue.get(1)).toMatchObject({ state: 'sent', attempts: 1 });

@@ -59,7 +59,7 @@ for (const dialect of await testDialects()) {
 
     async function node(env: Record<string, string> = {}, nodeId = 'node-a'): Promise<Node> {
       const config = Object.freeze({
-        ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: nodeId, SEND_POLL: '0', BOUNCE_DOMAIN: 'bounces.shop.example', ...dialectEnv(dialect), ...env }),
+        ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: nodeId, SEND_POLL: '0', BOUNCE_DOMAIN: 'bounces.shop.example', ...dialectEnv(dialect), ...env }),
         database: database.config,
       });
       const built = await build({ config, clock, logger: pino({ level: 'silent' }), mailer: relay });
@@ -368,7 +368,7 @@ describe.skipIf(!(await postgresReachable()))('two nodes sending from one Postgr
     const nodes: Mailsight[] = [];
     try {
       for (const name of ['node-a', 'node-b']) {
-        const config = Object.freeze({ ...loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: name, SEND_POLL: '0', SEND_CONCURRENCY: '4', ...dialectEnv(dialect) }), database: database.config });
+        const config = Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: name, SEND_POLL: '0', SEND_CONCURRENCY: '4', ...dialectEnv(dialect) }), database: database.config });
         nodes.push(await build({ config, clock, logger: pino({ level: 'silent' }), mailer: smtpMailer({ url: `smtp://127.0.0.1:${sink.port}`, requireTls: false, timeoutMs: 5_000, maxConnections: 4 }) }));
       }
       const [a, b] = nodes as [Mailsight, Mailsight];

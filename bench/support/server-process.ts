@@ -132,8 +132,9 @@ export const LOAD_TEST_PUBLIC_URL = 'https://track.load-test.example';
 
 /** The environment of a real mailsight server over a SQLite file in `dataDir`. */
 export function mailsightEnv(dataDir: string, overrides: Record<string, string> = {}): Record<string, string> {
-  // An empty DATABASE_URL counts as unset: SQLite, whatever the caller's shell has.
-  return { DATA_DIR: dataDir, DATABASE_URL: '', PUBLIC_URL: LOAD_TEST_PUBLIC_URL, LOG_LEVEL: 'warn', ...overrides };
+  // An empty DATABASE_URL counts as unset: SQLite, whatever the caller's shell has. No MX lookups:
+  // the benchmarks' recipients are at reserved domains, and what is measured is not the network.
+  return { DATA_DIR: dataDir, DATABASE_URL: '', PUBLIC_URL: LOAD_TEST_PUBLIC_URL, LOG_LEVEL: 'warn', MX_LOOKUP: 'false', ...overrides };
 }
 
 /** Creates an API key with `mailsight keys create`, as an operator would, and returns it. */

@@ -34,7 +34,7 @@ export async function startEvalServer(selfNetworks: readonly string[], startTime
   const clock = { now: () => current };
   try {
     const config = Object.freeze({
-      ...loadConfig({
+      ...loadConfig({ MX_LOOKUP: 'false',
         PUBLIC_URL: EVAL_PUBLIC_URL,
         LOG_LEVEL: 'silent',
         TRUSTED_PROXIES: '127.0.0.1',

@@ -83,6 +83,8 @@ export interface MessageSettings {
   messageIdDomain: string;
   /** Told of every sent or delivered fact recorded here (the tracking service uses it for timing). */
   onDelivery?: (messageId: number, type: 'sent' | 'delivered', at: number) => Promise<void>;
+  /** Learns the mailbox provider of an address's domain (app/mail-domains.ts) before its message is counted. */
+  learnDomain?: (address: string) => Promise<void>;
 }
 
 /**
@@ -152,6 +154,9 @@ export class MessageService {
     }
     const everyone = [...to, ...cc];
     const blocked = kept.to.length === 0;
+    // The message is counted under its first recipient's mailbox provider: known before it is written.
+    const first = kept.to[0] ?? kept.cc[0];
+    if (first && this.settings.learnDomain) await this.settings.learnDomain(first.email);
     // Every recipient gets a contact, which remembers the consent stated for it, written in the
     // message's transaction. A message is tracked by name only when all of them allow it: any one of
     // them may open it. Only a message to exactly one person attributes its hits to a contact.

@@ -67,6 +67,8 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
       INBOUND_SMTP_HOST: '127.0.0.1',
       INBOUND_SMTP_PORT: '0',
       SEND_RATE_PER_MINUTE: '1000000',
+      // The audience's domains are reserved ones (.example): no MX to look up.
+      MX_LOOKUP: 'false',
       ...overrides,
     });
   // The public URL names the port, so the port is settled first; port 0 picks a free one.

@@ -7,9 +7,8 @@
  * transaction holds the write lock. Run it when the counters are suspect, or after restoring a backup.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { MailboxProvider } from '../../core/mailbox-provider.js';
 import { parseState, serializeState } from '../../core/report-counters.js';
-import { fullTally, isPostgres, providerOfRecipients, readTallyEvents, writeFacts, writeStates } from './report-counter-store.js';
+import { fullTally, isPostgres, providersOf, readTallyEvents, writeFacts, writeStates } from './report-counter-store.js';
 import type { Database } from './schema.js';
 
 /** Messages read per page. */
@@ -73,13 +72,15 @@ async function recountExecution(trx: Transaction<Database>, executionId: number,
     if (messages.length === 0) break;
     after = messages[messages.length - 1]!.id;
     const events = await readTallyEvents(trx, messages.map((m) => m.id));
+    const providers = await providersOf(trx, new Map(messages.map((m) => [m.id, m.recipients])));
     const facts = [];
     const states = [];
     for (const m of messages) {
-      const provider = (m.provider as MailboxProvider | null) ?? providerOfRecipients(m.recipients);
+      // The provider as known now: a domain's MX looked up since moves its messages.
+      const provider = providers.get(m.id)!;
       const { tally, state } = fullTally(events.get(m.id) ?? [], provider);
       for (const [name, value] of tally.counters) counted.set(name, (counted.get(name) ?? 0) + value);
-      const factsDiffer = m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || m.provider === null;
+      const factsDiffer = m.status !== tally.status || m.reason !== tally.reason || m.flags !== tally.flags || m.provider !== provider;
       // The write path stores a state's keys in the order they came: compared parsed, in canonical order.
       const stateDiffers = m.state === null || serializeState(parseState(m.state)) !== state;
       if (factsDiffer || stateDiffers) result.factDifferences++;

@@ -54,9 +54,33 @@ interface CountedMessage {
 
 export type FactsRow = Insertable<MessageFactsTable>;
 
-/** The mailbox provider of a message: its first recipient's (messages.recipients JSON). */
+/** The mailbox provider of a message: its first recipient's (messages.recipients JSON), by its domain's name only. */
 export function providerOfRecipients(recipients: string): MailboxProvider {
   return providerOfAddress(firstRecipient(recipients));
+}
+
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+/**
+ * The mailbox providers of messages (id -> recipients JSON): by their first recipient's domain, and
+ * for a domain whose name does not say, by its MX hosts when they have been looked up (mail_domains).
+ */
+export async function providersOf(db: Db, recipients: ReadonlyMap<number, string>): Promise<Map<number, MailboxProvider>> {
+  const providers = new Map<number, MailboxProvider>();
+  const unknown = new Map<number, string>();
+  for (const [id, json] of recipients) {
+    const address = firstRecipient(json);
+    const provider = providerOfAddress(address);
+    providers.set(id, provider);
+    if (provider === 'other' && address.includes('@')) unknown.set(id, domainOf(address));
+  }
+  const domains = [...new Set(unknown.values())];
+  const hosted = new Map<string, MailboxProvider>();
+  for (const part of chunks(domains)) {
+    for (const row of await db.selectFrom('mail_domains').select(['domain', 'provider']).where('domain', 'in', part).execute()) hosted.set(row.domain, row.provider as MailboxProvider);
+  }
+  for (const [id, domain] of unknown) providers.set(id, hosted.get(domain) ?? 'other');
+  return providers;
 }
 
 /** The first recipient's address of a messages.recipients JSON (To, then CC); '' when it has none. */
@@ -83,12 +107,14 @@ async function readMessages(trx: Db, ids: readonly number[]): Promise<Map<number
       .select(['m.id', 'm.campaign_id', 'm.execution_id', 'm.recipients', 'f.provider', 'f.status', 'f.reason', 'f.flags', 's.state'])
       .where('m.id', 'in', part)
       .execute();
+    // A message keeps the provider it was first counted under (a recount moves it when its domain's MX says more).
+    const fresh = await providersOf(trx, new Map(rows.filter((r) => r.provider === null).map((r) => [r.id, r.recipients])));
     for (const r of rows) {
       found.set(r.id, {
         id: r.id,
         campaignId: r.campaign_id,
         executionId: r.execution_id,
-        provider: (r.provider as MailboxProvider | null) ?? providerOfRecipients(r.recipients),
+        provider: (r.provider as MailboxProvider | null) ?? fresh.get(r.id)!,
         stored: r.status === null ? null : { status: r.status, reason: r.reason, flags: r.flags ?? 0 },
         state: r.state,
       });

@@ -237,6 +237,15 @@ export interface MessageStatesTable {
   state: string;
 }
 
+/** A domain's MX hosts and the mailbox provider they name (migration 0012). */
+export interface MailDomainsTable {
+  domain: string;
+  provider: string;
+  /** The MX host names, space-separated; '' when the lookup found none or failed. */
+  mx: string;
+  checked_at: number;
+}
+
 export interface ReportCounterStateTable {
   id: number;
   /** When the counters were last rebuilt from the events; null: never, they must be before use. */
@@ -265,6 +274,7 @@ export interface Database {
   message_facts: MessageFactsTable;
   message_states: MessageStatesTable;
   report_counter_state: ReportCounterStateTable;
+  mail_domains: MailDomainsTable;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -12,6 +12,8 @@ import type { Kysely, Migration } from 'kysely';
  * - `message_states`: each message's state (core/report-counters.ts MessageState, JSON), so that a
  *   hit is counted without reading its events. Apart from message_facts, whose indexes a batch of
  *   hits then rewrites only for the messages whose status or flags it changed.
+ * - `mail_domains`: the mailbox provider a domain's MX hosts name (Google Workspace, Microsoft 365...),
+ *   looked up once per domain, for the domains whose name alone does not say.
  * - `report_counter_state`: one row; `rebuilt_at` null until the counters have been built from the
  *   events already stored (a database from before this migration), which the next start does.
  */
@@ -44,6 +46,13 @@ export const reportCounters: Migration = {
       .createTable('message_states')
       .addColumn('message_id', 'bigint', (c) => c.primaryKey().references('messages.id'))
       .addColumn('state', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('mail_domains')
+      .addColumn('domain', 'text', (c) => c.primaryKey())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('mx', 'text', (c) => c.notNull())
+      .addColumn('checked_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema
       .createTable('report_counter_state')
