@@ -143,16 +143,23 @@ export class KyselyContactStore implements ContactStore {
   async #fewContactsWithStatus(filters: ReadonlyMap<number, readonly StatusKey[]>): Promise<number[] | null> {
     const cap = Math.min(this.#selectiveContacts, SELECTIVE_STATUS_CONTACTS);
     for (const [campaign, statuses] of filters) {
-      const rows = await this.db
-        .selectFrom('message_facts as f')
-        .innerJoin('messages as m', 'm.id', 'f.message_id')
-        .select('m.contact_id')
-        .where('f.campaign_id', '=', campaign)
-        .where('f.status', 'in', statuses)
-        .where('m.contact_id', 'is not', null)
+      // The messages first (an index-only read of message_facts_status), then their contacts by key:
+      // joined in one query, PostgreSQL merges with the messages' primary key from the first message
+      // on, reading a whole table to find a thousand rows (150 ms at a million messages).
+      const ids = await this.db
+        .selectFrom('message_facts')
+        .select('message_id')
+        .where('campaign_id', '=', campaign)
+        .where('status', 'in', statuses)
         .limit(cap + 1)
         .execute();
-      if (rows.length <= cap) return [...new Set(rows.map((r) => r.contact_id!))];
+      if (ids.length > cap) continue;
+      const contacts = new Set<number>();
+      for (let i = 0; i < ids.length; i += COLUMNS_CHUNK) {
+        const part = ids.slice(i, i + COLUMNS_CHUNK).map((r) => r.message_id);
+        for (const row of await this.db.selectFrom('messages').select('contact_id').where('id', 'in', part).where('contact_id', 'is not', null).execute()) contacts.add(row.contact_id!);
+      }
+      return [...contacts];
     }
     return null;
   }
