@@ -3,7 +3,7 @@
  * events deduplicated by key, the suppressions they cause, the provider ids learned, and the reports
  * kept for review.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { NewEvent } from '../../core/events.js';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
 import type { IngestBatch, IngestionStore, InboundState, StoredInboundReport } from '../../app/ingestion.js';
@@ -57,52 +57,56 @@ export class KyselyIngestionStore implements IngestionStore {
 
   async record(batch: IngestBatch, now: number, suppression: SuppressionSettings): Promise<NewEvent[]> {
     if (batch.events.length === 0 && batch.refs.length === 0 && batch.inbound.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => countedWrite(trx, [...batch.events.map((e) => e.messageId), ...batch.refs.map((r) => r.messageId)], async () => {
-      const inserted: NewEvent[] = [];
-      const stored: RuleEvent[] = [];
-      for (const part of chunks(batch.events)) {
-        const values = part.map((e) => withoutNul(eventToRow(e, now)));
-        const rows = await trx
-          .insertInto('events')
-          .values(values)
-          .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
-          .returning(['id', 'dedupe_key'])
-          .execute();
-        const fresh = new Map(rows.map((r) => [r.dedupe_key, r.id]));
-        for (const [i, event] of part.entries()) {
-          const id = fresh.get(values[i]!.dedupe_key ?? null);
-          if (id === undefined) continue;
-          inserted.push(event);
-          stored.push({ ...event, id });
-        }
+    // A provider's reference to a message locks it as the events do: both reach it by its key.
+    const messages = [...batch.events.map((e) => e.messageId), ...batch.refs.map((r) => r.messageId)];
+    return this.db.transaction().execute((trx) => countedWrite(trx, messages, () => this.#record(trx, batch, now, suppression)));
+  }
+
+  async #record(trx: Transaction<Database>, batch: IngestBatch, now: number, suppression: SuppressionSettings): Promise<NewEvent[]> {
+    const inserted: NewEvent[] = [];
+    const stored: RuleEvent[] = [];
+    for (const part of chunks(batch.events)) {
+      const values = part.map((e) => withoutNul(eventToRow(e, now)));
+      const rows = await trx
+        .insertInto('events')
+        .values(values)
+        .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).doNothing())
+        .returning(['id', 'dedupe_key'])
+        .execute();
+      const fresh = new Map(rows.map((r) => [r.dedupe_key, r.id]));
+      for (const [i, event] of part.entries()) {
+        const id = fresh.get(values[i]!.dedupe_key ?? null);
+        if (id === undefined) continue;
+        inserted.push(event);
+        stored.push({ ...event, id });
       }
-      for (const part of chunks(batch.refs)) {
-        await trx
-          .insertInto('message_refs')
-          .values(part.map((r) => withoutNul({ provider: r.provider, ref: r.ref, message_id: r.messageId })))
-          .onConflict((oc) => oc.columns(['provider', 'ref']).doNothing())
-          .execute();
-      }
-      for (const part of chunks(batch.inbound)) {
-        await trx
-          .insertInto('inbound_reports')
-          .values(
-            part.map((r) => withoutNul({
-              digest: r.digest,
-              received_at: r.receivedAt,
-              origin: r.origin,
-              state: r.state,
-              reason: r.reason,
-              outcomes: r.outcomes ? JSON.stringify(r.outcomes) : null,
-              raw: r.raw ? r.raw.toString('base64') : null,
-            })),
-          )
-          .onConflict((oc) => oc.column('digest').doNothing())
-          .execute();
-      }
-      await applySuppressionRules(trx, stored, suppression, now);
-      return inserted;
-    }));
+    }
+    for (const part of chunks(batch.refs)) {
+      await trx
+        .insertInto('message_refs')
+        .values(part.map((r) => withoutNul({ provider: r.provider, ref: r.ref, message_id: r.messageId })))
+        .onConflict((oc) => oc.columns(['provider', 'ref']).doNothing())
+        .execute();
+    }
+    for (const part of chunks(batch.inbound)) {
+      await trx
+        .insertInto('inbound_reports')
+        .values(
+          part.map((r) => withoutNul({
+            digest: r.digest,
+            received_at: r.receivedAt,
+            origin: r.origin,
+            state: r.state,
+            reason: r.reason,
+            outcomes: r.outcomes ? JSON.stringify(r.outcomes) : null,
+            raw: r.raw ? r.raw.toString('base64') : null,
+          })),
+        )
+        .onConflict((oc) => oc.column('digest').doNothing())
+        .execute();
+    }
+    await applySuppressionRules(trx, stored, suppression, now);
+    return inserted;
   }
 
   async listInbound(filter: { state?: InboundState; afterId?: number; limit: number }): Promise<StoredInboundReport[]> {

@@ -7,7 +7,7 @@ import { countedWrite } from './report-counter-store.js';
 import { applySuppressionRules } from './suppression-store.js';
 import type { SuppressionSettings } from '../../core/suppression-rules.js';
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { NewEvent } from '../../core/events.js';
 import type { QueuedSend, SendLease, SendNext, SendQueueStore, SendState } from '../../app/ports.js';
 import type { Database, SendQueueTable } from './schema.js';
@@ -79,25 +79,27 @@ export class KyselySendQueueStore implements SendQueueStore {
   }
 
   async finish(lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number, suppression: SuppressionSettings): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => countedWrite(trx, events.map((e) => e.messageId), async () => {
-      if (events.length > 0) {
-        // One insert each: an attempt has an event or two, and each id must be its own event's (the
-        // order of a multi-row insert's RETURNING is not promised).
-        const stored = [];
-        for (const event of events) {
-          const { id } = await trx.insertInto('events').values(eventToRow(event, now)).returning('id').executeTakeFirstOrThrow();
-          stored.push({ ...event, id });
-        }
-        await applySuppressionRules(trx, stored, suppression, now);
+    return this.db.transaction().execute((trx) => countedWrite(trx, events.map((e) => e.messageId), () => this.#finish(trx, lease, events, next, now, suppression)));
+  }
+
+  async #finish(trx: Transaction<Database>, lease: SendLease, events: readonly NewEvent[], next: SendNext, now: number, suppression: SuppressionSettings): Promise<boolean> {
+    if (events.length > 0) {
+      // One insert each: an attempt has an event or two, and each id must be its own event's (the
+      // order of a multi-row insert's RETURNING is not promised).
+      const stored = [];
+      for (const event of events) {
+        const { id } = await trx.insertInto('events').values(eventToRow(event, now)).returning('id').executeTakeFirstOrThrow();
+        stored.push({ ...event, id });
       }
-      const result = await trx
-        .updateTable('send_queue')
-        .set({ state: next.state, next_attempt_at: next.state === 'pending' ? next.nextAttemptAt : now, lease_token: null, lease_until: null, updated_at: now })
-        .where('message_id', '=', lease.messageId)
-        .where('lease_token', '=', lease.token)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
-    }));
+      await applySuppressionRules(trx, stored, suppression, now);
+    }
+    const result = await trx
+      .updateTable('send_queue')
+      .set({ state: next.state, next_attempt_at: next.state === 'pending' ? next.nextAttemptAt : now, lease_token: null, lease_until: null, updated_at: now })
+      .where('message_id', '=', lease.messageId)
+      .where('lease_token', '=', lease.token)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 }
 
