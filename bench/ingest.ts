@@ -49,6 +49,7 @@ import { corpusBounces, createBenchDatabase, postfixBounces, sendGridEvents, sig
 import { measureHttp } from './support/ingest-http.js';
 import { compileCost, cpuMicros, rememberingReferences, tokenCost } from './support/ingest-probes.js';
 import { median } from './support/stats.js';
+import { positiveInteger } from './support/options.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -71,15 +72,6 @@ const MAIL_GOAL_PER_S = 1_500;
 const WARM_UP_MESSAGES = 2_000;
 /** Passes of parseBounceMail and of the line split over the mails; the median pass is printed. */
 const PARSE_ROUNDS = 5;
-
-function positiveInteger(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`${name} must be a positive integer, got '${text}'`);
-    process.exit(2);
-  }
-  return n;
-}
 
 /**
  * CPU microseconds (this process) spent in each named step, summed over a run. CPU rather than wall

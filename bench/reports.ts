@@ -34,6 +34,7 @@ import { HotClicksService } from '../src/app/hot-clicks.js';
 import { ContactService, type DrillInput } from '../src/app/contacts.js';
 import { bulkLoad, DEFAULT_SEED, type LoadedData } from './report-data.js';
 import { median } from './support/stats.js';
+import { fail, positiveInteger } from './support/options.js';
 
 /** The issue's goal for each read at a million messages, in ms. */
 const GOAL_MS = 100;
@@ -65,17 +66,6 @@ const SEED = positiveInteger('--seed', flags.seed);
 
 function list(name: string, text: string): number[] {
   return text.split(',').map((s) => positiveInteger(name, s.trim().replaceAll('_', '')));
-}
-
-function positiveInteger(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) fail(`${name} must be a positive integer, got '${text}'`);
-  return n;
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
 }
 
 /** What the queries read from: the loaded data and a few ids and cursors found before timing. */

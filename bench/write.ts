@@ -33,6 +33,7 @@ import { openFloorTable } from './support/floor-table.js';
 import { openStorage, type Storage } from '../src/adapters/storage/index.js';
 import type { NewEvent } from '../src/core/events.js';
 import type { EventStore } from '../src/app/ports.js';
+import { fail, positiveInteger } from './support/options.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -51,17 +52,6 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 /** Time between two hits of the stream: 7,000 hits a second, as the real server takes them here. */
 const HIT_SPACING_MS = 1000 / 7000;
 const LAYERS = ['floor', 'raw', 'store', 'classify', 'writer'] as const;
-
-function positiveInteger(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) fail(`${name} must be a positive integer, got '${text}'`);
-  return n;
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 
 interface Setup {
   dir: string;
