@@ -210,6 +210,10 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   if (config.selfNetworks.length > 0) selfNetworkList(config.selfNetworks);
   const secrets = secretKeys(config);
   const storage = await openStorage(config.database, clock);
+  if (storage.countersBuilt && storage.countersBuilt.messages > 0) {
+    const built = storage.countersBuilt;
+    logger.info({ messages: built.messages, executions: built.executions }, `report counters built from the ${built.messages} messages stored before them (once, after the upgrade)`);
+  }
   let checkpointer: Checkpointer | null = null;
 
   let keyring: LiveKeyring;

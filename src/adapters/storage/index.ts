@@ -6,7 +6,7 @@ import { KyselyKeyStore } from './key-store.js';
 import { KyselyIngestionStore } from './ingestion-store.js';
 import { KyselyReportStore } from './report-queries.js';
 import { KyselySuppressionStore } from './suppression-store.js';
-import { buildCountersIfNeeded } from './recount.js';
+import { buildCountersIfNeeded, type RecountResult } from './recount.js';
 import { KyselyDrillDownStore } from './drill-down-queries.js';
 import { KyselyContactStore } from './contact-queries.js';
 
@@ -26,15 +26,18 @@ export interface Storage {
   sendQueue: KyselySendQueueStore;
   drillDown: KyselyDrillDownStore;
   contacts: KyselyContactStore;
+  /** What building the report counters from the events already stored did at this start; null when they were built before. */
+  countersBuilt: RecountResult | null;
   close(): Promise<void>;
 }
 
 /** Opens the database, brings its schema up to date and returns the stores over it. */
 export async function openStorage(target: DatabaseTarget, clock: Clock): Promise<Storage> {
   const database = openDatabase(target);
+  let countersBuilt: RecountResult | null;
   try {
     await migrateToLatest(database);
-    await buildCountersIfNeeded(database.db, clock.now());
+    countersBuilt = await buildCountersIfNeeded(database.db, clock.now());
   } catch (error) {
     await database.db.destroy();
     throw error;
@@ -51,6 +54,7 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     sendQueue: new KyselySendQueueStore(db),
     drillDown: new KyselyDrillDownStore(db),
     contacts: new KyselyContactStore(db),
+    countersBuilt,
     close: () => db.destroy(),
   };
 }
