@@ -16,7 +16,7 @@ for (const dialect of await testDialects()) {
     it('are built from its events at the first start, once', async () => {
       const target = await createTestDatabase(dialect);
       try {
-        const database = openDatabase(target.config.dialect === 'sqlite' ? { dialect: 'sqlite', file: target.config.file } : { dialect: 'postgres', url: target.config.url });
+        const database = openDatabase(target.config);
         try {
           await migrateTo(database, '0011-inbound');
           const db = database.db;

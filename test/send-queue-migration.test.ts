@@ -17,7 +17,7 @@ for (const dialect of await testDialects()) {
     it('become queue entries: sent when the message was, due again when its send never finished', async () => {
       const target = await createTestDatabase(dialect);
       try {
-        const database = openDatabase(target.config.dialect === 'sqlite' ? { dialect: 'sqlite', file: target.config.file } : { dialect: 'postgres', url: target.config.url });
+        const database = openDatabase(target.config);
         try {
           await migrateTo(database, '0008-event-recipients');
           const db = database.db;

@@ -369,9 +369,15 @@ export function parseState(text: string): MessageState {
 
 /** Everything one message counts for in its execution's report: what its state decides, and what each event adds. */
 export function tallyMessage(events: readonly TallyEvent[], provider: MailboxProvider): MessageTally {
-  const tally = stateTally(stateOf(events), provider);
+  return tallyWithState(events, provider).tally;
+}
+
+/** A message's tally from all its events, with the state it was taken from. */
+export function tallyWithState(events: readonly TallyEvent[], provider: MailboxProvider): { tally: MessageTally; state: MessageState } {
+  const state = stateOf(events);
+  const tally = stateTally(state, provider);
   for (const e of events) eventCounters(e, tally.counters);
-  return tally;
+  return { tally, state };
 }
 
 /** What moves the counters when a message's tally goes from `before` (null: a new message) to `after`. */

@@ -18,7 +18,7 @@ import {
   stateOf,
   stateCounts,
   stateDelta,
-  stateTally,
+  tallyWithState,
   type MessageState,
   type MessageTally,
   type TallyEvent,
@@ -152,11 +152,9 @@ export function tallyEventOf(r: Omit<TallyRow, 'message_id'>): TallyEvent {
   };
 }
 
-/** A message's tally from all its events, with the state it was taken from. */
+/** A message's tally from all its events, with its state as stored. */
 export function fullTally(events: readonly TallyEvent[], provider: MailboxProvider): { tally: MessageTally; state: string } {
-  const state = stateOf(events);
-  const tally = stateTally(state, provider);
-  for (const e of events) eventCounters(e, tally.counters);
+  const { tally, state } = tallyWithState(events, provider);
   return { tally, state: serializeState(state) };
 }
 
