@@ -228,7 +228,7 @@ export function hasReason(key: StatusKey): key is StatusWithReason {
 }
 
 /** Later in time; at the same time, recorded later (higher id), else later in the list. */
-function isLater(candidate: StatusEvent, than: StatusEvent): boolean {
+export function isLater(candidate: StatusEvent, than: StatusEvent): boolean {
   if (candidate.at !== than.at) return candidate.at > than.at;
   return (candidate.id ?? -Infinity) >= (than.id ?? -Infinity);
 }

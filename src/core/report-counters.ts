@@ -15,6 +15,7 @@ import {
   EVIDENCE_NAMES,
   hasReason,
   isInferredOpen,
+  isLater,
   isPerVerdict,
   NO_REASON,
   passes,
@@ -231,7 +232,7 @@ export function stateOf(events: readonly TallyEvent[]): MessageState {
     for (const e of events) {
       if (!tests.some((t) => passes(e, t))) continue;
       found = true;
-      if (deciding === null || e.at > deciding.at || (e.at === deciding.at && (e.id ?? -Infinity) >= (deciding.id ?? -Infinity))) deciding = e;
+      if (deciding === null || isLater(e, deciding)) deciding = e;
     }
     if (!found) continue;
     state.evidence.push(name);
