@@ -33,6 +33,7 @@ import { ThreadHitWriter } from './adapters/writer-thread/thread-hit-writer.js';
 import { openStorage, type Storage } from './adapters/storage/index.js';
 import { startCheckpointer, type Checkpointer } from './adapters/storage/checkpointer.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
+import { webRoutes } from './adapters/http/web-routes.js';
 import { answerRefusedRequest, answerUnrouted, trackingRoutes } from './adapters/http/tracking-routes.js';
 import { errorHandler, type ErrorBody } from './adapters/http/errors.js';
 import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
@@ -359,6 +360,8 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     },
     { prefix: '/api' },
   );
+  // Until sessions exist, no page is served to anyone: every page sends the browser to sign in.
+  await app.register(webRoutes, { signedIn: async () => false });
   // The worker takes due sends (retries, and sends the rate limit left for later) every SEND_POLL.
   sendQueue?.start(config.sending.pollMs);
   return { app, storage, services };

@@ -52,6 +52,9 @@ for (const dialect of await testDialects()) {
       const history = await call(R.VerdictHistory, 'GET', `/api/events/${firstClick.id}/verdicts`, undefined, 200);
       expect(history.revisions.map((r) => r.next.verdict)).toEqual(['bot']);
       await call(R.CampaignReport, 'GET', `/api/campaigns/${campaign.id}/report`, undefined, 200);
+      const overview = await call(R.CampaignOverview, 'GET', '/api/campaigns/overview', undefined, 200);
+      expect(overview.campaigns.map((c) => c.campaign.id)).toEqual([campaign.id]);
+      expect(overview.campaigns[0]!.totals.messages).toBe(1);
 
       const sent = await call(R.CreatedMessage, 'POST', '/api/messages', { executionId: execution.id, to: ['second@corp.example'], send: true }, 201);
       expect(sent.send).toMatchObject({ accepted: true, status: 'sent' });
@@ -148,7 +151,7 @@ for (const dialect of await testDialects()) {
 
     it('publishes those schemas in the OpenAPI document', async () => {
       const doc = (await s.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
-      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded', 'SuppressionList', 'SuppressionDetail', 'SuppressionAdded', 'SuppressionRemoved', 'SuppressionImport', 'InboundReport', 'InboundReportList', 'DrillPage', 'ContactDetail', 'ContactMessagesPage', 'TimelinePage', 'ContactList']) {
+      for (const name of ['Campaign', 'CampaignList', 'Execution', 'CampaignReport', 'CreatedMessage', 'MessageView', 'VerdictHistory', 'SendResult', 'DeliveryRecorded', 'SuppressionList', 'SuppressionDetail', 'SuppressionAdded', 'SuppressionRemoved', 'SuppressionImport', 'InboundReport', 'InboundReportList', 'DrillPage', 'ContactDetail', 'ContactMessagesPage', 'TimelinePage', 'ContactList', 'CampaignOverview']) {
         expect(doc.components.schemas[name], name).toMatchObject({ type: 'object' });
       }
       expect(doc.paths['/api/messages/{id}'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MessageView' });

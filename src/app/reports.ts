@@ -45,6 +45,14 @@ export interface ReportFigures {
   warnings: DeliverabilityWarning[];
 }
 
+/** A campaign's key figures, for the list of campaigns. */
+export interface CampaignOverviewRow extends ReportFigures {
+  campaign: Campaign;
+  executions: number;
+  /** When its newest execution was created; null before the first. */
+  lastExecutionAt: number | null;
+}
+
 export interface ExecutionReport extends ReportFigures {
   execution: ExecutionSummary;
 }
@@ -90,6 +98,22 @@ export class ReportService {
       this.catalog.listExecutionSummaries(campaignId),
     ]);
     return this.#report(campaign, null, counters, occurrences, executions, `/api/campaigns/${campaignId}`);
+  }
+
+  /** Every campaign with its key figures, newest first: one read of the counters per campaign. */
+  async overview(): Promise<CampaignOverviewRow[]> {
+    const campaigns = await this.campaigns.listCampaigns();
+    return Promise.all(
+      campaigns.map(async (campaign): Promise<CampaignOverviewRow> => {
+        const [counters, executions] = await Promise.all([this.reports.counters({ campaignId: campaign.id }), this.catalog.listExecutionSummaries(campaign.id)]);
+        return {
+          campaign,
+          executions: executions.length,
+          lastExecutionAt: executions.reduce<number | null>((last, e) => (last === null || e.createdAt > last ? e.createdAt : last), null),
+          ...figures(sumCounters(counters)),
+        };
+      }),
+    );
   }
 
   async executionReport(executionId: number): Promise<CampaignReport> {

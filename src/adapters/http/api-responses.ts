@@ -541,3 +541,22 @@ export const ContactList = z
     next: next(''),
   })
   .strict();
+
+// --- The list of campaigns with their key figures ---
+
+export const CampaignOverview = z
+  .object({
+    campaigns: z
+      .array(
+        z
+          .object({
+            campaign: Campaign,
+            executions: Count,
+            lastExecutionAt: Time.nullable().describe('when its newest execution was created; null before the first'),
+            ...ReportFigures,
+          })
+          .strict(),
+      )
+      .describe('newest first'),
+  })
+  .strict();

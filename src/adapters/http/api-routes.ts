@@ -20,6 +20,7 @@ import { hotClicksRoutes } from './hot-clicks-routes.js';
 import type { HotClicksService } from '../../app/hot-clicks.js';
 import { contactRoutes } from './contact-routes.js';
 import type { ContactService } from '../../app/contacts.js';
+import { overviewRoutes } from './overview-routes.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -157,4 +158,5 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   await hotClicksRoutes(app, { hotClicks: deps.hotClicks });
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
   await contactRoutes(app, { contacts: deps.contacts });
+  await overviewRoutes(app, { reports: deps.reports });
 }

@@ -44,6 +44,7 @@ const RESPONSES = {
   ContactMessagesPage: responses.ContactMessagesPage,
   TimelinePage: responses.TimelinePage,
   ContactList: responses.ContactList,
+  CampaignOverview: responses.CampaignOverview,
 };
 
 const emailParam = [{ name: 'email', in: 'path', required: true, description: 'The address (compared lower-cased)', schema: { type: 'string', format: 'email' } }];
@@ -109,6 +110,7 @@ export function openApiDocument(): object {
         post: { summary: 'Create a campaign', requestBody: { required: true, ...json('CreateCampaign') }, responses: { '201': ok('The campaign', 'Campaign'), ...errors } },
         get: { summary: 'List campaigns', responses: { '200': ok('Every campaign', 'CampaignList'), ...errors } },
       },
+      '/api/campaigns/overview': { get: { summary: 'Every campaign with its key figures (totals, rates over all and human hits, warnings), newest first', responses: { '200': ok('The campaigns', 'CampaignOverview'), ...errors } } },
       '/api/campaigns/{id}': { get: { summary: 'Read a campaign', parameters: idParam, responses: { '200': ok('The campaign', 'Campaign'), ...errors } } },
       '/api/campaigns/{id}/executions': {
         post: {
