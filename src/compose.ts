@@ -45,6 +45,12 @@ import { KyselyNonceStore } from './adapters/storage/nonce-store.js';
 import { KyselyMailDomainStore } from './adapters/storage/mail-domain-store.js';
 import { systemMxResolver } from './adapters/dns/mx-resolver.js';
 import { MailDomainService, type MxResolver } from './app/mail-domains.js';
+import { LiveFeed, LIVE_POLL_MS } from './app/live-feed.js';
+import { OutgoingWebhooks } from './app/outgoing-webhooks.js';
+import { KyselyLiveFeedStore } from './adapters/storage/live-feed-store.js';
+import { KyselyOutgoingWebhookStore } from './adapters/storage/outgoing-webhook-store.js';
+import { fetchWebhookClient } from './adapters/webhooks/outgoing-webhook-client.js';
+import type { WebhookHttpClient } from './app/ports.js';
 
 export interface BuildOptions {
   config: Readonly<Config>;
@@ -56,6 +62,8 @@ export interface BuildOptions {
   fetcher?: HttpFetcher;
   /** Replaces the system's DNS for MX lookups (tests); MX_LOOKUP=false turns the system's off. */
   mxResolver?: MxResolver;
+  /** Replaces the HTTP client that posts outgoing webhooks. */
+  webhookClient?: WebhookHttpClient;
 }
 
 export interface Services {
@@ -72,6 +80,10 @@ export interface Services {
   ingestion: IngestionService;
   mail: MailIngestion;
   keyring: LiveKeyring;
+  /** Human opens and clicks as they are recorded, for the SSE routes. */
+  live: LiveFeed;
+  /** Outgoing webhook endpoints and their worker. Tests call its runDue() after moving the clock. */
+  webhooks: OutgoingWebhooks;
 }
 
 export interface Mailsight {
@@ -312,6 +324,15 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     ingestion,
     mail: new MailIngestion(ingestion, readBounceMail),
     keyring,
+    live: new LiveFeed(new KyselyLiveFeedStore(storage.database.db), clock, { pollMs: LIVE_POLL_MS, onError: (error, message) => logger.error({ err: error }, message) }),
+    webhooks: new OutgoingWebhooks({
+      store: new KyselyOutgoingWebhookStore(storage.database.db),
+      http: options.webhookClient ?? fetchWebhookClient,
+      clock,
+      secrets,
+      nodeId: config.nodeId,
+      onError: (error, message) => logger.error({ err: error }, message),
+    }),
   };
 
   const app = Fastify({
@@ -364,5 +385,11 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
   await app.register(webRoutes, { signedIn: async () => false });
   // The worker takes due sends (retries, and sends the rate limit left for later) every SEND_POLL.
   sendQueue?.start(config.sending.pollMs);
+  // Runs before the hook above that closes the database (onClose hooks run last added first).
+  app.addHook('onClose', async () => {
+    await services.webhooks.stop();
+    await services.live.close();
+  });
+  services.webhooks.start(config.outgoingWebhooksPollMs);
   return { app, storage, services };
 }

@@ -192,6 +192,7 @@ const EnvSchema = z.object({
   SUPPRESS_HARD_BOUNCE_DAYS: suppressionDays(HARD_BOUNCE_SUPPRESSION_MS),
   SUPPRESS_SOFT_BOUNCES: softBounceRule,
   SUPPRESS_SOFT_BOUNCE_DAYS: suppressionDays(SOFT_BOUNCE_SUPPRESSION_MS),
+  OUTGOING_WEBHOOKS_POLL: duration.default(2_000),
 });
 
 /**
@@ -264,6 +265,8 @@ export interface Config {
    * (SUPPRESS_SOFT_BOUNCES, 3/5) and for how long (SUPPRESS_SOFT_BOUNCE_DAYS, 7).
    */
   suppression: Readonly<SuppressionSettings>;
+  /** How often the outgoing webhooks worker looks for due endpoints (OUTGOING_WEBHOOKS_POLL); 0: no worker loop (tests call runDue()). */
+  outgoingWebhooksPollMs: number;
 }
 
 export interface WebhookSettings {
@@ -407,6 +410,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       softBounceWindow: e.SUPPRESS_SOFT_BOUNCES.window,
       softBounceMs: e.SUPPRESS_SOFT_BOUNCE_DAYS * DAY_MS,
     }),
+    outgoingWebhooksPollMs: e.OUTGOING_WEBHOOKS_POLL,
   };
   return Object.freeze(config);
 }

@@ -500,3 +500,131 @@ export type SendOutcome =
 export interface Mailer {
   send(mail: OutgoingMail): Promise<SendOutcome>;
 }
+
+/** Whose hits a live feed shows: a campaign's, or a contact's (every campaign's messages to it). */
+export type LiveScope = { campaignId: number } | { contactId: number };
+
+/** A human open or click as the live feed shows it (GET /api/campaigns/:id/live, /api/contacts/:id/live). */
+export interface LiveHit {
+  eventId: number;
+  type: 'open' | 'click';
+  at: number;
+  messageId: number;
+  campaignId: number;
+  executionId: number;
+  contactId: number | null;
+  /** The contact's address; null for a message to several recipients. */
+  email: string | null;
+  link: { ordinal: number; url: string } | null;
+  verdict: 'human';
+  reasons: string[];
+}
+
+/** A live hit with the time its row was recorded, which tells whether a later commit may still come before it. */
+export interface LiveHitRow extends LiveHit {
+  recordedAt: number;
+}
+
+export interface LiveFeedStore {
+  /** Whether the campaign or the contact exists. */
+  scopeExists(scope: LiveScope): Promise<boolean>;
+  /** The newest event id (0 without events): a feed without a resume point starts after it. */
+  newestEventId(): Promise<number>;
+  /** Human opens and clicks (no HEAD probes) of the scope with ids after `afterId`, by id, at most `limit`. */
+  humanHits(scope: LiveScope, afterId: number, limit: number): Promise<LiveHitRow[]>;
+}
+
+/** Any event as outgoing webhooks carry it. */
+export interface OutgoingEvent {
+  id: number;
+  type: string;
+  subtype: string | null;
+  reason: string | null;
+  at: number;
+  messageId: number;
+  campaignId: number;
+  executionId: number;
+  contactId: number | null;
+  /** The recipient the event is about: the event's own, else the message's contact's address. */
+  recipient: string | null;
+  link: { ordinal: number; url: string | null } | null;
+  /** For hits: the verdict and its reasons as they stood when delivered. */
+  verdict: string | null;
+  reasons: string[] | null;
+}
+
+/** An outgoing webhook endpoint as listed (never its secret). */
+export interface WebhookEndpoint {
+  id: number;
+  url: string;
+  description: string;
+  createdAt: number;
+  disabledAt: number | null;
+  /** The last event id it acknowledged. */
+  cursor: number;
+  nextAttemptAt: number;
+  /** Attempts in a row that failed. */
+  failures: number;
+}
+
+/** An endpoint's signing secret as stored: sealed under the secret key. */
+export interface StoredWebhookEndpoint extends WebhookEndpoint {
+  sealed: SealedSecret;
+}
+
+/** One attempt to deliver a batch to an endpoint. */
+export interface WebhookDelivery {
+  id: number;
+  endpointId: number;
+  at: number;
+  firstEventId: number;
+  lastEventId: number;
+  eventCount: number;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** One node's hold on an endpoint while it delivers a batch: nobody else delivers it before `until`. */
+export interface WebhookLease {
+  endpointId: number;
+  owner: string;
+  until: number;
+}
+
+/** What an attempt leaves the endpoint as: its cursor moved (a success) or not, and when it is due again. */
+export interface WebhookAttemptEnd {
+  cursor: number;
+  failures: number;
+  nextAttemptAt: number;
+  /** The log row; null when there was nothing to deliver. */
+  delivery: Omit<WebhookDelivery, 'id' | 'endpointId'> | null;
+}
+
+export interface OutgoingWebhookStore {
+  /** Writes the endpoint with its secret sealed by `seal` (given the new endpoint's id), in one transaction. */
+  createEndpoint(endpoint: { url: string; description: string; cursor: number; createdAt: number }, seal: (id: number) => SealedSecret): Promise<WebhookEndpoint>;
+  listEndpoints(): Promise<WebhookEndpoint[]>;
+  getEndpoint(id: number): Promise<StoredWebhookEndpoint | null>;
+  /** Disables it from `now` on; false when no endpoint has this id. */
+  disableEndpoint(id: number, now: number): Promise<boolean>;
+  /** Deliveries of an endpoint, newest first, with ids before `before` when given. */
+  deliveries(endpointId: number, limit: number, before?: number): Promise<WebhookDelivery[]>;
+  /** Enabled endpoints due at `now` that no lease holds, the longest due first. */
+  dueEndpoints(now: number, limit: number): Promise<number[]>;
+  /** Takes the endpoint for one attempt, by one conditional statement; null when not due, disabled or held. */
+  lease(endpointId: number, owner: string, now: number, leaseMs: number): Promise<WebhookLease | null>;
+  /** Ends the attempt: the endpoint left as `end` and its log row written, in one transaction, if the lease still holds. */
+  finish(lease: WebhookLease, end: WebhookAttemptEnd): Promise<boolean>;
+  /** Events with ids after `afterId`, by id, at most `limit`, each with the time its row was recorded. */
+  eventsAfter(afterId: number, limit: number): Promise<{ event: OutgoingEvent; recordedAt: number }[]>;
+  newestEventId(): Promise<number>;
+}
+
+/** A POST to a receiver: its status, or the reason it gave none (refused, timed out). */
+export type WebhookResponse = { status: number } | { error: string };
+
+export interface WebhookHttpClient {
+  post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<WebhookResponse>;
+}

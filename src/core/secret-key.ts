@@ -56,17 +56,30 @@ export class SecretKey {
   }
 
   seal(keyId: number, secret: Buffer, nonce: Buffer): SealedSecret {
-    if (nonce.length !== SEAL_NONCE_BYTES) throw new Error(`a seal nonce is ${SEAL_NONCE_BYTES} bytes, got ${nonce.length}`);
-    const cipher = createCipheriv('aes-256-gcm', this.#bytes, nonce).setAAD(associatedData(keyId));
-    const sealed = Buffer.concat([nonce, cipher.update(secret), cipher.final(), cipher.getAuthTag()]);
-    return { by: this.fingerprint, box: sealed.toString('base64') };
+    return this.sealFor(`signing-key/${keyId}`, secret, nonce);
   }
 
   /** The secret, or null when this key did not seal it for this key id (or it was altered). */
   open(keyId: number, sealed: SealedSecret): Buffer | null {
+    return this.openFor(`signing-key/${keyId}`, sealed);
+  }
+
+  /**
+   * Seals a secret for what it belongs to (`signing-key/1`, `webhook-endpoint/3`): the associated
+   * data, so that a sealed secret moved to another row, or another table, does not open.
+   */
+  sealFor(owner: string, secret: Buffer, nonce: Buffer): SealedSecret {
+    if (nonce.length !== SEAL_NONCE_BYTES) throw new Error(`a seal nonce is ${SEAL_NONCE_BYTES} bytes, got ${nonce.length}`);
+    const cipher = createCipheriv('aes-256-gcm', this.#bytes, nonce).setAAD(associatedData(owner));
+    const sealed = Buffer.concat([nonce, cipher.update(secret), cipher.final(), cipher.getAuthTag()]);
+    return { by: this.fingerprint, box: sealed.toString('base64') };
+  }
+
+  /** The secret, or null when this key did not seal it for this owner (or it was altered). */
+  openFor(owner: string, sealed: SealedSecret): Buffer | null {
     const bytes = Buffer.from(sealed.box, 'base64');
     if (bytes.length <= SEAL_NONCE_BYTES + TAG_BYTES) return null;
-    const decipher = createDecipheriv('aes-256-gcm', this.#bytes, bytes.subarray(0, SEAL_NONCE_BYTES)).setAAD(associatedData(keyId));
+    const decipher = createDecipheriv('aes-256-gcm', this.#bytes, bytes.subarray(0, SEAL_NONCE_BYTES)).setAAD(associatedData(owner));
     decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
     try {
       return Buffer.concat([decipher.update(bytes.subarray(SEAL_NONCE_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
@@ -76,6 +89,6 @@ export class SecretKey {
   }
 }
 
-function associatedData(keyId: number): Buffer {
-  return Buffer.from(`mailsight/signing-key/${keyId}`);
+function associatedData(owner: string): Buffer {
+  return Buffer.from(`mailsight/${owner}`);
 }

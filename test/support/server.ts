@@ -40,7 +40,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const database = await createTestDatabase(dialect);
   // No MX lookups over the network: a test that wants them passes its own resolver.
-  const base = loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '1', SEND_POLL: '0', MX_LOOKUP: 'false', ...dialectEnv(dialect), ...env });
+  const base = loadConfig({ PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', TRUSTED_PROXIES: '127.0.0.1', GROUP_COMMIT_DELAY_MS: '1', SEND_POLL: '0', OUTGOING_WEBHOOKS_POLL: '0', MX_LOOKUP: 'false', ...dialectEnv(dialect), ...env });
   const config = Object.freeze({ ...base, database: database.config });
   const clock = settableClock();
   const built = await build({ config, clock, logger, ...extra, ...(mailer ? { mailer } : {}) });

@@ -560,3 +560,81 @@ export const CampaignOverview = z
       .describe('newest first'),
   })
   .strict();
+// --- Live feed and outgoing webhooks ---
+
+const LinkRef = z.object({ ordinal: z.number().int().nonnegative().describe('the link occurrence; 0 is the honeypot'), url: z.string() }).strict();
+
+/** The `data` of each `event: hit` of a live feed (GET /api/campaigns/{id}/live, /api/contacts/{id}/live). */
+export const LiveHit = z
+  .object({
+    eventId: Id,
+    type: z.enum(['open', 'click']),
+    at: Time,
+    messageId: Id,
+    campaignId: Id,
+    executionId: Id,
+    contactId: Id.nullable().describe('null for a message to several recipients'),
+    email: z.string().nullable().describe("the contact's address; null for a message to several recipients"),
+    link: LinkRef.nullable().describe('the clicked link occurrence; null for an open'),
+    verdict: z.literal('human'),
+    reasons: z.array(z.string()),
+  })
+  .strict();
+
+/** One event of an outgoing webhook delivery. */
+export const OutgoingEvent = z
+  .object({
+    id: Id.describe('the event id: increasing, the order of delivery'),
+    type: z.enum(EVENT_TYPES),
+    subtype: z.string().nullable().describe('hard/soft for bounces, the feedback type for complaints, how for unsubscribes'),
+    reason: z.string().nullable().describe('why, for bounces, deferrals and blocks'),
+    at: Time,
+    messageId: Id,
+    campaignId: Id,
+    executionId: Id,
+    contactId: Id.nullable(),
+    recipient: z.string().nullable().describe("the address the event is about: the event's own, else the message's contact's"),
+    link: z.object({ ordinal: z.number().int().nonnegative(), url: z.string().nullable() }).strict().nullable().describe('for clicks: the link occurrence'),
+    verdict: z.enum(VERDICTS).nullable().describe('for hits, as it stood when delivered'),
+    reasons: z.array(z.string()).nullable(),
+  })
+  .strict();
+
+/** The body of an outgoing webhook delivery, signed in the Mailsight-Signature header. */
+export const OutgoingDelivery = z.object({ endpointId: Id, events: z.array(OutgoingEvent).describe('by id, at most 100') }).strict();
+
+export const WebhookEndpoint = z
+  .object({
+    id: Id,
+    url: z.string(),
+    description: z.string(),
+    createdAt: Time,
+    disabledAt: Time.nullable().describe('when it was deleted: nothing is delivered to it after'),
+    cursor: z.number().int().nonnegative().describe('the last event id it acknowledged; it receives the events after'),
+    nextAttemptAt: Time,
+    failures: z.number().int().nonnegative().describe('attempts in a row that failed (the backoff grows with them)'),
+  })
+  .strict();
+
+export const WebhookEndpointList = z.object({ endpoints: z.array(WebhookEndpoint) }).strict();
+
+export const CreatedWebhookEndpoint = WebhookEndpoint.extend({
+  secret: z.string().describe('the signing secret, shown this once: verify each delivery with it'),
+}).strict();
+
+export const WebhookDelivery = z
+  .object({
+    id: Id,
+    endpointId: Id,
+    at: Time,
+    firstEventId: Id,
+    lastEventId: Id,
+    eventCount: z.number().int().positive(),
+    attempt: z.number().int().positive().describe('1 for the first attempt at this batch, 2 for its first retry...'),
+    statusCode: z.number().int().nullable().describe("the receiver's status; null when it did not answer"),
+    error: z.string().nullable().describe('why it failed; null on success'),
+    durationMs: z.number().int().nonnegative(),
+  })
+  .strict();
+
+export const WebhookDeliveryPage = z.object({ deliveries: z.array(WebhookDelivery).describe('newest first'), next: next('of deliveries') }).strict();

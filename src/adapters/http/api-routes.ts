@@ -21,6 +21,10 @@ import type { HotClicksService } from '../../app/hot-clicks.js';
 import { contactRoutes } from './contact-routes.js';
 import type { ContactService } from '../../app/contacts.js';
 import { overviewRoutes } from './overview-routes.js';
+import { liveRoutes } from './live-routes.js';
+import type { LiveFeed } from '../../app/live-feed.js';
+import { outgoingWebhookRoutes } from './outgoing-webhook-routes.js';
+import type { OutgoingWebhooks } from '../../app/outgoing-webhooks.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -32,6 +36,8 @@ export interface ApiDeps {
   suppressions: SuppressionService;
   hotClicks: HotClicksService;
   contacts: ContactService;
+  live: LiveFeed;
+  webhooks: OutgoingWebhooks;
 }
 
 /**
@@ -159,4 +165,6 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
   await contactRoutes(app, { contacts: deps.contacts });
   await overviewRoutes(app, { reports: deps.reports });
+  await liveRoutes(app, { live: deps.live });
+  await outgoingWebhookRoutes(app, { webhooks: deps.webhooks });
 }

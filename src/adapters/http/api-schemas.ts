@@ -294,3 +294,31 @@ export const ContactListQuery = z.preprocess(
     })
     .strict(),
 );
+
+// --- Live feed and outgoing webhooks ---
+
+/** Where a live feed resumes: the Last-Event-ID an EventSource sends back (0: from the first event). */
+export const LastEventId = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)$/, 'not an event id (a plain decimal integer)')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'larger than any id');
+
+export const LiveQuery = z.object({ lastEventId: LastEventId.optional() }).strict();
+
+/** Longest endpoint URL, in characters. */
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+export const CreateWebhookEndpoint = z
+  .object({
+    url: z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH).describe('http:// or https://, without user name or password'),
+    description: z.string().max(500).default('').describe('what it is for, shown in settings'),
+  })
+  .strict();
+
+export const DeliveriesQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    after: PlainId.optional().describe('the `next` of the previous page: its last delivery id (newest first)'),
+  })
+  .strict();

@@ -9,6 +9,10 @@ import { INBOUND_STATES } from '../../app/ingestion.js';
 import { DEFAULT_DRILL_PAGE, DRILL_CSV_COLUMNS, MAX_CAMPAIGN_COLUMNS, MAX_DRILL_PAGE } from '../../app/contacts.js';
 import { DRILL_FIGURES } from '../../core/drill-down.js';
 import { SCOPES, STATUS_PRECEDENCE } from '../../core/message-status.js';
+import { CreateWebhookEndpoint } from './api-schemas.js';
+import { HEARTBEAT_MS } from './live-routes.js';
+import { FIRST_RETRY_MS, MAX_RETRY_MS, SETTLE_MS, WEBHOOK_BATCH, WEBHOOK_TIMEOUT_MS } from '../../app/outgoing-webhooks.js';
+import { SIGNATURE_HEADER } from '../../core/webhook-signature.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const outputSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
@@ -45,6 +49,12 @@ const RESPONSES = {
   TimelinePage: responses.TimelinePage,
   ContactList: responses.ContactList,
   CampaignOverview: responses.CampaignOverview,
+  LiveHit: responses.LiveHit,
+  OutgoingDelivery: responses.OutgoingDelivery,
+  WebhookEndpointList: responses.WebhookEndpointList,
+  CreatedWebhookEndpoint: responses.CreatedWebhookEndpoint,
+  WebhookEndpoint: responses.WebhookEndpoint,
+  WebhookDeliveryPage: responses.WebhookDeliveryPage,
 };
 
 const emailParam = [{ name: 'email', in: 'path', required: true, description: 'The address (compared lower-cased)', schema: { type: 'string', format: 'email' } }];
@@ -324,7 +334,57 @@ export function openApiDocument(): object {
         get: { summary: 'Unsubscribe confirmation page (public); does not unsubscribe', security: [], responses: { '200': { description: 'text/html' } } },
         post: { summary: 'One-click unsubscribe (RFC 8058), body List-Unsubscribe=One-Click', security: [], responses: { '200': { description: 'Unsubscribed' }, '400': { description: 'Wrong body' } } },
       },
+      ...livePaths(),
+      ...outgoingWebhookPaths(),
     },
   };
   return cached;
+}
+
+const liveFeedPath = (owner: 'campaigns' | 'contacts') => ({
+  get: {
+    summary: `Live feed of the ${owner === 'campaigns' ? "campaign's" : "contact's"} human opens and clicks (server-sent events)`,
+    description:
+      'A `text/event-stream`: each hit is a message `id: <event id>`, `event: hit`, `data: <LiveHit JSON>` (schema LiveHit). ' +
+      'Reconnecting with `Last-Event-ID` (as EventSource does) resumes after that id with nothing lost or repeated; `?lastEventId=` does the same for a first connection. ' +
+      `Without either, only hits recorded from now on. A comment line every ${HEARTBEAT_MS / 1000} s keeps proxies from closing it.`,
+    parameters: [
+      ...idParam,
+      query('lastEventId', { type: 'integer', minimum: 0 }, 'Resume after this event id (the Last-Event-ID header wins)'),
+      { name: 'Last-Event-ID', in: 'header', required: false, description: 'Resume after this event id', schema: { type: 'integer', minimum: 0 } },
+    ],
+    responses: { '200': { description: 'text/event-stream of LiveHit messages' }, ...errors },
+  },
+});
+
+function livePaths(): object {
+  return { '/api/campaigns/{id}/live': liveFeedPath('campaigns'), '/api/contacts/{id}/live': liveFeedPath('contacts') };
+}
+
+function outgoingWebhookPaths(): object {
+  return {
+    '/api/webhook-endpoints': {
+      get: { summary: 'Outgoing webhook endpoints (admin), deleted ones with their time', responses: { '200': ok('Every endpoint', 'WebhookEndpointList'), ...errors } },
+      post: {
+        summary: 'Add an endpoint: it receives every event recorded from now on',
+        description:
+          `Events are POSTed in id order, at most ${WEBHOOK_BATCH} at a time, as \`{ endpointId, events }\` (schema OutgoingDelivery), once their rows are ${SETTLE_MS / 1000} s old. ` +
+          `Header \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>\`. ` +
+          `A 2xx within ${WEBHOOK_TIMEOUT_MS / 1000} s acknowledges the batch; anything else is retried after ${FIRST_RETRY_MS / 1000} s, doubling to ${MAX_RETRY_MS / 60_000} min: at least once, in order. ` +
+          'The URL is http(s) without user name or password.',
+        requestBody: { required: true, content: { 'application/json': { schema: schema(CreateWebhookEndpoint) } } },
+        responses: { '201': ok('The endpoint with its signing secret, shown this once', 'CreatedWebhookEndpoint'), ...errors },
+      },
+    },
+    '/api/webhook-endpoints/{id}': {
+      delete: { summary: 'Delete an endpoint: nothing is delivered to it after; its log stays', parameters: idParam, responses: { '200': ok('The endpoint, disabled', 'WebhookEndpoint'), ...errors } },
+    },
+    '/api/webhook-endpoints/{id}/deliveries': {
+      get: {
+        summary: "An endpoint's delivery log, newest first: each attempt with its events, status or error and duration",
+        parameters: [...idParam, query('limit', { type: 'integer', minimum: 1, maximum: 500, default: 50 }, 'Rows per page'), query('after', { type: 'integer', minimum: 1 }, 'The `next` of the previous page')],
+        responses: { '200': ok('A page of deliveries', 'WebhookDeliveryPage'), ...errors },
+      },
+    },
+  };
 }

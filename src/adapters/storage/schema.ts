@@ -275,6 +275,8 @@ export interface Database {
   message_states: MessageStatesTable;
   report_counter_state: ReportCounterStateTable;
   mail_domains: MailDomainsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
@@ -287,3 +289,41 @@ export type MessageRow = Selectable<MessagesTable>;
 export type ContactRow = Selectable<ContactsTable>;
 export type SuppressionRow = Selectable<SuppressionsTable>;
 export type SuppressionChangeRow = Selectable<SuppressionChangesTable>;
+
+/** A URL that receives every event, signed with its secret (migration 0015). */
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  url: string;
+  description: string;
+  /** The signing secret sealed under the secret key (base64), with the endpoint id as associated data. */
+  secret_sealed: string;
+  /** Fingerprint of the secret key that sealed it. */
+  secret_sealed_by: string;
+  created_at: number;
+  /** Set when deleted: nothing is delivered to it after, its log stays. */
+  disabled_at: number | null;
+  /** The last event id the endpoint acknowledged (2xx); it receives the events after. */
+  cursor: number;
+  next_attempt_at: number;
+  /** Attempts in a row that failed: the backoff's exponent; 0 after a success. */
+  failures: number;
+  /** The attempt delivering it now (a random token) and until when; null between attempts. */
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+/** One attempt to deliver a batch of events to an endpoint (migration 0015). */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  at: number;
+  first_event_id: number;
+  last_event_id: number;
+  event_count: number;
+  /** The attempt's number for this batch, from 1 (failures before it + 1). */
+  attempt: number;
+  /** The receiver's status; null when it did not answer (refused, timed out). */
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
