@@ -36,6 +36,8 @@ export interface DemoIssue {
   executionId: number;
   /** The issue's messages by recipient address (lower case), blocked ones left out. */
   messageIds: ReadonlyMap<string, number>;
+  /** The tracked URLs of each of those messages' HTML links, in order, by recipient address. */
+  trackedLinks: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface DemoRun {
@@ -166,7 +168,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
     base,
     key,
     campaign: { id: campaign.id, name: campaign.name },
-    issues: issues.map(({ executionId, messageIds }) => ({ executionId, messageIds })),
+    issues: issues.map(({ executionId, messageIds, trackedLinks }) => ({ executionId, messageIds, trackedLinks })),
     startWorker: () => queue.start(config.sending.pollMs),
     async close() {
       for (const close of closers) await close();
@@ -211,7 +213,7 @@ async function playIssue(context: IssueContext, plan: IssuePlan): Promise<DemoIs
   log(`campaign ${context.campaignId} "${DEMO_CAMPAIGN_NAME}" (recurring), issue ${plan.number}: ${execution.links.length} link occurrences; sending to ${plan.sendList.length} contacts${plan.listNote}...`);
 
   received.clear(); // from here on the sink holds this issue only
-  const { messageIds, answers, blocks } = await sendNewsletter(api, execution.id, plan.sendList);
+  const { messageIds, answers, blocks, trackedLinks } = await sendNewsletter(api, execution.id, plan.sendList);
   log(
     `${answers.blocked} messages blocked before the send (suppressed addresses: unsubscribed, complained, bounced; ` +
       `an address listed twice); refused at RCPT TO: ${answers.bounced} with 550 5.1.1 (hard bounces), ${answers.deferred} with 452 4.2.2 (retried by the send queue)`,
@@ -249,7 +251,7 @@ async function playIssue(context: IssueContext, plan: IssuePlan): Promise<DemoIs
   );
   log(`issue ${plan.number} (execution ${execution.id}):`);
   printReport((await api.get(`/api/executions/${execution.id}/report`)) as CampaignReport, log);
-  return { executionId: execution.id, messageIds, sentAt, close: actions.close };
+  return { executionId: execution.id, messageIds, trackedLinks, sentAt, close: actions.close };
 }
 
 /** A short welcome mail to these contacts, from which each unsubscribes in one click: the newsletter is then blocked for them. */
@@ -270,11 +272,13 @@ async function welcomeLeavers(api: Api, leavers: readonly DemoContact[]): Promis
 /**
  * One message per contact, sent at once through the API: the messages that were not blocked (by
  * address, lower case), how many the API answered blocked, bounced or deferred, and per address the
- * tracked links in dynamic blocks that the contact's attributes select, and in those they do not.
+ * tracked links in dynamic blocks that the contact's attributes select and in those they do not, and
+ * all its HTML links' tracked URLs.
  */
 async function sendNewsletter(api: Api, executionId: number, sendList: readonly DemoContact[]) {
   const messageIds = new Map<string, number>();
   const blocks = new Map<string, DynamicBlocks>();
+  const trackedLinks = new Map<string, string[]>();
   const answers = { blocked: 0, bounced: 0, deferred: 0 };
   await forEachLimited([...sendList], CONCURRENCY, async (c) => {
     // 502: the relay refused this attempt; the message and the refusal are recorded all the same.
@@ -284,12 +288,13 @@ async function sendNewsletter(api: Api, executionId: number, sendList: readonly 
     if (state === 'blocked') return;
     const email = c.email.toLowerCase();
     messageIds.set(email, m.id);
-    const links: { tracked: string; condition: string | null }[] = m.links ?? [];
+    const links: { tracked: string; part: string; condition: string | null }[] = m.links ?? [];
+    trackedLinks.set(email, links.filter((l) => l.part === 'html').map((l) => l.tracked));
     const conditional = links.filter((l) => l.condition !== null);
     const selected = (l: { condition: string | null }) => conditionSelected(l.condition!, c.attributes);
     blocks.set(email, { forThem: new Set(conditional.filter(selected).map((l) => l.tracked)), notForThem: new Set(conditional.filter((l) => !selected(l)).map((l) => l.tracked)) });
   });
-  return { messageIds, answers, blocks };
+  return { messageIds, answers, blocks, trackedLinks };
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
