@@ -7,12 +7,21 @@ import type { ParsedMail } from 'mailparser';
 import type { Clock } from '../app/ports.js';
 
 export interface DemoClock extends Clock {
+  /** Moves the clock forward to `ms` (never back). */
   set(ms: number): void;
+  /** From now on the clock keeps up with the real time, once that has caught up: for after the play. */
+  follow(): void;
 }
 
+/** A clock the demo moves by hand from `start` (epoch ms), until it is told to follow the real one. */
 export function demoClock(start: number): DemoClock {
   let now = start;
-  return { now: () => now, set: (ms) => (now = Math.max(now, ms)) };
+  let following = false;
+  return {
+    now: () => (following ? (now = Math.max(now, Date.now())) : now),
+    set: (ms) => (now = Math.max(now, ms)),
+    follow: () => (following = true),
+  };
 }
 
 type Truth = 'human' | 'machine' | 'bot';
@@ -38,6 +47,15 @@ const SCANNER = 'Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Ge
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/** Of a clicking reader's clicks, the share that goes to the dynamic block written for them (when there is one). */
+const OFFER_CLICK_SHARE = 0.3;
+
+/** A recipient's tracked links (as in the mail) in dynamic-content blocks: those meant for them and those that are not. */
+export interface DynamicBlocks {
+  forThem: ReadonlySet<string>;
+  notForThem: ReadonlySet<string>;
+}
+
 /** Something else that happens at a time of the play: the send queue's worker polling, report mail arriving. */
 export interface TimedAction {
   at: number;
@@ -49,7 +67,7 @@ export interface TimedAction {
  * taken at their own times among them.
  */
 export async function playRecipients(
-  recipients: { email: string; mail: ParsedMail; deliveredAt: number }[],
+  recipients: { email: string; mail: ParsedMail; deliveredAt: number; blocks?: DynamicBlocks }[],
   clock: DemoClock,
   random: () => number,
   actions: readonly TimedAction[] = [],
@@ -60,7 +78,7 @@ export async function playRecipients(
   const timeline: Hit[] = [];
   let unsubscribes = 0;
 
-  for (const [i, { email, mail, deliveredAt }] of recipients.entries()) {
+  for (const [i, { email, mail, deliveredAt, blocks }] of recipients.entries()) {
     const html = typeof mail.html === 'string' ? mail.html : '';
     const pixel = /<img src="([^"]+\/o\/[^"]+)"/.exec(html)?.[1];
     const links = [...new Set([...html.matchAll(/href="([^"]+\/c\/[^"]+)"/g)].map((m) => m[1]!))];
@@ -91,11 +109,14 @@ export async function playRecipients(
       const openUa = domain === 'gmail.example' ? GMAIL_PROXY : domain === 'yahoo.example' ? YAHOO_PROXY : ua;
       timeline.push(person(readAt, pixel, openUa, domain === 'gmail.example' ? `66.249.84.${1 + (i % 200)}` : home));
     }
-    if (random() < 0.25 && links.length > 0) {
+    // People click only in the blocks written for them; a scanner (above) follows every link.
+    const theirs = links.filter((url) => !blocks?.notForThem.has(url));
+    const offers = links.filter((url) => blocks?.forThem.has(url));
+    if (random() < 0.25 && theirs.length > 0) {
       const clicks = 1 + Math.floor(random() * 2);
       for (let k = 0; k < clicks; k++) {
-        // Readers favour what comes first: the logo and the lead article get most clicks.
-        const url = links[Math.min(links.length - 1, Math.floor(links.length * random() * random()))]!;
+        // Readers favour what comes first (the logo and the lead article get most clicks), and the offer made to them.
+        const url = offers.length > 0 && random() < OFFER_CLICK_SHARE ? pick(offers) : theirs[Math.min(theirs.length - 1, Math.floor(theirs.length * random() * random()))]!;
         timeline.push(person(readAt + 30_000 + random() * 5 * MINUTE + k * 90_000, url, ua === OUTLOOK ? CHROME : ua));
       }
     }

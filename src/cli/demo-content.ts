@@ -1,7 +1,12 @@
-/** The demo's newsletter: a table layout as email builders produce it, with an Outlook button and a text part. */
+/**
+ * The demo's newsletter, a recurring campaign: two issues a week apart, each a table layout as email
+ * builders produce it, with an Outlook button, a text part and dynamic-content blocks for the
+ * contacts' plan (`data-condition="plan:subscriber"` and `"plan:free"`, read by core/content-conditions).
+ */
 
 export const DEMO_SUBJECT = 'The Hillside Coffee Journal: autumn harvest, brewing guide and 15% off';
 
+/** The first issue. */
 export const DEMO_HTML = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
 <html xmlns="http://www.w3.org/1999/xhtml" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">
 <head>
@@ -52,9 +57,13 @@ export const DEMO_HTML = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitio
           </td>
         </tr></table>
       </td></tr>
-      <tr><td data-condition="subscribers" style="padding:16px 24px;background:#fbf6ef;">
+      <tr><td data-condition="plan:subscriber" style="padding:16px 24px;background:#fbf6ef;">
         <p style="font-family:Arial,sans-serif;font-size:15px;color:#3b2a1a;">Subscriber thank-you: <strong>15% off</strong> your next bag with code AUTUMN15.
         <a href="https://hillside-coffee.example/subscription/manage" style="color:#8a4b1f;">Manage your subscription</a></p>
+      </td></tr>
+      <tr><td data-condition="plan:free" style="padding:16px 24px;background:#fbf6ef;">
+        <p style="font-family:Arial,sans-serif;font-size:15px;color:#3b2a1a;">Never run out: a bag every two weeks, <strong>free delivery</strong>, pause any time.
+        <a href="https://hillside-coffee.example/subscription/start?utm_campaign=autumn" style="color:#8a4b1f;">Start a subscription</a></p>
       </td></tr>
       <tr><td style="padding:24px;font-family:Arial,sans-serif;font-size:12px;color:#888;text-align:center;">
         Hillside Coffee Roasters, 12 Quarry Lane, Bristol.<br />
@@ -75,6 +84,65 @@ The autumn harvest is in. Three new single-origin lots are roasting this week.
 Shop the new lots: https://hillside-coffee.example/shop/new-lots?utm_campaign=autumn&utm_content=textpart
 
 Read the pour-over guide: https://hillside-coffee.example/journal/pour-over-guide
+
+Hillside Coffee Roasters, 12 Quarry Lane, Bristol.
+`;
+
+/** The second issue, a week later: the lead article and the offer changed, the guide and the blocks stayed. */
+export const DEMO_SUBJECT_2 = 'The Hillside Coffee Journal: winter blends, the grinder guide and a holiday box';
+
+export const DEMO_HTML_2 = `<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1.0" />
+<title>The Hillside Coffee Journal</title>
+</head>
+<body style="margin:0;padding:0;background:#f3efe9;">
+<div style="display:none;max-height:0;overflow:hidden;">Two winter blends, the grinder guide and a box to give.</div>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f3efe9">
+  <tr><td align="center" style="padding:24px 12px;">
+    <table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="background:#ffffff;border-radius:6px;">
+      <tr><td style="padding:24px;text-align:center;">
+        <a href="https://hillside-coffee.example/?utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=winter"><img src="https://hillside-coffee.example/img/logo.png" width="160" alt="Hillside Coffee" style="display:block;margin:0 auto;border:0;" /></a>
+      </td></tr>
+      <tr><td style="padding:0 24px;">
+        <h1 style="font-family:Georgia,serif;color:#3b2a1a;font-size:28px;">Two blends for the dark evenings</h1>
+        <p style="font-family:Arial,sans-serif;color:#444;font-size:16px;line-height:24px;">
+          The <a href="https://hillside-coffee.example/shop/fireside-blend?utm_campaign=winter&amp;utm_content=text" style="color:#8a4b1f;">Fireside blend</a> is back,
+          with a new decaf beside it for after dinner.
+        </p>
+      </td></tr>
+      <tr><td align="center" style="padding:16px 24px;">
+        <a href="https://hillside-coffee.example/shop/holiday-box?utm_campaign=winter&amp;utm_content=button" style="background:#8a4b1f;border-radius:4px;color:#ffffff;display:inline-block;font-family:Arial,sans-serif;font-size:16px;font-weight:bold;line-height:48px;text-align:center;text-decoration:none;width:260px;">Give the holiday box</a>
+      </td></tr>
+      <tr><td style="padding:8px 24px;">
+        <p style="font-family:Arial,sans-serif;font-size:14px;color:#444;"><a href="https://hillside-coffee.example/journal/grinder-guide" style="color:#8a4b1f;">Read: choosing a grinder</a> ·
+        <a href="https://hillside-coffee.example/journal/pour-over-guide" style="color:#8a4b1f;">The pour-over guide, again</a></p>
+      </td></tr>
+      <tr><td data-condition="plan:subscriber" style="padding:16px 24px;background:#fbf6ef;">
+        <p style="font-family:Arial,sans-serif;font-size:15px;color:#3b2a1a;">Subscribers: add the holiday box to your next delivery at <strong>20% off</strong>.
+        <a href="https://hillside-coffee.example/subscription/manage?add=holiday-box" style="color:#8a4b1f;">Add it to my delivery</a></p>
+      </td></tr>
+      <tr><td data-condition="plan:free" style="padding:16px 24px;background:#fbf6ef;">
+        <p style="font-family:Arial,sans-serif;font-size:15px;color:#3b2a1a;">Subscribe before December and the first bag is on us.
+        <a href="https://hillside-coffee.example/subscription/start?utm_campaign=winter" style="color:#8a4b1f;">Start a subscription</a></p>
+      </td></tr>
+      <tr><td style="padding:24px;font-family:Arial,sans-serif;font-size:12px;color:#888;text-align:center;">
+        Hillside Coffee Roasters, 12 Quarry Lane, Bristol.<br />
+        <a href="https://instagram.example/hillsidecoffee" style="color:#888;">Instagram</a> ·
+        <a href="{{unsubscribe_url}}" style="color:#888;">Unsubscribe</a>
+      </td></tr>
+    </table>
+  </td></tr>
+</table>
+</body>
+</html>
+`;
+
+export const DEMO_TEXT_2 = `THE HILLSIDE COFFEE JOURNAL
+
+Two blends for the dark evenings: https://hillside-coffee.example/shop/fireside-blend?utm_campaign=winter&utm_content=textpart
 
 Hillside Coffee Roasters, 12 Quarry Lane, Bristol.
 `;
