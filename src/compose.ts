@@ -44,6 +44,7 @@ import { KyselyNonceStore } from './adapters/storage/nonce-store.js';
 import { KyselyMailDomainStore } from './adapters/storage/mail-domain-store.js';
 import { systemMxResolver } from './adapters/dns/mx-resolver.js';
 import { MailDomainService, type MxResolver } from './app/mail-domains.js';
+import { UserService } from './app/users.js';
 
 export interface BuildOptions {
   config: Readonly<Config>;
@@ -71,6 +72,8 @@ export interface Services {
   ingestion: IngestionService;
   mail: MailIngestion;
   keyring: LiveKeyring;
+  /** Accounts, sessions and sign-in (the dashboard's access; adapters/http/access.ts). */
+  users: UserService;
 }
 
 export interface Mailsight {
@@ -311,6 +314,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     ingestion,
     mail: new MailIngestion(ingestion, readBounceMail),
     keyring,
+    users: new UserService(storage.users, clock),
   };
 
   const app = Fastify({
@@ -355,7 +359,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
       api.addHook('onRoute', (route) => {
         route.bodyLimit ??= API_BODY_LIMIT;
       });
-      await apiRoutes(api, { keys: storage.keys, ...services });
+      await apiRoutes(api, { keys: storage.keys, ...services, clock, config });
     },
     { prefix: '/api' },
   );
