@@ -2,7 +2,7 @@
  * The composition root: the only place that turns configuration into objects and wires them.
  * `build()` returns a ready Fastify server (not listening), so tests drive it with inject().
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
@@ -56,6 +56,8 @@ export interface BuildOptions {
   fetcher?: HttpFetcher;
   /** Replaces the system's DNS for MX lookups (tests); MX_LOOKUP=false turns the system's off. */
   mxResolver?: MxResolver;
+  /** Sees every route as it is registered, with its config (tests enumerate the API's routes and their access). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export interface Services {
@@ -333,6 +335,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     // Refused by Node's HTTP parser before routing: a pixel URL over the size limit still gets its image.
     clientErrorHandler: answerRefusedRequest,
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler(errorHandler);
   // Unknown paths get a small JSON answer; tracking paths their image or page. Neither repeats the path.
   app.setNotFoundHandler((request, reply) => {

@@ -414,8 +414,8 @@ export interface KeyStore {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   /** Revokes a key not revoked yet; false when no such key is in force. */
   revokeApiKey(id: string, now: number): Promise<boolean>;
-  /** Records a use at `now` unless one at or after `unlessSince` is recorded (one write a minute per key, across nodes). */
-  noteApiKeyUse(id: string, now: number, unlessSince: number): Promise<void>;
+  /** Records a use at `now` unless the last one recorded is after `staleAt` (one write a minute per key, across nodes). */
+  noteApiKeyUse(id: string, now: number, staleAt: number): Promise<void>;
 }
 
 /** Where a message stands in the send queue: waiting for an attempt, or done for one of four reasons. */
@@ -563,8 +563,8 @@ export interface UserStore {
   deleteUser(id: number): Promise<boolean>;
   createSession(session: SessionRecord): Promise<void>;
   findSession(id: string): Promise<SessionRecord | null>;
-  /** Moves last_seen_at to `now` unless it is at or after `unlessSince` (one write a minute per session). */
-  touchSession(id: string, now: number, unlessSince: number): Promise<void>;
+  /** Moves last_seen_at to `now` unless it is after `staleAt` (one write a minute per session, across nodes). */
+  touchSession(id: string, now: number, staleAt: number): Promise<void>;
   deleteSession(id: string): Promise<void>;
   /** Deletes the user's sessions but `except`; returns how many. */
   deleteUserSessions(userId: number, except?: string): Promise<number>;

@@ -201,14 +201,20 @@ async function authenticate(request: FastifyRequest, deps: AccessDeps): Promise<
 function checkOrigin(request: FastifyRequest, publicOrigin: string): void {
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  let host: string | null = null;
-  try {
-    host = origin === 'null' ? null : new URL(origin).host;
-  } catch {
-    host = null;
-  }
-  if (origin === publicOrigin || (host !== null && host === request.headers.host)) return;
+  if (origin === publicOrigin || sameHost(origin, request.headers.host)) return;
   throw new MailsightError('CSRF', `Origin ${origin} is not this server's: a change must come from its own pages`);
+}
+
+/** Whether an Origin names the Host the request was sent to (a default port written or not). */
+function sameHost(origin: string, host: string | undefined): boolean {
+  if (origin === 'null' || host === undefined) return false;
+  try {
+    const url = new URL(origin);
+    // The Host read with the Origin's scheme: `localhost:80` and `http://localhost` are one place.
+    return url.host === new URL(`${url.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
 }
 
 function checkCsrfToken(request: FastifyRequest, session: SessionRecord): void {

@@ -73,12 +73,12 @@ export class KyselyKeyStore implements KeyStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async noteApiKeyUse(id: string, now: number, unlessSince: number): Promise<void> {
+  async noteApiKeyUse(id: string, now: number, staleAt: number): Promise<void> {
     await this.db
       .updateTable('api_keys')
       .set({ last_used_at: now })
       .where('id', '=', id)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', unlessSince)]))
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', staleAt)]))
       .execute();
   }
 }

@@ -90,8 +90,8 @@ export class KyselyUserStore implements UserStore {
     return row ? session(row) : null;
   }
 
-  async touchSession(id: string, now: number, unlessSince: number): Promise<void> {
-    await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).where('last_seen_at', '<', unlessSince).execute();
+  async touchSession(id: string, now: number, staleAt: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).where('last_seen_at', '<=', staleAt).execute();
   }
 
   async deleteSession(id: string): Promise<void> {
