@@ -12,7 +12,7 @@ import { createApiKey, revokeApiKey } from '../src/app/keys.js';
 import type { KeyScope, Role } from '../src/app/ports.js';
 import { hashPassword, verifyPassword } from '../src/app/passwords.js';
 import { ACCOUNT_FAILURE_LIMIT, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SIGN_IN_WINDOW_MS } from '../src/app/users.js';
-import { ACCESS_LEVELS, allows, enforceAccess, type Access, type Principal } from '../src/adapters/http/access.js';
+import { ACCESS_LEVELS, allows, enforceAccess, requirePageSession, sessionUser, type Access, type Principal } from '../src/adapters/http/access.js';
 import * as R from '../src/adapters/http/api-responses.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { dialectEnv, settableClock } from './support/server.js';
@@ -374,6 +374,21 @@ for (const dialect of await testDialects()) {
       const settings = R.Settings.parse(response.json());
       expect(settings).toMatchObject({ publicUrl: 'https://track.test', database: dialect, sending: { relay: null }, webhookProviders: [] });
       expect(JSON.stringify(settings)).not.toMatch(/secret|password|postgres:\/\//i);
+    });
+
+    it('pages: without a session, 303 to /sign-in with the page to come back to; with one, the page', async () => {
+      const web = Fastify();
+      web.get('/campaigns/:id', { onRequest: requirePageSession(s.services.users) }, async (request) => ({ user: (await sessionUser(s.services.users, request))?.email }));
+      const page = (headers: Record<string, string> = {}) => web.inject({ method: 'GET', url: '/campaigns/7?tab=links', headers });
+      const anonymous = await page();
+      expect(anonymous.statusCode).toBe(303);
+      expect(anonymous.headers.location).toBe('/sign-in?next=%2Fcampaigns%2F7%3Ftab%3Dlinks');
+      const session = await s.services.users.openSession(users.viewer!);
+      expect((await page({ cookie: `theme=dark; mailsight_session=${session.secret}` })).json()).toEqual({ user: 'viewer@access.example' });
+      expect((await page({ cookie: 'mailsight_session=not-a-session-at-all-0000000' })).statusCode).toBe(303);
+      await s.services.users.signOut((await s.services.users.session(session.secret))!.session);
+      expect((await page({ cookie: `mailsight_session=${session.secret}` })).statusCode).toBe(303);
+      await web.close();
     });
 
     it('publishes the session, users, keys and settings schemas in the OpenAPI document', async () => {
