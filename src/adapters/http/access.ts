@@ -159,8 +159,8 @@ export function enforceAccess(app: FastifyInstance, deps: AccessDeps): void {
 
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
-    // A route without one cannot be registered (above); a request that matched none is not found.
-    if (access === undefined) return;
+    // A route without one cannot be registered (above); should one slip through, it answers nobody.
+    if (access === undefined) throw new MailsightError('FORBIDDEN', `${request.method} ${request.url}: this route declares no access`);
     if (access === 'public') {
       // Signing in from another site's page would sign the browser in as someone else's account.
       if (!SAFE_METHODS.has(request.method)) checkOrigin(request, publicOrigin);
