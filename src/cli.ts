@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The mailsight command line: serve, demo, instrument, keys, migrate, recount, lists, suppressions.
+ * The mailsight command line: serve, demo, instrument, keys, users, migrate, recount, lists, suppressions.
  * Each command reads the configuration through compose/config and nothing else.
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ import { keysCommand, migrateCommand, recountCommand } from './cli/admin.js';
 import { listsCommand } from './cli/lists.js';
 import { ingestMailCommand } from './cli/ingest-mail.js';
 import { suppressionsCommand } from './cli/suppressions.js';
+import { usersCommand } from './cli/users.js';
 import { networkListDirs } from './compose.js';
 import { NetworkListError } from './core/nhi/network-list.js';
 import { SecretKeyError } from './core/secret-key.js';
@@ -27,10 +28,20 @@ commands:
                               contacts, opens and clicks played back; prints the counts, keeps serving
   instrument <file.html> [--text <file.txt>] [--json] [--base-url URL] [--honeypot]
                               instrument a message offline and print the result
-  keys create [--name NAME]   create an API key (printed once)
+  keys create [--name NAME] [--scope admin|reports|ingest]
+                              create an API key (printed once); scope admin by default
+  keys list                   every API key with its scope, last use and revocation
+  keys revoke <id>            revoke an API key
   keys rotate-signing         add a new signing key for tracking tokens (old tokens keep working)
   keys rotate-secret          seal every signing key again under SECRET_KEY (or SECRET_KEY_FILE),
                               opening them with it or with SECRET_KEY_PREVIOUS (see README)
+  users create --email E --role admin|editor|viewer [--name N]
+                              create a user; the password comes from MAILSIGHT_PASSWORD, is typed at a
+                              terminal, or is generated and printed once
+  users list                  every user
+  users set-password --email E
+                              set a user's password (read as for create); signs its sessions out
+  users delete --email E      delete a user and sign it out everywhere
   migrate                     bring the database schema up to date
   recount [--campaign ID] [--check]
                               rebuild the report counters from the events and say what was fixed
@@ -70,8 +81,12 @@ async function main(argv: string[]): Promise<number> {
       return instrumentCommand(positionals, values);
     }
     case 'keys': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' } } });
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' }, scope: { type: 'string' } } });
       return keysCommand(positionals, values);
+    }
+    case 'users': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } } });
+      return usersCommand(positionals, values);
     }
     case 'migrate':
       return migrateCommand();

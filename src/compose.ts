@@ -2,7 +2,7 @@
  * The composition root: the only place that turns configuration into objects and wires them.
  * `build()` returns a ready Fastify server (not listening), so tests drive it with inject().
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from 'fastify';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
@@ -34,6 +34,7 @@ import { openStorage, type Storage } from './adapters/storage/index.js';
 import { startCheckpointer, type Checkpointer } from './adapters/storage/checkpointer.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
 import { webRoutes } from './adapters/http/web-routes.js';
+import { sessionUser } from './adapters/http/access.js';
 import { answerRefusedRequest, answerUnrouted, trackingRoutes } from './adapters/http/tracking-routes.js';
 import { errorHandler, type ErrorBody } from './adapters/http/errors.js';
 import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
@@ -51,6 +52,7 @@ import { KyselyLiveFeedStore } from './adapters/storage/live-feed-store.js';
 import { KyselyOutgoingWebhookStore } from './adapters/storage/outgoing-webhook-store.js';
 import { fetchWebhookClient } from './adapters/webhooks/outgoing-webhook-client.js';
 import type { WebhookHttpClient } from './app/ports.js';
+import { UserService } from './app/users.js';
 
 export interface BuildOptions {
   config: Readonly<Config>;
@@ -64,6 +66,8 @@ export interface BuildOptions {
   mxResolver?: MxResolver;
   /** Replaces the HTTP client that posts outgoing webhooks. */
   webhookClient?: WebhookHttpClient;
+  /** Sees every route as it is registered, with its config (tests enumerate the API's routes and their access). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export interface Services {
@@ -84,6 +88,8 @@ export interface Services {
   live: LiveFeed;
   /** Outgoing webhook endpoints and their worker. Tests call its runDue() after moving the clock. */
   webhooks: OutgoingWebhooks;
+  /** Accounts, sessions and sign-in (the dashboard's access; adapters/http/access.ts). */
+  users: UserService;
 }
 
 export interface Mailsight {
@@ -333,6 +339,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
       nodeId: config.nodeId,
       onError: (error, message) => logger.error({ err: error }, message),
     }),
+    users: new UserService(storage.users, clock),
   };
 
   const app = Fastify({
@@ -351,6 +358,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     // Refused by Node's HTTP parser before routing: a pixel URL over the size limit still gets its image.
     clientErrorHandler: answerRefusedRequest,
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setErrorHandler(errorHandler);
   // Unknown paths get a small JSON answer; tracking paths their image or page. Neither repeats the path.
   app.setNotFoundHandler((request, reply) => {
@@ -377,12 +385,11 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
       api.addHook('onRoute', (route) => {
         route.bodyLimit ??= API_BODY_LIMIT;
       });
-      await apiRoutes(api, { keys: storage.keys, ...services });
+      await apiRoutes(api, { keys: storage.keys, ...services, clock, config });
     },
     { prefix: '/api' },
   );
-  // Until sessions exist, no page is served to anyone: every page sends the browser to sign in.
-  await app.register(webRoutes, { signedIn: async () => false });
+  await app.register(webRoutes, { signedIn: async (request) => (await sessionUser(services.users, request)) !== null });
   // The worker takes due sends (retries, and sends the rate limit left for later) every SEND_POLL.
   sendQueue?.start(config.sending.pollMs);
   // Runs before the hook above that closes the database (onClose hooks run last added first).

@@ -6,7 +6,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Keyring, type SigningKey } from '../core/tokens.js';
 import { SEAL_NONCE_BYTES, SecretKeyError, type SealedSecret, type SecretKey } from '../core/secret-key.js';
-import type { ApiKeyRecord, Clock, KeyStore, StoredSigningKey } from './ports.js';
+import { KEY_SCOPES, type ApiKeyRecord, type Clock, type KeyScope, type KeyStore, type StoredSigningKey } from './ports.js';
+import { MailsightError, notFound } from '../core/errors.js';
 
 const SIGNING_KEY_BYTES = 32;
 /** How often a node re-reads the signing keys, so a key rotated on one node reaches the others. */
@@ -128,22 +129,46 @@ function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/** A key's last use is written at most this often: not one write per request. */
+export const API_KEY_USE_RESOLUTION_MS = 60_000;
+
 /** Creates an API key and returns it in full; this is the only time the secret is seen. */
-export async function createApiKey(store: KeyStore, clock: Clock, name: string): Promise<{ id: string; key: string }> {
+export async function createApiKey(store: KeyStore, clock: Clock, name: string, scope: KeyScope = 'admin'): Promise<{ id: string; key: string; name: string; scope: KeyScope }> {
+  if (!(KEY_SCOPES as readonly string[]).includes(scope)) throw new MailsightError('VALIDATION', `scope: must be one of ${KEY_SCOPES.join(', ')}, got '${scope}'`);
   const id = randomBytes(6).toString('hex');
   const secret = randomBytes(24).toString('base64url');
-  const record: ApiKeyRecord = { id, name, secretHash: hashSecret(secret), createdAt: clock.now(), revokedAt: null };
+  const record: ApiKeyRecord = { id, name, secretHash: hashSecret(secret), createdAt: clock.now(), revokedAt: null, scope, lastUsedAt: null };
   await store.addApiKey(record);
-  return { id, key: `${API_KEY_PREFIX}_${id}_${secret}` };
+  return { id, key: `${API_KEY_PREFIX}_${id}_${secret}`, name, scope };
 }
 
-/** Returns the key's record when the presented key is valid and not revoked, else null. */
-export async function verifyApiKey(store: KeyStore, presented: string): Promise<ApiKeyRecord | null> {
+/**
+ * Returns the key's record when the presented key is valid and not revoked, else null. Given a clock,
+ * the use is recorded (at most once a API_KEY_USE_RESOLUTION_MS per key, whichever node sees it).
+ */
+export async function verifyApiKey(store: KeyStore, presented: string, clock?: Clock): Promise<ApiKeyRecord | null> {
   const match = /^msk_([0-9a-f]{12})_([A-Za-z0-9_-]{32})$/.exec(presented);
   if (!match) return null;
   const record = await store.findApiKey(match[1]!);
   if (!record || record.revokedAt !== null) return null;
   const expected = Buffer.from(record.secretHash, 'hex');
   const actual = Buffer.from(hashSecret(match[2]!), 'hex');
-  return timingSafeEqual(expected, actual) ? record : null;
+  if (!timingSafeEqual(expected, actual)) return null;
+  if (clock) {
+    const now = clock.now();
+    if (record.lastUsedAt === null || now - record.lastUsedAt >= API_KEY_USE_RESOLUTION_MS) await store.noteApiKeyUse(record.id, now, now - API_KEY_USE_RESOLUTION_MS);
+  }
+  return record;
+}
+
+/** An API key as listed: never its secret nor its hash. */
+export type ApiKeySummary = Omit<ApiKeyRecord, 'secretHash'>;
+
+export async function listApiKeys(store: KeyStore): Promise<ApiKeySummary[]> {
+  return (await store.listApiKeys()).map(({ secretHash: _, ...key }) => key);
+}
+
+/** Revokes a key: it authenticates nothing from the next request on. A key unknown or revoked already: 404. */
+export async function revokeApiKey(store: KeyStore, clock: Clock, id: string): Promise<void> {
+  if (!(await store.revokeApiKey(id, clock.now()))) throw notFound('API key in force', id);
 }

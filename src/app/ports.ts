@@ -390,6 +390,10 @@ export interface ApiKeyRecord {
   secretHash: string;
   createdAt: number;
   revokedAt: number | null;
+  /** What the key may do (KEY_SCOPES); keys from before scopes: admin. */
+  scope: KeyScope;
+  /** When it last authenticated a request, to the minute (API_KEY_USE_RESOLUTION_MS); null: never. */
+  lastUsedAt: number | null;
 }
 
 /** A signing key as stored: sealed under the secret key, or plain when stored before sealing existed. */
@@ -406,6 +410,12 @@ export interface KeyStore {
   resealSigningKeys(keys: readonly { id: number; sealed: SealedSecret }[], options: { onlyPlain: boolean }): Promise<void>;
   addApiKey(record: ApiKeyRecord): Promise<void>;
   findApiKey(id: string): Promise<ApiKeyRecord | null>;
+  /** Every API key, revoked ones included, oldest first. */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Revokes a key not revoked yet; false when no such key is in force. */
+  revokeApiKey(id: string, now: number): Promise<boolean>;
+  /** Records a use at `now` unless the last one recorded is after `staleAt` (one write a minute per key, across nodes). */
+  noteApiKeyUse(id: string, now: number, staleAt: number): Promise<void>;
 }
 
 /** Where a message stands in the send queue: waiting for an attempt, or done for one of four reasons. */
@@ -627,4 +637,69 @@ export type WebhookResponse = { status: number } | { error: string };
 
 export interface WebhookHttpClient {
   post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<WebhookResponse>;
+}
+
+/** What an API key may do: everything, read reports only, or record delivery events only. */
+export const KEY_SCOPES = ['admin', 'reports', 'ingest'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+/** What a person may do: everything, everything but accounts/keys/settings, or read only. */
+export const ROLES = ['admin', 'editor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: number;
+  /** Lower-cased. */
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface UserRecord extends User {
+  /** The scrypt hash with its parameters and salt (app/passwords.ts). */
+  passwordHash: string;
+}
+
+export interface SessionRecord {
+  /** Hex SHA-256 of the cookie's secret. */
+  id: string;
+  userId: number;
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+/** Failed sign-ins counted in a window: how many, and when the oldest counted was. */
+export interface FailureCount {
+  count: number;
+  oldest: number | null;
+}
+
+export interface UserStore {
+  /** Null when the address is taken. */
+  createUser(user: Omit<UserRecord, 'id'>): Promise<User | null>;
+  getUser(id: number): Promise<UserRecord | null>;
+  findUserByEmail(email: string): Promise<UserRecord | null>;
+  /** Every account, by id. */
+  listUsers(): Promise<User[]>;
+  countAdmins(): Promise<number>;
+  /** Null when no such user. */
+  updateUser(id: number, changes: Partial<Pick<UserRecord, 'name' | 'role' | 'passwordHash'>>): Promise<User | null>;
+  /** Deletes the account with its sessions; false when no such user. */
+  deleteUser(id: number): Promise<boolean>;
+  createSession(session: SessionRecord): Promise<void>;
+  findSession(id: string): Promise<SessionRecord | null>;
+  /** Moves last_seen_at to `now` unless it is after `staleAt` (one write a minute per session, across nodes). */
+  touchSession(id: string, now: number, staleAt: number): Promise<void>;
+  deleteSession(id: string): Promise<void>;
+  /** Deletes the user's sessions but `except`; returns how many. */
+  deleteUserSessions(userId: number, except?: string): Promise<number>;
+  /** Failures since `since` for this address and client, and for this client whatever the address. */
+  countFailures(email: string, address: string, since: number): Promise<{ account: FailureCount; client: FailureCount }>;
+  /** Records a failure, and forgets those before `forgetBefore` (the window has passed them). */
+  recordFailure(email: string, address: string, at: number, forgetBefore: number): Promise<void>;
+  /** Forgets the failures of this address from this client (a successful sign-in). */
+  clearFailures(email: string, address: string): Promise<void>;
 }

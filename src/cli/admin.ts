@@ -1,28 +1,47 @@
 import { loadConfig } from '../config.js';
 import { systemClock } from '../app/ports.js';
-import { createApiKey, rotateSecretKey, rotateSigningKey } from '../app/keys.js';
+import { createApiKey, listApiKeys, revokeApiKey, rotateSecretKey, rotateSigningKey } from '../app/keys.js';
+import { KEY_SCOPES, type KeyScope } from '../app/ports.js';
 import { openStorage } from '../adapters/storage/index.js';
 import { secretKeys } from '../compose.js';
 import { recount } from '../adapters/storage/recount.js';
 
-const KEYS_SUBCOMMANDS = ['create', 'rotate-signing', 'rotate-secret'] as const;
+const KEYS_SUBCOMMANDS = ['create', 'list', 'revoke', 'rotate-signing', 'rotate-secret'] as const;
 type KeysSubcommand = (typeof KEYS_SUBCOMMANDS)[number];
 
-export async function keysCommand(positionals: string[], values: { name?: string }): Promise<number> {
-  const [sub] = positionals;
+export async function keysCommand(positionals: string[], values: { name?: string; scope?: string }): Promise<number> {
+  const [sub, keyId] = positionals;
   if (!KEYS_SUBCOMMANDS.includes(sub as KeysSubcommand)) {
     console.error(`mailsight keys: expected ${KEYS_SUBCOMMANDS.map((s) => `'${s}'`).join(', ')}, got '${sub ?? ''}'`);
     return 2;
   }
+  const scope = values.scope ?? 'admin';
+  if (sub === 'create' && !(KEY_SCOPES as readonly string[]).includes(scope)) {
+    console.error(`mailsight keys create: --scope must be one of ${KEY_SCOPES.join(', ')}, got '${scope}'`);
+    return 2;
+  }
+  if (sub === 'revoke' && !keyId) {
+    console.error('mailsight keys revoke: expected the key id (see `mailsight keys list`)');
+    return 2;
+  }
   const config = loadConfig();
   // API keys need no secret key; signing keys are sealed under it, so it is read (or created) first.
-  const secrets = sub === 'create' ? null : secretKeys(config);
+  const apiKeys = sub === 'create' || sub === 'list' || sub === 'revoke';
+  const secrets = apiKeys ? null : secretKeys(config);
   const storage = await openStorage(config.database, systemClock);
   try {
     if (sub === 'create') {
-      const { id, key } = await createApiKey(storage.keys, systemClock, values.name ?? 'default');
-      console.error(`created API key ${id}; it is shown once, keep it:`);
+      const { id, key } = await createApiKey(storage.keys, systemClock, values.name ?? 'default', scope as KeyScope);
+      console.error(`created API key ${id} (scope ${scope}); it is shown once, keep it:`);
       console.log(key);
+    } else if (sub === 'list') {
+      const time = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString());
+      for (const key of await listApiKeys(storage.keys)) {
+        console.log([key.id, key.scope, key.name, `created ${time(key.createdAt)}`, `last used ${time(key.lastUsedAt)}`, key.revokedAt === null ? 'in force' : `revoked ${time(key.revokedAt)}`].join('\t'));
+      }
+    } else if (sub === 'revoke') {
+      await revokeApiKey(storage.keys, systemClock, keyId!);
+      console.log(`API key ${keyId} revoked`);
     } else if (sub === 'rotate-signing') {
       const id = await rotateSigningKey(storage.keys, secrets!, systemClock);
       console.log(`signing key ${id} added; running servers sign with it within a minute, older tokens keep working`);

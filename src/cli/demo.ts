@@ -6,6 +6,7 @@
  * complaint mail comes back over SMTP to the built-in bounce receiver; each issue's report is
  * printed, then the dashboard's URL and a sign-in, and the server keeps serving.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +42,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
 
   const signIn = await createDemoUser(demo.built);
   console.log(`\ndashboard: ${base}/campaigns/${campaign.id}`);
-  if (signIn) console.log(`sign in:   ${signIn.email}  password: ${signIn.password}`);
+  console.log(`sign in:   ${signIn.email}  password: ${signIn.password}`);
 
   if (!flags['no-serve']) {
     demo.startWorker();
@@ -53,8 +54,10 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
 }
 
 /** The dashboard's sign-in the demo prints: an admin user of its own, with a fresh password. */
-async function createDemoUser(built: Mailsight): Promise<{ email: string; password: string } | null> {
-  // integrator: create the admin user with services.users once merged
-  void built;
-  return null;
+/** The demo's admin account, with a fresh password each run (the demo's database is new each run too). */
+async function createDemoUser(built: Mailsight): Promise<{ email: string; password: string }> {
+  const email = 'admin@hillside-coffee.example';
+  const password = randomBytes(12).toString('base64url');
+  await built.services.users.createUser({ email, name: 'Demo admin', role: 'admin', password });
+  return { email, password };
 }

@@ -12,6 +12,12 @@ export const ERROR_CODES = {
   SUPPRESSED: 422,
   NOT_CONFIGURED: 501,
   UNAVAILABLE: 503,
+  /** A credential that lacks the right for the route (a viewer writing, a reports key sending). */
+  FORBIDDEN: 403,
+  /** A change by a session without its CSRF token, or from another origin. */
+  CSRF: 403,
+  /** Too many failed sign-ins: wait (Retry-After). */
+  TOO_MANY_REQUESTS: 429,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

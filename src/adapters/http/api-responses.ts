@@ -12,6 +12,7 @@ import { MATCH_KINDS } from '../../core/link-matching.js';
 import { WARNING_CODES, WARNING_LEVELS, WARNING_RULES } from '../../core/warnings.js';
 import { VERDICTS, type Verdict } from '../../core/nhi/verdict.js';
 import { CAMPAIGN_KINDS, SUPPRESSION_ACTIONS } from '../../app/ports.js';
+import { KEY_SCOPES, ROLES } from '../../app/ports.js';
 import { SUPPRESSION_REASONS } from '../../core/suppression-rules.js';
 
 const Id = z.number().int().positive();
@@ -638,3 +639,64 @@ export const WebhookDelivery = z
   .strict();
 
 export const WebhookDeliveryPage = z.object({ deliveries: z.array(WebhookDelivery).describe('newest first'), next: next('of deliveries') }).strict();
+const Role = z.enum(ROLES);
+const KeyScope = z.enum(KEY_SCOPES);
+
+/** A person as the session shows them. */
+export const SessionUser = z.object({ id: Id, email: z.string(), role: Role, name: z.string() }).strict();
+
+/** GET and POST /api/session: who is signed in, with the token every change must carry (X-CSRF-Token). */
+export const SessionInfo = z
+  .object({
+    user: SessionUser.optional().describe('the person signed in; absent for an API key'),
+    key: z.object({ id: z.string(), name: z.string(), scope: KeyScope }).strict().optional().describe('the API key used; absent for a session'),
+    csrfToken: z.string().nullable().describe('send it as X-CSRF-Token with every change made by the session cookie; null for an API key'),
+  })
+  .strict();
+
+export const SignedOut = z.object({ signedOut: z.number().int().nonnegative().describe('sessions ended') }).strict();
+
+export const UserRecord = z.object({ id: Id, email: z.string(), name: z.string(), role: Role, createdAt: Time }).strict();
+export const UserList = z.object({ users: z.array(UserRecord).describe('by id') }).strict();
+
+export const ApiKeyInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scope: KeyScope,
+    createdAt: Time,
+    lastUsedAt: Time.nullable().describe('to the minute; null: never used'),
+    revokedAt: Time.nullable(),
+  })
+  .strict();
+export const ApiKeyList = z.object({ keys: z.array(ApiKeyInfo).describe('oldest first, revoked ones included') }).strict();
+export const CreatedApiKey = z
+  .object({ id: z.string(), key: z.string().describe('the whole key, shown this once: only its hash is stored'), name: z.string(), scope: KeyScope })
+  .strict();
+
+export const Settings = z
+  .object({
+    version: z.string(),
+    publicUrl: z.string().describe('PUBLIC_URL: the base of tracking URLs unless a campaign sets its own'),
+    database: z.enum(['sqlite', 'postgres']),
+    sending: z
+      .object({
+        relay: z.string().nullable().describe('the SMTP relay, scheme://host:port, without credentials; null: none'),
+        requireTls: z.boolean(),
+        from: z.string(),
+        bounceDomain: z.string().nullable(),
+        concurrency: z.number().int(),
+        ratePerMinute: z.number().int(),
+        maxAttempts: z.number().int(),
+        retryBackoffMs: z.array(z.number().int()),
+        giveUpAfterMs: z.number().int(),
+      })
+      .strict(),
+    webhookProviders: z.array(z.string()).describe('providers whose webhooks are taken'),
+    inboundSmtp: z.object({ port: z.number().int(), domains: z.array(z.string()) }).strict().nullable(),
+    suppression: z
+      .object({ hardBounceDays: z.number(), softBounces: z.object({ limit: z.number().int(), window: z.number().int() }).strict(), softBounceDays: z.number() })
+      .strict(),
+    ipStorage: z.enum(['full', 'truncated']),
+  })
+  .strict();

@@ -1,13 +1,13 @@
 /**
- * The JSON API under /api, authenticated by an API key (Authorization: Bearer msk_...).
- * Routes only parse, authenticate and delegate; the use cases live in src/app.
+ * The JSON API under /api, authenticated by an API key (Authorization: Bearer msk_...) or a session
+ * cookie, each route allowed by the access it declares (access.ts). Routes only parse and delegate;
+ * the use cases live in src/app.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MailsightError } from '../../core/errors.js';
 import type { CampaignService } from '../../app/campaigns.js';
-import { verifyApiKey } from '../../app/keys.js';
 import type { MessageService, RecipientInput } from '../../app/messages.js';
-import type { ApiKeyRecord, KeyStore } from '../../app/ports.js';
+import type { Clock, KeyStore } from '../../app/ports.js';
 import type { ReportService } from '../../app/reports.js';
 import type { SendingService, SendResult } from '../../app/sending.js';
 import { CreateCampaign, CreateExecution, CreateMessage, DeliveryEvent, IdempotencyKey, IdParam, InboundReportQuery, parseInput } from './api-schemas.js';
@@ -25,6 +25,10 @@ import { liveRoutes } from './live-routes.js';
 import type { LiveFeed } from '../../app/live-feed.js';
 import { outgoingWebhookRoutes } from './outgoing-webhook-routes.js';
 import type { OutgoingWebhooks } from '../../app/outgoing-webhooks.js';
+import type { UserService } from '../../app/users.js';
+import type { Config } from '../../config.js';
+import { actorOf, enforceAccess, idempotencyScope } from './access.js';
+import { sessionRoutes } from './session-routes.js';
 
 export interface ApiDeps {
   keys: KeyStore;
@@ -38,6 +42,9 @@ export interface ApiDeps {
   contacts: ContactService;
   live: LiveFeed;
   webhooks: OutgoingWebhooks;
+  users: UserService;
+  clock: Clock;
+  config: Readonly<Config>;
 }
 
 /**
@@ -48,9 +55,6 @@ export interface ApiDeps {
 export const API_BODY_LIMIT = 16 * 1024 * 1024;
 
 const id = (request: FastifyRequest) => parseInput(IdParam, request.params, 'id').id;
-
-/** The API key each request was authenticated with: Idempotency-Keys are per API key. */
-const authenticated = new WeakMap<FastifyRequest, ApiKeyRecord>();
 
 /** The status of an answer that carries a send: 502 when the relay refused the message or did not answer. */
 const SEND_FAILED = 502;
@@ -70,19 +74,12 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     }
   });
 
-  app.get('/openapi.json', async () => openApiDocument());
+  // Before any route: every route registered after this must declare its access.
+  enforceAccess(app, { keys: deps.keys, users: deps.users, clock: deps.clock, publicUrl: deps.config.publicUrl });
 
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url === '/api/openapi.json') return;
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new MailsightError('UNAUTHORIZED', 'missing API key: send Authorization: Bearer <key> (create one with `mailsight keys create`)');
-    const key = await verifyApiKey(deps.keys, match[1]!);
-    if (!key) throw new MailsightError('UNAUTHORIZED', 'invalid or revoked API key');
-    authenticated.set(request, key);
-  });
+  app.get('/openapi.json', { config: { access: 'public' } }, async () => openApiDocument());
 
-  app.post('/campaigns', async (request, reply) => {
+  app.post('/campaigns', { config: { access: 'write' } }, async (request, reply) => {
     const input = parseInput(CreateCampaign, request.body);
     const campaign = await deps.campaigns.createCampaign({
       name: input.name,
@@ -96,24 +93,24 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return reply.status(201).send(campaign);
   });
 
-  app.get('/campaigns', async () => ({ campaigns: await deps.campaigns.listCampaigns() }));
-  app.get('/campaigns/:id', async (request) => deps.campaigns.requireCampaign(id(request)));
+  app.get('/campaigns', { config: { access: 'read' } }, async () => ({ campaigns: await deps.campaigns.listCampaigns() }));
+  app.get('/campaigns/:id', { config: { access: 'read' } }, async (request) => deps.campaigns.requireCampaign(id(request)));
 
-  app.post('/campaigns/:id/executions', async (request, reply) => {
+  app.post('/campaigns/:id/executions', { config: { access: 'write' } }, async (request, reply) => {
     const input = parseInput(CreateExecution, request.body);
     const created = await deps.campaigns.createExecution(id(request), input);
     return reply.status(201).send({ ...created.execution, links: created.links });
   });
 
-  app.get('/executions/:id', async (request) => deps.campaigns.executionWithLinks(id(request)));
+  app.get('/executions/:id', { config: { access: 'read' } }, async (request) => deps.campaigns.executionWithLinks(id(request)));
 
-  app.get('/campaigns/:id/report', async (request) => deps.reports.campaignReport(id(request)));
-  app.get('/executions/:id/report', async (request) => deps.reports.executionReport(id(request)));
+  app.get('/campaigns/:id/report', { config: { access: 'read' } }, async (request) => deps.reports.campaignReport(id(request)));
+  app.get('/executions/:id/report', { config: { access: 'read' } }, async (request) => deps.reports.executionReport(id(request)));
 
-  app.post('/messages', async (request, reply) => {
+  app.post('/messages', { config: { access: 'write' } }, async (request, reply) => {
     const input = parseInput(CreateMessage, request.body);
     const header = request.headers['idempotency-key'];
-    const idempotency = header === undefined ? null : { scope: authenticated.get(request)!.id, key: parseInput(IdempotencyKey, header, 'Idempotency-Key') };
+    const idempotency = header === undefined ? null : { scope: idempotencyScope(request), key: parseInput(IdempotencyKey, header, 'Idempotency-Key') };
     const { created, send: sent } = await deps.sending.submit({ ...input, to: input.to as RecipientInput[], cc: input.cc as RecipientInput[] }, idempotency);
     // 201 for a new message, 200 for the one an earlier request with the same Idempotency-Key created.
     const status = sent && !sent.accepted && sent.status !== 'queued' && sent.status !== 'sending' ? SEND_FAILED : created.replayed ? 200 : 201;
@@ -135,16 +132,16 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     });
   });
 
-  app.get('/messages/:id', async (request) => deps.messages.view(id(request)));
+  app.get('/messages/:id', { config: { access: 'read' } }, async (request) => deps.messages.view(id(request)));
 
-  app.get('/events/:id/verdicts', async (request) => ({ revisions: await deps.messages.verdictHistory(id(request)) }));
+  app.get('/events/:id/verdicts', { config: { access: 'read' } }, async (request) => ({ revisions: await deps.messages.verdictHistory(id(request)) }));
 
-  app.post('/messages/:id/send', async (request, reply) => {
+  app.post('/messages/:id/send', { config: { access: 'write' } }, async (request, reply) => {
     const sent = await deps.sending.send(id(request));
     return reply.status(sendStatus(sent)).send(sent);
   });
 
-  app.post('/messages/:id/events', async (request, reply) => {
+  app.post('/messages/:id/events', { config: { access: 'ingest' } }, async (request, reply) => {
     const messageId = id(request);
     const report = parseInput(DeliveryEvent, request.body);
     const result = await deps.messages.recordDelivery(messageId, report);
@@ -152,19 +149,20 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return reply.status(result.recorded ? 201 : 200).send(result);
   });
 
-  app.get('/inbound-reports', async (request) => {
+  app.get('/inbound-reports', { config: { access: 'read' } }, async (request) => {
     const query = parseInput(InboundReportQuery, request.query, 'query');
     const reports = await deps.ingestion.listInbound({ state: query.state, afterId: query.after === undefined ? undefined : Number(query.after), limit: query.limit });
     return { reports, next: reports.length === query.limit ? String(reports.at(-1)!.id) : null };
   });
 
-  app.get('/inbound-reports/:id/raw', async (request, reply) => {
+  app.get('/inbound-reports/:id/raw', { config: { access: 'read' } }, async (request, reply) => {
     return reply.type('message/rfc822').send(await deps.ingestion.getInboundRaw(id(request)));
   });
   await hotClicksRoutes(app, { hotClicks: deps.hotClicks });
-  await suppressionRoutes(app, { suppressions: deps.suppressions, actor: (request) => `api-key:${authenticated.get(request)!.id}` });
+  await suppressionRoutes(app, { suppressions: deps.suppressions, actor: actorOf });
   await contactRoutes(app, { contacts: deps.contacts });
   await overviewRoutes(app, { reports: deps.reports });
   await liveRoutes(app, { live: deps.live });
   await outgoingWebhookRoutes(app, { webhooks: deps.webhooks });
+  await sessionRoutes(app, { users: deps.users, keys: deps.keys, clock: deps.clock, config: deps.config });
 }

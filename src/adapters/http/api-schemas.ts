@@ -12,6 +12,8 @@ import { DRILL_FIGURES } from '../../core/drill-down.js';
 import { STATUS_PRECEDENCE } from '../../core/message-status.js';
 import { VERDICTS } from '../../core/nhi/verdict.js';
 import { DEFAULT_DRILL_PAGE, MAX_DRILL_PAGE } from '../../app/contacts.js';
+import { KEY_SCOPES, ROLES } from '../../app/ports.js';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../app/passwords.js';
 
 /**
  * An id in a path or a query: a plain decimal integer from 1. Number() would also read `0x1`, `1e0`,
@@ -322,3 +324,19 @@ export const DeliveriesQuery = z
     after: PlainId.optional().describe('the `next` of the previous page: its last delivery id (newest first)'),
   })
   .strict();
+/** POST /api/session: sign in. The password's length is checked by the use case, not named here. */
+export const SignInBody = z.object({ email: z.string().min(1).max(320), password: z.string().min(1).max(MAX_PASSWORD_LENGTH) }).strict();
+
+/** DELETE /api/session?everywhere=true: every session of the user. */
+export const SignOutQuery = z.object({ everywhere: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }).strict();
+
+const UserName = z.string().trim().max(200).meta({ description: 'How the person is shown' });
+const Password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH).meta({ description: `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` });
+
+export const CreateUserBody = z.object({ email: z.email(), name: UserName.default(''), role: z.enum(ROLES), password: Password }).strict();
+
+export const UpdateUserBody = z.object({ name: UserName.optional(), role: z.enum(ROLES).optional(), password: Password.optional() }).strict();
+
+export const CreateKeyBody = z.object({ name: z.string().trim().min(1).max(200), scope: z.enum(KEY_SCOPES).default('admin') }).strict();
+
+export const KeyIdParam = z.object({ id: z.string().regex(/^[0-9a-f]{12}$/, 'an API key id: 12 hex digits') });

@@ -1,5 +1,5 @@
 /**
- * Hot clicks under /api (API key auth, as every /api route): per link occurrence of an execution, in
+ * Hot clicks under /api (read access): per link occurrence of an execution, in
  * a view of its dynamic content, and over a recurring campaign's executions.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,12 +11,12 @@ export interface HotClicksRouteDeps {
 }
 
 export async function hotClicksRoutes(app: FastifyInstance, deps: HotClicksRouteDeps): Promise<void> {
-  app.get('/executions/:id/hot-clicks', async (request) => {
+  app.get('/executions/:id/hot-clicks', { config: { access: 'read' } }, async (request) => {
     const { id } = parseInput(IdParam, request.params, 'id');
     return deps.hotClicks.execution(id, viewOf(parseInput(HotClicksQuery, request.query, 'query')));
   });
 
-  app.get('/campaigns/:id/hot-clicks', async (request) => deps.hotClicks.campaign(parseInput(IdParam, request.params, 'id').id));
+  app.get('/campaigns/:id/hot-clicks', { config: { access: 'read' } }, async (request) => deps.hotClicks.campaign(parseInput(IdParam, request.params, 'id').id));
 }
 
 function viewOf(query: ReturnType<typeof HotClicksQuery.parse>): ServiceQuery {

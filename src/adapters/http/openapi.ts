@@ -13,6 +13,7 @@ import { CreateWebhookEndpoint } from './api-schemas.js';
 import { HEARTBEAT_MS } from './live-routes.js';
 import { FIRST_RETRY_MS, MAX_RETRY_MS, SETTLE_MS, WEBHOOK_BATCH, WEBHOOK_TIMEOUT_MS } from '../../app/outgoing-webhooks.js';
 import { SIGNATURE_HEADER } from '../../core/webhook-signature.js';
+import { CreateKeyBody, CreateUserBody, SignInBody, UpdateUserBody } from './api-schemas.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const outputSchema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' });
@@ -55,6 +56,13 @@ const RESPONSES = {
   CreatedWebhookEndpoint: responses.CreatedWebhookEndpoint,
   WebhookEndpoint: responses.WebhookEndpoint,
   WebhookDeliveryPage: responses.WebhookDeliveryPage,
+  SessionInfo: responses.SessionInfo,
+  SignedOut: responses.SignedOut,
+  UserRecord: responses.UserRecord,
+  UserList: responses.UserList,
+  ApiKeyList: responses.ApiKeyList,
+  CreatedApiKey: responses.CreatedApiKey,
+  Settings: responses.Settings,
 };
 
 const emailParam = [{ name: 'email', in: 'path', required: true, description: 'The address (compared lower-cased)', schema: { type: 'string', format: 'email' } }];
@@ -328,6 +336,7 @@ export function openApiDocument(): object {
           responses: { '200': ok('A page of events', 'TimelinePage'), ...errors },
         },
       },
+      ...ACCESS_PATHS,
       '/o/{token}': { get: { summary: 'Open pixel (public): always a 43-byte GIF', security: [], responses: { '200': { description: 'image/gif' } } } },
       '/c/{token}': { get: { summary: 'Click redirect (public)', security: [], responses: { '302': { description: 'To the stored destination' }, '404': { description: 'Invalid token' } } } },
       '/u/{token}': {
@@ -388,3 +397,58 @@ function outgoingWebhookPaths(): object {
     },
   };
 }
+const forbidden = { '403': error };
+const userIdParam = idParam;
+const keyIdParam = [{ name: 'id', in: 'path', required: true, description: 'The API key id (12 hex digits, the part after msk_)', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } }];
+const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
+const ADMIN = 'Admin only: users of role admin, API keys of scope admin.';
+
+/**
+ * Signing in and out, accounts, API keys, settings (session-routes.ts). Every route under /api
+ * declares an access (access.ts): read for admin, editor and viewer users and admin or reports keys;
+ * write for admin and editor users and admin keys; ingest (delivery events) for admin and editor users
+ * and admin or ingest keys; admin for admin users and admin keys.
+ */
+const ACCESS_PATHS = {
+  '/api/session': {
+    post: {
+      summary: 'Sign in: sets the session cookie mailsight_session (HttpOnly, Secure, SameSite=Strict) and returns the CSRF token that every change made with it must send as X-CSRF-Token',
+      security: [],
+      requestBody: body(SignInBody),
+      responses: { '200': ok('The user and the CSRF token', 'SessionInfo'), '401': error, '429': { description: 'Too many failed sign-ins from this address; Retry-After says when to try again' }, '400': error, '403': error },
+    },
+    get: { summary: 'Who is signed in (a user, with the CSRF token) or which API key is used', responses: { '200': ok('The session', 'SessionInfo'), '401': error } },
+    delete: {
+      summary: 'Sign out this session, or with everywhere=true every session of the user',
+      parameters: [query('everywhere', { type: 'boolean', default: false }, 'End every session of the user, on every browser')],
+      responses: { '200': ok('How many sessions ended', 'SignedOut'), ...errors, ...forbidden },
+    },
+  },
+  '/api/users': {
+    get: { summary: `Every user. ${ADMIN}`, responses: { '200': ok('The users', 'UserList'), ...errors, ...forbidden } },
+    post: { summary: `Create a user. ${ADMIN}`, requestBody: body(CreateUserBody), responses: { '201': ok('The user', 'UserRecord'), '409': error, ...errors, ...forbidden } },
+  },
+  '/api/users/{id}': {
+    patch: {
+      summary: `Change a user's name, role or password (a new password ends the user's other sessions); the last admin keeps the role. ${ADMIN}`,
+      parameters: userIdParam,
+      requestBody: body(UpdateUserBody),
+      responses: { '200': ok('The user', 'UserRecord'), '409': error, ...errors, ...forbidden },
+    },
+    delete: { summary: `Delete a user and end its sessions; not the last admin. ${ADMIN}`, parameters: userIdParam, responses: { '204': { description: 'Deleted' }, '409': error, ...errors, ...forbidden } },
+  },
+  '/api/keys': {
+    get: { summary: `Every API key, without its secret. ${ADMIN}`, responses: { '200': ok('The keys', 'ApiKeyList'), ...errors, ...forbidden } },
+    post: {
+      summary: `Create an API key of a scope: admin (everything), reports (read only), ingest (delivery events only). The key is shown once. ${ADMIN}`,
+      requestBody: body(CreateKeyBody),
+      responses: { '201': ok('The key, shown this once', 'CreatedApiKey'), ...errors, ...forbidden },
+    },
+  },
+  '/api/keys/{id}': {
+    delete: { summary: `Revoke an API key: it authenticates nothing from then on. ${ADMIN}`, parameters: keyIdParam, responses: { '204': { description: 'Revoked' }, ...errors, ...forbidden } },
+  },
+  '/api/settings': {
+    get: { summary: `The running configuration a user may see; never a secret. ${ADMIN}`, responses: { '200': ok('The settings', 'Settings'), ...errors, ...forbidden } },
+  },
+};

@@ -1,6 +1,6 @@
 /**
- * The suppression list under /api/suppressions (API key auth, as every /api route): list, read one
- * with its history, add, remove, CSV export and import. The actor of each change is the API key.
+ * The suppression list under /api/suppressions: list, read one with its history (read access), add,
+ * remove, CSV import (write access), CSV export (read). The actor of each change is who made it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MailsightError } from '../../core/errors.js';
@@ -9,7 +9,7 @@ import { AddSuppression, EmailParam, ExportSuppressions, ListSuppressions, Remov
 
 export interface SuppressionRouteDeps {
   suppressions: SuppressionService;
-  /** Who makes a change: `api-key:<id>` of the request's key. */
+  /** Who makes a change: `api-key:<id>` or `user:<id>` (access.ts actorOf). */
   actor: (request: FastifyRequest) => string;
 }
 
@@ -23,9 +23,9 @@ const email = (request: FastifyRequest) => parseInput(EmailParam, request.params
 export async function suppressionRoutes(app: FastifyInstance, deps: SuppressionRouteDeps): Promise<void> {
   const { suppressions } = deps;
 
-  app.get('/suppressions', async (request) => suppressions.list(parseInput(ListSuppressions, request.query, 'query')));
+  app.get('/suppressions', { config: { access: 'read' } }, async (request) => suppressions.list(parseInput(ListSuppressions, request.query, 'query')));
 
-  app.get('/suppressions/export.csv', async (request, reply) => {
+  app.get('/suppressions/export.csv', { config: { access: 'read' } }, async (request, reply) => {
     const { all } = parseInput(ExportSuppressions, request.query, 'query');
     const csv = await suppressions.exportCsv(all);
     return reply
@@ -34,15 +34,15 @@ export async function suppressionRoutes(app: FastifyInstance, deps: SuppressionR
       .send(csv);
   });
 
-  app.get('/suppressions/:email', async (request) => suppressions.get(email(request)));
+  app.get('/suppressions/:email', { config: { access: 'read' } }, async (request) => suppressions.get(email(request)));
 
-  app.post('/suppressions', async (request, reply) => {
+  app.post('/suppressions', { config: { access: 'write' } }, async (request, reply) => {
     const input = parseInput(AddSuppression, request.body);
     const added = await suppressions.add(input, deps.actor(request));
     return reply.status(added.merge === 'unchanged' ? 200 : 201).send({ result: added.merge, suppression: added.suppression, change: added.change });
   });
 
-  app.delete('/suppressions/:email', async (request) => {
+  app.delete('/suppressions/:email', { config: { access: 'write' } }, async (request) => {
     // The note comes in a JSON body, or in the query for clients that send no body with DELETE.
     const input = request.body === undefined ? parseInput(RemoveSuppression, request.query, 'query') : parseInput(RemoveSuppression, request.body);
     return { removed: await suppressions.remove(email(request), input.note, deps.actor(request)) };
@@ -62,7 +62,7 @@ export async function suppressionRoutes(app: FastifyInstance, deps: SuppressionR
         done(new MailsightError('VALIDATION', 'body: not valid UTF-8: send the CSV file encoded as UTF-8'), undefined);
       }
     });
-    csv.post('/suppressions/import', async (request) => {
+    csv.post('/suppressions/import', { config: { access: 'write' } }, async (request) => {
       if (typeof request.body !== 'string') throw new MailsightError('UNSUPPORTED_MEDIA_TYPE', 'body: send the CSV file as Content-Type: text/csv');
       return suppressions.importCsv(request.body, deps.actor(request));
     });

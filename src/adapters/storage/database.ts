@@ -22,6 +22,7 @@ import { suppressionAudit } from './migrations/0010-suppression-audit.js';
 import { inbound } from './migrations/0011-inbound.js';
 import { reportCounters } from './migrations/0012-report-counters.js';
 import { drillDown } from './migrations/0013-drill-down.js';
+import { usersAndAccess } from './migrations/0014-users-and-access.js';
 import { outgoingWebhooks } from './migrations/0015-outgoing-webhooks.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -95,6 +96,7 @@ function migrator(database: OpenDatabase): Migrator {
       '0011-inbound': inbound(database.dialect),
       '0012-report-counters': reportCounters,
       '0013-drill-down': drillDown(database.dialect),
+      '0014-users-and-access': usersAndAccess(database.dialect),
       '0015-outgoing-webhooks': outgoingWebhooks(database.dialect),
     }),
   };

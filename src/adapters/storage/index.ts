@@ -12,6 +12,7 @@ import { KyselyContactStore } from './contact-queries.js';
 
 export { applySuppressionRules, type RuleEvent } from './suppression-store.js';
 import { KyselySendQueueStore } from './send-queue-store.js';
+import { KyselyUserStore } from './user-store.js';
 
 export { openDatabase, migrateToLatest, type DatabaseTarget, type OpenDatabase };
 
@@ -29,6 +30,7 @@ export interface Storage {
   /** What building the report counters from the events already stored did at this start; null when they were built before. */
   countersBuilt: RecountResult | null;
   close(): Promise<void>;
+  users: KyselyUserStore;
 }
 
 /** Opens the database, brings its schema up to date and returns the stores over it. */
@@ -56,5 +58,6 @@ export async function openStorage(target: DatabaseTarget, clock: Clock): Promise
     contacts: new KyselyContactStore(db),
     countersBuilt,
     close: () => db.destroy(),
+    users: new KyselyUserStore(db),
   };
 }

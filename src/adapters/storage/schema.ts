@@ -21,6 +21,10 @@ export interface ApiKeysTable {
   secret_hash: string; // hex SHA-256 of the secret part
   created_at: number;
   revoked_at: number | null;
+  /** What the key may do: admin, reports or ingest (migration 0014; older keys: admin). */
+  scope: Generated<string>;
+  /** When it last authenticated a request, to the minute (migration 0014). */
+  last_used_at: number | null;
 }
 
 export interface ContactsTable {
@@ -277,6 +281,9 @@ export interface Database {
   mail_domains: MailDomainsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  sign_in_failures: SignInFailuresTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
@@ -326,4 +333,36 @@ export interface WebhookDeliveriesTable {
   status_code: number | null;
   error: string | null;
   duration_ms: number;
+}
+
+/** An account that signs in to the dashboard (migration 0014). */
+export interface UsersTable {
+  id: Generated<number>;
+  email: string; // lower-cased, unique
+  name: string;
+  role: string; // admin, editor or viewer
+  /** `scrypt$N$r$p$salt$hash` (base64url salt and hash): the parameters travel with the hash. */
+  password_hash: string;
+  created_at: number;
+}
+
+/** A signed-in browser (migration 0014). */
+export interface SessionsTable {
+  /** Hex SHA-256 of the cookie's secret: the secret itself is never stored. */
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  /** Last request seen, to the minute: the idle expiry counts from it. */
+  last_seen_at: number;
+  /** The absolute expiry, whatever the use. */
+  expires_at: number;
+}
+
+/** One failed sign-in, shared by every node (migration 0014). */
+export interface SignInFailuresTable {
+  id: Generated<number>;
+  email: string; // lower-cased, as typed: unknown addresses are counted too
+  address: string; // the client address
+  at: number;
 }
