@@ -45,7 +45,7 @@ export function funnelFigures(report: CampaignReport, scope: Scope): { funnel: F
   const of = (n: number, what: string) => `of ${count(n)} ${what}`;
   return {
     funnel: [
-      { list: 'messages', label: 'Messages', value: t.messages, rate: null, base: 'every message created' },
+      { list: 'messages', label: 'Messages', value: t.messages, rate: null, base: 'every message created: the base of the funnel' },
       { list: 'sent', label: 'Sent', value: t.sent, rate: ratio(t.sent, t.messages), base: of(t.messages, 'messages'), note: t.sending > 0 ? `${count(t.sending)} still with the relay` : undefined },
       { list: 'delivered', label: 'Delivered', value: t.delivered, rate: r.deliveryRate, base: of(t.sent, 'sent') },
       {
@@ -104,13 +104,15 @@ function FigureCard({ figure, report, scope, context }: { figure: FunnelFigure; 
         {count(figure.value)}
       </DrillNumber>
       <div class="rate">
-        {figure.rate === null ? (
-          <span>–</span>
+        {figure.rate !== null ? (
+          <>
+            <DrillNumber path={path} label={label}>
+              {percent(figure.rate)}
+            </DrillNumber>{' '}
+          </>
         ) : (
-          <DrillNumber path={path} label={label}>
-            {percent(figure.rate)}
-          </DrillNumber>
-        )}{' '}
+          figure.list !== 'messages' && <span title="no denominator yet">– </span>
+        )}
         <span class="base">{figure.base}</span>
       </div>
       {figure.also && (

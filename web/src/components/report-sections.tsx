@@ -126,7 +126,7 @@ export function Providers({ report, scope }: { report: CampaignReport; scope: Sc
       {report.providers.length === 0 ? (
         <p class="muted">No message yet.</p>
       ) : (
-        <ScrollTable label="Mailbox providers">
+        <ScrollTable label="Figures by mailbox provider">
           <table>
             <caption class="visually-hidden">By mailbox provider ({human ? 'human hits' : 'all hits'})</caption>
             <thead>
