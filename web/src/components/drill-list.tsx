@@ -46,8 +46,8 @@ export function DrillList({ path, label }: { path: string; label: string }) {
       {list.error && <Failed error={list.error} retry={valid ? list.retry : undefined} />}
       {!list.loading && !list.error && list.rows.length === 0 && <Empty>No message counts toward this figure.</Empty>}
       {list.rows.length > 0 && (
-        <ScrollTable label={title}>
-          <table>
+        <ScrollTable label={`Table of the messages counted as ${label || "this figure"}`}>
+          <table class="drill">
             <caption class="visually-hidden">{title}</caption>
             <thead>
               <tr>

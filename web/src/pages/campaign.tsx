@@ -49,17 +49,15 @@ const RESOLUTIONS = [
 function ExecutionChooser({ executions, value }: { executions: CampaignReport['executions']; value: number | null }) {
   return (
     <div class="control">
-      <label>
-        Execution
-        <select value={value === null ? '' : String(value)} onChange={(e) => setQuery({ execution: (e.currentTarget as HTMLSelectElement).value || null })}>
+      <label for="execution-chooser">Execution</label>
+      <select id="execution-chooser" value={value === null ? '' : String(value)} onChange={(e) => setQuery({ execution: (e.currentTarget as HTMLSelectElement).value || null })}>
           <option value="">All executions ({count(executions.length)})</option>
           {executions.map(({ execution: x }) => (
             <option key={x.id} value={String(x.id)}>
               #{x.id} {dateTime(x.createdAt)}: {x.subject}
             </option>
-          ))}
-        </select>
-      </label>
+        ))}
+      </select>
     </div>
   );
 }

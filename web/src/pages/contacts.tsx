@@ -18,7 +18,8 @@ import { usePaged } from '../components/use-paged.js';
 const DEFAULT_COLUMNS = 3;
 /** The API's limit on status columns (MAX_CAMPAIGN_COLUMNS). */
 const MAX_COLUMNS = 10;
-const PAGE_SIZE = 100;
+/** Contacts per page: a screenful or two. */
+const PAGE_SIZE = 50;
 
 type Row = ContactList['rows'][number];
 
