@@ -84,13 +84,13 @@ export function CampaignsPage({ route }: PageProps) {
           return (
             <>
               <form class="inline filters" role="search" aria-label="Filter campaigns" onSubmit={(e) => e.preventDefault()}>
-                <label>
-                  Name contains
-                  <input type="search" value={name} onInput={(e) => setQuery({ name: (e.currentTarget as HTMLInputElement).value || null })} autocomplete="off" />
-                </label>
-                <label>
-                  Kind
-                  <select value={kind} onChange={(e) => setQuery({ kind: (e.currentTarget as HTMLSelectElement).value || null })}>
+                <div class="control">
+                  <label for="campaign-name">Name contains</label>
+                  <input id="campaign-name" type="search" value={name} onInput={(e) => setQuery({ name: (e.currentTarget as HTMLInputElement).value || null })} autocomplete="off" />
+                </div>
+                <div class="control">
+                  <label for="campaign-kind">Kind</label>
+                  <select id="campaign-kind" value={kind} onChange={(e) => setQuery({ kind: (e.currentTarget as HTMLSelectElement).value || null })}>
                     <option value="">Any</option>
                     {kinds.map((k) => (
                       <option key={k} value={k}>
@@ -98,7 +98,7 @@ export function CampaignsPage({ route }: PageProps) {
                       </option>
                     ))}
                   </select>
-                </label>
+                </div>
               </form>
               <p role="status" aria-live="polite" class="muted">
                 {shown.length === data.campaigns.length ? `${count(shown.length)} campaigns` : `${count(shown.length)} of ${count(data.campaigns.length)} campaigns match`}

@@ -98,8 +98,8 @@ function Messages({ contactId, first }: { contactId: number; first: ContactMessa
                   <td>
                     <Link href={`/campaigns/${m.campaignId}?execution=${m.executionId}`}>#{m.executionId}</Link>
                   </td>
-                  <td>{m.subject}</td>
-                  <td>{dateTime(m.createdAt)}</td>
+                  <td class="subject">{m.subject}</td>
+                  <td class="when">{dateTime(m.createdAt)}</td>
                   <td>
                     <span class={`status ${m.status}`}>{m.status}</span>
                     {m.reason && <span class="muted"> ({m.reason})</span>}

@@ -3,6 +3,7 @@
  * (DrillList). Without: every contact with a status column per chosen campaign (the three newest by
  * default), searchable by address, sortable and filterable by a campaign's status, a page at a time.
  */
+import { useState } from 'preact/hooks';
 import { api, type Campaign, type ContactList } from '../api.js';
 import { count } from '../format.js';
 import type { PageProps } from '../page.js';
@@ -63,35 +64,39 @@ function ColumnChooser({ campaigns, columns }: { campaigns: Campaign[]; columns:
   );
 }
 
+/** The search form: its fields start from the address's query and apply only when submitted. */
 function Filters({ campaigns, columns, query }: { campaigns: Map<number, Campaign>; columns: number[]; query: URLSearchParams }) {
+  const [q, setQ] = useState(query.get('q') ?? '');
+  const [sort, setSort] = useState(query.get('sort') ?? '');
+  const [statuses, setStatuses] = useState<Record<number, string>>(() => Object.fromEntries(columns.map((id) => [id, query.get(`status[${id}]`) ?? ''])));
   const submit = (event: Event) => {
     event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const changes: Record<string, string | null> = { q: String(form.get('q') ?? '').trim() || null, sort: String(form.get('sort') ?? '') || null };
-    for (const id of columns) changes[`status[${id}]`] = String(form.get(`status-${id}`) ?? '') || null;
+    const changes: Record<string, string | null> = { q: q.trim() || null, sort: sort || null };
+    for (const id of columns) changes[`status[${id}]`] = statuses[id] || null;
     setQuery(changes);
   };
+  const name = (id: number) => campaigns.get(id)?.name ?? `campaign ${id}`;
   return (
-    <form class="inline filters" role="search" aria-label="Find contacts" onSubmit={submit} key={query.toString()}>
-      <label>
-        Address starts with
-        <input name="q" type="search" defaultValue={query.get('q') ?? ''} autocomplete="off" />
-      </label>
-      <label>
-        Sort by
-        <select name="sort" defaultValue={query.get('sort') ?? ''}>
+    <form class="inline filters" role="search" aria-label="Find contacts" onSubmit={submit}>
+      <div class="control">
+        <label for="contact-q">Address starts with</label>
+        <input id="contact-q" type="search" value={q} onInput={(e) => setQ((e.currentTarget as HTMLInputElement).value)} autocomplete="off" />
+      </div>
+      <div class="control">
+        <label for="contact-sort">Sort by</label>
+        <select id="contact-sort" value={sort} onChange={(e) => setSort((e.currentTarget as HTMLSelectElement).value)}>
           <option value="">Address</option>
           {columns.map((id) => (
             <option key={id} value={String(id)}>
-              Status in {campaigns.get(id)?.name ?? `campaign ${id}`}
+              Status in {name(id)}
             </option>
           ))}
         </select>
-      </label>
+      </div>
       {columns.map((id) => (
-        <label key={id}>
-          Status in {campaigns.get(id)?.name ?? `campaign ${id}`}
-          <select name={`status-${id}`} defaultValue={query.get(`status[${id}]`) ?? ''}>
+        <div class="control" key={id}>
+          <label for={`contact-status-${id}`}>Only status in {name(id)}</label>
+          <select id={`contact-status-${id}`} value={statuses[id] ?? ''} onChange={(e) => setStatuses({ ...statuses, [id]: (e.currentTarget as HTMLSelectElement).value })}>
             <option value="">Any</option>
             {STATUS_PRECEDENCE.map((s) => (
               <option key={s.key} value={s.key}>
@@ -99,7 +104,7 @@ function Filters({ campaigns, columns, query }: { campaigns: Map<number, Campaig
               </option>
             ))}
           </select>
-        </label>
+        </div>
       ))}
       <button type="submit">Show</button>
     </form>
@@ -119,7 +124,7 @@ function ContactTable({ campaigns, query }: { campaigns: Campaign[]; query: URLS
   return (
     <>
       <ColumnChooser campaigns={campaigns} columns={columns} />
-      <Filters campaigns={byId} columns={columns} query={query} />
+      <Filters key={query.toString()} campaigns={byId} columns={columns} query={query} />
       <p role="status" aria-live="polite" class="drill-count">
         {list.loading && list.rows.length === 0 ? 'Loading contacts…' : `${count(list.rows.length)} ${list.rows.length === 1 ? 'contact' : 'contacts'} shown${list.more ? '; more to load' : ''}.`}
       </p>
@@ -127,7 +132,7 @@ function ContactTable({ campaigns, query }: { campaigns: Campaign[]; query: URLS
       {!list.loading && !list.error && list.rows.length === 0 && <Empty>{q || Object.keys(filters).length > 0 ? 'No contact matches.' : 'No contact yet: contacts are created with the messages sent to them.'}</Empty>}
       {list.rows.length > 0 && (
         <ScrollTable label="Contacts and their status in each campaign">
-          <table>
+          <table class="statuses">
             <caption class="visually-hidden">Contacts and their status in each chosen campaign</caption>
             <thead>
               <tr>
