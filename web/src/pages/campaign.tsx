@@ -116,39 +116,42 @@ export function CampaignPage({ route }: PageProps) {
   if (!Number.isInteger(campaignId) || campaignId < 1) return <Failed error={new Error(`"${route.params.id}" is not a campaign number.`)} />;
 
   return (
-    <Loaded resource={campaign} what="the campaign's report">
-      {(all) => {
-        // An execution's report is shown only once it is the chosen one's (not the previous choice's while loading).
-        const shown = executionId === null ? all : execution.data?.execution?.id === executionId ? execution.data : null;
-        return (
-          <>
-            <header class="page-head">
-              <h1>{all.campaign.name}</h1>
-              <p class="muted">
-                <span class="badge">{all.campaign.kind}</span> campaign #{all.campaign.id}, created {dateTime(all.campaign.createdAt)}
-                {shown?.execution && (
-                  <>
-                    {' '}
-                    · showing execution #{shown.execution.id}, “{shown.execution.subject}”, {dateTime(shown.execution.createdAt)}
-                  </>
-                )}
-              </p>
-              <div class="controls">
-                <ExecutionChooser executions={all.executions} value={executionId} />
-                <Toggle label="Count hits from" value={scope} options={SCOPES} onChange={(v) => setQuery({ scope: v === 'human' ? null : v })} />
-              </div>
-            </header>
-            {executionId !== null && execution.state === 'error' ? (
-              <Failed error={execution.error} retry={execution.reload} />
-            ) : shown ? (
-              <ReportView report={shown} campaignId={campaignId} executionId={executionId} scope={scope} resolution={resolution} />
-            ) : (
-              <Loading what="the execution's report" />
-            )}
-            <LiveHits feed={live} title="Live: human opens and clicks" />
-          </>
-        );
-      }}
-    </Loaded>
+    <>
+      {campaign.data === null && <h1>Campaign #{campaignId}</h1>}
+      <Loaded resource={campaign} what="the campaign's report">
+        {(all) => {
+          // An execution's report is shown only once it is the chosen one's (not the previous choice's while loading).
+          const shown = executionId === null ? all : execution.data?.execution?.id === executionId ? execution.data : null;
+          return (
+            <>
+              <header class="page-head">
+                <h1>{all.campaign.name}</h1>
+                <p class="muted">
+                  <span class="badge">{all.campaign.kind}</span> campaign #{all.campaign.id}, created {dateTime(all.campaign.createdAt)}
+                  {shown?.execution && (
+                    <>
+                      {' '}
+                      · showing execution #{shown.execution.id}, “{shown.execution.subject}”, {dateTime(shown.execution.createdAt)}
+                    </>
+                  )}
+                </p>
+                <div class="controls">
+                  <ExecutionChooser executions={all.executions} value={executionId} />
+                  <Toggle label="Count hits from" value={scope} options={SCOPES} onChange={(v) => setQuery({ scope: v === 'human' ? null : v })} />
+                </div>
+              </header>
+              {executionId !== null && execution.state === 'error' ? (
+                <Failed error={execution.error} retry={execution.reload} />
+              ) : shown ? (
+                <ReportView report={shown} campaignId={campaignId} executionId={executionId} scope={scope} resolution={resolution} />
+              ) : (
+                <Loading what="the execution's report" />
+              )}
+              <LiveHits feed={live} title="Live: human opens and clicks" />
+            </>
+          );
+        }}
+      </Loaded>
+    </>
   );
 }

@@ -182,23 +182,26 @@ export function ContactPage({ route }: PageProps) {
   const valid = Number.isInteger(contactId) && contactId > 0;
   const detail = useResource(() => (valid ? api.contact(contactId) : Promise.reject(new Error(`"${route.params.id}" is not a contact number.`))), [contactId]);
   return (
-    <Loaded resource={detail} what="the contact">
-      {(d) => (
-        <>
-          <header class="page-head">
-            <h1>{d.contact.email}</h1>
-            <p class="muted">
-              Contact #{d.contact.id} · <Link href="/contacts">All contacts</Link>
-            </p>
-          </header>
-          <section aria-labelledby="about-title">
-            <h2 id="about-title">About</h2>
-            <Attributes detail={d} />
-          </section>
-          <Messages contactId={d.contact.id} first={d.messages} />
-          <Timeline contactId={d.contact.id} first={d.timeline} />
-        </>
-      )}
-    </Loaded>
+    <>
+      {detail.data === null && <h1>Contact #{route.params.id}</h1>}
+      <Loaded resource={detail} what="the contact">
+        {(d) => (
+          <>
+            <header class="page-head">
+              <h1>{d.contact.email}</h1>
+              <p class="muted">
+                Contact #{d.contact.id} · <Link href="/contacts">All contacts</Link>
+              </p>
+            </header>
+            <section aria-labelledby="about-title">
+              <h2 id="about-title">About</h2>
+              <Attributes detail={d} />
+            </section>
+            <Messages contactId={d.contact.id} first={d.messages} />
+            <Timeline contactId={d.contact.id} first={d.timeline} />
+          </>
+        )}
+      </Loaded>
+    </>
   );
 }
