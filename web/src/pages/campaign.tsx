@@ -21,12 +21,14 @@ import { Failed, Loaded, Loading } from '../components/states.js';
 const RELOAD_EVERY_MS = 5_000;
 
 function Toggle<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: readonly { value: T; text: string }[]; onChange: (v: T) => void }) {
+  // aria-labelledby takes a list of ids separated by spaces: the label's id must have none.
+  const labelId = `toggle-${label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   return (
     <div class="control">
-      <span class="control-label" id={`toggle-${label}`}>
+      <span class="control-label" id={labelId}>
         {label}
       </span>
-      <div class="toggle" role="group" aria-labelledby={`toggle-${label}`}>
+      <div class="toggle" role="group" aria-labelledby={labelId}>
         {options.map((o) => (
           <button key={o.value} type="button" aria-pressed={o.value === value} onClick={() => onChange(o.value)}>
             {o.text}
