@@ -41,7 +41,7 @@ function occurrencesOf(html: string, counts: [human: number, all: number][] = []
 function withoutInsertions(annotated: string): string {
   return annotated
     .replace(new RegExp(`<span class="${BADGE_CLASS}"[^>]*>[^<]*</span>`, 'g'), '')
-    .replace(/<meta http-equiv="Content-Security-Policy"[^>]*><meta name="referrer" content="no-referrer"><style data-mailsight>[^<]*<\/style>/, '')
+    .replace(/<meta http-equiv="Content-Security-Policy"[^>]*><meta name="referrer" content="no-referrer"><base target="_blank"><style data-mailsight>[^<]*<\/style>/, '')
     .replaceAll(DISABLED_PREFIX, '');
 }
 
@@ -149,6 +149,7 @@ describe('the policy of the frame', () => {
     const annotated = annotateHotClicks(MAIL, [], HUMAN);
     const head = annotated.indexOf('<head>') + '<head>'.length;
     expect(annotated.slice(head).startsWith('<meta http-equiv="Content-Security-Policy" content="')).toBe(true);
+    expect(annotated).toContain('<base target="_blank">');
     const policy = /content="([^"]*)"/.exec(annotated.slice(head))![1]!;
     for (const directive of ["script-src 'none'", "connect-src 'none'", "frame-src 'none'", "default-src 'none'", "form-action 'none'"]) expect(policy).toContain(directive);
     expect(policy).toContain('img-src data:;'.slice(0, -1));

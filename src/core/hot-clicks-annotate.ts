@@ -152,11 +152,16 @@ function badge(occurrence: AnnotatedOccurrence, scope: ShareScope): string {
   );
 }
 
-/** What goes first in the document: the policy, no referrer for the images it allows, the view's style. */
+/**
+ * What goes first in the document: the policy, no referrer for the images it allows, links sent to a
+ * window the sandbox will not open, the view's style.
+ */
 function headBlock(html: string, options: AnnotateOptions): string {
   return (
     `<meta http-equiv="Content-Security-Policy" content="${framePolicy(options.remoteImages)}">` +
     '<meta name="referrer" content="no-referrer">' +
+    // Links open a new window, which a frame sandboxed without allow-popups refuses: no navigation.
+    '<base target="_blank">' +
     `<style data-mailsight>${BADGE_STYLE}${hiddenBlocksStyle(html, options.shownConditions)}</style>`
   );
 }
@@ -169,7 +174,9 @@ const BADGE_STYLE =
   `.${BADGE_CLASS}:focus{outline:3px solid #ffbf47!important;outline-offset:1px!important}` +
   `.${BADGE_CLASS}::after{content:attr(data-counts);display:none;position:absolute;left:0;top:100%;margin-top:3px;` +
   'background:#1b1f24;color:#fff;font:400 12px/1.3 system-ui,sans-serif;padding:3px 6px;border-radius:4px;white-space:nowrap}' +
-  `.${BADGE_CLASS}:hover::after,.${BADGE_CLASS}:focus::after{display:block}`;
+  `.${BADGE_CLASS}:hover::after,.${BADGE_CLASS}:focus::after{display:block}` +
+  // A link aimed at the frame itself would still load there: not by pointer, at least.
+  'a[target="_self" i],area[target="_self" i]{pointer-events:none!important}';
 
 /**
  * Hides the blocks of the conditions not shown. The instrumenter gives a link the trimmed value of the

@@ -1,7 +1,8 @@
 /**
  * The message in a sandboxed frame: no script of the mail runs (no allow-scripts), but the dashboard
  * may read the frame (allow-same-origin) to size it to its content and to export it as a PNG. Links
- * in it do not navigate: the hot-clicks view is a picture of the message, not a way to follow it.
+ * in it do not navigate (the document's `<base target="_blank">` opens a window, which the sandbox
+ * forbids without allow-popups): the view is a picture of the message, not a way to follow it.
  */
 import type { Ref } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
@@ -25,18 +26,6 @@ export function HotClicksFrame({ doc, title, frameRef }: FrameProps) {
     if (frame && root) frame.style.height = `${Math.max(root.scrollHeight, 120)}px`;
   };
 
-  const onLoad = () => {
-    const document = own.current?.contentDocument;
-    if (!document) return;
-    // Following a link (by pointer or keyboard, which both click) would load its page in the frame.
-    const stay = (event: Event) => {
-      if (event.target instanceof Element && event.target.closest('a[href], area[href]')) event.preventDefault();
-    };
-    document.addEventListener('click', stay, true);
-    document.addEventListener('auxclick', stay, true);
-    fit();
-  };
-
   useEffect(() => {
     addEventListener('resize', fit);
     return () => removeEventListener('resize', fit);
@@ -55,7 +44,7 @@ export function HotClicksFrame({ doc, title, frameRef }: FrameProps) {
       referrerpolicy="no-referrer"
       srcdoc={doc}
       style={{ height: `${INITIAL_HEIGHT}px` }}
-      onLoad={onLoad}
+      onLoad={fit}
     />
   );
 }

@@ -17,7 +17,7 @@ export async function exportFramePng(frame: HTMLIFrameElement, filename: string)
   const height = Math.max(root.scrollHeight, 1);
   const scale = Math.min(EXPORT_SCALE, MAX_CANVAS_SIDE / width, MAX_CANVAS_SIDE / height);
 
-  const xhtml = new XMLSerializer().serializeToString(root);
+  const xhtml = new XMLSerializer().serializeToString(withoutComments(root));
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><foreignObject x="0" y="0" width="100%" height="100%">${xhtml}</foreignObject></svg>`;
   const image = new Image();
   image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
@@ -43,4 +43,17 @@ export async function exportFramePng(frame: HTMLIFrameElement, filename: string)
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * A copy of the document without its comments: they show nothing, and the serializer writes them as
+ * they are, so a mail's `<!--[if !mso]><!-- -->` would make the SVG ill-formed XML.
+ */
+function withoutComments(root: HTMLElement): HTMLElement {
+  const copy = root.cloneNode(true) as HTMLElement;
+  const walker = root.ownerDocument.createTreeWalker(copy, NodeFilter.SHOW_COMMENT);
+  const comments: Node[] = [];
+  while (walker.nextNode()) comments.push(walker.currentNode);
+  for (const comment of comments) comment.parentNode?.removeChild(comment);
+  return copy;
 }
