@@ -149,7 +149,7 @@ function HotClicks({ campaignId, executions, selection, query }: HotClicksProps)
   const all = selection.execution === 'all';
   return (
     <>
-      <form class="inline hot-controls" onSubmit={(event) => event.preventDefault()} aria-label="What to show">
+      <form class="inline hot-controls phone-stack" onSubmit={(event) => event.preventDefault()} aria-label="What to show">
         <label>
           Execution
           <select

@@ -31,7 +31,7 @@ export function ReviewPage({ route }: PageProps) {
     <section aria-labelledby="review-title">
       <h1 id="review-title">Review</h1>
       <p class="muted">Mail received on the bounce address or from a provider that did not become events: kept here, with its raw mail, for a person to look at.</p>
-      <form class="inline card" aria-label="Filter the reports" onSubmit={(event) => event.preventDefault()}>
+      <form class="inline card phone-stack" aria-label="Filter the reports" onSubmit={(event) => event.preventDefault()}>
         <label>
           State
           <select value={state} onChange={(event) => setQuery({ state: event.currentTarget.value || null, after: null })}>
@@ -118,7 +118,7 @@ function Outcomes({ outcomes }: { outcomes: Record<string, unknown>[] | null }) 
         const { kind, recipient, at, ...rest } = outcome;
         const details = Object.entries(rest)
           .filter(([, value]) => value !== null && value !== undefined && !(typeof value === 'object' && Object.values(value as object).every((v) => v === null)))
-          .map(([name, value]) => `${name}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+          .map(([name, value]) => `${name}: ${typeof value === 'object' ? readable(value as object) : String(value)}`);
         return (
           <li key={i}>
             <strong>{String(kind ?? 'outcome')}</strong>
@@ -131,3 +131,10 @@ function Outcomes({ outcomes }: { outcomes: Record<string, unknown>[] | null }) 
     </ul>
   );
 }
+
+/** An object's set fields as `name value, ...`: the nulls of a reference say nothing. */
+const readable = (value: object): string =>
+  Object.entries(value)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([name, v]) => `${name} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(', ');

@@ -33,7 +33,7 @@ export function SettingsPage({ user }: PageProps) {
 
 // --- Configuration and providers ---
 
-const words = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const words = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase()).replace(/\b(Url|Api|Smtp|Dsn)\b/gi, (w) => w.toUpperCase());
 
 function Value({ value }: { value: unknown }) {
   if (value === null || value === undefined || value === '') return <span class="muted">not set</span>;
@@ -231,7 +231,7 @@ function KeysSection() {
         {(list) => (list.length === 0 ? <Empty>No API key yet.</Empty> : <KeyTable keys={list} onRevoked={keys.reload} />)}
       </Loaded>
       <h3 id="key-new-title">New key</h3>
-      <form class="inline card" onSubmit={(event) => void create(event)} aria-labelledby="key-new-title">
+      <form class="inline card phone-stack" onSubmit={(event) => void create(event)} aria-labelledby="key-new-title">
         <label>
           Name
           <input required value={name} maxLength={100} onInput={(event) => setName(event.currentTarget.value)} placeholder="e.g. CRM export" />
@@ -326,7 +326,7 @@ function UsersSection({ me }: { me: SessionUser }) {
         {(list) => (list.length === 0 ? <Empty>No user yet.</Empty> : <UserTable users={list} me={me} onChanged={users.reload} />)}
       </Loaded>
       <h3 id="user-new-title">Add a user</h3>
-      <form class="inline card" onSubmit={(event) => void add(event)} aria-labelledby="user-new-title">
+      <form class="inline card phone-stack" onSubmit={(event) => void add(event)} aria-labelledby="user-new-title">
         <label>
           Email
           <input type="email" required autoComplete="off" value={form.email} onInput={(event) => setForm({ ...form, email: event.currentTarget.value })} />
@@ -469,7 +469,7 @@ function WebhooksSection() {
         }
       </Loaded>
       <h3 id="hook-new-title">Add an endpoint</h3>
-      <form class="inline card" onSubmit={(event) => void add(event)} aria-labelledby="hook-new-title">
+      <form class="inline card phone-stack" onSubmit={(event) => void add(event)} aria-labelledby="hook-new-title">
         <label>
           URL
           <input type="url" required value={url} placeholder="https://" onInput={(event) => setUrl(event.currentTarget.value)} />
@@ -492,7 +492,7 @@ function Endpoint({ endpoint, onRemoved }: { endpoint: WebhookEndpoint; onRemove
   const [showLog, setShowLog] = useState(false);
   return (
     <>
-      <h4 class="endpoint-url">{endpoint.url}</h4>
+      <h3 class="endpoint-url">{endpoint.url}</h3>
       {endpoint.description && <p class="muted">{endpoint.description}</p>}
       <div class="actions">
         <button type="button" class="secondary" aria-expanded={showLog} onClick={() => setShowLog(!showLog)}>

@@ -4,7 +4,7 @@
  * export CSV. Editors and admins change it; viewers only see it (the API refuses them anyway).
  * The address holds the filters and the open trail: `?reason=&state=&prefix=&after=&email=`.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type SuppressionImport } from '../api.js';
 import { adminApi } from '../api-admin.js';
 import { SUPPRESSION_REASONS } from '../../../src/core/suppression-rules.js';
@@ -34,6 +34,7 @@ export function SuppressionsPage({ route, user }: PageProps) {
         <p class="muted">Addresses mailsight does not send to: hard bounces, complaints, unsubscribes and the ones added by hand or imported.</p>
         {!canChange && <p class="notice">You can see the list; an editor or an admin can change it.</p>}
         <Filters filters={filters} />
+        {open && <AuditTrail email={open} />}
         <Loaded resource={list} what="the suppression list">
           {(data) =>
             data.suppressions.length === 0 ? (
@@ -108,7 +109,6 @@ export function SuppressionsPage({ route, user }: PageProps) {
           />
         )}
       </section>
-      {open && <AuditTrail email={open} />}
       {canChange && (
         <section aria-labelledby="add-title">
           <h2 id="add-title">Add an address</h2>
@@ -118,10 +118,10 @@ export function SuppressionsPage({ route, user }: PageProps) {
       <section aria-labelledby="csv-title">
         <h2 id="csv-title">CSV files</h2>
         <p class="actions">
-          <a class="button" href={adminApi.exportSuppressionsUrl(false)} download>
+          <a class="button" href={adminApi.exportSuppressionsUrl(false)}>
             Export the active list
           </a>
-          <a class="button" href={adminApi.exportSuppressionsUrl(true)} download>
+          <a class="button" href={adminApi.exportSuppressionsUrl(true)}>
             Export every entry, expired too
           </a>
         </p>
@@ -135,7 +135,7 @@ function Filters({ filters }: { filters: { reason: string; state: string; prefix
   const [prefix, setPrefix] = useState(filters.prefix);
   return (
     <form
-      class="inline card"
+      class="inline card phone-stack"
       aria-label="Filter the list"
       onSubmit={(event) => {
         event.preventDefault();
@@ -221,9 +221,14 @@ function RemoveConfirm({ email, onDone }: { email: string; onDone: () => void })
 
 function AuditTrail({ email }: { email: string }) {
   const detail = useResource(() => api.suppression(email), [email]);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opened from a row far up the list: bring it into view, and the keyboard's focus with it.
+  useEffect(() => heading.current?.focus(), [email]);
   return (
     <section aria-labelledby="trail-title" class="card">
-      <h2 id="trail-title">Audit trail of {email}</h2>
+      <h2 id="trail-title" tabIndex={-1} ref={heading}>
+        Audit trail of {email}
+      </h2>
       <button type="button" class="link" onClick={() => setQuery({ email: null })}>
         Close the trail
       </button>
@@ -298,7 +303,7 @@ function AddForm({ onAdded }: { onAdded: () => void }) {
     }
   };
   return (
-    <form class="inline card" onSubmit={(event) => void submit(event)} aria-labelledby="add-title">
+    <form class="inline card phone-stack" onSubmit={(event) => void submit(event)} aria-labelledby="add-title">
       <label>
         Email address
         <input type="email" required value={email} onInput={(event) => setEmail(event.currentTarget.value)} autoComplete="off" />
