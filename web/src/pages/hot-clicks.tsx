@@ -161,7 +161,7 @@ function HotClicks({ campaignId, executions, selection, query }: HotClicksProps)
                 {dateTime(e.createdAt)}: {e.subject}
               </option>
             ))}
-            {executions.length > 1 && <option value="all">All executions (combined)</option>}
+            {(executions.length > 1 || selection.execution === 'all') && <option value="all">All executions (combined)</option>}
           </select>
         </label>
         <label>
@@ -212,7 +212,7 @@ function HotClicks({ campaignId, executions, selection, query }: HotClicksProps)
       ) : (
         <>
           <p class="hot-summary">
-            {data.sharesOf.charAt(0).toUpperCase() + data.sharesOf.slice(1)}.
+            Shares are fractions of the {data.sharesOf}.
             {data.shownShare && (
               <>
                 {' '}
