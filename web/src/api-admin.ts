@@ -1,10 +1,13 @@
 /**
  * The calls of the suppressions, settings and review pages that api.ts lacks: users, API keys,
  * settings, outgoing webhook endpoints (admin only) and the suppression list's import and removal
- * with a note. Their answers follow the contract the server's access and live-feed modules implement;
- * until their schemas are in api-responses.ts they are typed here.
+ * with a note, typed by the server's response schemas (type imports only).
  */
+import type { z } from 'zod';
+import type * as R from '../../src/adapters/http/api-responses.js';
 import { request, get, withQuery, type SuppressionImport, type SuppressionRemoved } from './api.js';
+
+type Out<T extends z.ZodType> = z.infer<T>;
 
 export type Role = 'admin' | 'editor' | 'viewer';
 export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
@@ -16,82 +19,31 @@ export const KEY_SCOPES: readonly { scope: KeyScope; means: string }[] = [
   { scope: 'admin', means: 'everything, users and keys included' },
 ];
 
-export interface User {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  createdAt?: number;
-}
-
-export interface ApiKey {
-  id: number;
-  name: string;
-  scope: KeyScope;
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-}
-
-export interface CreatedKey {
-  id: number;
-  key: string;
-  name: string;
-  scope: KeyScope;
-}
-
-/** The running configuration a user may see; never a secret. Its fields are the server's to choose. */
-export type Settings = Record<string, unknown>;
-
-export interface WebhookEndpoint {
-  id: number;
-  url: string;
-  description?: string | null;
-  createdAt?: number;
-  secret?: string;
-}
-
-export interface WebhookDelivery {
-  id: number;
-  at?: number;
-  attemptedAt?: number;
-  createdAt?: number;
-  events?: number | unknown[];
-  eventCount?: number;
-  status?: number | string | null;
-  error?: string | null;
-  attempt?: number;
-  state?: string;
-}
-
-/** A list answer, whichever of `{ <name>: [...] }` or a bare array the server gives. */
-function listOf<T>(answer: unknown, name: string): T[] {
-  if (Array.isArray(answer)) return answer as T[];
-  const list = (answer as Record<string, unknown> | null)?.[name];
-  return Array.isArray(list) ? (list as T[]) : [];
-}
+export type User = Out<typeof R.UserRecord>;
+export type ApiKey = Out<typeof R.ApiKeyInfo>;
+export type CreatedKey = Out<typeof R.CreatedApiKey>;
+/** The running configuration a user may see; never a secret. */
+export type Settings = Out<typeof R.Settings>;
+export type WebhookEndpoint = Out<typeof R.WebhookEndpoint>;
+export type CreatedWebhookEndpoint = Out<typeof R.CreatedWebhookEndpoint>;
+export type WebhookDelivery = Out<typeof R.WebhookDelivery>;
 
 export const adminApi = {
-  users: async () => listOf<User>(await get<unknown>('/api/users'), 'users'),
-  addUser: (body: { email: string; name: string; role: Role; password: string }) => request<unknown>('POST', '/api/users', body),
-  changeUser: (id: number, body: { role?: Role; name?: string; password?: string }) => request<unknown>('PATCH', `/api/users/${id}`, body),
+  users: async () => (await get<Out<typeof R.UserList>>('/api/users')).users,
+  addUser: (body: { email: string; name: string; role: Role; password: string }) => request<User>('POST', '/api/users', body),
+  changeUser: (id: number, body: { role?: Role; name?: string; password?: string }) => request<User>('PATCH', `/api/users/${id}`, body),
   removeUser: (id: number) => request<unknown>('DELETE', `/api/users/${id}`),
 
-  keys: async () => listOf<ApiKey>(await get<unknown>('/api/keys'), 'keys'),
+  keys: async () => (await get<Out<typeof R.ApiKeyList>>('/api/keys')).keys,
   createKey: (body: { name: string; scope: KeyScope }) => request<CreatedKey>('POST', '/api/keys', body),
-  revokeKey: (id: number) => request<unknown>('DELETE', `/api/keys/${id}`),
+  revokeKey: (id: string) => request<unknown>('DELETE', `/api/keys/${id}`),
 
   settings: () => get<Settings>('/api/settings'),
 
-  webhookEndpoints: async () => listOf<WebhookEndpoint>(await get<unknown>('/api/webhook-endpoints'), 'endpoints'),
-  addWebhookEndpoint: async (body: { url: string; description?: string }) => {
-    const answer = await request<Record<string, unknown>>('POST', '/api/webhook-endpoints', body);
-    // The endpoint itself, or wrapped in `endpoint` beside its secret.
-    const endpoint = (answer.endpoint ?? answer) as WebhookEndpoint;
-    return { ...endpoint, secret: String(answer.secret ?? endpoint.secret ?? '') };
-  },
+  webhookEndpoints: async () => (await get<Out<typeof R.WebhookEndpointList>>('/api/webhook-endpoints')).endpoints,
+  addWebhookEndpoint: (body: { url: string; description?: string }) => request<CreatedWebhookEndpoint>('POST', '/api/webhook-endpoints', body),
   removeWebhookEndpoint: (id: number) => request<unknown>('DELETE', `/api/webhook-endpoints/${id}`),
-  webhookDeliveries: async (id: number) => listOf<WebhookDelivery>(await get<unknown>(`/api/webhook-endpoints/${id}/deliveries`), 'deliveries'),
+  webhookDeliveries: async (id: number) => (await get<Out<typeof R.WebhookDeliveryPage>>(`/api/webhook-endpoints/${id}/deliveries`)).deliveries,
 
   /** Removes an address from the suppression list, the note kept in its audit trail. */
   removeSuppression: (email: string, note: string | null) => request<SuppressionRemoved>('DELETE', `/api/suppressions/${encodeURIComponent(email)}`, { note }),

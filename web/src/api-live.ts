@@ -3,20 +3,8 @@
  * addresses, and the addresses of a report's lists (a figure's contacts page, its CSV file).
  */
 
-/** One human open or click as the live feeds send it (`event: hit`, this as its data). */
-export interface LiveHit {
-  eventId: number;
-  type: 'open' | 'click';
-  at: number;
-  messageId: number;
-  campaignId: number;
-  executionId: number;
-  contactId: number | null;
-  email: string;
-  link: { ordinal: number; url: string } | null;
-  verdict: 'human';
-  reasons: string[];
-}
+/** One human open or click as the live feeds send it (`event: hit`, this as its data), typed by the server's schema. */
+export type { LiveHit } from './api.js';
 
 export const campaignLivePath = (campaignId: number) => `/api/campaigns/${campaignId}/live`;
 export const contactLivePath = (contactId: number) => `/api/contacts/${contactId}/live`;

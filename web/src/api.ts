@@ -29,16 +29,9 @@ export type InboundReportList = Out<typeof R.InboundReportList>;
 export type CampaignOverview = Out<typeof R.CampaignOverview>;
 
 /** Who is signed in (the session API). */
-export interface SessionUser {
-  id: number;
-  email: string;
-  name: string;
-  role: 'admin' | 'editor' | 'viewer';
-}
-export interface SessionInfo {
-  user?: SessionUser;
-  csrfToken: string | null;
-}
+export type SessionUser = Out<typeof R.SessionUser>;
+export type SessionInfo = Out<typeof R.SessionInfo>;
+export type LiveHit = Out<typeof R.LiveHit>;
 
 export class ApiError extends Error {
   constructor(

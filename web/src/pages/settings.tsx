@@ -9,7 +9,7 @@ import { ApiError, type SessionUser } from '../api.js';
 import { adminApi, KEY_SCOPES, ROLES, type ApiKey, type KeyScope, type Role, type Settings, type User, type WebhookDelivery, type WebhookEndpoint } from '../api-admin.js';
 import type { PageProps } from '../page.js';
 import { useResource } from '../use-resource.js';
-import { dateTime } from '../format.js';
+import { count, dateTime } from '../format.js';
 import { Empty, Loaded } from '../components/states.js';
 
 export function SettingsPage({ user }: PageProps) {
@@ -58,28 +58,8 @@ function ConfigList({ values, label }: { values: Record<string, unknown>; label?
   );
 }
 
-/** The providers the server takes webhooks from: the first array under a key naming providers. */
-function providersOf(settings: Settings): string[] {
-  const search = (value: unknown): string[] | null => {
-    if (!value || typeof value !== 'object') return null;
-    for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
-      if (/provider/i.test(name) && Array.isArray(inner)) return inner.map((p) => (typeof p === 'object' && p !== null && 'name' in p ? String((p as { name: unknown }).name) : String(p)));
-      const found = search(inner);
-      if (found) return found;
-    }
-    return null;
-  };
-  return search(settings) ?? [];
-}
-
-/** Where the server is reached from outside: its public URL when the settings give one. */
-function publicBase(settings: Settings): string {
-  for (const name of ['publicUrl', 'publicBaseUrl', 'baseUrl', 'trackingBaseUrl']) {
-    const value = settings[name];
-    if (typeof value === 'string' && /^https?:\/\//.test(value)) return value.replace(/\/+$/, '');
-  }
-  return location.origin;
-}
+/** Where the server is reached from outside: its public URL. */
+const publicBase = (settings: Settings) => settings.publicUrl.replace(/\/+$/, '');
 
 function ConfigurationSections() {
   const settings = useResource(() => adminApi.settings(), []);
@@ -96,7 +76,7 @@ function ConfigurationSections() {
         <h2 id="providers-title">Providers</h2>
         <Loaded resource={settings} what="the providers">
           {(data) => {
-            const providers = providersOf(data);
+            const providers = data.webhookProviders;
             if (providers.length === 0) return <Empty>No provider webhook is enabled: delivery outcomes come from bounce mail and the API only.</Empty>;
             const base = publicBase(data);
             return (
@@ -537,9 +517,9 @@ function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
               <tbody>
                 {deliveries.map((d, i) => (
                   <tr key={d.id ?? i}>
-                    <td>{dateTime(d.attemptedAt ?? d.at ?? d.createdAt)}</td>
-                    <td class="num">{eventCount(d)}</td>
-                    <td>{d.status ?? d.state ?? '–'}</td>
+                    <td>{dateTime(d.at)}</td>
+                    <td class="num">{count(d.eventCount)}</td>
+                    <td>{d.statusCode ?? 'no answer'}{d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}</td>
                     <td>{d.error ?? ''}</td>
                   </tr>
                 ))}
@@ -552,4 +532,3 @@ function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
   );
 }
 
-const eventCount = (d: WebhookDelivery) => (Array.isArray(d.events) ? d.events.length : (d.events ?? d.eventCount ?? '–'));
