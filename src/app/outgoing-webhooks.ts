@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MailsightError, errorMessage, notFound } from '../core/errors.js';
-import { SEAL_NONCE_BYTES } from '../core/secret-key.js';
+import { SEAL_NONCE_BYTES, SecretKeyError, type SealedSecret } from '../core/secret-key.js';
 import { SIGNATURE_HEADER, signatureOf } from '../core/webhook-signature.js';
 import type { SecretKeys } from './keys.js';
 import type { Clock, OutgoingEvent, OutgoingWebhookStore, StoredWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookHttpClient, WebhookLease, WebhookResponse } from './ports.js';
@@ -70,6 +70,29 @@ export interface OutgoingWebhookDeps {
 }
 
 const sealOwner = (endpointId: number) => `webhook-endpoint/${endpointId}`;
+
+/** An endpoint's secret, opened with whichever secret key at hand sealed it; null when none does. */
+function openEndpointSecret(secrets: SecretKeys, id: number, sealed: SealedSecret): Buffer | null {
+  const opener = [secrets.current, secrets.previous].find((key) => key?.fingerprint === sealed.by);
+  return opener?.openFor(sealOwner(id), sealed) ?? null;
+}
+
+/**
+ * Seals every endpoint's secret again under the current secret key (part of rotating it, with the
+ * signing keys): after it, the previous secret key opens nothing here. An endpoint whose secret no key
+ * at hand opens stops it before anything is written, naming the endpoint.
+ */
+export async function resealEndpointSecrets(store: OutgoingWebhookStore, secrets: SecretKeys): Promise<{ resealed: number; total: number }> {
+  const all = await store.sealedSecrets();
+  const stale = all.filter(({ sealed }) => sealed.by !== secrets.current.fingerprint);
+  const resealed = stale.map(({ id, sealed }) => {
+    const secret = openEndpointSecret(secrets, id, sealed);
+    if (!secret) throw new SecretKeyError(`the signing secret of webhook endpoint ${id} is sealed with secret key ${sealed.by}, which this process does not have: set SECRET_KEY_PREVIOUS to it`);
+    return { id, sealed: secrets.current.sealFor(sealOwner(id), secret, randomBytes(SEAL_NONCE_BYTES)) };
+  });
+  await store.resealSecrets(resealed);
+  return { resealed: resealed.length, total: all.length };
+}
 
 export class OutgoingWebhooks {
   #timer: NodeJS.Timeout | null = null;
@@ -181,9 +204,7 @@ export class OutgoingWebhooks {
 
   /** The endpoint's secret, opened with whichever secret key sealed it (the current one, or the previous during a rotation). */
   #secret(endpoint: StoredWebhookEndpoint): string {
-    const { current, previous } = this.deps.secrets;
-    const opener = [current, previous].find((key) => key?.fingerprint === endpoint.sealed.by);
-    const secret = opener?.openFor(sealOwner(endpoint.id), endpoint.sealed);
+    const secret = openEndpointSecret(this.deps.secrets, endpoint.id, endpoint.sealed);
     if (!secret) throw new Error(`the signing secret of webhook endpoint ${endpoint.id} does not open with the secret keys of this process (it was sealed by ${endpoint.sealed.by})`);
     return secret.toString();
   }

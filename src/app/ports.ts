@@ -619,6 +619,10 @@ export interface OutgoingWebhookStore {
   getEndpoint(id: number): Promise<StoredWebhookEndpoint | null>;
   /** Disables it from `now` on; false when no endpoint has this id. */
   disableEndpoint(id: number, now: number): Promise<boolean>;
+  /** Every endpoint's sealed secret, disabled ones included. */
+  sealedSecrets(): Promise<{ id: number; sealed: SealedSecret }[]>;
+  /** Replaces these endpoints' sealed secrets, in one transaction. */
+  resealSecrets(secrets: readonly { id: number; sealed: SealedSecret }[]): Promise<void>;
   /** Deliveries of an endpoint, newest first, with ids before `before` when given. */
   deliveries(endpointId: number, limit: number, before?: number): Promise<WebhookDelivery[]>;
   /** Enabled endpoints due at `now` that no lease holds, the longest due first. */

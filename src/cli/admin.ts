@@ -1,5 +1,7 @@
 import { loadConfig } from '../config.js';
 import { systemClock } from '../app/ports.js';
+import { resealEndpointSecrets } from '../app/outgoing-webhooks.js';
+import { KyselyOutgoingWebhookStore } from '../adapters/storage/outgoing-webhook-store.js';
 import { createApiKey, listApiKeys, revokeApiKey, rotateSecretKey, rotateSigningKey } from '../app/keys.js';
 import { KEY_SCOPES, type KeyScope } from '../app/ports.js';
 import { openStorage } from '../adapters/storage/index.js';
@@ -47,8 +49,10 @@ export async function keysCommand(positionals: string[], values: { name?: string
       console.log(`signing key ${id} added; running servers sign with it within a minute, older tokens keep working`);
     } else {
       const { resealed, total } = await rotateSecretKey(storage.keys, secrets!);
+      const endpoints = await resealEndpointSecrets(new KyselyOutgoingWebhookStore(storage.database.db), secrets!);
       const { current, previous } = secrets!;
       console.log(`${resealed} of ${total} signing keys sealed again; all are now sealed with secret key ${current.fingerprint} (${current.source})`);
+      if (endpoints.total > 0) console.log(`${endpoints.resealed} of ${endpoints.total} outgoing webhook secrets sealed again with it`);
       if (previous) console.log(`SECRET_KEY_PREVIOUS (secret key ${previous.fingerprint}) no longer opens anything here: remove it from every node`);
     }
     return 0;

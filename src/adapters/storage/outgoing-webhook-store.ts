@@ -51,6 +51,19 @@ export class KyselyOutgoingWebhookStore implements OutgoingWebhookStore {
     return row ? { ...toEndpoint(row), sealed: { by: row.secret_sealed_by, box: row.secret_sealed } } : null;
   }
 
+  async sealedSecrets(): Promise<{ id: number; sealed: SealedSecret }[]> {
+    const rows = await this.db.selectFrom('webhook_endpoints').select(['id', 'secret_sealed', 'secret_sealed_by']).orderBy('id').execute();
+    return rows.map((row) => ({ id: row.id, sealed: { by: row.secret_sealed_by, box: row.secret_sealed } }));
+  }
+
+  async resealSecrets(secrets: readonly { id: number; sealed: SealedSecret }[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const { id, sealed } of secrets) {
+        await trx.updateTable('webhook_endpoints').set({ secret_sealed: sealed.box, secret_sealed_by: sealed.by }).where('id', '=', id).execute();
+      }
+    });
+  }
+
   async disableEndpoint(id: number, now: number): Promise<boolean> {
     const exists = await this.db.selectFrom('webhook_endpoints').select('id').where('id', '=', id).executeTakeFirst();
     if (!exists) return false;
