@@ -259,3 +259,20 @@ describe('labels', () => {
     expect(badgeLabel(occurrence, 'all')).toBe('Link 3, https://a.example/: 20.0 % of all clicks (40 human, 52 all)');
   });
 });
+
+describe('badge colours', () => {
+  it('grow hotter with the share: none for a link nobody clicked, the hottest for a third of the clicks or more', () => {
+    const html = '<p><a href="https://a.example/">a</a> <a href="https://b.example/">b</a> <a href="https://c.example/">c</a> <a href="https://d.example/">d</a></p>';
+    // Shares of human clicks: 0, 2 %, 10 %, 88 %.
+    const annotated = annotateHotClicks(html, occurrencesOf(html, [[0, 0], [1, 1], [5, 5], [44, 44]]), HUMAN);
+    const heats = [...annotated.matchAll(/data-mailsight-ordinal="(\d+)" data-heat="(\d)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(heats).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [4, 4],
+    ]);
+    // Each level has its colour in the frame's style.
+    for (const level of [0, 1, 2, 3, 4]) expect(annotated).toContain(`[data-heat="${level}"]{background:`);
+  });
+});

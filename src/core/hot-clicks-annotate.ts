@@ -146,11 +146,25 @@ function checkPosition(html: string, ordinal: number, position: SourcePosition):
 function badge(occurrence: AnnotatedOccurrence, scope: ShareScope): string {
   const share = occurrence.share[scope];
   return (
-    `<span class="${BADGE_CLASS}" data-mailsight-ordinal="${occurrence.ordinal}" tabindex="0" role="img"` +
+    `<span class="${BADGE_CLASS}" data-mailsight-ordinal="${occurrence.ordinal}" data-heat="${heat(share)}" tabindex="0" role="img"` +
     ` aria-label="${escapeAttribute(badgeLabel(occurrence, scope))}" data-counts="${escapeAttribute(countsText(occurrence))}">` +
     `${escapeText(shareText(share))}</span>`
   );
 }
+
+/**
+ * How hot a share is, 0 (no click) to 4 (a third of the clicks or more): the badge's colour, so the
+ * links that draw the clicks stand out at a glance. Every colour keeps white text above 4.5:1.
+ */
+function heat(share: number | null): number {
+  if (share === null || share === 0) return 0;
+  if (share < 0.05) return 1;
+  if (share < 0.15) return 2;
+  if (share < 0.33) return 3;
+  return 4;
+}
+
+const HEAT_COLOURS = ['#5b6570', '#8a4b00', '#b02e0c', '#a4161a', '#6e0a0e'];
 
 /**
  * What goes first in the document: the policy, no referrer for the images it allows, links sent to a
@@ -171,6 +185,7 @@ const BADGE_STYLE =
   'font:700 12px/1.3 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif!important;color:#fff!important;background:#a4161a!important;' +
   'border:1px solid #fff!important;border-radius:9px!important;padding:1px 6px!important;margin:0 3px!important;vertical-align:middle!important;' +
   'white-space:nowrap!important;cursor:help!important;z-index:2147483000!important;box-shadow:0 1px 3px rgba(0,0,0,.35)!important}' +
+  HEAT_COLOURS.map((colour, level) => `.${BADGE_CLASS}[data-heat="${level}"]{background:${colour}!important}`).join('') +
   `.${BADGE_CLASS}:focus{outline:3px solid #ffbf47!important;outline-offset:1px!important}` +
   `.${BADGE_CLASS}::after{content:attr(data-counts);display:none;position:absolute;left:0;top:100%;margin-top:3px;` +
   'background:#1b1f24;color:#fff;font:400 12px/1.3 system-ui,sans-serif;padding:3px 6px;border-radius:4px;white-space:nowrap}' +
