@@ -276,3 +276,38 @@ describe('badge colours', () => {
     for (const level of [0, 1, 2, 3, 4]) expect(annotated).toContain(`[data-heat="${level}"]{background:`);
   });
 });
+
+describe('the policy goes before anything that could load, as the browser parses the start of a document', () => {
+  const tracker = '<img src="https://tracker.example/p.gif">';
+  it('does not take a comment the browser closes early, or one holding --!>, for a comment', () => {
+    for (const html of [`<!-->${tracker}<!-- -->`, `<!--->${tracker}<!-- -->`, `<!-- a --!>${tracker}<!-- -->`]) {
+      expect(headInsertionPoint(html), html).toBe(0);
+    }
+    expect(headInsertionPoint('<!-- a --->x')).toBe('<!-- a --->'.length);
+  });
+
+  it('ends a doctype at its first >, and does not let a quote outside a value hide the end of <html>', () => {
+    expect(headInsertionPoint(`<!doctype html "x>">${tracker}`)).toBe('<!doctype html "x>'.length);
+    expect(headInsertionPoint(`<html a">${tracker}">`)).toBe(0);
+    expect(headInsertionPoint(`<html lang=en"x>${tracker}`)).toBe(0);
+    expect(headInsertionPoint('<html lang="en" data-x=\'a>b\'><head>')).toBe('<html lang="en" data-x=\'a>b\'><head>'.length);
+  });
+
+  it('puts the policy before the tracker in each of those documents', () => {
+    for (const html of [`<!-->${tracker}`, `<html a">${tracker}">`, `<!doctype html "x>">${tracker}`]) {
+      const annotated = annotateHotClicks(html, [], HUMAN);
+      expect(annotated.indexOf('Content-Security-Policy'), html).toBeLessThan(annotated.indexOf('tracker.example'));
+    }
+  });
+});
+
+describe('attributes that reach the network outside the policy', () => {
+  it("turns off a link's rel (preconnect, dns-prefetch, prefetch) and a refresh written without a space before it", () => {
+    const html = '<head><link rel="dns-prefetch" href="//t.example"><link href="//t.example" rel=preconnect><meta content="0;url=https://t.example/"http-equiv=refresh></head>';
+    const annotated = annotateHotClicks(html, [], HUMAN);
+    expect(annotated).toContain(`<link ${DISABLED_PREFIX}rel="dns-prefetch"`);
+    expect(annotated).toContain(`href="//t.example" ${DISABLED_PREFIX}rel=preconnect>`);
+    expect(annotated).toContain(`"${DISABLED_PREFIX}http-equiv=refresh>`);
+    expect(withoutInsertions(annotated)).toBe(html);
+  });
+});

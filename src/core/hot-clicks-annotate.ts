@@ -88,7 +88,7 @@ const countsText = (occurrence: AnnotatedOccurrence) => `${occurrence.clicks.hum
 export function annotateHotClicks(html: string, occurrences: readonly AnnotatedOccurrence[], options: AnnotateOptions): string {
   // rank orders insertions at one offset: a lower rank ends up first.
   const insertions: { at: number; rank: number; text: string }[] = [{ at: headInsertionPoint(html), rank: 0, text: headBlock(html, options) }];
-  for (const at of refreshAttributes(html)) insertions.push({ at, rank: 0, text: DISABLED_PREFIX });
+  for (const at of disabledAttributes(html)) insertions.push({ at, rank: 0, text: DISABLED_PREFIX });
   for (const occurrence of occurrences) {
     if (occurrence.position === null) continue;
     checkPosition(html, occurrence.ordinal, occurrence.position);
@@ -107,22 +107,29 @@ export function annotateHotClicks(html: string, occurrences: readonly AnnotatedO
   return pieces.reverse().join('');
 }
 
-/** Turns `http-equiv` into an attribute no browser reads. */
+/** Turns an attribute (a meta's `http-equiv`, a link's `rel`) into one no browser reads. */
 export const DISABLED_PREFIX = 'data-mailsight-off-';
 /** Attributes of a tag, quoted values holding `>` included. */
 const ATTRIBUTES = `(?:[^>"']|"[^"]*"|'[^']*')*`;
 const META_TAG = new RegExp(`<meta(?=[\\s/>])${ATTRIBUTES}>`, 'gi');
-const REFRESH = /[\s/]http-equiv\s*=\s*["']?\s*refresh/i;
+const LINK_TAG = new RegExp(`<link(?=[\\s/>])${ATTRIBUTES}>`, 'gi');
+// The character before the name: a space, a slash or the quote that closed the attribute before.
+const REFRESH = /[\s/"']http-equiv\s*=\s*["']?\s*refresh/i;
+const REL = /[\s/"']rel\s*=/i;
 
 /**
- * Where the `http-equiv` of each `<meta http-equiv="refresh">` starts: a refresh would load another
- * page in the frame, which no Content-Security-Policy stops.
+ * Where the attributes to disable start: each `<meta http-equiv="refresh">`'s `http-equiv` (a refresh
+ * would load another page in the frame, which no Content-Security-Policy stops) and each `<link>`'s
+ * `rel` (preconnect, dns-prefetch and prefetch reach the network outside the policy; a stylesheet the
+ * policy blocks anyway).
  */
-function refreshAttributes(html: string): number[] {
+function disabledAttributes(html: string): number[] {
   const found: number[] = [];
-  for (const tag of html.matchAll(META_TAG)) {
-    const refresh = REFRESH.exec(tag[0]);
-    if (refresh) found.push(tag.index + refresh.index + 1);
+  for (const [tags, attribute] of [[META_TAG, REFRESH], [LINK_TAG, REL]] as const) {
+    for (const tag of html.matchAll(tags)) {
+      const at = attribute.exec(tag[0]);
+      if (at) found.push(tag.index + at.index + 1);
+    }
   }
   return found;
 }
@@ -236,17 +243,25 @@ const escapeText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '
 const escapeAttribute = (text: string) => escapeText(text).replace(/"/g, '&quot;');
 
 /**
- * What may come before the first element of a document: a byte-order mark, whitespace, comments
- * (Outlook's conditional ones too), the doctype, an XML declaration, the `<html>` start tag.
+ * A start tag's attributes as the browser's tokenizer reads them, strictly: a quote opens a value only
+ * after `=`; a quote anywhere else (a parse error the browser reads as part of a name) does not match,
+ * so such a tag ends the prologue rather than hide a `>` that the browser takes as the tag's end.
  */
-const PROLOGUE = new RegExp(`^\\uFEFF?(?:\\s|<!--[\\s\\S]*?-->|<!doctype${ATTRIBUTES}>|<\\?[^>]*>|<html(?=[\\s/>])${ATTRIBUTES}>)*`, 'i');
-const HEAD_TAG = new RegExp(`^<head(?=[\\s/>])${ATTRIBUTES}>`, 'i');
-
+const STRICT_ATTRIBUTES = `(?:[^>"'=]|=\\s*"[^"]*"|=\\s*'[^']*'|=)*`;
 /**
- * Where the policy goes: just inside `<head>` when it is the document's first element, else where the
- * first element would begin (the parser then opens an implied head around it). Either way before
- * anything that could load, and after the doctype, so the page keeps its rendering mode.
+ * What may come before the first element of a document: a byte-order mark, whitespace, comments
+ * (Outlook's conditional ones too), the doctype, an XML declaration, the `<html>` start tag. Each is
+ * matched as the browser ends it: a doctype or `<?...>` at its first `>`; a comment at its first `-->`,
+ * and not at all when it is one the browser closes early (`<!-->`, `<!--->`) or holds `--!>`, which
+ * also closes one. Anything else ends the prologue, and the policy goes there: too early costs nothing,
+ * too late would let what comes before it load.
  */
+const PROLOGUE = new RegExp(
+  `^\\uFEFF?(?:\\s|<!--(?!-?>)(?:(?!--!?>)[\\s\\S])*-->|<!doctype[^>]*>|<\\?[^>]*>|<html(?=[\\s/>])${STRICT_ATTRIBUTES}>)*`,
+  'i',
+);
+const HEAD_TAG = new RegExp(`^<head(?=[\\s/>])${STRICT_ATTRIBUTES}>`, 'i');
+
 export function headInsertionPoint(html: string): number {
   const prologueEnd = PROLOGUE.exec(html)?.[0].length ?? 0;
   const head = HEAD_TAG.exec(html.slice(prologueEnd));
