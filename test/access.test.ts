@@ -290,6 +290,18 @@ for (const dialect of await testDialects()) {
       expect((await attempt('admin-password-1', '198.51.100.7')).statusCode).toBe(200);
     });
 
+    it('counts sign-in attempts sent at once against each other: a burst gets no more tries than one after another', async () => {
+      const attempt = (i: number) =>
+        s.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'editor@access.example', password: `burst-${i}-wrong` }, headers: { 'x-forwarded-for': '198.51.100.77' } });
+      const answers = await Promise.all(Array.from({ length: 4 * ACCOUNT_FAILURE_LIMIT }, (_, i) => attempt(i)));
+      const checked = answers.filter((a) => a.statusCode === 401).length;
+      expect(checked).toBeGreaterThan(0);
+      expect(checked).toBeLessThanOrEqual(ACCOUNT_FAILURE_LIMIT);
+      expect(answers.filter((a) => a.statusCode === 429).length).toBe(4 * ACCOUNT_FAILURE_LIMIT - checked);
+      // The refused ones left nothing behind: the client is held for the checked failures only.
+      expect((await attempt(999)).statusCode).toBe(checked < ACCOUNT_FAILURE_LIMIT ? 401 : 429);
+    });
+
     it('an unknown address costs the same password check as a known one', async () => {
       const time = async (email: string) => {
         const started = performance.now();

@@ -698,12 +698,19 @@ export interface UserStore {
   /** Moves last_seen_at to `now` unless it is after `staleAt` (one write a minute per session, across nodes). */
   touchSession(id: string, now: number, staleAt: number): Promise<void>;
   deleteSession(id: string): Promise<void>;
+  /** Deletes the sessions unused since `idleBefore` or past their expiry at `now`. */
+  deleteExpiredSessions(idleBefore: number, now: number): Promise<void>;
   /** Deletes the user's sessions but `except`; returns how many. */
   deleteUserSessions(userId: number, except?: string): Promise<number>;
   /** Failures since `since` for this address and client, and for this client whatever the address. */
   countFailures(email: string, address: string, since: number): Promise<{ account: FailureCount; client: FailureCount }>;
-  /** Records a failure, and forgets those before `forgetBefore` (the window has passed them). */
-  recordFailure(email: string, address: string, at: number, forgetBefore: number): Promise<void>;
+  /**
+   * Records an attempt as a failure until it succeeds (so that attempts made at once count each other),
+   * forgets those before `forgetBefore` (the window has passed them), and returns its id.
+   */
+  recordFailure(email: string, address: string, at: number, forgetBefore: number): Promise<number>;
+  /** Forgets one recorded attempt: one refused before its password was checked. */
+  forgetFailure(id: number): Promise<void>;
   /** Forgets the failures of this address from this client (a successful sign-in). */
   clearFailures(email: string, address: string): Promise<void>;
 }

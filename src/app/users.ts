@@ -125,21 +125,27 @@ export class UserService {
     const email = normalizeEmail(emailInput);
     const now = this.clock.now();
     const since = now - SIGN_IN_WINDOW_MS;
+    // The attempt counts as a failure from before its password is checked (tens of milliseconds):
+    // attempts sent at once see each other, so a burst gets no more tries than one after another.
+    const attempt = await this.store.recordFailure(email, client, now, since);
     const failures = await this.store.countFailures(email, client, since);
+    // This attempt is among those counted: the limits are on the failures before it.
     const limited = [
-      failures.account.count >= ACCOUNT_FAILURE_LIMIT ? failures.account.oldest : null,
-      failures.client.count >= CLIENT_FAILURE_LIMIT ? failures.client.oldest : null,
+      failures.account.count > ACCOUNT_FAILURE_LIMIT ? failures.account.oldest : null,
+      failures.client.count > CLIENT_FAILURE_LIMIT ? failures.client.oldest : null,
     ].filter((oldest): oldest is number => oldest !== null);
-    if (limited.length > 0) return { ok: false, reason: 'too-many-attempts', retryAfterMs: Math.max(...limited.map((oldest) => oldest + SIGN_IN_WINDOW_MS - now), 1000) };
+    if (limited.length > 0) {
+      // Refused unchecked: it was no try, and a client hammering away adds no rows.
+      await this.store.forgetFailure(attempt);
+      return { ok: false, reason: 'too-many-attempts', retryAfterMs: Math.max(...limited.map((oldest) => oldest + SIGN_IN_WINDOW_MS - now), 1000) };
+    }
 
     const record = password.length <= MAX_PASSWORD_LENGTH ? await this.store.findUserByEmail(email) : null;
     const verified = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), record?.passwordHash ?? (await decoyHash()));
-    if (!record || !verified) {
-      await this.store.recordFailure(email, client, now, since);
-      return { ok: false, reason: 'wrong-credentials' };
-    }
+    if (!record || !verified) return { ok: false, reason: 'wrong-credentials' };
     await this.store.clearFailures(email, client);
     if (needsRehash(record.passwordHash)) await this.store.updateUser(record.id, { passwordHash: await hashPassword(password) });
+    await this.store.deleteExpiredSessions(now - SESSION_IDLE_MS, now);
     return { ok: true, user: withoutHash(record), session: await this.openSession(record.id) };
   }
 

@@ -98,6 +98,13 @@ export class KyselyUserStore implements UserStore {
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
   }
 
+  async deleteExpiredSessions(idleBefore: number, now: number): Promise<void> {
+    await this.db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('last_seen_at', '<', idleBefore), eb('expires_at', '<=', now)]))
+      .execute();
+  }
+
   async deleteUserSessions(userId: number, except?: string): Promise<number> {
     let query = this.db.deleteFrom('sessions').where('user_id', '=', userId);
     if (except !== undefined) query = query.where('id', '!=', except);
@@ -122,11 +129,16 @@ export class KyselyUserStore implements UserStore {
     return { account: count(account), client: count(client) };
   }
 
-  async recordFailure(email: string, address: string, at: number, forgetBefore: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+  async recordFailure(email: string, address: string, at: number, forgetBefore: number): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('sign_in_failures').where('at', '<=', forgetBefore).execute();
-      await tx.insertInto('sign_in_failures').values({ email, address, at }).execute();
+      const row = await tx.insertInto('sign_in_failures').values({ email, address, at }).returning('id').executeTakeFirstOrThrow();
+      return Number(row.id);
     });
+  }
+
+  async forgetFailure(id: number): Promise<void> {
+    await this.db.deleteFrom('sign_in_failures').where('id', '=', id).execute();
   }
 
   async clearFailures(email: string, address: string): Promise<void> {
