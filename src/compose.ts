@@ -34,7 +34,7 @@ import { openStorage, type Storage } from './adapters/storage/index.js';
 import { startCheckpointer, type Checkpointer } from './adapters/storage/checkpointer.js';
 import { apiRoutes, API_BODY_LIMIT } from './adapters/http/api-routes.js';
 import { webRoutes } from './adapters/http/web-routes.js';
-import { sessionUser } from './adapters/http/access.js';
+import { requirePageSession } from './adapters/http/access.js';
 import { answerRefusedRequest, answerUnrouted, trackingRoutes } from './adapters/http/tracking-routes.js';
 import { errorHandler, type ErrorBody } from './adapters/http/errors.js';
 import { smtpMailer } from './adapters/smtp/smtp-mailer.js';
@@ -389,7 +389,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     },
     { prefix: '/api' },
   );
-  await app.register(webRoutes, { signedIn: async (request) => (await sessionUser(services.users, request)) !== null });
+  await app.register(webRoutes, { guard: requirePageSession(services.users) });
   // The worker takes due sends (retries, and sends the rate limit left for later) every SEND_POLL.
   sendQueue?.start(config.sending.pollMs);
   // Runs before the hook above that closes the database (onClose hooks run last added first).

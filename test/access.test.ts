@@ -12,7 +12,7 @@ import { createApiKey, revokeApiKey } from '../src/app/keys.js';
 import type { KeyScope, Role } from '../src/app/ports.js';
 import { hashPassword, verifyPassword } from '../src/app/passwords.js';
 import { ACCOUNT_FAILURE_LIMIT, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, SIGN_IN_WINDOW_MS } from '../src/app/users.js';
-import { ACCESS_LEVELS, allows, enforceAccess, requirePageSession, sessionUser, type Access, type Principal } from '../src/adapters/http/access.js';
+import { ACCESS_LEVELS, allows, enforceAccess, type Access, type Principal } from '../src/adapters/http/access.js';
 import * as R from '../src/adapters/http/api-responses.js';
 import { createTestDatabase, testDialects, type TestDatabase } from './support/databases.js';
 import { dialectEnv, settableClock } from './support/server.js';
@@ -128,12 +128,12 @@ for (const dialect of await testDialects()) {
       if (credential === 'none') return {};
       if (credential === 'viewer' || credential === 'editor' || credential === 'admin') {
         const session = await s.services.users.openSession(users[credential]!);
-        return { cookie: `mailsight_session=${session.secret}`, 'x-csrf-token': session.csrfToken };
+        return { cookie: `__Host-mailsight_session=${session.secret}`, 'x-csrf-token': session.csrfToken };
       }
       if (credential === 'expired session') {
         const session = await s.services.users.openSession(users.admin!);
         s.clock.advance(SESSION_IDLE_MS);
-        return { cookie: `mailsight_session=${session.secret}`, 'x-csrf-token': session.csrfToken };
+        return { cookie: `__Host-mailsight_session=${session.secret}`, 'x-csrf-token': session.csrfToken };
       }
       const scope: KeyScope = credential === 'revoked key' ? 'admin' : (credential.slice('key:'.length) as KeyScope);
       const created = await createApiKey(s.storage.keys, s.clock, credential, scope);
@@ -205,7 +205,7 @@ for (const dialect of await testDialects()) {
       const body = R.SessionInfo.parse(signIn.json());
       expect(body.user).toEqual({ id: users.editor, email: 'editor@access.example', role: 'editor', name: 'editor' });
       const setCookie = String(signIn.headers['set-cookie']);
-      expect(setCookie).toMatch(/^mailsight_session=[A-Za-z0-9_-]{43}; /);
+      expect(setCookie).toMatch(/^__Host-mailsight_session=[A-Za-z0-9_-]{43}; /);
       expect(setCookie.split('; ')).toEqual(expect.arrayContaining(['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/', `Max-Age=${SESSION_ABSOLUTE_MS / 1000}`]));
       const cookie = cookieOf(signIn.headers['set-cookie']);
 
@@ -218,7 +218,7 @@ for (const dialect of await testDialects()) {
       const out = await s.app.inject({ method: 'DELETE', url: '/api/session', headers: { cookie, 'x-csrf-token': body.csrfToken! } });
       expect(out.statusCode).toBe(200);
       expect(R.SignedOut.parse(out.json())).toEqual({ signedOut: 1 });
-      expect(String(out.headers['set-cookie'])).toMatch(/^mailsight_session=; .*Max-Age=0/);
+      expect(String(out.headers['set-cookie'])).toMatch(/^__Host-mailsight_session=; .*Max-Age=0/);
       expect((await s.app.inject({ method: 'GET', url: '/api/session', headers: { cookie } })).statusCode).toBe(401);
     });
 
@@ -227,16 +227,16 @@ for (const dialect of await testDialects()) {
       const a = await s.services.users.openSession(user.id);
       const b = await s.services.users.openSession(user.id);
       const other = await s.services.users.openSession(users.viewer!);
-      const out = await s.app.inject({ method: 'DELETE', url: '/api/session?everywhere=true', headers: { cookie: `mailsight_session=${a.secret}`, 'x-csrf-token': a.csrfToken } });
+      const out = await s.app.inject({ method: 'DELETE', url: '/api/session?everywhere=true', headers: { cookie: `__Host-mailsight_session=${a.secret}`, 'x-csrf-token': a.csrfToken } });
       expect(out.json()).toEqual({ signedOut: 2 });
-      for (const gone of [a, b]) expect((await s.app.inject({ method: 'GET', url: '/api/session', headers: { cookie: `mailsight_session=${gone.secret}` } })).statusCode).toBe(401);
-      expect((await s.app.inject({ method: 'GET', url: '/api/session', headers: { cookie: `mailsight_session=${other.secret}` } })).statusCode).toBe(200);
+      for (const gone of [a, b]) expect((await s.app.inject({ method: 'GET', url: '/api/session', headers: { cookie: `__Host-mailsight_session=${gone.secret}` } })).statusCode).toBe(401);
+      expect((await s.app.inject({ method: 'GET', url: '/api/session', headers: { cookie: `__Host-mailsight_session=${other.secret}` } })).statusCode).toBe(200);
     });
 
     it('ends a session idle too long and one past its absolute expiry, used or not', async () => {
       const idle = await s.services.users.openSession(users.viewer!);
       const busy = await s.services.users.openSession(users.viewer!);
-      const get = (secret: string) => s.app.inject({ method: 'GET', url: '/api/campaigns', headers: { cookie: `mailsight_session=${secret}` } });
+      const get = (secret: string) => s.app.inject({ method: 'GET', url: '/api/campaigns', headers: { cookie: `__Host-mailsight_session=${secret}` } });
       for (let elapsed = 0; elapsed < SESSION_ABSOLUTE_MS; elapsed += SESSION_IDLE_MS / 2) {
         expect((await get(busy.secret)).statusCode, `after ${elapsed} ms`).toBe(200);
         s.clock.advance(SESSION_IDLE_MS / 2);
@@ -249,7 +249,7 @@ for (const dialect of await testDialects()) {
       const session = await s.services.users.openSession(users.editor!);
       const other = await s.services.users.openSession(users.editor!);
       const post = (headers: Record<string, string>) =>
-        s.app.inject({ method: 'POST', url: '/api/campaigns', payload: { name: 'csrf' }, headers: { cookie: `mailsight_session=${session.secret}`, ...headers } });
+        s.app.inject({ method: 'POST', url: '/api/campaigns', payload: { name: 'csrf' }, headers: { cookie: `__Host-mailsight_session=${session.secret}`, ...headers } });
       const refusals: Record<string, string>[] = [{}, { 'x-csrf-token': other.csrfToken }, { 'x-csrf-token': session.csrfToken, origin: 'https://evil.example' }, { 'x-csrf-token': session.csrfToken, origin: 'null' }];
       for (const headers of refusals) {
         const refused = await post(headers);
@@ -264,7 +264,7 @@ for (const dialect of await testDialects()) {
       expect((await post({ 'x-csrf-token': session.csrfToken, origin: 'https://track.test' })).statusCode).toBe(201);
       expect((await post({ 'x-csrf-token': session.csrfToken })).statusCode).toBe(201);
       // Reading needs no token; an API key needs none either.
-      expect((await s.app.inject({ method: 'GET', url: '/api/campaigns', headers: { cookie: `mailsight_session=${session.secret}` } })).statusCode).toBe(200);
+      expect((await s.app.inject({ method: 'GET', url: '/api/campaigns', headers: { cookie: `__Host-mailsight_session=${session.secret}` } })).statusCode).toBe(200);
       // Signing in from another site's page is refused too.
       const foreign = await s.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'editor@access.example', password: 'editor-password-1' }, headers: { origin: 'https://evil.example' } });
       expect(foreign.statusCode).toBe(403);
@@ -377,7 +377,7 @@ for (const dialect of await testDialects()) {
       const session = await s.services.users.openSession(user.id);
       expect(R.UserRecord.parse((await call('PATCH', `/api/users/${user.id}`, { role: 'editor', password: 'another-password' })).json()).role).toBe('editor');
       // A new password ends the user's sessions.
-      expect((await s.app.inject({ method: 'GET', url: '/api/session', headers: { cookie: `mailsight_session=${session.secret}` } })).statusCode).toBe(401);
+      expect((await s.app.inject({ method: 'GET', url: '/api/session', headers: { cookie: `__Host-mailsight_session=${session.secret}` } })).statusCode).toBe(401);
 
       const removed = await s.app.inject({ method: 'POST', url: '/api/suppressions', headers: { ...admin, 'content-type': 'application/json' }, payload: { email: 'audited@access.example' } });
       expect(removed.json().change.actor).toBe(`user:${users.admin}`);
@@ -396,18 +396,23 @@ for (const dialect of await testDialects()) {
     });
 
     it('pages: without a session, 303 to /sign-in with the page to come back to; with one, the page', async () => {
-      const web = Fastify();
-      web.get('/campaigns/:id', { onRequest: requirePageSession(s.services.users) }, async (request) => ({ user: (await sessionUser(s.services.users, request))?.email }));
-      const page = (headers: Record<string, string> = {}) => web.inject({ method: 'GET', url: '/campaigns/7?tab=links', headers });
-      const anonymous = await page();
-      expect(anonymous.statusCode).toBe(303);
-      expect(anonymous.headers.location).toBe('/sign-in?next=%2Fcampaigns%2F7%3Ftab%3Dlinks');
+      const page = (url: string, headers: Record<string, string> = {}) => s.app.inject({ method: 'GET', url, headers });
+      // Every page the dashboard has (web-routes.ts PAGE_PATHS), none without a session.
+      for (const url of ['/', '/campaigns/7?tab=links', '/campaigns/7/hot-clicks', '/contacts', '/contacts/3', '/suppressions', '/review', '/settings']) {
+        const anonymous = await page(url);
+        expect([url, anonymous.statusCode, anonymous.headers.location]).toEqual([url, 303, `/sign-in?next=${encodeURIComponent(url)}`]);
+      }
+      // With a session, the page: the dashboard's shell (or, where it was not built, the 503 that says how).
       const session = await s.services.users.openSession(users.viewer!);
-      expect((await page({ cookie: `theme=dark; mailsight_session=${session.secret}` })).json()).toEqual({ user: 'viewer@access.example' });
-      expect((await page({ cookie: 'mailsight_session=not-a-session-at-all-0000000' })).statusCode).toBe(303);
+      const served = await page('/campaigns/7?tab=links', { cookie: `theme=dark; __Host-mailsight_session=${session.secret}` });
+      expect([200, 503]).toContain(served.statusCode);
+      expect((await page('/campaigns/7', { cookie: '__Host-mailsight_session=not-a-session-at-all-0000000' })).statusCode).toBe(303);
+      // A cookie without the prefix (one a neighbouring host could have set) is no session.
+      expect((await page('/campaigns/7', { cookie: `mailsight_session=${session.secret}` })).statusCode).toBe(303);
       await s.services.users.signOut((await s.services.users.session(session.secret))!.session);
-      expect((await page({ cookie: `mailsight_session=${session.secret}` })).statusCode).toBe(303);
-      await web.close();
+      expect((await page('/campaigns/7', { cookie: `__Host-mailsight_session=${session.secret}` })).statusCode).toBe(303);
+      // The sign-in page and the assets need none.
+      expect([200, 503]).toContain((await page('/sign-in')).statusCode);
     });
 
     it('publishes the session, users, keys and settings schemas in the OpenAPI document', async () => {

@@ -2,7 +2,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { webRoutes } from '../src/adapters/http/web-routes.js';
 
@@ -13,7 +13,11 @@ writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
 
 async function server(signedIn: boolean, webDir = dir) {
   const app = Fastify();
-  await app.register(webRoutes, { signedIn: async () => signedIn, dir: webDir });
+  // The guard of the real server (access.ts requirePageSession) is tested with sessions in access.test.ts.
+  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!signedIn) await reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+  };
+  await app.register(webRoutes, { guard, dir: webDir });
   return app;
 }
 

@@ -83,7 +83,11 @@ export function idempotencyScope(request: FastifyRequest): string {
   return principal.kind === 'user' ? `user:${principal.user.id}` : principal.key.id;
 }
 
-export const SESSION_COOKIE = 'mailsight_session';
+/**
+ * The session cookie's name. `__Host-` makes browsers accept it only Secure, for Path=/ and with no
+ * Domain: a neighbouring host (another subdomain) cannot plant a session of its own here.
+ */
+export const SESSION_COOKIE = '__Host-mailsight_session';
 
 /**
  * The session cookie: never readable by scripts (HttpOnly), sent over TLS only (Secure; browsers make

@@ -412,7 +412,7 @@ const ADMIN = 'Admin only: users of role admin, API keys of scope admin.';
 const ACCESS_PATHS = {
   '/api/session': {
     post: {
-      summary: 'Sign in: sets the session cookie mailsight_session (HttpOnly, Secure, SameSite=Strict) and returns the CSRF token that every change made with it must send as X-CSRF-Token',
+      summary: 'Sign in: sets the session cookie __Host-mailsight_session (HttpOnly, Secure, SameSite=Strict, Path=/, no Domain: no other host can set it) and returns the CSRF token that every change made with it must send as X-CSRF-Token',
       security: [],
       requestBody: body(SignInBody),
       responses: { '200': ok('The user and the CSRF token', 'SessionInfo'), '401': error, '429': { description: 'Too many failed sign-ins from this address; Retry-After says when to try again' }, '400': error, '403': error },

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface WebRouteDeps {
-  /** Whether the request comes from a signed-in session (the cookie). */
-  signedIn(request: FastifyRequest): Promise<boolean>;
+  /** Lets a page's request through only from a signed-in session (access.ts requirePageSession). */
+  guard(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** The built dashboard; by default dist/web of this package. */
   dir?: string;
 }
@@ -79,14 +79,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebRouteDeps): Promi
       .send(index);
   };
 
-  for (const pagePath of PAGE_PATHS) {
-    app.get(pagePath, async (request, reply) => {
-      if (!(await deps.signedIn(request))) {
-        return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
-      }
-      return page(reply);
-    });
-  }
+  for (const pagePath of PAGE_PATHS) app.get(pagePath, { onRequest: deps.guard }, async (_request, reply) => page(reply));
   app.get('/sign-in', async (_request, reply) => page(reply));
 
   app.get<{ Params: { '*': string } }>('/assets/*', async (request, reply) => {

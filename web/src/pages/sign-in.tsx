@@ -1,12 +1,7 @@
 /** Sign in with an email address and a password; then on to the page that sent the browser here. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.js';
-
-/** Only a path of this site is followed after signing in, never another origin. */
-function nextPath(): string {
-  const next = new URLSearchParams(location.search).get('next') ?? '/';
-  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/';
-}
+import { nextPath } from '../../../src/core/next-path.js';
 
 export function SignInPage() {
   const [error, setError] = useState<string | null>(null);
@@ -22,7 +17,7 @@ export function SignInPage() {
     setError(null);
     try {
       await api.signIn(String(form.get('email') ?? ''), String(form.get('password') ?? ''));
-      location.assign(nextPath());
+      location.assign(nextPath(new URLSearchParams(location.search).get('next'), location.origin));
     } catch (failure) {
       setError(
         failure instanceof ApiError && failure.status === 401
