@@ -284,6 +284,9 @@ for (const dialect of await testDialects()) {
       // Unknown addresses count as known ones do.
       for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) expect((await attempt('whatever-it-is', '198.51.100.8', 'ghost@access.example')).statusCode).toBe(401);
       expect((await attempt('whatever-it-is', '198.51.100.8', 'ghost@access.example')).statusCode).toBe(429);
+      // An IPv6 client is counted by its /64: another address of the same network is held too.
+      for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) expect((await attempt(`v6-${i}-wrong`, `2001:db8:5:6::${i + 1}`)).statusCode).toBe(401);
+      expect((await attempt('admin-password-1', '2001:db8:5:6:ffff::9')).statusCode).toBe(429);
       // Another client signs in to the same account; after the window the first does too.
       expect((await attempt('admin-password-1', '198.51.100.9')).statusCode).toBe(200);
       s.clock.advance(SIGN_IN_WINDOW_MS);

@@ -11,6 +11,7 @@ import type { Config } from '../../config.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../app/keys.js';
 import type { Clock, KeyStore, User } from '../../app/ports.js';
 import type { UserService } from '../../app/users.js';
+import { parseIp, truncateIp } from '../../core/nhi/ip-address.js';
 import { CLEARED_SESSION_COOKIE, principalOf, sessionCookie } from './access.js';
 import { CreateKeyBody, CreateUserBody, IdParam, KeyIdParam, parseInput, SignInBody, SignOutQuery, UpdateUserBody } from './api-schemas.js';
 import { ClientAddress } from './client-address.js';
@@ -33,7 +34,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionRouteDeps
 
   app.post('/session', { config: { access: 'public' } }, async (request, reply) => {
     const { email, password } = parseInput(SignInBody, request.body);
-    const client = clients.of(request.socket.remoteAddress, request.headers['x-forwarded-for']) ?? 'unknown';
+    const client = limitedClient(clients.of(request.socket.remoteAddress, request.headers['x-forwarded-for']));
     const result = await users.signIn(email, password, client);
     if (!result.ok && result.reason === 'too-many-attempts') {
       const seconds = Math.ceil(result.retryAfterMs / 1000);
@@ -165,4 +166,13 @@ function packageVersion(): string {
     if (parent === dir) return (version = 'unknown');
     dir = parent;
   }
+}
+
+/**
+ * The client the sign-in limits count: an IPv4 address as it is, an IPv6 one by its /64 (one
+ * subscriber's network: an address within it is had for free).
+ */
+function limitedClient(address: string | null): string {
+  if (address === null || parseIp(address) === null) return 'unknown';
+  return address.includes(':') && !address.includes('.') ? `${truncateIp(address, 32, 64)}/64` : address;
 }
