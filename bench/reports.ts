@@ -45,7 +45,7 @@ const DEEP_PAGE = 500;
 /** Where the PostgreSQL server is asked to create and drop the bench's database. */
 const PG_ADMIN_URL = process.env['MAILSIGHT_BENCH_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** The figures of the last line, in its order. */
-const LINE_FIGURES = ['report_ms', 'hotclicks_ms', 'drilldown_ms', 'deep_drilldown_ms', 'contact_ms', 'contacts_ms'] as const;
+const LINE_FIGURES = ['report_ms', 'overview_ms', 'hotclicks_ms', 'drilldown_ms', 'deep_drilldown_ms', 'contact_ms', 'contacts_ms'] as const;
 
 const { values: flags } = parseArgs({
   options: {
@@ -101,6 +101,14 @@ const QUERIES: TimedQuery[] = [
     prepare: async (b) => {
       const { reports } = services(b);
       return { run: () => reports.campaignReport(b.main.campaignId) };
+    },
+  },
+  {
+    // The dashboard's first page: every campaign (here the three) with its key figures.
+    name: 'overview_ms',
+    prepare: async (b) => {
+      const { reports } = services(b);
+      return { run: () => reports.overview() };
     },
   },
   {
