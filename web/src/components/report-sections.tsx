@@ -1,6 +1,6 @@
 /** The parts of a campaign report below its funnel: warnings, hits not counted as human, reasons, providers, links. */
 import type { CampaignReport } from '../api.js';
-import { count, percent } from '../format.js';
+import { count, dateTime, percent } from '../format.js';
 import { Link } from '../router.js';
 import { DrillNumber } from './funnel.js';
 import { ScrollTable } from './scroll-table.js';
@@ -174,6 +174,9 @@ export function Providers({ report, scope }: { report: CampaignReport; scope: Sc
 const linkList = (list: string, scope: Scope) => (scope === 'human' ? `${list}&scope=human` : list);
 
 export function Links({ report, hotClicksHref, context }: { report: CampaignReport; hotClicksHref: string; context: string }) {
+  // Every execution's links added up: ordinals start at 1 in each, so each row names its execution.
+  const executionOf = new Map(report.executions.map(({ execution: x }) => [x.id, x]));
+  const aggregated = report.execution === null && new Set(report.links.map((l) => l.executionId)).size > 1;
   return (
     <section aria-labelledby="links-title">
       <h2 id="links-title">Links</h2>
@@ -185,9 +188,10 @@ export function Links({ report, hotClicksHref, context }: { report: CampaignRepo
       ) : (
         <ScrollTable label="Links and their clicks">
           <table class="links">
-            <caption class="visually-hidden">Link occurrences and their unique clicks, human and all hits</caption>
+            <caption class="visually-hidden">Link occurrences and their unique clicks, human and all hits{aggregated ? ', for every execution' : ''}</caption>
             <thead>
               <tr>
+                {aggregated && <th scope="col">Execution</th>}
                 <th scope="col" class="num">#</th>
                 <th scope="col">Link</th>
                 <th scope="col">Condition</th>
@@ -196,29 +200,46 @@ export function Links({ report, hotClicksHref, context }: { report: CampaignRepo
               </tr>
             </thead>
             <tbody>
-              {report.links.map((l) => (
-                <tr key={`${l.executionId}-${l.ordinal}`}>
-                  <td class="num">{l.ordinal}</td>
-                  <td class="link-cell">
-                    <span class="text">{l.text || '(no text)'}</span> <span class="muted">({l.part})</span>
-                    <br />
-                    <span class="url">{l.url}</span>
-                  </td>
-                  <td>{l.condition ?? <span class="muted">always shown</span>}</td>
-                  <td class="num">
-                    <DrillNumber path={linkList(l.list, 'human')} label={`clicked link ${l.ordinal} (human), ${context}`}>
-                      {count(l.byVerdict.human.uniqueClicks)}
-                    </DrillNumber>{' '}
-                    <span class="muted">/ {count(l.byVerdict.human.totalClicks)}</span>
-                  </td>
-                  <td class="num">
-                    <DrillNumber path={linkList(l.list, 'all')} label={`clicked link ${l.ordinal}, ${context}`}>
-                      {count(l.uniqueClicks)}
-                    </DrillNumber>{' '}
-                    <span class="muted">/ {count(l.totalClicks)}</span>
-                  </td>
-                </tr>
-              ))}
+              {report.links.map((l) => {
+                const execution = executionOf.get(l.executionId);
+                const which = aggregated ? `link ${l.ordinal} of execution ${l.executionId}` : `link ${l.ordinal}`;
+                return (
+                  <tr key={`${l.executionId}-${l.ordinal}`}>
+                    {aggregated && (
+                      <td>
+                        #{l.executionId}
+                        {execution && (
+                          <>
+                            {' '}
+                            <span class="muted">
+                              {dateTime(execution.createdAt)}: {execution.subject}
+                            </span>
+                          </>
+                        )}
+                      </td>
+                    )}
+                    <td class="num">{l.ordinal}</td>
+                    <td class="link-cell">
+                      <span class="text">{l.text || '(no text)'}</span> <span class="muted">({l.part})</span>
+                      <br />
+                      <span class="url">{l.url}</span>
+                    </td>
+                    <td>{l.condition ?? <span class="muted">always shown</span>}</td>
+                    <td class="num">
+                      <DrillNumber path={linkList(l.list, 'human')} label={`clicked ${which} (human), ${context}`}>
+                        {count(l.byVerdict.human.uniqueClicks)}
+                      </DrillNumber>{' '}
+                      <span class="muted">/ {count(l.byVerdict.human.totalClicks)}</span>
+                    </td>
+                    <td class="num">
+                      <DrillNumber path={linkList(l.list, 'all')} label={`clicked ${which}, ${context}`}>
+                        {count(l.uniqueClicks)}
+                      </DrillNumber>{' '}
+                      <span class="muted">/ {count(l.totalClicks)}</span>
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
           <p class="muted table-note">Messages that clicked / clicks in all.</p>
