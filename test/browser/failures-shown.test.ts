@@ -3,7 +3,9 @@
  * demo's world: a sign-out that failed says so and stays; a new filter never shows the previous
  * one's rows while its own load; a failed reload keeps the data with a notice above it; a hot-clicks
  * address naming another campaign's execution is refused; a deleted outgoing webhook endpoint is
- * marked deleted and offers no Delete. Failures are made with request interception (page.route).
+ * marked deleted and offers no Delete; and the all-executions report, where ordinals repeat, names
+ * each link's execution and leads to every execution's hot clicks. Failures are made with request
+ * interception (page.route).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page, Route } from 'playwright-core';
@@ -102,5 +104,18 @@ describe.skipIf(!available)('failures and changes shown in a real browser', () =
     expect(await card.getByText(/^deleted /).count()).toBe(1);
     expect(await card.getByRole('button', { name: 'Delete' }).count()).toBe(0);
     expect(await card.getByRole('button', { name: /delivery log/ }).count()).toBe(1);
+  });
+
+  it("names each link's execution in the all-executions report, and leads to every execution's hot clicks", async () => {
+    const campaign = server.demo.campaign.id;
+    const report = await server.api<{ executions: { execution: { id: number } }[] }>('GET', `/api/campaigns/${campaign}/report`);
+    expect(report.executions.length).toBeGreaterThan(1);
+    await page.goto(`${server.base}/campaigns/${campaign}`);
+    await pageLoaded(page);
+    const links = page.getByRole('table', { name: /^Link occurrences/ });
+    for (const { execution } of report.executions) expect(await links.getByRole('rowheader', { name: new RegExp(`^Execution #${execution.id}, `) }).count()).toBe(1);
+    const first = report.executions[0]!.execution.id;
+    expect(await page.getByRole('link', { name: new RegExp(`^[0-9]+ clicked link 1 of execution ${first},`) }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: /hot clicks/ }).getAttribute('href')).toBe(`/campaigns/${campaign}/hot-clicks?execution=all`);
   });
 });

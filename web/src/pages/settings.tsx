@@ -469,7 +469,7 @@ function WebhooksSection() {
   );
 }
 
-/** An endpoint's state: deleted, retrying after failures, or delivering. */
+/** An endpoint's state: deleted, retrying after failures, or active. */
 function EndpointState({ endpoint }: { endpoint: WebhookEndpoint }) {
   if (endpoint.disabledAt !== null) return <span class="badge-state bad">deleted {dateTime(endpoint.disabledAt)}</span>;
   if (endpoint.failures > 0)
@@ -478,7 +478,7 @@ function EndpointState({ endpoint }: { endpoint: WebhookEndpoint }) {
         retrying at {dateTime(endpoint.nextAttemptAt)} after {count(endpoint.failures)} {endpoint.failures === 1 ? 'failure' : 'failures'}
       </span>
     );
-  return <span class="badge-state good">delivering</span>;
+  return <span class="badge-state good">active</span>;
 }
 
 function Endpoint({ endpoint, onRemoved }: { endpoint: WebhookEndpoint; onRemoved: () => void }) {
