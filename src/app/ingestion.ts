@@ -20,9 +20,9 @@ import type { Keyring } from '../core/tokens.js';
 import { readBounceToken, readMessageIdHeader } from '../core/verp.js';
 import { BoundedCache } from './bounded-cache.js';
 
-/** What became of one report that is not events: why it is kept for review. */
-export const INBOUND_STATES = ['unparseable', 'not-a-report', 'unmatched', 'auth-failure', 'auto-reply', 'not-spam'] as const;
-export type InboundState = (typeof INBOUND_STATES)[number];
+// The states live in core (pure) so the dashboard can import them; re-exported for the app's users.
+import type { InboundState } from '../core/inbound-states.js';
+export { INBOUND_STATES, type InboundState } from '../core/inbound-states.js';
 
 export interface InboundReport {
   /** Stores the same report once: a hash of the raw mail, or the reporter's id of an outcome. */

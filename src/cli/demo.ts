@@ -53,8 +53,7 @@ export async function demoCommand(flags: DemoFlags): Promise<number> {
   return 0;
 }
 
-/** The dashboard's sign-in the demo prints: an admin user of its own, with a fresh password. */
-/** The demo's admin account, with a fresh password each run (the demo's database is new each run too). */
+/** The dashboard's sign-in the demo prints: an admin of its own, with a fresh password each run (the demo's database is new each run too). */
 async function createDemoUser(built: Mailsight): Promise<{ email: string; password: string }> {
   const email = 'admin@hillside-coffee.example';
   const password = randomBytes(12).toString('base64url');

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reportFacts, SCOPES, type ReportFacts, type Scope, type StatusEvent } from './message-status.js';
 import { VERDICTS } from './nhi/verdict.js';
-import { deriveRates, type RateInputs } from './rates.js';
+import { deriveFunnelRates, deriveRates, type FunnelRateInputs, type RateInputs } from './rates.js';
 
 describe('deriveRates', () => {
   it('uses the documented denominators', () => {
@@ -95,5 +95,56 @@ describe('deriveRates over the facts of any campaign', () => {
       [{ type: 'opened', method: 'GET', at: 3 }],
     ];
     expect(deriveRates(inputs(messages.map(reportFacts), 'all')).openRate).toBe(1);
+  });
+});
+
+describe('deriveFunnelRates', () => {
+  it('uses the documented denominators', () => {
+    expect(deriveFunnelRates({ messages: 250, sent: 200, delivered: 160, hardBounced: 30, softBounced: 10, unsubscribed: 8 })).toEqual({
+      sentRate: 0.8,
+      hardBounceRate: 0.15,
+      softBounceRate: 0.05,
+      unsubscribedOfDeliveredRate: 0.05,
+    });
+  });
+
+  it('returns null, not 0 or NaN, over an empty denominator', () => {
+    const rates = deriveFunnelRates({ messages: 0, sent: 0, delivered: 0, hardBounced: 0, softBounced: 0, unsubscribed: 0 });
+    expect(Object.values(rates).every((r) => r === null)).toBe(true);
+  });
+
+  it('splits the bounce rate: hard and soft add up to deriveRates\' bounceRate', () => {
+    const counts = { sent: 200, attempted: 200, delivered: 150, bounced: 50, blocked: 0, complained: 0, uniqueOpens: 0, uniqueClicks: 0, unsubscribedOpens: 0 };
+    const funnel = deriveFunnelRates({ messages: 200, sent: 200, delivered: 150, hardBounced: 35, softBounced: 15, unsubscribed: 0 });
+    expect(funnel.hardBounceRate! + funnel.softBounceRate!).toBeCloseTo(deriveRates(counts).bounceRate!);
+  });
+
+  it('never gives a sent or bounce rate above 1 over the facts of any campaign', () => {
+    const KINDS: readonly StatusEvent[] = [
+      { type: 'queued', at: 1, verdict: null },
+      { type: 'sending', at: 1, verdict: null },
+      { type: 'sent', at: 2, verdict: null },
+      { type: 'delivered', at: 3, verdict: null },
+      { type: 'bounced', bounceType: 'hard', at: 3, verdict: null },
+      { type: 'bounced', bounceType: 'soft', at: 3, verdict: null },
+      { type: 'blocked', at: 1, verdict: null },
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.constantFrom(...KINDS), { maxLength: 4 }), { minLength: 1, maxLength: 12 }), (messages) => {
+        const facts = messages.map(reportFacts);
+        const count = (has: (f: ReportFacts) => boolean) => facts.filter(has).length;
+        const inputs: FunnelRateInputs = {
+          messages: facts.length,
+          sent: count((f) => f.sent),
+          delivered: count((f) => f.delivered),
+          hardBounced: count((f) => f.hardBounced),
+          softBounced: count((f) => f.softBounced),
+          unsubscribed: count((f) => f.unsubscribed),
+        };
+        const rates = deriveFunnelRates(inputs);
+        for (const rate of [rates.sentRate, rates.hardBounceRate, rates.softBounceRate]) if (rate !== null) expect(rate).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -56,3 +56,35 @@ export function deriveRates(c: RateInputs): Rates {
     unsubscribeRate: ratio(c.unsubscribedOpens, c.uniqueOpens),
   };
 }
+
+/** The counts behind the funnel's rates that deriveRates does not give. */
+export interface FunnelRateInputs {
+  /** Every message created: the base of the funnel. */
+  messages: number;
+  sent: number;
+  delivered: number;
+  hardBounced: number;
+  softBounced: number;
+  /** Every unsubscribed message, one-click ones (which need no open) included. */
+  unsubscribed: number;
+}
+
+export interface FunnelRates {
+  /** Sent over every message created: how much of the campaign went out. */
+  sentRate: number | null;
+  /** Hard and soft bounces over sent, like bounceRate (their sum). */
+  hardBounceRate: number | null;
+  softBounceRate: number | null;
+  /** Every unsubscribe over delivered; unsubscribeRate is the narrower one, opened messages only. */
+  unsubscribedOfDeliveredRate: number | null;
+}
+
+/** The funnel's rates besides deriveRates', for the dashboard (which shows them) and whoever else needs them. */
+export function deriveFunnelRates(c: FunnelRateInputs): FunnelRates {
+  return {
+    sentRate: ratio(c.sent, c.messages),
+    hardBounceRate: ratio(c.hardBounced, c.sent),
+    softBounceRate: ratio(c.softBounced, c.sent),
+    unsubscribedOfDeliveredRate: ratio(c.unsubscribed, c.delivered),
+  };
+}

@@ -5,19 +5,20 @@
  */
 import type { z } from 'zod';
 import type * as R from '../../src/adapters/http/api-responses.js';
+import type { KeyScope, Role } from '../../src/app/ports.js';
 import { request, get, withQuery, type SuppressionImport, type SuppressionRemoved } from './api.js';
 
 type Out<T extends z.ZodType> = z.infer<T>;
 
-export type Role = 'admin' | 'editor' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
+// The server's own lists (ports.ts is pure: types and constants), so a new role or scope cannot be missed here.
+export { ROLES, type Role, type KeyScope } from '../../src/app/ports.js';
 
-export type KeyScope = 'admin' | 'reports' | 'ingest';
-export const KEY_SCOPES: readonly { scope: KeyScope; means: string }[] = [
-  { scope: 'reports', means: 'read only: reports, campaigns, contacts, suppressions' },
-  { scope: 'ingest', means: 'delivery events and provider webhooks only' },
-  { scope: 'admin', means: 'everything, users and keys included' },
-];
+/** What a key of each scope may do: one entry per scope (the type checks it), least first, the order the form offers them in. */
+export const KEY_SCOPE_MEANS: Readonly<Record<KeyScope, string>> = {
+  reports: 'read only: reports, campaigns, contacts, suppressions',
+  ingest: 'delivery events and provider webhooks only',
+  admin: 'everything, users and keys included',
+};
 
 export type User = Out<typeof R.UserRecord>;
 export type ApiKey = Out<typeof R.ApiKeyInfo>;
@@ -43,7 +44,8 @@ export const adminApi = {
   webhookEndpoints: async () => (await get<Out<typeof R.WebhookEndpointList>>('/api/webhook-endpoints')).endpoints,
   addWebhookEndpoint: (body: { url: string; description?: string }) => request<CreatedWebhookEndpoint>('POST', '/api/webhook-endpoints', body),
   removeWebhookEndpoint: (id: number) => request<unknown>('DELETE', `/api/webhook-endpoints/${id}`),
-  webhookDeliveries: async (id: number) => (await get<Out<typeof R.WebhookDeliveryPage>>(`/api/webhook-endpoints/${id}/deliveries`)).deliveries,
+  /** A page of an endpoint's delivery log, newest first; `after` is the previous page's `next`. */
+  webhookDeliveries: (id: number, after: string | null) => get<Out<typeof R.WebhookDeliveryPage>>(`/api/webhook-endpoints/${id}/deliveries`, { after }),
 
   /** Removes an address from the suppression list, the note kept in its audit trail. */
   removeSuppression: (email: string, note: string | null) => request<SuppressionRemoved>('DELETE', `/api/suppressions/${encodeURIComponent(email)}`, { note }),

@@ -155,8 +155,20 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
     return { reports, next: reports.length === query.limit ? String(reports.at(-1)!.id) : null };
   });
 
+  // Raw mail is whatever a stranger sent: downloaded, never rendered from this origin (Chromium
+  // shows message/rfc822 as MHTML, scripts and all), and sandboxed should anything open it inline.
   app.get('/inbound-reports/:id/raw', { config: { access: 'read' } }, async (request, reply) => {
-    return reply.type('message/rfc822').send(await deps.ingestion.getInboundRaw(id(request)));
+    const reportId = id(request);
+    const raw = await deps.ingestion.getInboundRaw(reportId);
+    return reply
+      .type('message/rfc822')
+      .headers({
+        'content-disposition': `attachment; filename="inbound-${reportId}.eml"`,
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "sandbox; default-src 'none'",
+        'cache-control': 'no-store',
+      })
+      .send(raw);
   });
   await hotClicksRoutes(app, { hotClicks: deps.hotClicks });
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: actorOf });

@@ -7,7 +7,7 @@ import type { CampaignReport } from '../api.js';
 import { drillHref } from '../api-live.js';
 import { count, percent } from '../format.js';
 import { Link } from '../router.js';
-import { ratio } from '../../../src/core/rates.js';
+import { deriveFunnelRates } from '../../../src/core/rates.js';
 import type { Scope } from './series-chart.js';
 
 export interface FunnelFigure {
@@ -41,12 +41,14 @@ export function listPath(report: CampaignReport, key: string, scope: Scope): str
 export function funnelFigures(report: CampaignReport, scope: Scope): { funnel: FunnelFigure[]; outcomes: FunnelFigure[] } {
   const t = report.totals;
   const { engagement: e, rates: r } = scoped(report, scope);
+  // Sent, bounces and unsubscribes do not depend on the scope: always from the report's totals.
+  const f = deriveFunnelRates(t);
   const who = scope === 'human' ? 'human ' : '';
   const of = (n: number, what: string) => `of ${count(n)} ${what}`;
   return {
     funnel: [
       { list: 'messages', label: 'Messages', value: t.messages, rate: null, base: 'every message created: the base of the funnel' },
-      { list: 'sent', label: 'Sent', value: t.sent, rate: ratio(t.sent, t.messages), base: of(t.messages, 'messages'), note: t.sending > 0 ? `${count(t.sending)} still with the relay` : undefined },
+      { list: 'sent', label: 'Sent', value: t.sent, rate: f.sentRate, base: of(t.messages, 'messages'), note: t.sending > 0 ? `${count(t.sending)} still with the relay` : undefined },
       { list: 'delivered', label: 'Delivered', value: t.delivered, rate: r.deliveryRate, base: of(t.sent, 'sent') },
       {
         list: 'opened',
@@ -68,15 +70,15 @@ export function funnelFigures(report: CampaignReport, scope: Scope): { funnel: F
     ],
     outcomes: [
       { list: 'bounced', label: 'Bounced', value: t.bounced, rate: r.bounceRate, base: of(t.sent, 'sent') },
-      { list: 'hard-bounced', label: 'Bounced hard', value: t.hardBounced, rate: ratio(t.hardBounced, t.sent), base: of(t.sent, 'sent') },
-      { list: 'soft-bounced', label: 'Bounced soft', value: t.softBounced, rate: ratio(t.softBounced, t.sent), base: of(t.sent, 'sent') },
+      { list: 'hard-bounced', label: 'Bounced hard', value: t.hardBounced, rate: f.hardBounceRate, base: of(t.sent, 'sent') },
+      { list: 'soft-bounced', label: 'Bounced soft', value: t.softBounced, rate: f.softBounceRate, base: of(t.sent, 'sent') },
       { list: 'blocked', label: 'Blocked', value: t.blocked, rate: r.blockedRate, base: of(t.attempted, 'attempted') },
       { list: 'complained', label: 'Complained', value: t.complained, rate: r.complaintRate, base: of(t.sent, 'sent') },
       {
         list: 'unsubscribed',
         label: 'Unsubscribed',
         value: t.unsubscribed,
-        rate: ratio(t.unsubscribed, t.delivered),
+        rate: f.unsubscribedOfDeliveredRate,
         base: of(t.delivered, 'delivered'),
         also: { list: 'unsubscribed-open', rate: r.unsubscribeRate, base: of(e.uniqueOpens, 'opened'), text: `unsubscribed after opening (${count(e.unsubscribedOpens)})` },
       },

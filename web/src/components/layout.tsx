@@ -1,7 +1,7 @@
 /** The frame of every signed-in page: a skip link, the navigation, who is signed in, the page. */
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
-import { api, type SessionUser } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type SessionUser } from '../api.js';
 import { Link } from '../router.js';
 
 const SECTIONS = [
@@ -16,8 +16,22 @@ export function Layout({ user, title, children }: { user: SessionUser; title: st
   useEffect(() => {
     document.title = `${title} · mailsight`;
   }, [title]);
+  // A sign-out that failed (network, CSRF) is said so and leaves the page as it is: going to the
+  // sign-in page anyway would let the user believe sessions ended that still live.
+  const [signOutFailure, setSignOutFailure] = useState<string | null>(null);
   const signOut = async (everywhere: boolean) => {
-    await api.signOut(everywhere).catch(() => undefined);
+    setSignOutFailure(null);
+    try {
+      await api.signOut(everywhere);
+    } catch (error) {
+      // Signing out of a session that already ended has nothing left to do here; everywhere still needs one.
+      const alreadyOut = error instanceof ApiError && error.status === 401 && !everywhere;
+      if (!alreadyOut) {
+        const why = (error instanceof Error ? error.message : String(error)).replace(/\.?\s*$/, '.');
+        setSignOutFailure(`${everywhere ? 'Could not sign out everywhere' : 'Could not sign out'}: ${why} Your session${everywhere ? 's are' : ' is'} still open; try again.`);
+        return;
+      }
+    }
     location.assign('/sign-in');
   };
   return (
@@ -50,6 +64,11 @@ export function Layout({ user, title, children }: { user: SessionUser; title: st
           <button type="button" class="link" onClick={() => void signOut(true)}>
             Sign out everywhere
           </button>
+          {signOutFailure && (
+            <p class="sign-out-failed" role="alert">
+              {signOutFailure}
+            </p>
+          )}
         </div>
       </header>
       <main id="main" tabIndex={-1}>

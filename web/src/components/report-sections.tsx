@@ -1,6 +1,6 @@
 /** The parts of a campaign report below its funnel: warnings, hits not counted as human, reasons, providers, links. */
 import type { CampaignReport } from '../api.js';
-import { count, percent } from '../format.js';
+import { count, dateTime, percent } from '../format.js';
 import { Link } from '../router.js';
 import { DrillNumber } from './funnel.js';
 import { ScrollTable } from './scroll-table.js';
@@ -173,7 +173,40 @@ export function Providers({ report, scope }: { report: CampaignReport; scope: Sc
 /** A link occurrence's list in a scope: the report names the all-hits one; the human one adds its scope. */
 const linkList = (list: string, scope: Scope) => (scope === 'human' ? `${list}&scope=human` : list);
 
+/** One link occurrence's row; `which` names it in its links' labels ("link 3", "link 3 of execution 2"). */
+function LinkRow({ link: l, which, context }: { link: CampaignReport['links'][number]; which: string; context: string }) {
+  return (
+    <tr>
+      <td class="num">{l.ordinal}</td>
+      <td class="link-cell">
+        <span class="text">{l.text || '(no text)'}</span> <span class="muted">({l.part})</span>
+        <br />
+        <span class="url">{l.url}</span>
+      </td>
+      <td>{l.condition ?? <span class="muted">always shown</span>}</td>
+      <td class="num">
+        <DrillNumber path={linkList(l.list, 'human')} label={`clicked ${which} (human), ${context}`}>
+          {count(l.byVerdict.human.uniqueClicks)}
+        </DrillNumber>{' '}
+        <span class="muted">/ {count(l.byVerdict.human.totalClicks)}</span>
+      </td>
+      <td class="num">
+        <DrillNumber path={linkList(l.list, 'all')} label={`clicked ${which}, ${context}`}>
+          {count(l.uniqueClicks)}
+        </DrillNumber>{' '}
+        <span class="muted">/ {count(l.totalClicks)}</span>
+      </td>
+    </tr>
+  );
+}
+
 export function Links({ report, hotClicksHref, context }: { report: CampaignReport; hotClicksHref: string; context: string }) {
+  // Every execution added up: ordinals start at 1 in each, so the rows come in one group per
+  // execution, headed by its number, date and subject.
+  const groups = new Map<number, CampaignReport['links']>();
+  for (const l of report.links) groups.set(l.executionId, [...(groups.get(l.executionId) ?? []), l]);
+  const aggregated = report.execution === null && groups.size > 1;
+  const executionOf = new Map(report.executions.map(({ execution: x }) => [x.id, x]));
   return (
     <section aria-labelledby="links-title">
       <h2 id="links-title">Links</h2>
@@ -185,7 +218,7 @@ export function Links({ report, hotClicksHref, context }: { report: CampaignRepo
       ) : (
         <ScrollTable label="Links and their clicks">
           <table class="links">
-            <caption class="visually-hidden">Link occurrences and their unique clicks, human and all hits</caption>
+            <caption class="visually-hidden">Link occurrences and their unique clicks, human and all hits{aggregated ? ', execution by execution' : ''}</caption>
             <thead>
               <tr>
                 <th scope="col" class="num">#</th>
@@ -195,31 +228,24 @@ export function Links({ report, hotClicksHref, context }: { report: CampaignRepo
                 <th scope="col" class="num">Clicked (all)</th>
               </tr>
             </thead>
-            <tbody>
-              {report.links.map((l) => (
-                <tr key={`${l.executionId}-${l.ordinal}`}>
-                  <td class="num">{l.ordinal}</td>
-                  <td class="link-cell">
-                    <span class="text">{l.text || '(no text)'}</span> <span class="muted">({l.part})</span>
-                    <br />
-                    <span class="url">{l.url}</span>
-                  </td>
-                  <td>{l.condition ?? <span class="muted">always shown</span>}</td>
-                  <td class="num">
-                    <DrillNumber path={linkList(l.list, 'human')} label={`clicked link ${l.ordinal} (human), ${context}`}>
-                      {count(l.byVerdict.human.uniqueClicks)}
-                    </DrillNumber>{' '}
-                    <span class="muted">/ {count(l.byVerdict.human.totalClicks)}</span>
-                  </td>
-                  <td class="num">
-                    <DrillNumber path={linkList(l.list, 'all')} label={`clicked link ${l.ordinal}, ${context}`}>
-                      {count(l.uniqueClicks)}
-                    </DrillNumber>{' '}
-                    <span class="muted">/ {count(l.totalClicks)}</span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            {[...groups].map(([executionId, links]) => {
+              const execution = executionOf.get(executionId);
+              return (
+                <tbody key={executionId}>
+                  {aggregated && (
+                    <tr class="group">
+                      <th scope="rowgroup" colSpan={5}>
+                        Execution #{executionId}
+                        {execution && `, ${dateTime(execution.createdAt)}: ${execution.subject}`}
+                      </th>
+                    </tr>
+                  )}
+                  {links.map((l) => (
+                    <LinkRow key={l.ordinal} link={l} which={aggregated ? `link ${l.ordinal} of execution ${executionId}` : `link ${l.ordinal}`} context={context} />
+                  ))}
+                </tbody>
+              );
+            })}
           </table>
           <p class="muted table-note">Messages that clicked / clicks in all.</p>
         </ScrollTable>

@@ -67,7 +67,8 @@ function ExecutionChooser({ executions, value }: { executions: CampaignReport['e
 function ReportView({ report, campaignId, executionId, scope, resolution }: { report: CampaignReport; campaignId: number; executionId: number | null; scope: Scope; resolution: Resolution }) {
   const context = report.execution ? `${report.campaign.name}, execution ${report.execution.id}` : report.campaign.name;
   const periods = report.timeline[resolution];
-  const hotClicks = withQuery(`/campaigns/${campaignId}/hot-clicks`, { execution: executionId });
+  // All executions' view: all executions' hot clicks (the hot-clicks page alone defaults to the latest).
+  const hotClicks = withQuery(`/campaigns/${campaignId}/hot-clicks`, { execution: executionId ?? (report.executions.length > 1 ? 'all' : null) });
   return (
     <>
       <Warnings warnings={report.warnings} />

@@ -1,6 +1,6 @@
 /**
  * Every campaign with its key figures, newest first (GET /api/campaigns/overview, one call):
- * executions, last send, sent, delivered, and the human open and click rates with the all-hits
+ * executions, when the last one was created, sent, delivered, and the human open and click rates with the all-hits
  * ones beside them. Filterable by name and kind; the filter lives in the address.
  */
 import { api, type CampaignOverview } from '../api.js';
@@ -114,7 +114,7 @@ export function CampaignsPage({ route }: PageProps) {
                         <th scope="col">Campaign</th>
                         <th scope="col">Kind</th>
                         <th scope="col" class="num">Executions</th>
-                        <th scope="col">Last send</th>
+                        <th scope="col">Last execution</th>
                         <th scope="col" class="num">Sent</th>
                         <th scope="col" class="num">Delivered</th>
                         <th scope="col" class="num">Opened (human)</th>

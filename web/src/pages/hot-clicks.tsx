@@ -103,7 +103,19 @@ export function HotClicksPage({ route }: PageProps) {
           const executions = data.executions.map((e) => e.execution).sort((a, b) => a.createdAt - b.createdAt);
           const latest = executions.at(-1);
           if (!latest) return <Empty>This campaign has no execution yet: nothing was sent, so there is nothing to show.</Empty>;
-          return <HotClicks campaignId={campaignId} executions={executions} selection={selectionOf(route.query, latest.id)} query={route.query} />;
+          const selection = selectionOf(route.query, latest.id);
+          // An execution from the address must be this campaign's: another's would show under this name.
+          if (selection.execution !== 'all' && !executions.some((x) => x.id === selection.execution)) {
+            return (
+              <>
+                <Failed error={new Error(`Execution #${selection.execution} is not an execution of the campaign “${data.campaign.name}”.`)} />
+                <p>
+                  <Link href={`/campaigns/${campaignId}/hot-clicks`}>See the hot clicks of this campaign's latest execution</Link>
+                </p>
+              </>
+            );
+          }
+          return <HotClicks campaignId={campaignId} executions={executions} selection={selection} query={route.query} />;
         }}
       </Loaded>
     </section>
@@ -207,7 +219,7 @@ function HotClicks({ campaignId, executions, selection, query }: HotClicksProps)
 
       {view.state === 'error' ? (
         <Failed error={view.error} retry={view.reload} />
-      ) : !data || view.state === 'loading' ? (
+      ) : !data ? (
         <Loading what="the message and its clicks" />
       ) : (
         <>

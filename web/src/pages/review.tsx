@@ -4,22 +4,24 @@
  * the filter and the page: `?state=&after=`.
  */
 import { api } from '../api.js';
+import { INBOUND_STATES, type InboundState } from '../../../src/core/inbound-states.js';
 import { adminApi } from '../api-admin.js';
 import type { PageProps } from '../page.js';
 import { setQuery } from '../router.js';
 import { useResource } from '../use-resource.js';
+import { Pager } from '../components/pager.js';
 import { count, dateTime } from '../format.js';
 import { Empty, Loaded } from '../components/states.js';
 
-/** The states of an inbound report (app/ingestion.ts INBOUND_STATES), with what each means. */
-const STATES: readonly { state: string; means: string }[] = [
-  { state: 'unmatched', means: 'a report about a message mailsight cannot find' },
-  { state: 'unparseable', means: 'mail that could not be read as a report' },
-  { state: 'not-a-report', means: 'mail that is not a bounce or complaint' },
-  { state: 'auth-failure', means: 'a report that failed authentication' },
-  { state: 'auto-reply', means: 'an automatic reply (out of office): the message was delivered' },
-  { state: 'not-spam', means: 'a “not spam” report' },
-];
+/** What each state of an inbound report means: one entry per state the server has (INBOUND_STATES). */
+const MEANS: Record<InboundState, string> = {
+  unmatched: 'a report about a message mailsight cannot find',
+  unparseable: 'mail that could not be read as a report',
+  'not-a-report': 'mail that is not a bounce or complaint',
+  'auth-failure': 'a report that failed authentication',
+  'auto-reply': 'an automatic reply (out of office): the message was delivered',
+  'not-spam': 'a “not spam” report',
+};
 /** A page of the list. */
 const PAGE_SIZE = 50;
 
@@ -36,9 +38,9 @@ export function ReviewPage({ route }: PageProps) {
           State
           <select value={state} onChange={(event) => setQuery({ state: event.currentTarget.value || null, after: null })}>
             <option value="">Every state</option>
-            {STATES.map((s) => (
-              <option key={s.state} value={s.state}>
-                {s.state}: {s.means}
+            {INBOUND_STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}: {MEANS[s]}
               </option>
             ))}
           </select>
@@ -89,18 +91,7 @@ export function ReviewPage({ route }: PageProps) {
                   </tbody>
                 </table>
               </div>
-              <nav class="pager" aria-label="Pages of the reports">
-                {after && (
-                  <button type="button" class="secondary" onClick={() => setQuery({ after: null })}>
-                    First page
-                  </button>
-                )}
-                {data.next && (
-                  <button type="button" class="secondary" onClick={() => setQuery({ after: data.next })}>
-                    Next page
-                  </button>
-                )}
-              </nav>
+              <Pager label="Pages of the reports" after={after || null} next={data.next} onPage={(page) => setQuery({ after: page })} />
             </>
           )
         }

@@ -6,11 +6,12 @@
  */
 import { useState } from 'preact/hooks';
 import { ApiError, type SessionUser } from '../api.js';
-import { adminApi, KEY_SCOPES, ROLES, type ApiKey, type KeyScope, type Role, type Settings, type User, type WebhookDelivery, type WebhookEndpoint } from '../api-admin.js';
+import { adminApi, KEY_SCOPE_MEANS, ROLES, type ApiKey, type KeyScope, type Role, type Settings, type User, type WebhookEndpoint } from '../api-admin.js';
 import type { PageProps } from '../page.js';
 import { useResource } from '../use-resource.js';
 import { count, dateTime } from '../format.js';
 import { Empty, Loaded } from '../components/states.js';
+import { Pager } from '../components/pager.js';
 
 export function SettingsPage({ user }: PageProps) {
   const admin = user.role === 'admin';
@@ -219,9 +220,9 @@ function KeysSection() {
         <label>
           Scope
           <select value={scope} onChange={(event) => setScope(event.currentTarget.value as KeyScope)}>
-            {KEY_SCOPES.map((s) => (
-              <option key={s.scope} value={s.scope}>
-                {s.scope}: {s.means}
+            {Object.entries(KEY_SCOPE_MEANS).map(([scope, means]) => (
+              <option key={scope} value={scope}>
+                {scope}: {means}
               </option>
             ))}
           </select>
@@ -468,25 +469,44 @@ function WebhooksSection() {
   );
 }
 
+/** An endpoint's state: deleted, retrying after failures, or active. */
+function EndpointState({ endpoint }: { endpoint: WebhookEndpoint }) {
+  if (endpoint.disabledAt !== null) return <span class="badge-state bad">deleted {dateTime(endpoint.disabledAt)}</span>;
+  if (endpoint.failures > 0)
+    return (
+      <span class="badge-state warn">
+        retrying at {dateTime(endpoint.nextAttemptAt)} after {count(endpoint.failures)} {endpoint.failures === 1 ? 'failure' : 'failures'}
+      </span>
+    );
+  return <span class="badge-state good">active</span>;
+}
+
 function Endpoint({ endpoint, onRemoved }: { endpoint: WebhookEndpoint; onRemoved: () => void }) {
   const [showLog, setShowLog] = useState(false);
+  const deleted = endpoint.disabledAt !== null;
   return (
     <>
       <h3 class="endpoint-url">{endpoint.url}</h3>
+      <p>
+        <EndpointState endpoint={endpoint} />
+      </p>
       {endpoint.description && <p class="muted">{endpoint.description}</p>}
       <div class="actions">
         <button type="button" class="secondary" aria-expanded={showLog} onClick={() => setShowLog(!showLog)}>
           {showLog ? 'Hide' : 'Show'} the delivery log
         </button>
-        <ConfirmButton
-          label="Delete"
-          confirmLabel={`Delete ${endpoint.url}`}
-          question={`Delete the endpoint ${endpoint.url}? Nothing more is sent to it.`}
-          onConfirm={async () => {
-            await adminApi.removeWebhookEndpoint(endpoint.id);
-            onRemoved();
-          }}
-        />
+        {/* A deleted endpoint keeps its log; there is nothing left to delete. */}
+        {!deleted && (
+          <ConfirmButton
+            label="Delete"
+            confirmLabel={`Delete ${endpoint.url}`}
+            question={`Delete the endpoint ${endpoint.url}? Nothing more is sent to it.`}
+            onConfirm={async () => {
+              await adminApi.removeWebhookEndpoint(endpoint.id);
+              onRemoved();
+            }}
+          />
+        )}
       </div>
       {showLog && <DeliveryLog endpoint={endpoint} />}
     </>
@@ -494,41 +514,49 @@ function Endpoint({ endpoint, onRemoved }: { endpoint: WebhookEndpoint; onRemove
 }
 
 function DeliveryLog({ endpoint }: { endpoint: WebhookEndpoint }) {
-  const log = useResource(() => adminApi.webhookDeliveries(endpoint.id), [endpoint.id]);
+  const [after, setAfter] = useState<string | null>(null);
+  const log = useResource(() => adminApi.webhookDeliveries(endpoint.id, after), [endpoint.id, after]);
   return (
     <Loaded resource={log} what="the delivery log">
-      {(deliveries) =>
+      {({ deliveries, next }) =>
         deliveries.length === 0 ? (
-          <Empty>Nothing delivered yet.</Empty>
+          <Empty>{after ? 'No older delivery.' : 'Nothing delivered yet.'}</Empty>
         ) : (
-          <div class="table-scroll">
-            <table>
-              <caption>Deliveries to {endpoint.url}, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col" class="num">
-                    Events
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.map((d, i) => (
-                  <tr key={d.id ?? i}>
-                    <td>{dateTime(d.at)}</td>
-                    <td class="num">{count(d.eventCount)}</td>
-                    <td>{d.statusCode ?? 'no answer'}{d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}</td>
-                    <td>{d.error ?? ''}</td>
+          <>
+            <div class="table-scroll">
+              <table>
+                <caption>
+                  Deliveries to {endpoint.url}, newest first{after ? ' (older page)' : ''}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Time</th>
+                    <th scope="col" class="num">
+                      Events
+                    </th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Error</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                </thead>
+                <tbody>
+                  {deliveries.map((d) => (
+                    <tr key={d.id}>
+                      <td>{dateTime(d.at)}</td>
+                      <td class="num">{count(d.eventCount)}</td>
+                      <td>
+                        {d.statusCode ?? 'no answer'}
+                        {d.attempt > 1 ? ` (attempt ${d.attempt})` : ''}
+                      </td>
+                      <td>{d.error ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pager label={`Pages of the delivery log of ${endpoint.url}`} after={after} next={next} onPage={setAfter} />
+          </>
         )
       }
     </Loaded>
   );
 }
-

@@ -11,6 +11,7 @@ import { SUPPRESSION_REASONS } from '../../../src/core/suppression-rules.js';
 import type { PageProps } from '../page.js';
 import { setQuery } from '../router.js';
 import { useResource } from '../use-resource.js';
+import { Pager } from '../components/pager.js';
 import { count, dateTime } from '../format.js';
 import { Empty, Loaded } from '../components/states.js';
 
@@ -83,18 +84,7 @@ export function SuppressionsPage({ route, user }: PageProps) {
                     </tbody>
                   </table>
                 </div>
-                <nav class="pager" aria-label="Pages of the list">
-                  {filters.after && (
-                    <button type="button" class="secondary" onClick={() => setQuery({ after: null })}>
-                      First page
-                    </button>
-                  )}
-                  {data.next && (
-                    <button type="button" class="secondary" onClick={() => setQuery({ after: data.next })}>
-                      Next page
-                    </button>
-                  )}
-                </nav>
+                <Pager label="Pages of the list" after={filters.after || null} next={data.next} onPage={(after) => setQuery({ after })} />
               </>
             )
           }
