@@ -9,10 +9,23 @@ import { chromiumAvailable, launchBrowser, pageLoaded, startDashboardServer, VIE
 
 const available = chromiumAvailable();
 
+/** The little of the DOM these checks read inside the page (the Node typings have no DOM). */
+interface PageElement {
+  tagName: string;
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+}
+interface PageGlobals {
+  document: { activeElement: PageElement | null; body: PageElement };
+  getComputedStyle(element: PageElement, pseudo: string): { display: string };
+}
+
 /** What has the keyboard focus: its accessible text, in the page or in the frame holding it. */
 async function focused(page: Page): Promise<{ frame: boolean; text: string; label: string | null; pressed: string | null }> {
   for (const frame of page.frames()) {
     const found = await frame.evaluate(() => {
+      // Runs in the page, where globalThis is its window.
+      const { document } = globalThis as unknown as PageGlobals;
       const element = document.activeElement;
       if (!element || element === document.body || element.tagName === 'IFRAME') return null;
       return { text: (element.textContent ?? '').trim(), label: element.getAttribute('aria-label'), pressed: element.getAttribute('aria-pressed') };
@@ -90,7 +103,10 @@ describe.skipIf(!available)('the dashboard with the keyboard alone', () => {
         const shown = await page
           .frames()
           .find((f) => f !== page.mainFrame())!
-          .evaluate(() => getComputedStyle(document.activeElement!, '::after').display);
+          .evaluate(() => {
+            const { document, getComputedStyle } = globalThis as unknown as PageGlobals;
+            return getComputedStyle(document.activeElement!, '::after').display;
+          });
         expect(shown).toBe('block');
       }
       await page.keyboard.press('Tab');
