@@ -11,7 +11,7 @@ import { DRILL_FIGURES } from '../../core/drill-down.js';
 import { SCOPES, STATUS_PRECEDENCE } from '../../core/message-status.js';
 import { CreateWebhookEndpoint } from './api-schemas.js';
 import { HEARTBEAT_MS } from './live-routes.js';
-import { FIRST_RETRY_MS, MAX_RETRY_MS, SETTLE_MS, WEBHOOK_BATCH, WEBHOOK_TIMEOUT_MS } from '../../app/outgoing-webhooks.js';
+import { FIRST_RETRY_MS, MAX_RETRY_MS, WEBHOOK_BATCH, WEBHOOK_TIMEOUT_MS } from '../../app/outgoing-webhooks.js';
 import { SIGNATURE_HEADER } from '../../core/webhook-signature.js';
 import { CreateKeyBody, CreateUserBody, SignInBody, UpdateUserBody } from './api-schemas.js';
 
@@ -377,7 +377,7 @@ function outgoingWebhookPaths(): object {
       post: {
         summary: 'Add an endpoint: it receives every event recorded from now on',
         description:
-          `Events are POSTed in id order, at most ${WEBHOOK_BATCH} at a time, as \`{ endpointId, events }\` (schema OutgoingDelivery), once their rows are ${SETTLE_MS / 1000} s old. ` +
+          `Events are POSTed in id order, at most ${WEBHOOK_BATCH} at a time, as \`{ endpointId, events }\` (schema OutgoingDelivery), each once every lower id has committed or rolled back. ` +
           `Header \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>\`. ` +
           `A 2xx within ${WEBHOOK_TIMEOUT_MS / 1000} s acknowledges the batch; anything else is retried after ${FIRST_RETRY_MS / 1000} s, doubling to ${MAX_RETRY_MS / 60_000} min: at least once, in order. ` +
           'The URL is http(s) without user name or password.',
