@@ -330,7 +330,7 @@ export async function build(options: BuildOptions): Promise<Mailsight> {
     ingestion,
     mail: new MailIngestion(ingestion, readBounceMail),
     keyring,
-    live: new LiveFeed(new KyselyLiveFeedStore(storage.database.db), clock, { pollMs: LIVE_POLL_MS, onError: (error, message) => logger.error({ err: error }, message) }),
+    live: new LiveFeed(new KyselyLiveFeedStore(storage.database.db), { pollMs: LIVE_POLL_MS, onError: (error, message) => logger.error({ err: error }, message) }),
     webhooks: new OutgoingWebhooks({
       store: new KyselyOutgoingWebhookStore(storage.database.db),
       http: options.webhookClient ?? fetchWebhookClient,

@@ -2,13 +2,21 @@
  * The live feed over a real socket on every dialect: a listening server, a real HTTP client reading
  * the event stream, hits fired at the tracking endpoints as a browser and as a bot would. Human opens
  * and clicks arrive, the others do not; a reconnection with Last-Event-ID gets exactly the missed
- * ones; listeners of one campaign share one poll; the server closes with streams open.
+ * ones; listeners of one campaign share one poll; a hit committing late below a higher one is sent
+ * in order (PostgreSQL); a stream ends when its credential does; the server closes with streams open.
  */
+import Fastify, { type FastifyInstance } from 'fastify';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as R from '../src/adapters/http/api-responses.js';
+import { enforceAccess, SESSION_COOKIE, type AccessDeps } from '../src/adapters/http/access.js';
+import { liveRoutes, MAX_STREAMS_PER_PRINCIPAL } from '../src/adapters/http/live-routes.js';
+import { KyselyLiveFeedStore } from '../src/adapters/storage/live-feed-store.js';
+import { createApiKey, revokeApiKey } from '../src/app/keys.js';
+import { LiveFeed } from '../src/app/live-feed.js';
 import { testDialects } from './support/databases.js';
+import { Writer } from './support/late-commit.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const CHROME = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36', 'accept-language': 'en' };
@@ -26,6 +34,8 @@ interface SseMessage {
 class StreamReader {
   readonly messages: SseMessage[] = [];
   readonly comments: string[] = [];
+  /** The last `id:` the stream gave, with a hit or alone: what an EventSource would resume after. */
+  lastId: string | null = null;
   ended = false;
   status = 0;
   #buffer = '';
@@ -55,6 +65,7 @@ class StreamReader {
         const colon = line.indexOf(': ');
         if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 2));
       }
+      if (fields.has('id')) this.lastId = fields.get('id')!;
       if (fields.has('data')) {
         const parsed = R.LiveHit.safeParse(JSON.parse(fields.get('data')!));
         expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
@@ -224,6 +235,130 @@ for (const dialect of await testDialects()) {
       bobFeed.close();
       await listening(0)();
       expect(s.services.live.scopes).toBe(0);
+    });
+
+    it('starts with an id, so that a stream dropped before any hit resumes from there and loses none', async () => {
+      const cy = await message('cy@corp.example');
+      const reader = open(`/api/campaigns/${campaignId}/live`);
+      await reader.until(() => reader.lastId !== null, 'the starting id');
+      expect(reader.messages).toEqual([]);
+      reader.close();
+      await listening(0)();
+      await hit(cy.pixel, CHROME, '198.51.100.30');
+      const again = open(`/api/campaigns/${campaignId}/live`, { 'last-event-id': reader.lastId! });
+      await again.until(() => again.messages.length >= 1, 'the hit made while away');
+      expect(again.messages.map((m) => m.hit.messageId)).toEqual([cy.id]);
+      again.close();
+      await listening(0)();
+    });
+
+    it.runIf(dialect === 'postgres')('sends a hit whose lower id commits after a higher one, in order, once it commits', async () => {
+      const [dee, eli] = [await message('dee@corp.example'), await message('eli@corp.example')];
+      const reader = open(`/api/campaigns/${campaignId}/live`);
+      await reader.until(() => reader.lastId !== null, 'the starting id');
+      const humanOpen = (messageId: number) => ({
+        messageId,
+        campaignId,
+        type: 'opened' as const,
+        at: s.clock.now(),
+        source: 'pixel' as const,
+        hit: { method: 'GET', ip: '198.51.100.40', userAgent: CHROME['user-agent'], headers: {}, linkOrdinal: null },
+        judgement: { verdict: 'human' as const, reasons: ['late commit'], at: s.clock.now() },
+      });
+      const url = (s.config.database as { url: string }).url;
+      const [a, b] = [await Writer.open(url), await Writer.open(url)];
+      try {
+        // A holds its transaction id first; B draws the lower event id; A draws the higher one and commits first.
+        await a.begin(dee.id);
+        await b.begin(eli.id);
+        const low = await b.insert(humanOpen(eli.id), s.clock.now());
+        const high = await a.insert(humanOpen(dee.id), s.clock.now());
+        expect(high).toBeGreaterThan(low);
+        await a.commit();
+        // Several polls: the higher one is visible, and held back.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect(ids(reader)).toEqual([]);
+        await b.commit();
+        await reader.until(() => reader.messages.length >= 2, 'both hits');
+        expect(ids(reader)).toEqual([low, high]);
+        expect(reader.lastId).toBe(String(high));
+      } finally {
+        await a.close();
+        await b.close();
+        reader.close();
+        await listening(0)();
+      }
+    });
+
+    describe('credentials', () => {
+      let app: FastifyInstance;
+      let appBase: string;
+      const HEARTBEAT = 100;
+
+      // The live routes alone, with a heartbeat (and so a check of the credential) every 100 ms.
+      beforeAll(async () => {
+        const access: AccessDeps = { keys: s.storage.keys, users: s.services.users, clock: s.clock, publicUrl: 'https://track.test' };
+        const live = new LiveFeed(new KyselyLiveFeedStore(s.storage.database.db), { pollMs: 50, onError: () => {} });
+        app = Fastify();
+        await app.register(
+          async (api) => {
+            enforceAccess(api, access);
+            await liveRoutes(api, { live, access, heartbeatMs: HEARTBEAT });
+          },
+          { prefix: '/api' },
+        );
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        appBase = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      });
+      afterAll(async () => {
+        await app?.close();
+      });
+
+      const stream = (headers: Record<string, string>) => new StreamReader(`${appBase}/api/campaigns/${campaignId}/live`, headers);
+      const afterHeartbeats = () => new Promise((resolve) => setTimeout(resolve, 3 * HEARTBEAT));
+
+      it('ends a stream when its key is revoked, its session signed out or its account deleted, and only then', async () => {
+        const key = await createApiKey(s.storage.keys, s.clock, 'live', 'reports');
+        const byKey = stream({ authorization: `Bearer ${key.key}` });
+        const stay = await s.services.users.createUser({ email: 'stay@corp.example', role: 'viewer', password: 'correct horse battery' });
+        const leave = await s.services.users.createUser({ email: 'leave@corp.example', role: 'viewer', password: 'correct horse battery' });
+        const gone = await s.services.users.createUser({ email: 'gone@corp.example', role: 'viewer', password: 'correct horse battery' });
+        const cookie = async (userId: number) => ({ cookie: `${SESSION_COOKIE}=${(await s.services.users.openSession(userId)).secret}` });
+        const staying = stream(await cookie(stay.id));
+        const signedOut = stream(await cookie(leave.id));
+        const deleted = stream(await cookie(gone.id));
+        for (const reader of [byKey, staying, signedOut, deleted]) await reader.until(() => reader.lastId !== null, 'the stream to start');
+        await afterHeartbeats();
+        expect([byKey, staying, signedOut, deleted].map((r) => r.ended)).toEqual([false, false, false, false]);
+
+        await revokeApiKey(s.storage.keys, s.clock, key.id);
+        await s.services.users.signOutEverywhere(leave.id);
+        await s.services.users.deleteUser(gone.id);
+        for (const reader of [byKey, signedOut, deleted]) await reader.until(() => reader.ended, 'the stream to end');
+        await afterHeartbeats();
+        expect(staying.ended).toBe(false);
+        staying.close();
+      });
+
+      it(`holds at most ${MAX_STREAMS_PER_PRINCIPAL} streams open per credential, answering 429 beyond`, async () => {
+        const headers = { authorization: `Bearer ${s.apiKey}` };
+        const readers = Array.from({ length: MAX_STREAMS_PER_PRINCIPAL }, () => stream(headers));
+        for (const reader of readers) await reader.until(() => reader.lastId !== null, 'each stream to start');
+        const refused = stream(headers);
+        await refused.until(() => refused.ended, 'the refusal');
+        expect(refused.status).toBe(429);
+        // Another credential is not counted with this one.
+        const other = await createApiKey(s.storage.keys, s.clock, 'other', 'reports');
+        const apart = stream({ authorization: `Bearer ${other.key}` });
+        await apart.until(() => apart.lastId !== null, 'a stream on another key');
+        // A place given back is taken again.
+        readers[0]!.close();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const again = stream(headers);
+        await again.until(() => again.lastId !== null, 'a stream in the place given back');
+        expect(again.status).toBe(200);
+        for (const reader of [...readers, apart, again]) reader.close();
+      });
     });
 
     it('closes the server with streams open, ending them', async () => {

@@ -10,10 +10,11 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as R from '../src/adapters/http/api-responses.js';
 import { build, type Mailsight } from '../src/compose.js';
-import { FIRST_RETRY_MS, SETTLE_MS } from '../src/app/outgoing-webhooks.js';
+import { FIRST_RETRY_MS } from '../src/app/outgoing-webhooks.js';
 import { verifySignature } from '../src/core/webhook-signature.js';
 import { testDialects } from './support/databases.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { Writer } from './support/late-commit.js';
 
 const CHROME = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36', 'accept-language': 'en' };
 
@@ -83,6 +84,7 @@ for (const dialect of await testDialects()) {
     let s: TestServer;
     let node: Mailsight;
     let receiver: Receiver;
+    let campaignId: number;
     let executionId: number;
     let endpoint: ReturnType<typeof R.CreatedWebhookEndpoint.parse>;
     const others: Mailsight[] = [];
@@ -91,8 +93,8 @@ for (const dialect of await testDialects()) {
       s = await startTestServer(dialect, { OUTGOING_WEBHOOKS_POLL: '0' });
       node = s;
       receiver = new Receiver(await Receiver.reservePort());
-      const campaign = await s.api('POST', '/api/campaigns', { name: 'hooks', kind: 'one-off' });
-      executionId = (await s.api('POST', `/api/campaigns/${campaign.body.id}/executions`, { subject: 'Hi', html: '<p><a href="https://shop.example/sale">Sale</a></p>' })).body.id;
+      campaignId = (await s.api('POST', '/api/campaigns', { name: 'hooks', kind: 'one-off' })).body.id;
+      executionId = (await s.api('POST', `/api/campaigns/${campaignId}/executions`, { subject: 'Hi', html: '<p><a href="https://shop.example/sale">Sale</a></p>' })).body.id;
     });
     afterAll(async () => {
       for (const other of others) await other.app.close();
@@ -159,7 +161,6 @@ for (const dialect of await testDialects()) {
       await api('POST', `/api/messages/${bounced.body.id}/events`, { type: 'bounced', bounceType: 'hard', code: 550, status: '5.1.1', text: 'no such user' });
 
       // Down: nothing listens on its port.
-      s.clock.advance(SETTLE_MS);
       expect(await node.services.webhooks.runDue()).toBe(1);
       let state = await endpointNow();
       expect(state).toMatchObject({ failures: 1, cursor: endpoint.cursor, nextAttemptAt: s.clock.now() + FIRST_RETRY_MS });
@@ -209,7 +210,9 @@ for (const dialect of await testDialects()) {
         [2, 503, expected.length],
         [1, null, expected.length],
       ]);
-      expect(log.deliveries[2]!.error).toMatch(/ECONNREFUSED|fetch failed/);
+      // In general terms: no address or port of the receiver in the log.
+      expect(log.deliveries[2]!.error).toBe('connection refused');
+      for (const d of log.deliveries) expect(d.error ?? '').not.toMatch(new RegExp(`127\\.0\\.0\\.1|${receiver.port}`));
       expect(log.deliveries[1]!.error).toMatch(/503/);
       expect(log.deliveries[0]!.error).toBeNull();
       const page = R.WebhookDeliveryPage.parse((await api('GET', `/api/webhook-endpoints/${endpoint.id}/deliveries?limit=2`)).body);
@@ -230,10 +233,6 @@ for (const dialect of await testDialects()) {
       receiver.delayMs = 100;
       const before = receiver.received.length;
       receiver.maxInFlight = 0;
-      // Too young: rows written this instant may still have earlier ids committing elsewhere.
-      expect(await node.services.webhooks.runDue()).toBe(0);
-      expect(receiver.received).toHaveLength(before);
-      s.clock.advance(SETTLE_MS);
       const attempts = await Promise.all([node.services.webhooks.runDue(), other.services.webhooks.runDue(), node.services.webhooks.runDue()]);
       expect(attempts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
       expect(receiver.maxInFlight).toBe(1);
@@ -245,6 +244,36 @@ for (const dialect of await testDialects()) {
       receiver.delayMs = 0;
     });
 
+    it.runIf(dialect === 'postgres')('never passes an event id that commits after a higher one: it is delivered, in order, once it commits', async () => {
+      const [older, younger] = [await delivered('older@corp.example'), await delivered('younger@corp.example')];
+      await node.services.webhooks.runDue();
+      const before = receiver.received.length;
+      const url = (s.config.database as { url: string }).url;
+      const [a, b] = [await Writer.open(url), await Writer.open(url)];
+      try {
+        // A takes its transaction id first; B draws the lower event id; A draws the higher one and commits first.
+        await a.begin(older.id);
+        await b.begin(younger.id);
+        const low = await b.insert({ messageId: younger.id, campaignId, type: 'delivered', at: s.clock.now(), source: 'api' }, s.clock.now());
+        const high = await a.insert({ messageId: older.id, campaignId, type: 'delivered', at: s.clock.now(), source: 'api' }, s.clock.now());
+        expect(high).toBeGreaterThan(low);
+        await a.commit();
+        // The higher id is visible, the lower one is not yet: nothing past it goes out.
+        await node.services.webhooks.runDue();
+        expect(receiver.received.slice(before).flatMap((r) => r.ids)).not.toContain(high);
+        expect((await endpointNow()).cursor).toBeLessThan(low);
+
+        await b.commit();
+        await node.services.webhooks.runDue();
+        const sent = receiver.received.slice(before).flatMap((r) => r.ids);
+        expect(sent).toEqual([low, high]);
+        expect((await endpointNow()).cursor).toBe(high);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('stops delivering to a deleted endpoint and keeps its log', async () => {
       const deleted = await api('DELETE', `/api/webhook-endpoints/${endpoint.id}`);
       expect(deleted.status).toBe(200);
@@ -252,7 +281,6 @@ for (const dialect of await testDialects()) {
       expect((await api('DELETE', '/api/webhook-endpoints/999999')).status).toBe(404);
       const before = receiver.received.length;
       await delivered('after@corp.example');
-      s.clock.advance(SETTLE_MS);
       expect(await node.services.webhooks.runDue()).toBe(0);
       expect(receiver.received).toHaveLength(before);
       expect((await api('GET', `/api/webhook-endpoints/${endpoint.id}/deliveries`)).body.deliveries.length).toBeGreaterThan(0);

@@ -4,29 +4,22 @@
  * id it acknowledged with a 2xx) moves only on success, so an event is delivered at least once and
  * never skipped; a failure is logged and the endpoint is tried again after a backoff kept in the
  * database, which survives restarts. One node at a time delivers an endpoint (a lease in its row), so
- * its batches arrive one after the other, in order.
+ * its batches arrive one after the other, in order. The cursor never passes the settled event id
+ * (storage/settled-events.ts): on PostgreSQL a lower id may commit after a higher one, and an event
+ * behind the cursor would never be sent.
  */
 import { randomBytes } from 'node:crypto';
 import { MailsightError, errorMessage, notFound } from '../core/errors.js';
 import { SEAL_NONCE_BYTES, SecretKeyError, type SealedSecret } from '../core/secret-key.js';
 import { SIGNATURE_HEADER, signatureOf } from '../core/webhook-signature.js';
 import type { SecretKeys } from './keys.js';
+import { PollingWorker } from './polling-worker.js';
 import type { Clock, OutgoingEvent, OutgoingWebhookStore, StoredWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookHttpClient, WebhookLease, WebhookResponse } from './ports.js';
 
 /** Events per POST at most. */
 export const WEBHOOK_BATCH = 100;
 /** How long a receiver has to answer, in ms; past it the attempt failed. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
-/**
- * How old an event's row must be before it is delivered, in ms. On PostgreSQL several nodes write
- * events and an id is taken at insert, not at commit: a row may become visible after a higher id was
- * read. The cursor never goes back, so a row committed late behind it would be lost; waiting until
- * the rows read are this old gives concurrent transactions time to commit. Only the run of rows from
- * the cursor up to the first one younger than this is delivered, so a young row stops the batch
- * rather than being jumped over. The limit: a transaction that commits more than this after its rows
- * were stamped (or a writer whose clock is behind by as much) can still be missed.
- */
-export const SETTLE_MS = 2_000;
 /** The first retry's wait after a failure, in ms; it doubles with each failure in a row... */
 export const FIRST_RETRY_MS = 30_000;
 /** ...up to this. */
@@ -95,13 +88,16 @@ export async function resealEndpointSecrets(store: OutgoingWebhookStore, secrets
 }
 
 export class OutgoingWebhooks {
-  #timer: NodeJS.Timeout | null = null;
-  #run: Promise<number> | null = null;
-  #stopped = false;
+  readonly #worker: PollingWorker<number>;
 
-  constructor(private readonly deps: OutgoingWebhookDeps) {}
+  constructor(private readonly deps: OutgoingWebhookDeps) {
+    this.#worker = new PollingWorker(() => this.#runDue(), (error) => deps.onError(error, 'delivering outgoing webhooks failed'));
+  }
 
-  /** A new endpoint, receiving the events recorded from now on; its secret is returned here only. */
+  /**
+   * A new endpoint, receiving the events recorded from now on (after the newest id visible: one still
+   * committing below it was recorded before); its secret is returned here only.
+   */
   async createEndpoint(input: { url: string; description: string }): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const problem = endpointUrlProblem(input.url);
     if (problem) throw new MailsightError('VALIDATION', `url: ${problem}`);
@@ -136,20 +132,22 @@ export class OutgoingWebhooks {
    * moving the clock.
    */
   runDue(): Promise<number> {
-    this.#run ??= this.#runDue().finally(() => (this.#run = null));
-    return this.#run;
+    return this.#worker.run();
   }
 
   async #runDue(): Promise<number> {
     const { store, clock, nodeId } = this.deps;
     let attempts = 0;
-    for (let round = 0; round < MAX_ROUNDS && !this.#stopped; round++) {
+    for (let round = 0; round < MAX_ROUNDS && !this.#worker.stopped; round++) {
       const leases: WebhookLease[] = [];
       for (const id of await store.dueEndpoints(clock.now(), DUE_BATCH)) {
         const lease = await store.lease(id, nodeId, clock.now(), LEASE_MS);
         if (lease) leases.push(lease);
       }
-      const outcomes = await Promise.all(leases.map((lease) => this.#attempt(lease)));
+      if (leases.length === 0) break;
+      // Read once the leases are held: a cursor another node moved meanwhile is read after it.
+      const settled = await store.settledEventId();
+      const outcomes = await Promise.all(leases.map((lease) => this.#attempt(lease, settled)));
       attempts += outcomes.filter((o) => o !== 'idle').length;
       if (!outcomes.includes('more')) break;
     }
@@ -157,12 +155,12 @@ export class OutgoingWebhooks {
   }
 
   /** One attempt: the next batch POSTed, the endpoint left as the answer says. 'more' when a full batch went through. */
-  async #attempt(lease: WebhookLease): Promise<'idle' | 'failed' | 'delivered' | 'more'> {
+  async #attempt(lease: WebhookLease, settled: number): Promise<'idle' | 'failed' | 'delivered' | 'more'> {
     const { store, clock } = this.deps;
     const endpoint = await store.getEndpoint(lease.endpointId);
     if (!endpoint) return 'idle';
     const now = clock.now();
-    const events = settled(await store.eventsAfter(endpoint.cursor, WEBHOOK_BATCH), now);
+    const events = await store.eventsAfter(endpoint.cursor, settled, WEBHOOK_BATCH);
     if (events.length === 0) {
       await store.finish(lease, { cursor: endpoint.cursor, failures: endpoint.failures, nextAttemptAt: Math.max(now, endpoint.nextAttemptAt), delivery: null });
       return 'idle';
@@ -211,28 +209,11 @@ export class OutgoingWebhooks {
 
   /** Starts the worker loop: runDue every `intervalMs` (0: never), one run at a time. */
   start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.#timer || this.#stopped) return;
-    const tick = () => {
-      this.runDue()
-        .catch((error: unknown) => this.deps.onError(error, 'delivering outgoing webhooks failed'))
-        .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.#timer = setTimeout(tick, intervalMs);
+    this.#worker.start(intervalMs);
   }
 
   /** Stops the loop and waits for the attempts in progress, so that they are logged before the database closes. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#run?.catch(() => {});
+  stop(): Promise<void> {
+    return this.#worker.stop();
   }
-}
-
-/** The events from the cursor up to the first one recorded less than SETTLE_MS ago (see SETTLE_MS). */
-function settled(rows: readonly { event: OutgoingEvent; recordedAt: number }[], now: number): OutgoingEvent[] {
-  const young = rows.findIndex((row) => row.recordedAt > now - SETTLE_MS);
-  return (young < 0 ? rows : rows.slice(0, young)).map((row) => row.event);
 }

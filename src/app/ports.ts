@@ -530,18 +530,18 @@ export interface LiveHit {
   reasons: string[];
 }
 
-/** A live hit with the time its row was recorded, which tells whether a later commit may still come before it. */
-export interface LiveHitRow extends LiveHit {
-  recordedAt: number;
-}
-
 export interface LiveFeedStore {
   /** Whether the campaign or the contact exists. */
   scopeExists(scope: LiveScope): Promise<boolean>;
-  /** The newest event id (0 without events): a feed without a resume point starts after it. */
+  /**
+   * The highest event id at or below which every event that will ever commit is visible now (see
+   * storage/settled-events.ts): a feed reads no further, so that it never passes a hit still committing.
+   */
+  settledEventId(): Promise<number>;
+  /** The newest event id visible now (0 without events). */
   newestEventId(): Promise<number>;
-  /** Human opens and clicks (no HEAD probes) of the scope with ids after `afterId`, by id, at most `limit`. */
-  humanHits(scope: LiveScope, afterId: number, limit: number): Promise<LiveHitRow[]>;
+  /** Human opens and clicks (no HEAD probes) of the scope with ids in (afterId, upTo], by id, at most `limit`. */
+  humanHits(scope: LiveScope, afterId: number, upTo: number, limit: number): Promise<LiveHit[]>;
 }
 
 /** Any event as outgoing webhooks carry it. */
@@ -631,9 +631,12 @@ export interface OutgoingWebhookStore {
   lease(endpointId: number, owner: string, now: number, leaseMs: number): Promise<WebhookLease | null>;
   /** Ends the attempt: the endpoint left as `end` and its log row written, in one transaction, if the lease still holds. */
   finish(lease: WebhookLease, end: WebhookAttemptEnd): Promise<boolean>;
-  /** Events with ids after `afterId`, by id, at most `limit`, each with the time its row was recorded. */
-  eventsAfter(afterId: number, limit: number): Promise<{ event: OutgoingEvent; recordedAt: number }[]>;
+  /** Events with ids in (afterId, upTo], by id, at most `limit`. */
+  eventsAfter(afterId: number, upTo: number, limit: number): Promise<OutgoingEvent[]>;
+  /** The newest event id visible now (0 without events). */
   newestEventId(): Promise<number>;
+  /** The highest event id at or below which every event that will ever commit is visible now (storage/settled-events.ts). */
+  settledEventId(): Promise<number>;
 }
 
 /** A POST to a receiver: its status, or the reason it gave none (refused, timed out). */

@@ -20,6 +20,7 @@ import { recipientsOf, type MessageService } from './messages.js';
 import type { CatalogStore, Clock, EventStore, Mailer, Message, OutgoingMail, SendLease, SendNext, SendOutcome, SendQueueStore } from './ports.js';
 import { refusal, relayVerdict } from './relay-answers.js';
 import type { MessageStatus } from '../core/message-status.js';
+import { PollingWorker } from './polling-worker.js';
 
 export interface SendPolicy {
   concurrency: number;
@@ -122,10 +123,8 @@ export type NotStarted = { notStarted: 'held' } | { notStarted: 'rate-limited' }
 export class SendQueue {
   readonly #slots: Slots;
   readonly #rate: RateWindow;
-  #timer: NodeJS.Timeout | null = null;
-  #run: Promise<number> | null = null;
+  readonly #worker: PollingWorker<number>;
   readonly #inFlight = new Set<Promise<unknown>>();
-  #stopped = false;
 
   constructor(
     private readonly deps: SendQueueDeps,
@@ -133,6 +132,7 @@ export class SendQueue {
   ) {
     this.#slots = new Slots(policy.concurrency);
     this.#rate = new RateWindow(policy.ratePerMinute);
+    this.#worker = new PollingWorker(() => this.#runDue(), (error) => deps.onError(error, 'sending due messages failed'));
   }
 
   /** Queues the message (or makes it due now) and attempts it at once, unless another attempt holds it or the rate limit is reached. */
@@ -155,23 +155,22 @@ export class SendQueue {
    * returns how many were started. The worker loop calls it; tests call it after moving the clock.
    */
   runDue(): Promise<number> {
-    this.#run ??= this.#runDue().finally(() => (this.#run = null));
-    return this.#run;
+    return this.#worker.run();
   }
 
   async #runDue(): Promise<number> {
     const { store, clock } = this.deps;
     const started: Promise<unknown>[] = [];
     let count = 0;
-    batches: while (!this.#stopped) {
+    batches: while (!this.#worker.stopped) {
       const ids = await store.due(clock.now(), DUE_BATCH);
       let leased = 0;
       for (const id of ids) {
         await this.#slots.acquire();
-        const lease = this.#stopped ? null : await store.lease(id, clock.now(), this.policy.leaseMs);
+        const lease = this.#worker.stopped ? null : await store.lease(id, clock.now(), this.policy.leaseMs);
         if (!lease) {
           this.#slots.release();
-          if (this.#stopped) break batches;
+          if (this.#worker.stopped) break batches;
           continue;
         }
         if (!this.#rate.take(clock.now())) {
@@ -191,23 +190,12 @@ export class SendQueue {
 
   /** Starts the worker loop: runDue every `intervalMs` (0: never), one run at a time. */
   start(intervalMs: number): void {
-    if (intervalMs <= 0 || this.#timer) return;
-    const tick = () => {
-      this.runDue()
-        .catch((error) => this.deps.onError(error, 'sending due messages failed'))
-        .finally(() => {
-          if (!this.#stopped) this.#timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.#timer = setTimeout(tick, intervalMs);
+    this.#worker.start(intervalMs);
   }
 
   /** Stops the loop and waits for the attempts in progress: their outcomes are recorded before the database closes. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#run?.catch(() => {});
+    await this.#worker.stop();
     await Promise.allSettled([...this.#inFlight]);
   }
 

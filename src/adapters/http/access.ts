@@ -229,3 +229,17 @@ function checkCsrfToken(request: FastifyRequest, session: SessionRecord): void {
     throw new MailsightError('CSRF', 'X-CSRF-Token: missing or not this session\'s: send the csrfToken that GET /api/session returns');
   }
 }
+
+/**
+ * Whether the credential a request came with still holds and still allows `access`. A response that
+ * lasts (a live feed's stream) asks again now and then, so that signing out, the account's deletion
+ * or the key's revocation ends it rather than only the requests after.
+ */
+export async function stillAllowed(request: FastifyRequest, deps: AccessDeps, access: Access): Promise<boolean> {
+  try {
+    return allows(await authenticate(request, deps), access);
+  } catch (error) {
+    if (error instanceof MailsightError && error.code === 'UNAUTHORIZED') return false;
+    throw error;
+  }
+}

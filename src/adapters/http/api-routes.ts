@@ -174,7 +174,7 @@ export async function apiRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
   await suppressionRoutes(app, { suppressions: deps.suppressions, actor: actorOf });
   await contactRoutes(app, { contacts: deps.contacts });
   await overviewRoutes(app, { reports: deps.reports });
-  await liveRoutes(app, { live: deps.live });
+  await liveRoutes(app, { live: deps.live, access: { keys: deps.keys, users: deps.users, clock: deps.clock, publicUrl: deps.config.publicUrl } });
   await outgoingWebhookRoutes(app, { webhooks: deps.webhooks });
   await sessionRoutes(app, { users: deps.users, keys: deps.keys, clock: deps.clock, config: deps.config });
 }

@@ -10,8 +10,9 @@ import { DEFAULT_DRILL_PAGE, DRILL_CSV_COLUMNS, MAX_CAMPAIGN_COLUMNS, MAX_DRILL_
 import { DRILL_FIGURES } from '../../core/drill-down.js';
 import { SCOPES, STATUS_PRECEDENCE } from '../../core/message-status.js';
 import { CreateWebhookEndpoint } from './api-schemas.js';
-import { HEARTBEAT_MS } from './live-routes.js';
-import { FIRST_RETRY_MS, MAX_RETRY_MS, SETTLE_MS, WEBHOOK_BATCH, WEBHOOK_TIMEOUT_MS } from '../../app/outgoing-webhooks.js';
+import { HEARTBEAT_MS, MAX_STREAMS_PER_PRINCIPAL } from './live-routes.js';
+import { MAX_RESUME_HITS } from '../../app/live-feed.js';
+import { FIRST_RETRY_MS, MAX_RETRY_MS, WEBHOOK_BATCH, WEBHOOK_TIMEOUT_MS } from '../../app/outgoing-webhooks.js';
 import { SIGNATURE_HEADER } from '../../core/webhook-signature.js';
 import { CreateKeyBody, CreateUserBody, SignInBody, UpdateUserBody } from './api-schemas.js';
 
@@ -356,7 +357,10 @@ const liveFeedPath = (owner: 'campaigns' | 'contacts') => ({
     description:
       'A `text/event-stream`: each hit is a message `id: <event id>`, `event: hit`, `data: <LiveHit JSON>` (schema LiveHit). ' +
       'Reconnecting with `Last-Event-ID` (as EventSource does) resumes after that id with nothing lost or repeated; `?lastEventId=` does the same for a first connection. ' +
-      `Without either, only hits recorded from now on. A comment line every ${HEARTBEAT_MS / 1000} s keeps proxies from closing it.`,
+      `Without either, only hits recorded from now on. A comment line every ${HEARTBEAT_MS / 1000} s keeps proxies from closing it. ` +
+      `The stream begins with a bare \`id:\` (where it starts); one resuming after more than ${MAX_RESUME_HITS} missed hits starts from now, with a comment saying so. ` +
+      `It ends when its credential does (signed out, account deleted, key revoked), checked at each heartbeat; at most ${MAX_STREAMS_PER_PRINCIPAL} streams per credential (429 beyond). ` +
+      'A verdict revised after a hit was sent is not sent again.',
     parameters: [
       ...idParam,
       query('lastEventId', { type: 'integer', minimum: 0 }, 'Resume after this event id (the Last-Event-ID header wins)'),
@@ -377,7 +381,7 @@ function outgoingWebhookPaths(): object {
       post: {
         summary: 'Add an endpoint: it receives every event recorded from now on',
         description:
-          `Events are POSTed in id order, at most ${WEBHOOK_BATCH} at a time, as \`{ endpointId, events }\` (schema OutgoingDelivery), once their rows are ${SETTLE_MS / 1000} s old. ` +
+          `Events are POSTed in id order, at most ${WEBHOOK_BATCH} at a time, as \`{ endpointId, events }\` (schema OutgoingDelivery), each once every lower id has committed or rolled back. ` +
           `Header \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the secret>\`. ` +
           `A 2xx within ${WEBHOOK_TIMEOUT_MS / 1000} s acknowledges the batch; anything else is retried after ${FIRST_RETRY_MS / 1000} s, doubling to ${MAX_RETRY_MS / 60_000} min: at least once, in order. ` +
           'The URL is http(s) without user name or password.',

@@ -10,6 +10,7 @@ import { applySuppressionRules } from './suppression-store.js';
 import { countedHits, countedWrite } from './report-counter-store.js';
 import { chunkSize, RowStatements } from './row-statements.js';
 import type { TallyEvent } from '../../core/report-counters.js';
+import { newestEventId } from './settled-events.js';
 
 /** Rows per INSERT: 18 columns each, under both dialects' parameter limits. */
 const EVENT_INSERT_CHUNK = 1000;
@@ -185,8 +186,7 @@ export class KyselyEventStore implements EventStore {
   }
 
   async otherWritersHits(afterId: number, writer: string, limit: number): Promise<{ hits: RecordedHit[]; upTo: number }> {
-    const newest = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
-    const upTo = Math.max(afterId, Number(newest?.id ?? 0));
+    const upTo = Math.max(afterId, await newestEventId(this.db));
     const rows = await this.db
       .selectFrom('events')
       .selectAll()

@@ -1,17 +1,24 @@
 /**
  * The live feed's reads: a scope's human opens and clicks after an event id. A campaign's are read by
  * events_campaign_id (migration 0015) from the cursor on; a contact's through its messages
- * (messages_contact, then events_message per message), a contact having few.
+ * (messages_contact, then events_message per message), a contact having few. Reads stop at the
+ * settled event id (settled-events.ts): past it a lower id may still commit.
  */
 import type { Kysely } from 'kysely';
 import { HIT_EVENTS, PROBE_METHOD } from '../../core/events.js';
-import type { LiveFeedStore, LiveHitRow, LiveScope } from '../../app/ports.js';
+import type { LiveFeedStore, LiveHit, LiveScope } from '../../app/ports.js';
 import type { Database } from './schema.js';
+import { eventsInContext } from './event-context.js';
+import { newestEventId, SettledEvents } from './settled-events.js';
 
 const LIVE_TYPES = { [HIT_EVENTS.open.type]: 'open', [HIT_EVENTS.click.type]: 'click' } as const;
 
 export class KyselyLiveFeedStore implements LiveFeedStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #settled: SettledEvents;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#settled = new SettledEvents(db);
+  }
 
   async scopeExists(scope: LiveScope): Promise<boolean> {
     const row =
@@ -21,19 +28,19 @@ export class KyselyLiveFeedStore implements LiveFeedStore {
     return row !== undefined;
   }
 
-  async newestEventId(): Promise<number> {
-    const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
-    return Number(row?.id ?? 0);
+  newestEventId(): Promise<number> {
+    return newestEventId(this.db);
   }
 
-  async humanHits(scope: LiveScope, afterId: number, limit: number): Promise<LiveHitRow[]> {
-    let query = this.db
-      .selectFrom('events as e')
-      .innerJoin('messages as m', 'm.id', 'e.message_id')
-      .leftJoin('contacts as c', 'c.id', 'm.contact_id')
-      .leftJoin('link_occurrences as l', (join) => join.onRef('l.execution_id', '=', 'm.execution_id').onRef('l.ordinal', '=', 'e.link_ordinal'))
-      .select(['e.id', 'e.type', 'e.at', 'e.message_id', 'e.campaign_id', 'm.execution_id', 'm.contact_id', 'c.email', 'e.link_ordinal', 'l.url', 'e.reasons', 'e.recorded_at'])
+  settledEventId(): Promise<number> {
+    return this.#settled.settledEventId();
+  }
+
+  async humanHits(scope: LiveScope, afterId: number, upTo: number, limit: number): Promise<LiveHit[]> {
+    let query = eventsInContext(this.db)
+      .select(['e.id', 'e.type', 'e.at', 'e.message_id', 'e.campaign_id', 'm.execution_id', 'm.contact_id', 'c.email', 'e.link_ordinal', 'l.url', 'e.reasons'])
       .where('e.id', '>', afterId)
+      .where('e.id', '<=', upTo)
       .where('e.type', 'in', Object.keys(LIVE_TYPES))
       .where('e.verdict', '=', 'human')
       .where('e.method', '<>', PROBE_METHOD);
@@ -51,7 +58,6 @@ export class KyselyLiveFeedStore implements LiveFeedStore {
       link: r.link_ordinal === null ? null : { ordinal: r.link_ordinal, url: r.url ?? '' },
       verdict: 'human',
       reasons: r.reasons ? (JSON.parse(r.reasons) as string[]) : [],
-      recordedAt: r.recorded_at,
     }));
   }
 }

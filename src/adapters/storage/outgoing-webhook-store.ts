@@ -10,9 +10,15 @@ import { randomUUID } from 'node:crypto';
 import type { SealedSecret } from '../../core/secret-key.js';
 import type { OutgoingEvent, OutgoingWebhookStore, StoredWebhookEndpoint, WebhookAttemptEnd, WebhookDelivery, WebhookEndpoint, WebhookLease } from '../../app/ports.js';
 import type { Database, WebhookDeliveriesTable, WebhookEndpointsTable } from './schema.js';
+import { eventsInContext } from './event-context.js';
+import { newestEventId, SettledEvents } from './settled-events.js';
 
 export class KyselyOutgoingWebhookStore implements OutgoingWebhookStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #settled: SettledEvents;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.#settled = new SettledEvents(db);
+  }
 
   async createEndpoint(endpoint: { url: string; description: string; cursor: number; createdAt: number }, seal: (id: number) => SealedSecret): Promise<WebhookEndpoint> {
     return this.db.transaction().execute(async (trx) => {
@@ -137,40 +143,37 @@ export class KyselyOutgoingWebhookStore implements OutgoingWebhookStore {
     });
   }
 
-  async eventsAfter(afterId: number, limit: number): Promise<{ event: OutgoingEvent; recordedAt: number }[]> {
-    const rows = await this.db
-      .selectFrom('events as e')
-      .innerJoin('messages as m', 'm.id', 'e.message_id')
-      .leftJoin('contacts as c', 'c.id', 'm.contact_id')
-      .leftJoin('link_occurrences as l', (join) => join.onRef('l.execution_id', '=', 'm.execution_id').onRef('l.ordinal', '=', 'e.link_ordinal'))
-      .select(['e.id', 'e.type', 'e.subtype', 'e.reason', 'e.at', 'e.message_id', 'e.campaign_id', 'm.execution_id', 'm.contact_id', 'e.recipient', 'c.email', 'e.link_ordinal', 'l.url', 'e.verdict', 'e.reasons', 'e.recorded_at'])
+  async eventsAfter(afterId: number, upTo: number, limit: number): Promise<OutgoingEvent[]> {
+    const rows = await eventsInContext(this.db)
+      .select(['e.id', 'e.type', 'e.subtype', 'e.reason', 'e.at', 'e.message_id', 'e.campaign_id', 'm.execution_id', 'm.contact_id', 'e.recipient', 'c.email', 'e.link_ordinal', 'l.url', 'e.verdict', 'e.reasons'])
       .where('e.id', '>', afterId)
+      .where('e.id', '<=', upTo)
       .orderBy('e.id')
       .limit(limit)
       .execute();
     return rows.map((r) => ({
-      event: {
-        id: r.id,
-        type: r.type,
-        subtype: r.subtype,
-        reason: r.reason,
-        at: r.at,
-        messageId: r.message_id,
-        campaignId: r.campaign_id,
-        executionId: r.execution_id,
-        contactId: r.contact_id,
-        recipient: r.recipient ?? r.email,
-        link: r.link_ordinal === null ? null : { ordinal: r.link_ordinal, url: r.url },
-        verdict: r.verdict,
-        reasons: r.reasons === null ? null : (JSON.parse(r.reasons) as string[]),
-      },
-      recordedAt: r.recorded_at,
+      id: r.id,
+      type: r.type,
+      subtype: r.subtype,
+      reason: r.reason,
+      at: r.at,
+      messageId: r.message_id,
+      campaignId: r.campaign_id,
+      executionId: r.execution_id,
+      contactId: r.contact_id,
+      recipient: r.recipient ?? r.email,
+      link: r.link_ordinal === null ? null : { ordinal: r.link_ordinal, url: r.url },
+      verdict: r.verdict,
+      reasons: r.reasons === null ? null : (JSON.parse(r.reasons) as string[]),
     }));
   }
 
-  async newestEventId(): Promise<number> {
-    const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
-    return Number(row?.id ?? 0);
+  newestEventId(): Promise<number> {
+    return newestEventId(this.db);
+  }
+
+  settledEventId(): Promise<number> {
+    return this.#settled.settledEventId();
   }
 }
 

@@ -22,8 +22,12 @@ export interface LiveFeed {
   hits: LiveHit[];
 }
 
-/** Follows the feed at `path` (null: none) while mounted; `onHit` is called for every new hit. */
-export function useLiveFeed(path: string | null, onHit?: (hit: LiveHit) => void): LiveFeed {
+/**
+ * Follows the feed at `path` (null: none) while mounted; `onHit` is called for every new hit.
+ * `after`: the newest event id the page already shows, so that a hit recorded between the page's
+ * load and the stream's start is sent too (null: from when the stream starts).
+ */
+export function useLiveFeed(path: string | null, onHit?: (hit: LiveHit) => void, after: number | null = null): LiveFeed {
   const [feed, setFeed] = useState<LiveFeed>({ state: 'connecting', hits: [] });
   const onHitRef = useRef(onHit);
   onHitRef.current = onHit;
@@ -33,7 +37,7 @@ export function useLiveFeed(path: string | null, onHit?: (hit: LiveHit) => void)
     if (!path) return;
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
-    let lastEventId: string | null = null;
+    let lastEventId: string | null = after === null ? null : String(after);
     let stopped = false;
 
     const connect = () => {
@@ -66,6 +70,8 @@ export function useLiveFeed(path: string | null, onHit?: (hit: LiveHit) => void)
       source?.close();
       if (retry) clearTimeout(retry);
     };
+    // `after` is read when the path changes only: a page reloading its data keeps the stream it has.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [path]);
 
   return feed;

@@ -149,7 +149,8 @@ function EventItem({ event }: { event: TimelineEvent }) {
 
 function Timeline({ contactId, first }: { contactId: number; first: TimelinePage }) {
   const list = usePaged<TimelineEvent>((after) => api.contactTimeline(contactId, after), [contactId], first);
-  const live = useLiveFeed(contactLivePath(contactId), (hit) => list.prepend(liveRow(hit)));
+  // From the newest event the first page shows (0 when it shows none: every hit of the contact is new).
+  const live = useLiveFeed(contactLivePath(contactId), (hit) => list.prepend(liveRow(hit)), Math.max(0, ...first.rows.map((r) => r.id)));
   // A live hit can also come in the first page when it arrived while the page loaded: shown once.
   const seen = new Set<number>();
   const rows = list.rows.filter((r) => !seen.has(r.id) && seen.add(r.id));

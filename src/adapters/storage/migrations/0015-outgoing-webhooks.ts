@@ -45,7 +45,10 @@ export function outgoingWebhooks(dialect: Dialect): Migration {
         .addColumn('duration_ms', 'integer', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('webhook_deliveries_endpoint').on('webhook_deliveries').columns(['endpoint_id', 'id']).execute();
-      await db.schema.createIndex('events_campaign_id').on('events').columns(['campaign_id', 'id']).execute();
+      // IF NOT EXISTS: on a large PostgreSQL database the index may be built beforehand without
+      // blocking writes (CREATE INDEX CONCURRENTLY, README "Upgrading to migration 0015"); a plain
+      // CREATE INDEX blocks every insert into events while it is built.
+      await db.schema.createIndex('events_campaign_id').ifNotExists().on('events').columns(['campaign_id', 'id']).execute();
     },
   };
 }
