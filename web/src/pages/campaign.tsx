@@ -15,7 +15,7 @@ import { LiveHits } from '../components/live-hits.js';
 import { useLiveFeed, useThrottled } from '../components/live-feed.js';
 import { ByReason, Links, NonHuman, Providers, Warnings } from '../components/report-sections.js';
 import { SeriesChart, type Resolution, type Scope } from '../components/series-chart.js';
-import { Failed, Loaded, Loading } from '../components/states.js';
+import { Failed, Loaded, Loading, Stale } from '../components/states.js';
 
 /** A live hit reloads the report at most this often, in ms: figures stay current without a request per hit. */
 const RELOAD_EVERY_MS = 5_000;
@@ -146,7 +146,11 @@ export function CampaignPage({ route }: PageProps) {
               {executionId !== null && execution.state === 'error' ? (
                 <Failed error={execution.error} retry={execution.reload} />
               ) : shown ? (
-                <ReportView report={shown} campaignId={campaignId} executionId={executionId} scope={scope} resolution={resolution} />
+                <>
+                  {/* The campaign's own refresh failing shows in Loaded above; the chosen execution's shows here. */}
+                  {executionId !== null && execution.reloadError && <Stale error={execution.reloadError} retry={execution.reload} />}
+                  <ReportView report={shown} campaignId={campaignId} executionId={executionId} scope={scope} resolution={resolution} />
+                </>
               ) : (
                 <Loading what="the execution's report" />
               )}
