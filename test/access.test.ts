@@ -297,8 +297,9 @@ for (const dialect of await testDialects()) {
       const attempt = (i: number) =>
         s.app.inject({ method: 'POST', url: '/api/session', payload: { email: 'editor@access.example', password: `burst-${i}-wrong` }, headers: { 'x-forwarded-for': '198.51.100.77' } });
       const answers = await Promise.all(Array.from({ length: 4 * ACCOUNT_FAILURE_LIMIT }, (_, i) => attempt(i)));
+      // How many got their password checked depends on how the attempts interleave (on PostgreSQL all
+      // may count each other and be refused); never more than one after another would.
       const checked = answers.filter((a) => a.statusCode === 401).length;
-      expect(checked).toBeGreaterThan(0);
       expect(checked).toBeLessThanOrEqual(ACCOUNT_FAILURE_LIMIT);
       expect(answers.filter((a) => a.statusCode === 429).length).toBe(4 * ACCOUNT_FAILURE_LIMIT - checked);
       // The refused ones left nothing behind: the client is held for the checked failures only.

@@ -252,7 +252,8 @@ for (const dialect of await testDialects()) {
       await listening(0)();
     });
 
-    it.runIf(dialect === 'postgres')('sends a hit whose lower id commits after a higher one, in order, once it commits', async () => {
+    // Only PostgreSQL has several writers at once: on SQLite ids commit in their order, nothing to test.
+    if (dialect === 'postgres') it('sends a hit whose lower id commits after a higher one, in order, once it commits', async () => {
       const [dee, eli] = [await message('dee@corp.example'), await message('eli@corp.example')];
       const reader = open(`/api/campaigns/${campaignId}/live`);
       await reader.until(() => reader.lastId !== null, 'the starting id');

@@ -244,7 +244,8 @@ for (const dialect of await testDialects()) {
       receiver.delayMs = 0;
     });
 
-    it.runIf(dialect === 'postgres')('never passes an event id that commits after a higher one: it is delivered, in order, once it commits', async () => {
+    // Only PostgreSQL has several writers at once: on SQLite ids commit in their order, nothing to test.
+    if (dialect === 'postgres') it('never passes an event id that commits after a higher one: it is delivered, in order, once it commits', async () => {
       const [older, younger] = [await delivered('older@corp.example'), await delivered('younger@corp.example')];
       await node.services.webhooks.runDue();
       const before = receiver.received.length;

@@ -36,6 +36,21 @@ export function SettingsPage({ user }: PageProps) {
 
 const words = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase()).replace(/\b(Url|Api|Smtp|Dsn)\b/gi, (w) => w.toUpperCase());
 
+/** 300000 reads "5 min", 259200000 "3 d": the configuration's durations are in milliseconds. */
+function duration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
+  }
+  return `${ms} ms`;
+}
+
+/** A setting's name without its unit suffix, and its value in that unit's words. */
+function withUnit(name: string, value: unknown): [string, unknown] {
+  if (!name.endsWith('Ms')) return [name, value];
+  const inWords = (v: unknown) => (typeof v === 'number' ? duration(v) : v);
+  return [name.slice(0, -2), Array.isArray(value) ? value.map(inWords) : inWords(value)];
+}
+
 function Value({ value }: { value: unknown }) {
   if (value === null || value === undefined || value === '') return <span class="muted">not set</span>;
   if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
@@ -47,7 +62,7 @@ function Value({ value }: { value: unknown }) {
 function ConfigList({ values, label }: { values: Record<string, unknown>; label?: string }) {
   return (
     <dl class="settings" aria-label={label}>
-      {Object.entries(values).map(([name, value]) => (
+      {Object.entries(values).map((entry) => withUnit(...entry)).map(([name, value]) => (
         <div key={name} style={{ display: 'contents' }}>
           <dt>{words(name)}</dt>
           <dd>
