@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { EventSource, EventType, NewEvent } from '../core/events.js';
 import { MailsightError, notFound } from '../core/errors.js';
+import { isProviderFlag } from '../core/outcomes/provider-flags.js';
 import type { ReportedOutcome } from '../core/outcomes/reported-outcome.js';
 import { reportedTimeProblem } from '../core/reported-time.js';
 import type { Clock, Message } from './ports.js';
@@ -371,7 +372,9 @@ export class IngestionService {
       source: sourceOf(outcome.reporter),
       subtype: subtypeOf(outcome),
       recipient,
-      reason: bounce?.reason ?? null,
+      // A provider's machine or bot flag on an open is its reason (core/outcomes/provider-flags.ts):
+      // the report compares it with mailsight's verdict on the same open.
+      reason: bounce?.reason ?? (outcome.kind === 'opened' && isProviderFlag(outcome.flag) ? outcome.flag : null),
       detail,
       dedupeKey,
     };

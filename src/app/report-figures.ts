@@ -10,6 +10,7 @@ import { deriveRates } from '../core/rates.js';
 import { linkClickCounts } from '../core/hot-clicks.js';
 import { MAILBOX_PROVIDERS, type MailboxProvider } from '../core/mailbox-provider.js';
 import { VERDICTS, type Verdict } from '../core/nhi/verdict.js';
+import { PROVIDER_FLAG_MATCH_MS, PROVIDER_FLAG_OUTCOMES, type ProviderFlagOutcome } from '../core/outcomes/provider-flags.js';
 import type { CampaignTotals, EngagementTotals, ExecutionCounters } from './ports.js';
 
 export type Counters = ReadonlyMap<string, number>;
@@ -81,7 +82,7 @@ export interface NonHumanHits {
 
 const VERDICT_WORDS: Record<Exclude<Verdict, 'human'>, Record<HitSeries, string>> = {
   machine: { opens: 'opens were machine prefetches (a mail client or its proxy fetching the pixel, not a reader)', clicks: 'clicks were machine fetches' },
-  bot: { opens: 'opens came from scanners and bots', clicks: 'clicks came from scanners and bots' },
+  bot: { opens: 'opens were scanner opens (security products and bots fetching the pixel)', clicks: 'clicks came from scanners and bots' },
   self: { opens: "opens were the sender's own", clicks: "clicks were the sender's own" },
 };
 
@@ -121,12 +122,34 @@ export function nonHumanHits(c: Counters): NonHumanHits[] {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** "1,204 opens were machine prefetches (...): network 1,100, user agent 104", one sentence per verdict and series. */
+/** Reasons named one by one in a scanner-opens clause; the rest are added up as "other". */
+const SCANNER_REASONS_NAMED = 4;
+
+/** "1,204 opens were machine prefetches (...): network 1,100, user agent 104": a verdict's hits by family of reasons. */
+function byFamilyClause(e: NonHumanHits): string {
+  return `${count(e.hits)} ${VERDICT_WORDS[e.verdict][e.series]}: ${e.byFamily.map((f) => `${FAMILY_WORDS[f.family] ?? f.family} ${count(f.hits)}`).join(', ')}`;
+}
+
+/** "310 opens were scanner opens (...): ua:outdated-browser 200, header:no-accept-language 110": by reason, the evidence a reader checks. */
+function scannerOpensClause(e: NonHumanHits): string {
+  const named = e.byReason.slice(0, SCANNER_REASONS_NAMED).map((r) => `${r.reason} ${count(r.hits)}`);
+  const other = e.byReason.slice(SCANNER_REASONS_NAMED).reduce((n, r) => n + r.hits, 0);
+  if (other > 0) named.push(`other ${count(other)}`);
+  return `${count(e.hits)} ${VERDICT_WORDS.bot.opens}: ${named.join(', ')}`;
+}
+
+/**
+ * The hits not counted as human in sentences: one per verdict and series, except that opens by
+ * machines (Apple's prefetches and the like) and by scanners share one sentence, both being opens no
+ * reader made; scanner opens are given by reason.
+ */
 export function nonHumanSummary(hits: readonly NonHumanHits[]): string[] {
-  return hits.map((e) => {
-    const parts = e.byFamily.map((f) => `${FAMILY_WORDS[f.family] ?? f.family} ${count(f.hits)}`);
-    return `${count(e.hits)} ${VERDICT_WORDS[e.verdict][e.series]}: ${parts.join(', ')}`;
-  });
+  const machineOpens = hits.find((e) => e.series === 'opens' && e.verdict === 'machine');
+  const scannerOpens = hits.find((e) => e.series === 'opens' && e.verdict === 'bot');
+  const opens = [machineOpens && byFamilyClause(machineOpens), scannerOpens && scannerOpensClause(scannerOpens)].filter((c): c is string => Boolean(c));
+  const sentences: string[] = opens.length > 0 ? [opens.join('; ')] : [];
+  for (const e of hits) if (e !== machineOpens && e !== scannerOpens) sentences.push(byFamilyClause(e));
+  return sentences;
 }
 
 /** Hits of one period, per scope. */
@@ -252,4 +275,35 @@ export function providerFigures(c: Counters): ProviderFigures[] {
       },
     ];
   });
+}
+
+/** Opens one provider flag marked as a machine or a bot, by what mailsight said of the same open (core/outcomes/provider-flags.ts). */
+export interface ProviderFlagFigures extends Record<ProviderFlagOutcome, number> {
+  /** The flag's reason: `provider:sendgrid-machine-open`, `provider:brevo-proxy-open`, `provider:mailgun-bot-<kind>`. */
+  reason: string;
+  flagged: number;
+}
+
+/** Each provider flag seen in the counters, by reason. */
+export function providerFlagFigures(c: Counters): ProviderFlagFigures[] {
+  const found = new Map<string, ProviderFlagFigures>();
+  for (const [name, value] of c) {
+    const { kind, parts } = parseCounter(name);
+    if (kind !== 'flagged' || value === 0) continue;
+    const [outcome, reason] = parts as [ProviderFlagOutcome, string];
+    if (!PROVIDER_FLAG_OUTCOMES.includes(outcome)) continue;
+    let entry = found.get(reason);
+    if (!entry) found.set(reason, (entry = { reason, flagged: 0, agreed: 0, disagreed: 0, unmatched: 0 }));
+    entry[outcome] += value;
+    entry.flagged += value;
+  }
+  return [...found.values()].sort((a, b) => (a.reason < b.reason ? -1 : 1));
+}
+
+/** "12 opens flagged provider:sendgrid-machine-open: mailsight said machine or bot for 9, human for 2, and saw no open within 60 s of 1", one per flag. */
+export function providerFlagSummary(flags: readonly ProviderFlagFigures[]): string[] {
+  return flags.map(
+    (f) =>
+      `${count(f.flagged)} ${f.flagged === 1 ? 'open' : 'opens'} flagged ${f.reason}: mailsight said machine or bot for ${count(f.agreed)}, human for ${count(f.disagreed)}, and saw no open within ${PROVIDER_FLAG_MATCH_MS / 1000} s of ${count(f.unmatched)}`,
+  );
 }

@@ -15,6 +15,8 @@ import {
   nonHumanHits,
   nonHumanSummary,
   providerFigures,
+  providerFlagFigures,
+  providerFlagSummary,
   sumCounters,
   timeline,
   totalsFromCounters,
@@ -22,6 +24,7 @@ import {
   type LinkClicks,
   type NonHumanHits,
   type ProviderFigures,
+  type ProviderFlagFigures,
   type Timeline,
 } from './report-figures.js';
 
@@ -67,6 +70,9 @@ export interface CampaignReport extends ReportFigures {
   nonHumanSummary: string[];
   timeline: Timeline;
   providers: ProviderFigures[];
+  /** Opens the sending providers flagged as machines or bots, and whether mailsight's verdict on the same open agreed; the same in sentences. */
+  providerFlags: ProviderFlagFigures[];
+  providerFlagSummary: string[];
   /** Each execution's own figures (one for a one-off campaign; a recurring campaign's every send). */
   executions: ExecutionReport[];
   /** The list of messages behind each figure: figure key -> API path (GET it for the contacts, `.csv` for a file). */
@@ -148,6 +154,7 @@ export class ReportService {
     }));
     const main = figures(c);
     const nonHuman = nonHumanHits(c);
+    const flags = providerFlagFigures(c);
     return {
       campaign,
       execution,
@@ -157,6 +164,8 @@ export class ReportService {
       nonHumanSummary: nonHumanSummary(nonHuman),
       timeline: timeline(c),
       providers: providerFigures(c),
+      providerFlags: flags,
+      providerFlagSummary: providerFlagSummary(flags),
       executions: executions.map((e) => ({ execution: e, ...figures(byExecution.get(e.id) ?? empty) })),
       lists: Object.fromEntries(reportLists(main.totals).map(([key, l]) => [key, list(l)])),
     };

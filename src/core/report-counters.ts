@@ -30,6 +30,7 @@ import {
   type StatusKey,
 } from './message-status.js';
 import { MAILBOX_PROVIDERS, type MailboxProvider } from './mailbox-provider.js';
+import { compareProviderFlags, isProviderFlag, type ProviderFlagOutcome } from './outcomes/provider-flags.js';
 
 /** The unique engagement facts of a message, per scope (message-status.ts EngagementFacts). */
 export const ENGAGEMENT_FACTS = ['opened', 'clicked', 'inferredOpen', 'unsubscribedOpen'] as const satisfies readonly (keyof EngagementFacts)[];
@@ -66,11 +67,13 @@ export const counter = {
   why: (series: HitSeries, verdict: string, reason: string) => `why:${series}:${verdict}:${reason}`,
   /** A figure of the messages to one mailbox provider; `status:<key>` figures too. */
   provider: (provider: MailboxProvider, figure: string) => `provider:${provider}:${figure}`,
+  /** Opens a provider flagged as a machine or a bot, by what mailsight said of them and the flag's reason (outcomes/provider-flags.ts). */
+  flagged: (outcome: ProviderFlagOutcome, reason: string) => `flagged:${outcome}:${reason}`,
 };
 
 /** A counter name taken apart: its kind and its parts (the last part may hold colons: reasons do). */
 export function parseCounter(name: string): { kind: string; parts: string[] } {
-  const arity: Record<string, number> = { status: 1, reason: 2, fact: 2, hits: 2, link: 3, hour: 3, why: 3, provider: 2 };
+  const arity: Record<string, number> = { status: 1, reason: 2, fact: 2, hits: 2, link: 3, hour: 3, why: 3, provider: 2, flagged: 2 };
   const colon = name.indexOf(':');
   if (colon < 0) return { kind: name, parts: [] };
   const kind = name.slice(0, colon);
@@ -121,6 +124,11 @@ export interface MessageState {
   scopes: Partial<Record<Scope, ScopeHits>>;
   /** Clicks per link occurrence and scope: `<ordinal>:<scope>` -> clicks. */
   links: Record<string, number>;
+  /**
+   * Provider opens flagged as a machine or a bot (absent when none): their counters depend on the
+   * message's hits, so a write of hits to such a message tallies it from its events (countedHits).
+   */
+  flagged?: number;
 }
 
 export interface ScopeHits {
@@ -239,7 +247,32 @@ export function stateOf(events: readonly TallyEvent[]): MessageState {
     if (REASON_EVIDENCE_NAMES.includes(name)) state.latest[name] = [deciding!.at, deciding!.id ?? 0, deciding!.reason ?? NO_REASON];
   }
   for (const e of events) addHit(state, e);
+  const flagged = events.filter(isFlaggedOpen).length;
+  if (flagged > 0) state.flagged = flagged;
   return state;
+}
+
+const isFlaggedOpen = (e: TallyEvent): boolean => e.type === 'provider_opened' && isProviderFlag(e.reason);
+
+/** Whether a state's counters need the message's events to move: it has provider-flagged opens. */
+export function needsEvents(state: MessageState): boolean {
+  return (state.flagged ?? 0) > 0;
+}
+
+/**
+ * The provider-flagged opens of a message, each counted by what mailsight said of the open hit
+ * matched to it (outcomes/provider-flags.ts): a function of all the message's events, so only the
+ * tallies taken from events count them.
+ */
+export function flagCounters(events: readonly TallyEvent[], into: Map<string, number>): void {
+  const flagged: { at: number; reason: string }[] = [];
+  const opens: { at: number; verdict: string | null }[] = [];
+  for (const e of events) {
+    if (isFlaggedOpen(e)) flagged.push({ at: e.at, reason: e.reason! });
+    else if (passes(e, ENGAGEMENT_HITS.open)) opens.push({ at: e.at, verdict: e.verdict ?? null });
+  }
+  if (flagged.length === 0) return;
+  for (const { reason, outcome } of compareProviderFlags(flagged, opens)) add(into, counter.flagged(outcome, reason));
 }
 
 /** What a message's state decides: its status, reason, flags, and the names of the counters it counts 1 in. */
@@ -361,7 +394,8 @@ export function serializeState(state: MessageState): string {
   const links = Object.fromEntries(Object.keys(state.links).sort().map((k) => [k, state.links[k]]));
   const latest = Object.fromEntries(REASON_EVIDENCE_NAMES.filter((n) => state.latest[n]).map((n) => [n, state.latest[n]]));
   const evidence = NON_HIT_EVIDENCE.filter((n) => state.evidence.includes(n));
-  return JSON.stringify({ evidence, latest, scopes, links });
+  // Absent when none, so that the states of messages without flagged opens read as before.
+  return JSON.stringify(state.flagged ? { evidence, latest, scopes, links, flagged: state.flagged } : { evidence, latest, scopes, links });
 }
 
 export function parseState(text: string): MessageState {
@@ -378,6 +412,7 @@ export function tallyWithState(events: readonly TallyEvent[], provider: MailboxP
   const state = stateOf(events);
   const tally = stateTally(state, provider);
   for (const e of events) eventCounters(e, tally.counters);
+  flagCounters(events, tally.counters);
   return { tally, state };
 }
 

@@ -307,6 +307,20 @@ export const CampaignReport = z
       .describe("by mailbox provider, from the first recipient's domain"),
     executions: z.array(z.object({ execution: ExecutionSummary, ...ReportFigures }).strict()).describe("each execution's own figures"),
     lists: z.record(z.string(), z.string()).describe('the list of messages behind each figure: figure key (delivered, opened, opened:human, bounced:<reason>...) -> API path; add .csv before ? for a file'),
+    providerFlags: z
+      .array(
+        z
+          .object({
+            reason: z.string().describe('the flag: provider:sendgrid-machine-open, provider:brevo-proxy-open, provider:mailgun-bot-<kind>'),
+            flagged: Count,
+            agreed: Count.describe("mailsight's verdict on the same open was machine or bot"),
+            disagreed: Count.describe("mailsight's verdict on the same open was human"),
+            unmatched: Count.describe('no open hit of the message within a minute of it'),
+          })
+          .strict(),
+      )
+      .describe("opens the sending provider's webhook flagged as a machine or a bot, by flag, compared with mailsight's verdict on the same open"),
+    providerFlagSummary: z.array(z.string()).describe('the same in sentences'),
   })
   .strict();
 

@@ -12,6 +12,7 @@ import {
   addHit,
   counterDelta,
   eventCounters,
+  needsEvents,
   parseState,
   removeHitVerdict,
   serializeState,
@@ -324,20 +325,24 @@ export async function countedHits<T>(trx: Transaction<Database>, hits: readonly 
   const revisedMessages = revisedIds.length === 0 ? [] : [...(await readRevised()).values()].map((r) => r.message_id);
   const messages = await readMessages(trx, [...hits.map((h) => h.messageId), ...revisedMessages]);
   const revised = revisedIds.length === 0 ? new Map<number, TallyRow>() : await readRevised();
-  // A message with facts but no state: its tallies from its events, before and after. One with no
-  // facts at all was never counted (written by a node from before the counters): before is nothing.
-  const legacy = [...messages.values()].filter((m) => m.stored === null || m.state === null).map((m) => m.id);
-  const legacyBefore = await readTallyEvents(trx, legacy.filter((id) => messages.get(id)!.stored !== null));
+  // A message with facts but no state, or whose state needs its events (provider-flagged opens,
+  // compared with its hits: rare): its tallies from its events, before and after. One with no facts
+  // at all was never counted (written by a node from before the counters): before is nothing.
   const changes = new Changes();
   const states = new Map<number, MessageState>();
   const befores = new Map<number, string[]>();
-  const reread = new Set<number>(legacy);
+  const legacy: number[] = [];
   for (const message of messages.values()) {
-    if (message.stored === null || message.state === null) continue;
-    const state = parseState(message.state);
+    const state = message.stored === null || message.state === null ? null : parseState(message.state);
+    if (state === null || needsEvents(state)) {
+      legacy.push(message.id);
+      continue;
+    }
     states.set(message.id, state);
     befores.set(message.id, stateCounts(state, message.provider).names);
   }
+  const legacyBefore = await readTallyEvents(trx, legacy.filter((id) => messages.get(id)!.stored !== null));
+  const reread = new Set<number>(legacy);
   for (const hit of hits) {
     const message = messages.get(hit.messageId);
     const state = states.get(hit.messageId);

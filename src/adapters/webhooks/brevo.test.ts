@@ -50,7 +50,7 @@ describe('each event', () => {
     ['error', expected('error', 'blocked', 1794326408, facts(false, 'systemerror', 'sender not valid'))],
     ['opened', expected('opened', 'opened', 1794326409, { machine: false, userAgent: UA })],
     ['unique-opened', expected('unique_opened', 'opened', 1794326409, { machine: false, userAgent: UA })],
-    ['proxy-open', expected('proxy_open', 'opened', 1794326410, { machine: true, userAgent: 'Mozilla/5.0' })],
+    ['proxy-open', expected('proxy_open', 'opened', 1794326410, { machine: true, userAgent: 'Mozilla/5.0', flag: 'provider:brevo-proxy-open' })],
     ['click', expected('click', 'clicked', 1794326411, { machine: null, userAgent: UA, url: 'https://example.com/offer?x=1' }, ['https://example.com/offer?x=1'])],
     ['unsubscribed', expected('unsubscribed', 'unsubscribed', 1794326412)],
   ])('%s', (name, outcome) => {

@@ -11,6 +11,7 @@
  * Brevo wrote it (and the link for clicks).
  */
 import type { BounceReason } from '../../core/outcomes/reasons.js';
+import { PROVIDER_FLAGS } from '../../core/outcomes/provider-flags.js';
 import type { ReportedKind, ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
 import { bounceFacts } from './bounce-text.js';
 import { createCredentialCheck, type CredentialSettings } from './credentials.js';
@@ -93,7 +94,7 @@ function eventOutcomes(f: EventFields): ReportedOutcome[] {
     case 'unique_opened':
       return [{ ...outcome(f, event, 'opened'), machine: false, userAgent: f.optionalString('user_agent') }];
     case 'proxy_open':
-      return [{ ...outcome(f, event, 'opened'), machine: true, userAgent: f.optionalString('user_agent') }];
+      return [{ ...outcome(f, event, 'opened'), machine: true, userAgent: f.optionalString('user_agent'), flag: PROVIDER_FLAGS.brevoProxyOpen }];
     case 'click': {
       const url = f.string('link');
       return [{ ...outcome(f, event, 'clicked', url), machine: null, userAgent: f.optionalString('user_agent'), url }];

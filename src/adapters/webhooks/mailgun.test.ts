@@ -196,13 +196,16 @@ describe('mailgun: events', () => {
     expect(outcome?.bounce).toMatchObject({ hard: false, reason: 'expired' });
   });
 
-  it('opened: client-info.bot flags a machine', async () => {
+  it('opened: client-info.bot flags a machine, its kind in the reason; an empty one a person', async () => {
     const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.31 (KHTML, like Gecko) Chrome/26.0.1410.43 Safari/537.31';
     expect(await outcomesOf('opened')).toEqual([
       { kind: 'opened', ...base('opened', 6), machine: false, userAgent, ip: '50.56.129.169', detail: { event: 'opened', tags: ['newsletter'] } },
     ]);
     const [bot] = await outcomesOf('opened-bot');
-    expect(bot).toMatchObject({ kind: 'opened', machine: true, ip: '17.58.0.1' });
+    expect(bot).toMatchObject({ kind: 'opened', machine: true, ip: '17.58.0.1', flag: 'provider:mailgun-bot-apple' });
+    const generic = fixture('opened-bot');
+    (generic['client-info'] as Record<string, unknown>)['bot'] = 'generic';
+    expect(mailgun().parse(signedRequest(generic)).outcomes[0]).toMatchObject({ machine: true, flag: 'provider:mailgun-bot-generic' });
     const { 'client-info': _info, ...noInfo } = fixture('opened');
     expect(mailgun().parse(signedRequest(noInfo)).outcomes[0]).toMatchObject({ machine: null, userAgent: null });
   });

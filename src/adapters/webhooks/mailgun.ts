@@ -12,6 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { BounceReason } from '../../core/outcomes/reasons.js';
+import { mailgunBotFlag } from '../../core/outcomes/provider-flags.js';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
 import { providerBounceFacts, stripAngles } from './bounce-text.js';
 import {
@@ -170,7 +171,8 @@ export function parseMailgunEvent(rawBody: Buffer): ReportedOutcome[] {
       return [one(failure(read(Failed, raw, 'event-data')))];
     case 'opened': {
       const opened = read(Opened, raw, 'event-data');
-      return [one({ kind: 'opened', ...tracking(opened) })];
+      const flag = mailgunBotFlag(opened['client-info']?.bot);
+      return [one({ kind: 'opened', ...tracking(opened), ...(flag === null ? {} : { flag }) })];
     }
     case 'clicked': {
       const clicked = read(Clicked, raw, 'event-data');

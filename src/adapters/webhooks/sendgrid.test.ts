@@ -182,6 +182,7 @@ describe('sendgrid: events', () => {
         machine: true,
         userAgent: 'Mozilla/5.0',
         ip: '17.58.0.1',
+        flag: 'provider:sendgrid-machine-open',
         detail: { event: 'open', category },
       },
       {

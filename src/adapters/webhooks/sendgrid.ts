@@ -11,6 +11,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { ReportedOutcome } from '../../core/outcomes/reported-outcome.js';
+import { PROVIDER_FLAGS } from '../../core/outcomes/provider-flags.js';
 import type { BounceReason } from '../../core/outcomes/reasons.js';
 import { providerBounceFacts, stripAngles } from './bounce-text.js';
 import {
@@ -194,7 +195,13 @@ function parseEvent(value: unknown, at: string): ReportedOutcome | null {
     }
     case 'open': {
       const open = read(Open, value, at);
-      return one({ kind: 'opened', machine: open.sg_machine_open ?? null, userAgent: open.useragent ?? null, ip: open.ip ?? null });
+      return one({
+        kind: 'opened',
+        machine: open.sg_machine_open ?? null,
+        userAgent: open.useragent ?? null,
+        ip: open.ip ?? null,
+        ...(open.sg_machine_open === true ? { flag: PROVIDER_FLAGS.sendgridMachineOpen } : {}),
+      });
     }
     case 'click': {
       const click = read(Click, value, at);
