@@ -76,10 +76,15 @@ for (const dialect of await testDialects()) {
       expect(mine.verdict).toBe('machine');
       const at = Math.floor(s.clock.now() / 1000);
       const open = (id: string, seconds: number, machine: boolean) => ({ email: 'mpp@icloud.example', timestamp: seconds, event: 'open', sg_event_id: id, sg_message_id: 'sg1.f', mailsight_token: token(m.id), sg_machine_open: machine, useragent: 'Mozilla/5.0', ip: '17.58.0.1' });
-      const response = await sendgridPost([open('o1', at + 2, true), open('o2', at + 7200, true), open('o3', at + 10, false)]);
+      const response = await sendgridPost([open('o1', at + 2, true), open('o2', at - 7200, true), open('o3', at + 10, false)]);
       expect(response.statusCode, response.body).toBe(200);
       const provider = (await events(m.id)).filter((e) => e.type === 'provider_opened');
-      expect(provider.map((e) => e.reason)).toEqual(['provider:sendgrid-machine-open', 'provider:sendgrid-machine-open', null]);
+      // In time order: the flag two hours before any hit, the one 2 s after the prefetch, the unflagged open.
+      expect(provider.map((e) => [e.at - mine.at, e.reason])).toEqual([
+        [-7_200_000, 'provider:sendgrid-machine-open'],
+        [2_000, 'provider:sendgrid-machine-open'],
+        [10_000, null],
+      ]);
       // A provider's flag is its reason, never a verdict: provider opens are not hits.
       expect(provider.every((e) => e.verdict === null)).toBe(true);
       expect(await flags()).toEqual({ 'provider:sendgrid-machine-open': { flagged: 2, agreed: 1, disagreed: 0, unmatched: 1 } });
