@@ -47,6 +47,7 @@ export function printReport(report: CampaignReport, write: (line: string) => voi
   const v = t.byVerdict;
   write(`  not counted as human: opens ${v.machine.totalOpens} machine, ${v.bot.totalOpens} bot, ${v.self.totalOpens} self; clicks ${v.bot.totalClicks} bot, ${v.self.totalClicks} self`);
   for (const sentence of report.nonHumanSummary) write(`    ${sentence}`);
+  for (const sentence of report.providerFlagSummary) write(`    ${sentence}`);
   for (const w of report.warnings) write(`  what to do (${w.code}): ${w.action}`);
   if (report.providers.length > 0) {
     write('\n  by mailbox provider     messages  delivered  opened all | human   clicked all | human');

@@ -73,6 +73,43 @@ export function NonHuman({ report }: { report: CampaignReport }) {
           </table>
         </ScrollTable>
       )}
+      {report.providerFlags.length > 0 && (
+        <>
+          <h3>What the sending provider flagged</h3>
+          <ul class="sentences">
+            {report.providerFlagSummary.map((sentence) => (
+              <li key={sentence}>{sentence}</li>
+            ))}
+          </ul>
+          <ScrollTable label="Provider flags against mailsight's verdicts">
+            <table>
+              <caption>Opens the provider flagged as a machine or a bot, against mailsight's verdict on the same open</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Flag</th>
+                  <th scope="col" class="num">Flagged</th>
+                  <th scope="col" class="num">Agreed</th>
+                  <th scope="col" class="num">Disagreed (mailsight: human)</th>
+                  <th scope="col" class="num">No matching open</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.providerFlags.map((f) => (
+                  <tr key={f.reason}>
+                    <td>
+                      <code>{f.reason}</code>
+                    </td>
+                    <td class="num">{count(f.flagged)}</td>
+                    <td class="num">{count(f.agreed)}</td>
+                    <td class="num">{count(f.disagreed)}</td>
+                    <td class="num">{count(f.unmatched)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollTable>
+        </>
+      )}
     </section>
   );
 }
