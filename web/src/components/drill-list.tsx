@@ -10,6 +10,7 @@ import { Link } from '../router.js';
 import { ScrollTable } from './scroll-table.js';
 import { Empty, Failed } from './states.js';
 import { usePaged } from './use-paged.js';
+import { LoadMore } from './pager.js';
 
 /** Rows asked for per page: a screenful or two, well under the API's maximum. */
 const DRILL_PAGE_SIZE = 100;
@@ -80,11 +81,7 @@ export function DrillList({ path, label }: { path: string; label: string }) {
           </table>
         </ScrollTable>
       )}
-      {list.more && (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          {list.loading ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMore list={list} />
     </section>
   );
 }

@@ -20,3 +20,13 @@ export function Pager({ label, after, next, onPage }: { label: string; after: st
     </nav>
   );
 }
+
+/** The button under a list that grows a page at a time (usePaged): none once every row is shown. */
+export function LoadMore({ list, what = '' }: { list: { more: boolean; loading: boolean; loadMore: () => void }; what?: string }) {
+  if (!list.more) return null;
+  return (
+    <button type="button" onClick={list.loadMore} disabled={list.loading}>
+      {list.loading ? 'Loading…' : `Load more${what ? ` ${what}` : ''}`}
+    </button>
+  );
+}

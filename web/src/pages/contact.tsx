@@ -13,6 +13,7 @@ import { useLiveFeed } from '../components/live-feed.js';
 import { ScrollTable } from '../components/scroll-table.js';
 import { Empty, Failed, Loaded } from '../components/states.js';
 import { usePaged } from '../components/use-paged.js';
+import { LoadMore } from '../components/pager.js';
 
 type Message = ContactMessagesPage['rows'][number];
 type TimelineEvent = TimelinePage['rows'][number];
@@ -111,11 +112,7 @@ function Messages({ contactId, first }: { contactId: number; first: ContactMessa
         </ScrollTable>
       )}
       {list.error && <Failed error={list.error} retry={list.retry} />}
-      {list.more && (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          {list.loading ? 'Loading…' : 'Load more messages'}
-        </button>
-      )}
+      <LoadMore list={list} what="messages" />
     </section>
   );
 }
@@ -169,11 +166,7 @@ function Timeline({ contactId, first }: { contactId: number; first: TimelinePage
         </ol>
       )}
       {list.error && <Failed error={list.error} retry={list.retry} />}
-      {list.more && (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          {list.loading ? 'Loading…' : 'Load more events'}
-        </button>
-      )}
+      <LoadMore list={list} what="events" />
     </section>
   );
 }

@@ -14,6 +14,7 @@ import { DrillList } from '../components/drill-list.js';
 import { ScrollTable } from '../components/scroll-table.js';
 import { Empty, Failed, Loaded } from '../components/states.js';
 import { usePaged } from '../components/use-paged.js';
+import { LoadMore } from '../components/pager.js';
 
 /** Status columns shown when none are chosen: the newest campaigns, the ones people look at. */
 const DEFAULT_COLUMNS = 3;
@@ -171,11 +172,7 @@ function ContactTable({ campaigns, query }: { campaigns: Campaign[]; query: URLS
           </table>
         </ScrollTable>
       )}
-      {list.more && (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          {list.loading ? 'Loading…' : 'Load more'}
-        </button>
-      )}
+      <LoadMore list={list} />
     </>
   );
 }
