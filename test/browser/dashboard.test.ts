@@ -5,26 +5,20 @@
  * frame requesting a tracking URL, open a contact's timeline, and watch a live click arrive.
  * One browser and one page for the file; the tests run in order and share them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, humanClick, isTrackingUrl, launchBrowser, pageLoaded, recordRequests, signInWithForm, startDashboardServer, VIEWPORTS, type DashboardServer } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, dashboardForFile, type DashboardServer, humanClick, isTrackingUrl, pageLoaded, recordRequests, signInWithForm } from '../support/browser.js';
 
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('the dashboard in a real browser', () => {
+  const dashboard = dashboardForFile();
   let server: DashboardServer;
-  let browser: Browser;
   let page: Page;
   let campaignId: number;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
+  beforeAll(() => {
+    ({ server, page } = dashboard);
     campaignId = server.demo.campaign.id;
-    page = await (await browser.newContext({ viewport: VIEWPORTS.laptop })).newPage();
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('lets nobody in without signing in, then signs in through the form', async () => {

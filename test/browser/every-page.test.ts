@@ -4,24 +4,18 @@
  * goes to test-artifacts/screenshots/ (with UPDATE_SCREENSHOTS=1, to docs/screenshots/ too, for the
  * README). One browser and one page for the file.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, expectAccessible, launchBrowser, pageLoaded, saveScreenshots, signInWithForm, startDashboardServer, VIEWPORTS, type DashboardServer } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, dashboardForFile, type DashboardServer, expectAccessible, pageLoaded, saveScreenshots, signInWithForm } from '../support/browser.js';
 
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('every page of the dashboard: accessible, photographed', () => {
+  const dashboard = dashboardForFile();
   let server: DashboardServer;
-  let browser: Browser;
   let page: Page;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
-    page = await (await browser.newContext({ viewport: VIEWPORTS.laptop })).newPage();
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  beforeAll(() => {
+    ({ server, page } = dashboard);
   });
 
   /** Checks and photographs the page the browser shows now. */

@@ -7,24 +7,18 @@
  * each link's execution and leads to every execution's hot clicks. Failures are made with request
  * interception (page.route).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page, Route } from 'playwright-core';
-import { chromiumAvailable, launchBrowser, pageLoaded, signInWithForm, startDashboardServer, VIEWPORTS, type DashboardServer } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Route } from 'playwright-core';
+import { chromiumAvailable, dashboardForFile, type DashboardServer, pageLoaded, signInWithForm } from '../support/browser.js';
 
 const available = chromiumAvailable();
 
 describe.skipIf(!available)('failures and changes shown in a real browser', () => {
+  const dashboard = dashboardForFile();
   let server: DashboardServer;
-  let browser: Browser;
   let page: Page;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
-    page = await (await browser.newContext({ viewport: VIEWPORTS.laptop })).newPage();
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  beforeAll(() => {
+    ({ server, page } = dashboard);
   });
 
   it('signs in', async () => {

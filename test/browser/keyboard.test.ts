@@ -3,9 +3,9 @@
  * Tab, switching human/all hits with Enter, following a figure to its contacts, and reaching every
  * hot-clicks badge in the message's frame, which shows its counts on focus.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchBrowser, pageLoaded, startDashboardServer, VIEWPORTS, type DashboardServer } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, dashboardForFile, type DashboardServer, pageLoaded } from '../support/browser.js';
 
 const available = chromiumAvailable();
 
@@ -48,17 +48,11 @@ async function tabTo(page: Page, matches: (f: Awaited<ReturnType<typeof focused>
 }
 
 describe.skipIf(!available)('the dashboard with the keyboard alone', () => {
+  const dashboard = dashboardForFile();
   let server: DashboardServer;
-  let browser: Browser;
   let page: Page;
-
-  beforeAll(async () => {
-    [server, browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
-    page = await (await browser.newContext({ viewport: VIEWPORTS.laptop })).newPage();
-  }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  beforeAll(() => {
+    ({ server, page } = dashboard);
   });
 
   it('signs in by typing and pressing Enter', async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { runDemo, type DemoRun } from '../../src/cli/demo-run.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -168,4 +168,22 @@ export async function humanClick(trackedUrl: string, ip = '198.51.100.200'): Pro
   const response = await fetch(trackedUrl, { redirect: 'manual', headers: { 'user-agent': DESKTOP_CHROME, 'x-forwarded-for': ip, 'accept-language': 'en-GB,en;q=0.8' } });
   await response.arrayBuffer();
   return response.status;
+}
+
+/**
+ * A test file's dashboard: a server over the demo's world, Chromium and one laptop-sized page, opened
+ * before the file's tests and closed after them (call it in the file's describe). Its fields are set
+ * once the tests run.
+ */
+export function dashboardForFile(): { server: DashboardServer; page: Page } {
+  const opened = {} as { server: DashboardServer; page: Page; browser: Browser };
+  beforeAll(async () => {
+    [opened.server, opened.browser] = await Promise.all([startDashboardServer(), launchBrowser()]);
+    opened.page = await (await opened.browser.newContext({ viewport: VIEWPORTS.laptop })).newPage();
+  }, 90_000);
+  afterAll(async () => {
+    await opened.browser?.close();
+    await opened.server?.close();
+  });
+  return opened;
 }
