@@ -25,6 +25,13 @@ export interface HitSignals {
   readonly machine: readonly string[];
   /** Evidence of a person: informative, and it keeps probable signals from deciding. */
   readonly human: readonly string[];
+  /**
+   * Cloud or hosting networks the address is in (`net:cloud-*`): probable, weighed with the others by
+   * the classifier, but kept apart because they say where the hit came from, not how it behaved: a
+   * company's VPN or virtual desktop in the cloud must not make its colleagues' clicks look like a
+   * machine's to the burst rules (showsMachine), nor widen their windows.
+   */
+  readonly cloud: readonly string[];
 }
 
 /** Shared by every hit without signals of a kind: the classifier keeps signals for many hits. */
@@ -33,11 +40,11 @@ const NONE: readonly string[] = Object.freeze([]);
 export function hitSignals(hit: HitFacts, message: MessageFacts): HitSignals {
   const found = collectSignals(hit, message);
   const kept = (reasons: string[]) => (reasons.length === 0 ? NONE : reasons);
-  return { self: kept(found.self), certainBot: kept(found.certainBot), probableBot: kept(found.probableBot), machine: kept(found.machine), human: kept(found.human) };
+  return { self: kept(found.self), certainBot: kept(found.certainBot), probableBot: kept(found.probableBot), machine: kept(found.machine), human: kept(found.human), cloud: kept(found.cloud) };
 }
 
 function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof HitSignals]: string[] } {
-  const s = { self: [] as string[], certainBot: [] as string[], probableBot: [] as string[], machine: [] as string[], human: [] as string[] };
+  const s = { self: [] as string[], certainBot: [] as string[], probableBot: [] as string[], machine: [] as string[], human: [] as string[], cloud: [] as string[] };
   const isOpen = hit.kind === 'open';
   const ua = readUserAgent(hit.userAgent);
 
@@ -48,6 +55,8 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (net.kind === 'scanner' || net.kind === 'previewer') (net.strength === 'certain' ? s.certainBot : s.probableBot).push(net.reason);
     if (net.kind === 'prefetch' && isOpen && ua.bareMozilla) s.machine.push('ua:bare-mozilla', net.reason);
     if (net.kind === 'proxy') s.human.push(net.reason);
+    // A mail provider's image proxy runs in its provider's cloud: there the network says nothing.
+    if (net.kind === 'cloud' && !ua.gmailProxy && !ua.yahooProxy) s.cloud.push(net.reason);
   }
 
   if (message.selfRecipient) s.self.push('recipient:self');
@@ -68,6 +77,9 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch;
     if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < FAST_OPEN_MS) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
+    // A browser sends Accept-Language with every request, images included; a fetcher posing as one
+    // often forgets it. Mail clients and image proxies are not browsers and need not send it.
+    if (ua.browserClaim && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
   } else {
     if (hit.linkOrdinal === HONEYPOT_ORDINAL) s.certainBot.push('honeypot');
     if (prefetchHeader) s.certainBot.push('header:prefetch');
