@@ -11,6 +11,12 @@ import type { HitFacts, MessageFacts } from './verdict.js';
 export const FAST_CLICK_MS = 60_000;
 /** A pixel fetched this soon after delivery by a browser is typical of scanners (median ~9 s). */
 export const FAST_OPEN_MS = 10_000;
+/**
+ * From a cloud network the window is wider: a probable network widens other windows (nhi.md), and
+ * Defender's opens from Azure come 20-30 s after send. People reading in the cloud (Outlook on the web's
+ * fetches, a virtual desktop) open this soon only on a notification, a few percent of their reads.
+ */
+export const CLOUD_FAST_OPEN_MS = 60_000;
 
 const GATEWAY_REFERER = /safelinks\.protection\.outlook\.com|urldefense\.(com|proofpoint\.com)|linkprotect\.cudasvc\.com|protect-[a-z0-9-]*\.mimecast\.com/i;
 const PREFETCH_VALUE = /prefetch|preview|prerender/i;
@@ -75,11 +81,16 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (ua.missing) s.probableBot.push('ua:missing');
     if (message.deliveredAt !== null && hit.at < message.deliveredAt) s.probableBot.push('timing:before-delivery');
     const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch;
-    if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < FAST_OPEN_MS) s.probableBot.push('timing:fast-after-delivery');
+    const fastOpenMs = s.cloud.length > 0 ? CLOUD_FAST_OPEN_MS : FAST_OPEN_MS;
+    if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < fastOpenMs) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
     // A browser sends Accept-Language with every request, images included; a fetcher posing as one
-    // often forgets it. Mail clients and image proxies are not browsers and need not send it.
-    if (ua.browserClaim && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
+    // often forgets it. Mail clients are not browsers and need not send it; nor do the mail servers'
+    // image fetches (Outlook on the web loads images through Microsoft's mail servers, which pass the
+    // reader's user agent on but not their language), so an address on a gateway's or mail provider's
+    // list says nothing by its missing header.
+    const mailServers = hit.networks.some((n) => n.kind === 'scanner' || n.kind === 'proxy' || n.kind === 'previewer');
+    if (ua.browserClaim && !mailServers && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
   } else {
     if (hit.linkOrdinal === HONEYPOT_ORDINAL) s.certainBot.push('honeypot');
     if (prefetchHeader) s.certainBot.push('header:prefetch');

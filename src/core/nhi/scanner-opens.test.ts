@@ -52,8 +52,23 @@ describe('scanner opens from cloud networks', () => {
     expect(judge(hit('open', HOUR, { userAgent: CHROME_96 }))).toEqual({ verdict: 'bot', reasons: ['ua:outdated-browser', 'net:cloud-azure'] });
   });
 
-  it('with a current Chrome but no Accept-Language the open is a bot', () => {
+  it('a current Chrome without Accept-Language from Azure is a bot, whenever it comes', () => {
     expect(judge(hit('open', HOUR, { headers: {} }))).toEqual({ verdict: 'bot', reasons: ['header:no-accept-language', 'net:cloud-azure'] });
+  });
+
+  it('from the cloud the fast-open window widens to a minute (Defender: 20-30 s after send); elsewhere it stays 10 s', () => {
+    expect(judge(hit('open', DELIVERED + 25_000))).toEqual({ verdict: 'bot', reasons: ['timing:fast-after-delivery', 'net:cloud-azure'] });
+    expect(judge(hit('open', DELIVERED + 25_000, { ip: '73.1.2.3', networks: [], userAgent: CHROME_96 }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
+    expect(judge(hit('open', DELIVERED + 5_000, { ip: '73.1.2.3', networks: [], userAgent: CHROME_96 })).verdict).toBe('bot');
+  });
+
+  it('Outlook on the web through Exchange Online (the reader’s user agent, no language) is no bot for the missing header', () => {
+    const exchange: NetworkEvidence = { name: 'microsoft-exchange', reason: 'net:microsoft-exchange', kind: 'scanner', scope: 'clicks', strength: 'probable' };
+    expect(judge(hit('open', HOUR, { ip: '52.97.1.1', userAgent: CHROME_96, headers: {}, networks: [exchange] }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
+  });
+
+  it('off the cloud, a browser without Accept-Language seconds after delivery is a bot', () => {
+    expect(judge(hit('open', DELIVERED + 4_000, { ip: '148.163.130.1', headers: {}, networks: [] }))).toEqual({ verdict: 'bot', reasons: ['timing:fast-after-delivery', 'header:no-accept-language'] });
   });
 
   it('with a blank user agent the open is a bot; a headless Chrome needs no network at all', () => {
