@@ -11,7 +11,10 @@ import { SENDER_OFFICE_NETWORK } from './networks.js';
 import { replayScenarios } from './replay.js';
 import { formatExamples, formatMatrix, scoreHits } from './report.js';
 import { formatScenarioError, parseScenarios } from './scenario-schema.js';
-import { formatHeadline, headline } from './scoring.js';
+import { formatHeadline, headline, rowTotal, type Matrix } from './scoring.js';
+import { VERDICTS } from './scenario-schema.js';
+
+const rowsTotal = (m: Matrix) => VERDICTS.reduce((n, t) => n + rowTotal(m, t), 0);
 
 /** Bad lines listed before the rest are only counted. */
 const MAX_LISTED_ERRORS = 50;
@@ -71,6 +74,17 @@ async function main(): Promise<void> {
   console.log('');
   console.log('misclassified examples:');
   for (const line of formatExamples(result.hits, examples)) console.log(line);
+
+  const families = new Map(scenarios.map((s) => [s.message, s.family ?? 'base']));
+  const familyNames = [...new Set(families.values())];
+  if (familyNames.length > 1 || familyNames[0] !== 'base') {
+    console.log('');
+    console.log('per scenario family (all of them together: the last line):');
+    for (const family of familyNames) {
+      const own = scoreHits(result.hits.filter((r) => families.get(r.message) === family), (r) => r.verdict);
+      console.log(formatHeadline(`family ${family} (${rowsTotal(own.opens)} opens, ${rowsTotal(own.clicks)} clicks)`, headline(own.opens, own.clicks)));
+    }
+  }
 
   const baseline = scoreHits(result.hits, (r) => isbotVerdict(r.hit.kind, r.hit.ua));
   console.log('');

@@ -104,8 +104,8 @@ function readOpens(ctx: MessageContext, person: Person, at: number, firstRead: b
       return [{ at, kind: 'open', ip: local(), ua, headers: rng.chance(0.5) ? lang : {}, truth: 'human' }];
     }
     case 'owa':
-      // Outlook on the web fetches images from Microsoft's network: still the person's open.
-      return [{ at, kind: 'open', ip: book.draw(rng, rng.chance(0.85) ? 'microsoftWeb' : 'microsoftEop'), ua: person.desktopUa, headers: rng.chance(0.4) ? lang : {}, truth: 'human' }];
+      // Outlook on the web fetches images from Microsoft's mail servers: still the person's open.
+      return [{ at, kind: 'open', ip: book.draw(rng, rng.chance(0.85) ? 'exchangeOnline' : 'microsoftEop'), ua: person.desktopUa, headers: rng.chance(0.4) ? lang : {}, truth: 'human' }];
     case 'webmail':
       return [{ at, kind: 'open', ip: person.homeIp, ua: person.desktopUa, headers: lang, truth: 'human' }];
     case 'thunderbird':

@@ -16,7 +16,13 @@ const RANGES = {
   yahoo: ['74.6.0.0/16', '98.136.0.0/14', '66.196.64.0/18', '87.248.96.0/19'],
   /** Exchange Online Protection / Safe Links, as published (nhi.md). */
   microsoftEop: ['40.92.0.0/15', '40.107.0.0/16', '52.100.0.0/14', '104.47.0.0/17', '2a01:111:f400::/48', '2a01:111:f403::/48'],
-  /** Wider Microsoft/Azure space: Outlook on the web image fetches, Safe Links page loads. */
+  /**
+   * Exchange Online's servers (outlook.office365.com and the like, in Microsoft's published Exchange
+   * ranges): where Outlook on the web loads a reader's images from. Defender's scans run in Azure
+   * outside these ranges (nhi.md).
+   */
+  exchangeOnline: ['52.96.0.0/14', '40.96.0.0/13', '40.104.0.0/15'],
+  /** Wider Microsoft/Azure space: Safe Links page loads (40.94.x, nhi.md). */
   microsoftWeb: ['40.94.0.0/16', '52.96.0.0/14', '20.190.128.0/18'],
   /** Teams link previews (nhi.md). */
   teams: ['52.112.0.0/14', '52.120.0.0/14'],
@@ -39,6 +45,14 @@ const RANGES = {
     '34.64.0.0/10', '35.184.0.0/13', '159.89.0.0/16', '167.99.0.0/16', '51.68.0.0/16', '88.198.0.0/16',
     '2600:1f18::/33', '2a01:4f8::/32',
   ],
+  /**
+   * Published cloud space, as in networks/cloud-*.txt: where Defender detonates (Azure outside Exchange
+   * Online, nhi.md), where Barracuda's AWS blocks are, and where people's VPNs and virtual desktops run.
+   */
+  azure: ['20.36.0.0/14', '13.64.0.0/11', '20.40.0.0/13', '52.224.0.0/12'],
+  aws: ['3.208.0.0/12', '54.144.0.0/12', '18.204.0.0/14'],
+  gcp: ['34.64.0.0/10', '35.184.0.0/13'],
+  digitalocean: ['167.99.0.0/16'],
   /** Slack's link unfurlers (AWS-like). */
   slack: ['3.80.0.0/12', '54.160.0.0/12'],
   /** Home broadband, IPv4 and IPv6 (Comcast-, BT-, Orange-, Telekom-like). */
@@ -72,7 +86,7 @@ export class AddressBook {
     this.#appleV4 = appleEgress.filter((c) => c.family === 4);
     this.#appleV6 = appleEgress.filter((c) => c.family === 6);
     if (this.#appleV4.length === 0 && this.#appleV6.length === 0) throw new Error('the Apple egress list is empty');
-    const listedNames: NetworkName[] = ['google', 'yahoo', 'microsoftEop', 'microsoftWeb', 'teams', 'barracuda', 'proofpoint', 'mimecast', 'ironport', 'isolation', 'sender'];
+    const listedNames: NetworkName[] = ['google', 'yahoo', 'microsoftEop', 'microsoftWeb', 'exchangeOnline', 'teams', 'barracuda', 'proofpoint', 'mimecast', 'ironport', 'isolation', 'sender'];
     this.#listed = new CidrSet([...appleEgress, ...listedNames.flatMap((n) => this.#ranges.get(n)!)]);
   }
 

@@ -49,6 +49,8 @@ export const ScenarioSchema = z
     sentAt: Ms,
     deliveredAt: Ms.nullish().transform((d) => d ?? null),
     hits: z.array(ScenarioHitSchema).default([]),
+    /** The scenario family that made it (eval/nhi/scenario-families.ts); the evaluation scores each apart. */
+    family: z.string().min(1).optional(),
   })
   .superRefine((scenario, ctx) => {
     scenario.hits.forEach((hit, i) => {

@@ -8,7 +8,10 @@ const times = (n: number, truth: Verdict, verdict: Verdict): Judged[] => Array.f
 
 describe('scoring', () => {
   const clicks = confusion([...times(9, 'bot', 'bot'), ...times(1, 'bot', 'human'), ...times(18, 'human', 'human'), ...times(2, 'human', 'bot'), ...times(3, 'self', 'self')]);
-  const opens = confusion([...times(3, 'machine', 'machine'), ...times(1, 'machine', 'human'), ...times(7, 'human', 'human'), ...times(1, 'human', 'machine')]);
+  const opens = confusion([
+    ...times(3, 'machine', 'machine'), ...times(1, 'machine', 'human'), ...times(7, 'human', 'human'), ...times(1, 'human', 'machine'),
+    ...times(3, 'bot', 'bot'), ...times(1, 'bot', 'human'),
+  ]);
 
   it('counts truth rows by verdict columns', () => {
     expect(clicks.bot).toEqual({ human: 1, machine: 0, bot: 9, self: 0 });
@@ -27,13 +30,14 @@ describe('scoring', () => {
 
   it('prints the headline with three decimals', () => {
     expect(formatHeadline('nhi', headline(opens, clicks))).toBe(
-      'nhi: bot_click_precision=0.818 bot_click_recall=0.900 human_click_as_bot=0.100 machine_open_recall=0.750 human_open_as_machine=0.125',
+      'nhi: bot_click_precision=0.818 bot_click_recall=0.900 human_click_as_bot=0.100 machine_open_recall=0.750 human_open_as_machine=0.125 ' +
+        'bot_open_recall=0.750 human_open_as_bot=0.000',
     );
   });
 
   it('prints n/a for an empty denominator, and 0.000 for a true zero', () => {
     expect(formatHeadline('nhi', headline(emptyMatrix(), emptyMatrix()))).toBe(
-      'nhi: bot_click_precision=n/a bot_click_recall=n/a human_click_as_bot=n/a machine_open_recall=n/a human_open_as_machine=n/a',
+      'nhi: bot_click_precision=n/a bot_click_recall=n/a human_click_as_bot=n/a machine_open_recall=n/a human_open_as_machine=n/a bot_open_recall=n/a human_open_as_bot=n/a',
     );
     const noBotVerdicts = confusion([...times(4, 'bot', 'human'), ...times(5, 'human', 'human')]);
     expect(precision(noBotVerdicts, 'bot')).toBeNull();

@@ -57,6 +57,9 @@ export interface Headline {
   humanClickAsBot: number | null;
   machineOpenRecall: number | null;
   humanOpenAsMachine: number | null;
+  /** Scanner opens (pixel fetches by security products) called bot. */
+  botOpenRecall: number | null;
+  humanOpenAsBot: number | null;
 }
 
 export function headline(opens: Matrix, clicks: Matrix): Headline {
@@ -66,6 +69,8 @@ export function headline(opens: Matrix, clicks: Matrix): Headline {
     humanClickAsBot: judgedAs(clicks, 'human', 'bot'),
     machineOpenRecall: recall(opens, 'machine'),
     humanOpenAsMachine: judgedAs(opens, 'human', 'machine'),
+    botOpenRecall: recall(opens, 'bot'),
+    humanOpenAsBot: judgedAs(opens, 'human', 'bot'),
   };
 }
 
@@ -79,6 +84,6 @@ export function formatHeadline(label: string, h: Headline): string {
   return (
     `${label}: bot_click_precision=${formatRate(h.botClickPrecision)} bot_click_recall=${formatRate(h.botClickRecall)} ` +
     `human_click_as_bot=${formatRate(h.humanClickAsBot)} machine_open_recall=${formatRate(h.machineOpenRecall)} ` +
-    `human_open_as_machine=${formatRate(h.humanOpenAsMachine)}`
+    `human_open_as_machine=${formatRate(h.humanOpenAsMachine)} bot_open_recall=${formatRate(h.botOpenRecall)} human_open_as_bot=${formatRate(h.humanOpenAsBot)}`
   );
 }

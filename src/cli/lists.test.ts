@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { shippedNetworksDir } from '../adapters/network-lists/network-lists.js';
 import { listsCommand } from './lists.js';
 
 let dir: string;
@@ -54,9 +55,31 @@ describe('mailsight lists import-apple', () => {
 describe('mailsight lists show', () => {
   test('with the shipped lists', async () => {
     expect(await listsCommand(['show', '40.107.1.1'], {})).toBe(0);
-    expect(out).toEqual(['40.107.1.1: in 1 of 6 lists', '  microsoft-eop        scanner   clicks probable net:microsoft-eop']);
-    expect(await listsCommand(['show', '8.8.8.8'], {})).toBe(0);
-    expect(out[2]).toBe('8.8.8.8: in none of 6 lists');
+    expect(out).toEqual([
+      '40.107.1.1: in 2 of 14 lists',
+      '  microsoft-eop        scanner   clicks probable net:microsoft-eop',
+      '  microsoft-exchange   scanner   clicks probable net:microsoft-exchange',
+    ]);
+    out.length = 0;
+    expect(await listsCommand(['show', '192.0.2.1'], {})).toBe(0);
+    expect(out).toEqual(['192.0.2.1: in none of 14 lists']);
+  });
+
+  test('names every list an address is on: shipped cloud and gateway lists, and the operator’s own', async () => {
+    const operator = path.join(dir, 'operator');
+    await mkdir(operator);
+    await writeFile(
+      path.join(operator, 'our-vpn.txt'),
+      '# mailsight network list\n# name: our-vpn\n# reason: net:self\n# kind: self\n# scope: both\n# strength: certain\n18.133.136.0/24\n',
+    );
+    // 18.133.136.100 is a Barracuda block inside AWS, and the operator's VPN egress too.
+    expect(await listsCommand(['show', '18.133.136.100'], {}, [shippedNetworksDir(), operator])).toBe(0);
+    expect(out).toEqual([
+      '18.133.136.100: in 3 of 15 lists',
+      '  barracuda            scanner   clicks probable net:barracuda',
+      '  cloud-amazon         cloud     both   probable net:cloud-amazon',
+      '  our-vpn              self      both   certain  net:self',
+    ]);
   });
 
   test('usage errors exit 2', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
@@ -29,7 +29,15 @@ describe('the shipped lists', () => {
     expect(shippedNetworksDir()).toBe(path.resolve('networks'));
     const { lists, errors } = await loadNetworkLists(['networks']);
     expect(errors).toEqual([]);
-    expect(lists.map((l) => l.name).sort()).toEqual(['apple-mpp', 'apple-network', 'barracuda', 'microsoft-eop', 'microsoft-teams', 'self']);
+    expect(lists.map((l) => l.name).sort()).toEqual([
+      'apple-mpp', 'apple-network', 'barracuda',
+      'cloud-amazon', 'cloud-azure', 'cloud-digitalocean', 'cloud-google', 'cloud-linode', 'cloud-oracle', 'cloud-vultr',
+      'microsoft-eop', 'microsoft-exchange', 'microsoft-teams', 'self',
+    ]);
+    for (const cloud of lists.filter((l) => l.name.startsWith('cloud-'))) {
+      expect([cloud.reason, cloud.kind, cloud.scope, cloud.strength]).toEqual([`net:${cloud.name}`, 'cloud', 'both', 'probable']);
+      expect(cloud.source).toMatch(/2026-08-22/);
+    }
     const apple = lists.find((l) => l.name === 'apple-mpp')!;
     expect(apple.ranges.filter((r) => r.family === 4)).toHaveLength(3290);
     expect(apple.ranges.filter((r) => r.family === 6)).toHaveLength(10455);
@@ -42,14 +50,31 @@ describe('the shipped lists', () => {
     for (const ip of ['104.28.28.0', '104.28.28.63', '104.28.28.75', '104.28.28.76', '::ffff:104.28.28.79', '2606:54c0:2400::1', '2606:54c0:25ff:ffff:ffff:ffff:ffff:ffff']) {
       expect(names(index, ip), ip).toEqual(['apple-mpp']);
     }
-    for (const ip of ['104.28.28.77', '104.28.28.78', '8.8.8.8', '2001:4860:4860::8888', '127.0.0.1', '::1']) expect(names(index, ip), ip).toEqual([]);
-    expect(index.match('40.92.0.1')).toEqual([{ name: 'microsoft-eop', reason: 'net:microsoft-eop', kind: 'scanner', scope: 'clicks', strength: 'probable' }]);
-    expect(names(index, '2a01:111:f403:c000::1')).toEqual(['microsoft-eop']);
-    expect(names(index, '52.238.78.88')).toEqual(['microsoft-eop']);
-    expect(names(index, '52.238.78.89')).toEqual([]);
-    expect(index.match('52.123.255.255')).toEqual([{ name: 'microsoft-teams', reason: 'net:microsoft-teams', kind: 'previewer', scope: 'clicks', strength: 'probable' }]);
+    for (const ip of ['104.28.28.77', '104.28.28.78', '127.0.0.1', '::1', '192.0.2.1', '73.12.34.56']) expect(names(index, ip), ip).toEqual([]);
+    // Google's public resolver is Google space: the cloud list holds all of it (Gmail's proxy too).
+    expect(names(index, '8.8.8.8')).toEqual(['cloud-google']);
+    expect(names(index, '2001:4860:4860::8888')).toEqual(['cloud-google']);
+    // Exchange Online stays Microsoft's mail servers, apart from the Azure cloud list.
+    const eop = { name: 'microsoft-eop', reason: 'net:microsoft-eop', kind: 'scanner', scope: 'clicks', strength: 'probable' };
+    const exchange = { ...eop, name: 'microsoft-exchange', reason: 'net:microsoft-exchange' };
+    expect(index.match('40.92.0.1')).toEqual([eop, exchange]);
+    expect(names(index, '2a01:111:f403:c000::1')).toEqual(['microsoft-eop', 'microsoft-exchange']);
+    expect(names(index, '52.238.78.88')).toEqual(['microsoft-eop', 'microsoft-exchange']);
+    expect(names(index, '52.238.78.89')).toEqual(['cloud-azure']);
+    expect(names(index, '52.97.1.1')).toEqual(['microsoft-exchange']);
+    // Defender's scanners fetch from Azure outside Exchange Online (nhi.md); 20.36.0.0/14 is Azure.
+    expect(index.match('20.37.1.1')).toEqual([{ name: 'cloud-azure', reason: 'net:cloud-azure', kind: 'cloud', scope: 'both', strength: 'probable' }]);
+    expect(names(index, '3.208.1.1')).toEqual(['cloud-amazon']);
+    expect(names(index, '2600:1f18::1')).toEqual(['cloud-amazon']);
+    expect(index.match('52.123.255.255')).toEqual([
+      { name: 'cloud-azure', reason: 'net:cloud-azure', kind: 'cloud', scope: 'both', strength: 'probable' },
+      { name: 'microsoft-teams', reason: 'net:microsoft-teams', kind: 'previewer', scope: 'clicks', strength: 'probable' },
+    ]);
+    // The source's Vultr file holds the documentation ranges by mistake: they are left out.
+    for (const ip of ['198.51.100.7', '2001:db8::1', '2002:c000:201::1']) expect(names(index, ip), ip).toEqual([]);
     expect(names(index, '209.222.82.200')).toEqual(['barracuda']);
-    expect(names(index, '18.133.136.96')).toEqual(['barracuda']);
+    // Some Barracuda blocks sit in AWS: an address is on every list that holds it.
+    expect(names(index, '18.133.136.96')).toEqual(['barracuda', 'cloud-amazon']);
   });
 });
 
@@ -121,6 +146,21 @@ describe('LiveNetworkIndex', () => {
     await unlink(path.join(dir, 'extra.txt'));
     await vi.waitFor(() => expect(names(live!.current, '192.0.2.1')).toEqual([]));
     expect(reloads).toBeGreaterThanOrEqual(5);
+  });
+
+  test('an operator refreshes a shipped cloud list from their directory without a restart', async () => {
+    const operator = await dirWith('operator-cloud', {});
+    live = new LiveNetworkIndex({ dirs: [shippedNetworksDir(), operator], intervalMs: 50 });
+    live.start();
+    await vi.waitFor(() => expect(names(live!.current, '3.208.1.1')).toEqual(['cloud-amazon']), { timeout: 10_000 });
+    expect(names(live.current, '198.18.0.1')).toEqual([]);
+    // This week's AWS ranges: written under a dot name, then renamed over the list, as the README says.
+    const fresh = listText('cloud-amazon', ['198.18.0.0/15'], 'cloud');
+    await writeFile(path.join(operator, '.cloud-amazon.txt.tmp'), fresh);
+    await rename(path.join(operator, '.cloud-amazon.txt.tmp'), path.join(operator, 'cloud-amazon.txt'));
+    await vi.waitFor(() => expect(names(live!.current, '198.18.0.1')).toEqual(['cloud-amazon']), { timeout: 10_000 });
+    expect(names(live.current, '3.208.1.1')).toEqual([]);
+    expect(names(live.current, '20.37.1.1')).toEqual(['cloud-azure']);
   });
 
   test('refresh swaps only when something changed; a file broken from the start is reported and skipped', async () => {

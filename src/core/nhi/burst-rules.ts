@@ -85,7 +85,17 @@ export function isLinkClick(o: ClassifiedHit<unknown>): boolean {
  * ways: they count once. A burst across recipients is another observation.
  */
 export function independentSignals(reasons: readonly string[]): number {
-  return new Set(reasons.map((r) => (r.startsWith('burst:') && r !== 'burst:cross-recipient' ? 'burst' : r))).size;
+  return new Set(reasons.map(signalFamily)).size;
+}
+
+/**
+ * The observation a reason comes from. Every network list that contains the address says one thing,
+ * where the hit came from: a gateway's range inside a cloud provider's (Barracuda in AWS) is not two
+ * signals. Network reasons are `net:` by convention (see networks/README.md).
+ */
+function signalFamily(reason: string): string {
+  if (reason.startsWith('burst:') && reason !== 'burst:cross-recipient') return 'burst';
+  return reason.startsWith('net:') ? 'net' : reason;
 }
 
 /**

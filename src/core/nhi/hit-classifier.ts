@@ -233,7 +233,7 @@ export class HitClassifier<R> {
     if (s.self.length > 0) return { verdict: 'self', reasons: unique(s.self) };
     const context = this.#remember(e, this.#contextual(e));
     const certain = unique([...s.certainBot, ...context.certain]);
-    const probable = unique([...s.probableBot, ...context.probable]);
+    const probable = unique([...s.probableBot, ...s.cloud, ...context.probable]);
     if (certain.length > 0) return { verdict: 'bot', reasons: [...certain, ...probable] };
     if (e.hit.kind === 'open' && s.machine.length > 0) return { verdict: 'machine', reasons: unique(s.machine) };
     // A probable signal alone never decides; two independent ones do, unless a person is evident.

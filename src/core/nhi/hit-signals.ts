@@ -11,6 +11,12 @@ import type { HitFacts, MessageFacts } from './verdict.js';
 export const FAST_CLICK_MS = 60_000;
 /** A pixel fetched this soon after delivery by a browser is typical of scanners (median ~9 s). */
 export const FAST_OPEN_MS = 10_000;
+/**
+ * From a cloud network the window is wider: a probable network widens other windows (nhi.md), and
+ * Defender's opens from Azure come 20-30 s after send. People reading in the cloud (Outlook on the web's
+ * fetches, a virtual desktop) open this soon only on a notification, a few percent of their reads.
+ */
+export const CLOUD_FAST_OPEN_MS = 60_000;
 
 const GATEWAY_REFERER = /safelinks\.protection\.outlook\.com|urldefense\.(com|proofpoint\.com)|linkprotect\.cudasvc\.com|protect-[a-z0-9-]*\.mimecast\.com/i;
 const PREFETCH_VALUE = /prefetch|preview|prerender/i;
@@ -25,6 +31,13 @@ export interface HitSignals {
   readonly machine: readonly string[];
   /** Evidence of a person: informative, and it keeps probable signals from deciding. */
   readonly human: readonly string[];
+  /**
+   * Cloud or hosting networks the address is in (`net:cloud-*`): probable, weighed with the others by
+   * the classifier, but kept apart because they say where the hit came from, not how it behaved: a
+   * company's VPN or virtual desktop in the cloud must not make its colleagues' clicks look like a
+   * machine's to the burst rules (showsMachine), nor widen their windows.
+   */
+  readonly cloud: readonly string[];
 }
 
 /** Shared by every hit without signals of a kind: the classifier keeps signals for many hits. */
@@ -33,11 +46,11 @@ const NONE: readonly string[] = Object.freeze([]);
 export function hitSignals(hit: HitFacts, message: MessageFacts): HitSignals {
   const found = collectSignals(hit, message);
   const kept = (reasons: string[]) => (reasons.length === 0 ? NONE : reasons);
-  return { self: kept(found.self), certainBot: kept(found.certainBot), probableBot: kept(found.probableBot), machine: kept(found.machine), human: kept(found.human) };
+  return { self: kept(found.self), certainBot: kept(found.certainBot), probableBot: kept(found.probableBot), machine: kept(found.machine), human: kept(found.human), cloud: kept(found.cloud) };
 }
 
 function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof HitSignals]: string[] } {
-  const s = { self: [] as string[], certainBot: [] as string[], probableBot: [] as string[], machine: [] as string[], human: [] as string[] };
+  const s = { self: [] as string[], certainBot: [] as string[], probableBot: [] as string[], machine: [] as string[], human: [] as string[], cloud: [] as string[] };
   const isOpen = hit.kind === 'open';
   const ua = readUserAgent(hit.userAgent);
 
@@ -48,6 +61,8 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (net.kind === 'scanner' || net.kind === 'previewer') (net.strength === 'certain' ? s.certainBot : s.probableBot).push(net.reason);
     if (net.kind === 'prefetch' && isOpen && ua.bareMozilla) s.machine.push('ua:bare-mozilla', net.reason);
     if (net.kind === 'proxy') s.human.push(net.reason);
+    // A mail provider's image proxy runs in its provider's cloud: there the network says nothing.
+    if (net.kind === 'cloud' && !ua.gmailProxy && !ua.yahooProxy) s.cloud.push(net.reason);
   }
 
   if (message.selfRecipient) s.self.push('recipient:self');
@@ -66,8 +81,16 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (ua.missing) s.probableBot.push('ua:missing');
     if (message.deliveredAt !== null && hit.at < message.deliveredAt) s.probableBot.push('timing:before-delivery');
     const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch;
-    if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < FAST_OPEN_MS) s.probableBot.push('timing:fast-after-delivery');
+    const fastOpenMs = s.cloud.length > 0 ? CLOUD_FAST_OPEN_MS : FAST_OPEN_MS;
+    if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < fastOpenMs) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
+    // A browser sends Accept-Language with every request, images included; a fetcher posing as one
+    // often forgets it. Mail clients are not browsers and need not send it; nor do the mail servers'
+    // image fetches (Outlook on the web loads images through Microsoft's mail servers, which pass the
+    // reader's user agent on but not their language), so an address on a gateway's or mail provider's
+    // list says nothing by its missing header.
+    const mailServers = hit.networks.some((n) => n.kind === 'scanner' || n.kind === 'proxy' || n.kind === 'previewer');
+    if (ua.browserClaim && !mailServers && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
   } else {
     if (hit.linkOrdinal === HONEYPOT_ORDINAL) s.certainBot.push('honeypot');
     if (prefetchHeader) s.certainBot.push('header:prefetch');

@@ -14,9 +14,12 @@ import { mergeRanges, parseCidr, parseIp, rangeToCidrs, type IpAddress, type IpR
  * - scanner: a security gateway following links for nobody's attention;
  * - previewer: a chat or mail client building a link preview;
  * - proxy: fetches when the person looks, from the provider's network (image proxies);
- * - self: the sender's own offices and VPNs (tests, colleagues).
+ * - self: the sender's own offices and VPNs (tests, colleagues);
+ * - cloud: a cloud or hosting provider's published space, where security products detonate links and
+ *   fetch pixels, and where a few people sit too (VPN, virtual desktop, browser isolation): it says
+ *   where a hit came from, never what it is, so it only ever weighs with another signal.
  */
-export const NETWORK_KINDS = ['prefetch', 'scanner', 'previewer', 'proxy', 'self'] as const;
+export const NETWORK_KINDS = ['prefetch', 'scanner', 'previewer', 'proxy', 'self', 'cloud'] as const;
 export type NetworkKind = (typeof NETWORK_KINDS)[number];
 
 /** Which hits a list speaks about: a gateway's address on an open may be a person using webmail. */

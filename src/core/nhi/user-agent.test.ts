@@ -55,4 +55,24 @@ describe('readUserAgent', () => {
     expect(readUserAgent(null)).toEqual(readUserAgent(''));
     expect(readUserAgent(null).missing).toBe(true);
   });
+
+  it('tells a browser’s claim (which comes with Accept-Language) from mail clients and proxies (which need not)', () => {
+    const claims = [
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Safari/537.36 Edg/128.0.0.0',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+      'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    ];
+    for (const ua of claims) expect(readUserAgent(ua).browserClaim, ua).toBe(true);
+    const notClaims = [
+      'Mozilla/5.0',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/605.1.15 (KHTML, like Gecko)',
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Thunderbird/128.3.1',
+      'Mozilla/5.0 (Linux; Android 14; SM-A546B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/128.0.0.0 Mobile Safari/537.36',
+      'Mozilla/4.0 (compatible; ms-office; MSOffice 16)',
+      'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)',
+      '',
+    ];
+    for (const ua of notClaims) expect(readUserAgent(ua).browserClaim, ua).toBe(false);
+  });
 });

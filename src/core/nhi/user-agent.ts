@@ -45,6 +45,8 @@ export interface UserAgentSignals {
   bareMozilla: boolean;
   outdatedBrowser: boolean;
   missing: boolean;
+  /** Claims to be a web browser (Chrome, Edge, Firefox, Safari with its version), not a mail client or proxy. */
+  browserClaim: boolean;
 }
 
 /** Distinct user agents whose reading is remembered: the same few hundred strings make most traffic. */
@@ -78,8 +80,17 @@ function readFresh(userAgent: string): UserAgentSignals {
     bareMozilla: BARE_MOZILLA.test(ua),
     outdatedBrowser: !gmailPrefetch && isOutdatedBrowser(ua),
     missing: ua === '',
+    browserClaim: !gmailProxy && !yahooProxy && !gmailPrefetch && BROWSER_CLAIM.test(ua) && !OUTLOOK_DESKTOP.test(ua) && !MAIL_CLIENT.test(ua),
   };
 }
+
+/**
+ * A browser names itself with its version: Chrome/, Firefox/, or Safari's Version/. Apple Mail and
+ * Outlook's image fetcher send a bare `AppleWebKit/605.1.15 (KHTML, like Gecko)` without one: not a claim.
+ */
+const BROWSER_CLAIM = /^Mozilla\/5\.0 \(.*(?:Chrome|CriOS|Firefox|FxiOS|Version)\/\d+/;
+/** Mail clients that embed a browser engine and name themselves (Thunderbird, webviews of mail apps). */
+const MAIL_CLIENT = /Thunderbird|; wv\)|Mail\/\d/i;
 
 /** Outlook for Windows renders mail with Word and fetches images under a Trident (IE) UA: a person. */
 const OUTLOOK_DESKTOP = /Microsoft Outlook|MSOffice|ms-office/i;
