@@ -112,6 +112,5 @@ export const api = {
   suppressions: (query: Query = {}) => get<SuppressionList>('/api/suppressions', query),
   suppression: (email: string) => get<SuppressionDetail>(`/api/suppressions/${encodeURIComponent(email)}`),
   addSuppression: (body: { email: string; reason?: string; note?: string; expiresAt?: number | null }) => request<SuppressionAdded>('POST', '/api/suppressions', body),
-  removeSuppression: (email: string) => request<SuppressionRemoved>('DELETE', `/api/suppressions/${encodeURIComponent(email)}`),
   inboundReports: (query: Query = {}) => get<InboundReportList>('/api/inbound-reports', query),
 };
