@@ -1,7 +1,9 @@
 /**
- * The networks that synthetic clients come from. Listed ranges (Microsoft EOP, Barracuda, Teams,
- * Apple egress) are the ones published in nhi.md or the Apple snapshot; the others only look like
- * the networks they stand for (ISP, cloud, vendor space), so that a classifier must not rely on them.
+ * The networks that synthetic clients come from. Ranges that mailsight ships lists of (Microsoft EOP
+ * and Exchange, Barracuda, Teams, Apple egress, the clouds, and the Proofpoint, Mimecast and Cisco
+ * gateways' documented ranges) are drawn from the published ones; the others only look like the
+ * networks they stand for (ISP, office, isolation vendors, small hosting providers), so that a
+ * classifier cannot rely on them.
  */
 import { CidrSet, parseCidr, randomAddressIn, type Cidr } from './cidr.js';
 import type { Rng } from './prng.js';
@@ -31,15 +33,18 @@ const RANGES = {
     '3.24.133.128/25', '15.222.16.128/25', '35.157.190.224/27', '18.185.115.192/26', '18.184.203.224/27',
     '13.200.136.128/25', '35.176.92.96/27', '18.133.136.128/26', '18.133.136.96/27', '209.222.82.0/24',
   ],
-  /** Proofpoint-like vendor space (listed by ASN only). */
+  /** Proofpoint's documented mail-server ranges (networks/proofpoint.txt holds them too). */
   proofpoint: ['148.163.128.0/19', '67.231.144.0/20', '205.220.160.0/19'],
-  /** Mimecast-like vendor space (listed by ASN only). */
+  /** Mimecast's documented ranges, in part (networks/mimecast.txt). */
   mimecast: ['205.139.110.0/24', '207.211.30.0/24', '170.10.128.0/21', '185.58.84.0/22'],
-  /** Cisco IronPort-like hosted gateways. */
+  /** Cisco's hosted IronPort gateways (networks/cisco-ironport.txt). */
   ironport: ['68.232.128.0/19', '216.71.128.0/19'],
   /** Browser-isolation vendors (Zscaler-like): real people's clicks are loaded from here. */
   isolation: ['165.225.0.0/17', '136.226.0.0/16', '147.161.128.0/17', '104.129.192.0/20'],
-  /** Cloud space on no list: scanners, sandboxes, Slack's unfurlers, HTTP scripts. */
+  /**
+   * Cloud and hosting space where scanners, sandboxes and HTTP scripts run: AWS, Azure and Google ranges
+   * (on the shipped cloud lists) and OVH and Hetzner (on none).
+   */
   cloud: [
     '3.208.0.0/12', '18.204.0.0/14', '54.144.0.0/12', '34.192.0.0/10', '20.36.0.0/14', '13.64.0.0/11',
     '34.64.0.0/10', '35.184.0.0/13', '159.89.0.0/16', '167.99.0.0/16', '51.68.0.0/16', '88.198.0.0/16',

@@ -56,13 +56,13 @@ describe('mailsight lists show', () => {
   test('with the shipped lists', async () => {
     expect(await listsCommand(['show', '40.107.1.1'], {})).toBe(0);
     expect(out).toEqual([
-      '40.107.1.1: in 2 of 14 lists',
+      '40.107.1.1: in 2 of 17 lists',
       '  microsoft-eop        scanner   clicks probable net:microsoft-eop',
       '  microsoft-exchange   scanner   clicks probable net:microsoft-exchange',
     ]);
     out.length = 0;
     expect(await listsCommand(['show', '192.0.2.1'], {})).toBe(0);
-    expect(out).toEqual(['192.0.2.1: in none of 14 lists']);
+    expect(out).toEqual(['192.0.2.1: in none of 17 lists']);
   });
 
   test('names every list an address is on: shipped cloud and gateway lists, and the operator’s own', async () => {
@@ -75,8 +75,8 @@ describe('mailsight lists show', () => {
     // 18.133.136.100 is a Barracuda block inside AWS, and the operator's VPN egress too.
     expect(await listsCommand(['show', '18.133.136.100'], {}, [shippedNetworksDir(), operator])).toBe(0);
     expect(out).toEqual([
-      '18.133.136.100: in 3 of 15 lists',
-      '  barracuda            scanner   clicks probable net:barracuda',
+      '18.133.136.100: in 3 of 18 lists',
+      '  barracuda            scanner   both   probable net:barracuda',
       '  cloud-amazon         cloud     both   probable net:cloud-amazon',
       '  our-vpn              self      both   certain  net:self',
     ]);

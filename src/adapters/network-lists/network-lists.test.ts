@@ -30,10 +30,17 @@ describe('the shipped lists', () => {
     const { lists, errors } = await loadNetworkLists(['networks']);
     expect(errors).toEqual([]);
     expect(lists.map((l) => l.name).sort()).toEqual([
-      'apple-mpp', 'apple-network', 'barracuda',
+      'apple-mpp', 'apple-network', 'barracuda', 'cisco-ironport',
       'cloud-amazon', 'cloud-azure', 'cloud-digitalocean', 'cloud-google', 'cloud-linode', 'cloud-oracle', 'cloud-vultr',
-      'microsoft-eop', 'microsoft-exchange', 'microsoft-teams', 'self',
+      'microsoft-eop', 'microsoft-exchange', 'microsoft-teams', 'mimecast', 'proofpoint', 'self',
     ]);
+    // The gateways' own servers load no reader's images: their lists speak about opens too. Microsoft's
+    // servers do (Outlook on the web), so theirs are for clicks only.
+    for (const name of ['barracuda', 'cisco-ironport', 'mimecast', 'proofpoint']) {
+      const gateway = lists.find((l) => l.name === name)!;
+      expect([gateway.reason, gateway.kind, gateway.scope, gateway.strength], name).toEqual([`net:${name}`, 'scanner', 'both', 'probable']);
+    }
+    for (const name of ['microsoft-eop', 'microsoft-exchange']) expect(lists.find((l) => l.name === name)!.scope, name).toBe('clicks');
     for (const cloud of lists.filter((l) => l.name.startsWith('cloud-'))) {
       expect([cloud.reason, cloud.kind, cloud.scope, cloud.strength]).toEqual([`net:${cloud.name}`, 'cloud', 'both', 'probable']);
       expect(cloud.source).toMatch(/2026-08-22/);
@@ -73,6 +80,11 @@ describe('the shipped lists', () => {
     // The source's Vultr file holds the documentation ranges by mistake: they are left out.
     for (const ip of ['198.51.100.7', '2001:db8::1', '2002:c000:201::1']) expect(names(index, ip), ip).toEqual([]);
     expect(names(index, '209.222.82.200')).toEqual(['barracuda']);
+    // Vendors known by their autonomous systems in nhi.md, by their documented mail-server ranges here.
+    expect(names(index, '148.163.130.1')).toEqual(['proofpoint']);
+    expect(names(index, '207.211.30.204')).toEqual(['mimecast']);
+    expect(names(index, '68.232.140.1')).toEqual(['cisco-ironport']);
+    expect(names(index, '148.163.160.1')).toEqual([]);
     // Some Barracuda blocks sit in AWS: an address is on every list that holds it.
     expect(names(index, '18.133.136.96')).toEqual(['barracuda', 'cloud-amazon']);
   });

@@ -71,9 +71,13 @@ export function inHoneypotScan(e: ClassifiedHit<unknown>, o: ClassifiedHit<unkno
   return isHoneypotHit(o) && Math.abs(o.hit.at - e.hit.at) <= HONEYPOT_WINDOW_MS && (e.hit.kind !== 'open' || (e.hit.ip !== null && o.hit.ip === e.hit.ip));
 }
 
-/** `e` is a pixel fetched from the IP of `o`, a bot's click on the same message, close to it: the scanner's. */
+/**
+ * `e` is a pixel fetched from the IP of `o`, a bot's click on the same message, close to it: the
+ * scanner's. Probes are left out: a person's Office probes a link from the person's own address just
+ * before the person clicks it, and the person's open of the message is there too.
+ */
 export function isScannerOpen(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
-  return e.hit.kind === 'open' && e.hit.ip !== null && o.hit.kind !== 'open' && o.hit.ip === e.hit.ip && Math.abs(o.hit.at - e.hit.at) <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot';
+  return e.hit.kind === 'open' && e.hit.ip !== null && o.hit.kind !== 'open' && o.hit.ip === e.hit.ip && Math.abs(o.hit.at - e.hit.at) <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot' && !isProbe(o);
 }
 
 export function isLinkClick(o: ClassifiedHit<unknown>): boolean {

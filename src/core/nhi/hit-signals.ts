@@ -12,11 +12,12 @@ export const FAST_CLICK_MS = 60_000;
 /** A pixel fetched this soon after delivery by a browser is typical of scanners (median ~9 s). */
 export const FAST_OPEN_MS = 10_000;
 /**
- * From a cloud network the window is wider: a probable network widens other windows (nhi.md), and
- * Defender's opens from Azure come 20-30 s after send. People reading in the cloud (Outlook on the web's
- * fetches, a virtual desktop) open this soon only on a notification, a few percent of their reads.
+ * From a cloud or gateway network that speaks about opens the window is wider: a probable network
+ * widens other windows (nhi.md), and Defender's opens from Azure come 20-30 s after send. People
+ * reading from there (a virtual desktop, a VPN) open this soon only on a notification, a few percent
+ * of their reads.
  */
-export const CLOUD_FAST_OPEN_MS = 60_000;
+export const NETWORK_FAST_OPEN_MS = 60_000;
 
 const GATEWAY_REFERER = /safelinks\.protection\.outlook\.com|urldefense\.(com|proofpoint\.com)|linkprotect\.cudasvc\.com|protect-[a-z0-9-]*\.mimecast\.com/i;
 const PREFETCH_VALUE = /prefetch|preview|prerender/i;
@@ -57,7 +58,13 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
   for (const net of hit.networks) {
     const applies = net.scope === 'both' || (isOpen ? net.scope === 'opens' : net.scope === 'clicks');
     if (net.kind === 'self') s.self.push(net.reason);
-    if (!applies) continue;
+    if (!applies) {
+      // A gateway list for clicks only holds mail servers that also load a reader's images (Outlook on
+      // the web through Exchange Online), passing the reader's own user agent on. An open from there
+      // with none is no reader's: Defender's blank user agents come from 104.47.x (nhi.md).
+      if (isOpen && ua.missing && net.kind === 'scanner') s.probableBot.push(net.reason);
+      continue;
+    }
     if (net.kind === 'scanner' || net.kind === 'previewer') (net.strength === 'certain' ? s.certainBot : s.probableBot).push(net.reason);
     if (net.kind === 'prefetch' && isOpen && ua.bareMozilla) s.machine.push('ua:bare-mozilla', net.reason);
     if (net.kind === 'proxy') s.human.push(net.reason);
@@ -80,17 +87,20 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (ua.gmailPrefetch) s.machine.push('ua:gmail-prefetch');
     if (ua.missing) s.probableBot.push('ua:missing');
     if (message.deliveredAt !== null && hit.at < message.deliveredAt) s.probableBot.push('timing:before-delivery');
-    const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch;
-    const fastOpenMs = s.cloud.length > 0 ? CLOUD_FAST_OPEN_MS : FAST_OPEN_MS;
+    // A fetcher's haste: not the proxies' and prefetchers' (known), nor a mail program naming itself,
+    // which is the reader's own (no scanner is reported sending one; an open mailbox shows new mail at once).
+    const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch && !ua.namedMailClient;
+    const fromMachines = s.cloud.length > 0 || hit.networks.some((n) => n.kind === 'scanner' && n.scope !== 'clicks');
+    const fastOpenMs = fromMachines ? NETWORK_FAST_OPEN_MS : FAST_OPEN_MS;
     if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < fastOpenMs) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
     // A browser sends Accept-Language with every request, images included; a fetcher posing as one
-    // often forgets it. Mail clients are not browsers and need not send it; nor do the mail servers'
-    // image fetches (Outlook on the web loads images through Microsoft's mail servers, which pass the
-    // reader's user agent on but not their language), so an address on a gateway's or mail provider's
-    // list says nothing by its missing header.
-    const mailServers = hit.networks.some((n) => n.kind === 'scanner' || n.kind === 'proxy' || n.kind === 'previewer');
-    if (ua.browserClaim && !mailServers && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
+    // often forgets it. Mail clients are not browsers and need not send it; nor do the image fetches
+    // of mail servers that load images for readers (Outlook on the web loads them through Microsoft's
+    // mail servers, which pass the reader's user agent on but not their language: their lists are for
+    // clicks only) or of image proxies, so an address there says nothing by its missing header.
+    const readersRelay = hit.networks.some((n) => n.kind === 'proxy' || ((n.kind === 'scanner' || n.kind === 'previewer') && n.scope === 'clicks'));
+    if (ua.browserClaim && !readersRelay && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
   } else {
     if (hit.linkOrdinal === HONEYPOT_ORDINAL) s.certainBot.push('honeypot');
     if (prefetchHeader) s.certainBot.push('header:prefetch');

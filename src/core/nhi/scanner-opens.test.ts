@@ -20,7 +20,12 @@ const cloud = (provider: string): NetworkEvidence => ({ name: `cloud-${provider}
 const AZURE = cloud('azure');
 const AWS = cloud('amazon');
 const GOOGLE = cloud('google');
-const BARRACUDA: NetworkEvidence = { name: 'barracuda', reason: 'net:barracuda', kind: 'scanner', scope: 'clicks', strength: 'probable' };
+const gateway = (name: string, scope: NetworkEvidence['scope']): NetworkEvidence => ({ name, reason: `net:${name}`, kind: 'scanner', scope, strength: 'probable' });
+const BARRACUDA = gateway('barracuda', 'both');
+const PROOFPOINT = gateway('proofpoint', 'both');
+/** Microsoft's mail servers: Outlook on the web loads readers' images through them, so the lists are for clicks. */
+const EOP = gateway('microsoft-eop', 'clicks');
+const EXCHANGE = gateway('microsoft-exchange', 'clicks');
 
 const SENT = 0;
 const DELIVERED = 2_000;
@@ -92,6 +97,32 @@ describe('scanner opens from cloud networks', () => {
   });
 });
 
+describe('scanner opens from the gateways’ own networks', () => {
+  it('a blank user agent from Exchange Online is Defender’s, not Outlook on the web’s, which passes the reader’s on', () => {
+    const blank = judge(hit('open', HOUR, { ip: '104.47.2.98', userAgent: '', headers: {}, networks: [EOP, EXCHANGE] }));
+    expect(blank.verdict).toBe('bot');
+    expect([...blank.reasons].sort()).toEqual(['net:microsoft-eop', 'net:microsoft-exchange', 'ua:missing']);
+    expect(judge(hit('open', HOUR, { ip: '2a01:111:f400::1', userAgent: null, networks: [EOP] })).verdict).toBe('bot');
+  });
+
+  it('Outlook on the web from Exchange Online stays human: a current or old browser, no language, seconds after delivery', () => {
+    const owa = { ip: '52.97.1.1', headers: {}, networks: [EXCHANGE] };
+    expect(judge(hit('open', DELIVERED + 20_000, owa))).toEqual({ verdict: 'human', reasons: [] });
+    expect(judge(hit('open', DELIVERED + 20_000, { ...owa, userAgent: CHROME_96 }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
+    // Outlook's own fetcher: a bare WebKit, not a browser's claim, however soon.
+    expect(judge(hit('open', DELIVERED + 4_000, { ...owa, userAgent: OUTLOOK_FETCHER })).verdict).toBe('human');
+  });
+
+  it('from a gateway whose servers load no reader’s images, the open weighs with one more signal, and the fast window is a minute', () => {
+    const pp = { ip: '148.163.130.1', networks: [PROOFPOINT] };
+    expect(judge(hit('open', DELIVERED + 30_000, pp))).toEqual({ verdict: 'bot', reasons: ['net:proofpoint', 'timing:fast-after-delivery'] });
+    expect(judge(hit('open', HOUR, pp))).toEqual({ verdict: 'human', reasons: ['net:proofpoint'] });
+    expect(judge(hit('open', HOUR, { ...pp, headers: {} }))).toEqual({ verdict: 'bot', reasons: ['net:proofpoint', 'header:no-accept-language'] });
+    expect(judge(hit('open', HOUR, { ...pp, userAgent: CHROME_96 }))).toEqual({ verdict: 'bot', reasons: ['net:proofpoint', 'ua:outdated-browser'] });
+    expect(judge(hit('open', DELIVERED + 30_000, { ...pp, ip: '209.222.82.1', networks: [BARRACUDA] })).verdict).toBe('bot');
+  });
+});
+
 describe('what a cloud network never outweighs', () => {
   it('Gmail’s and Yahoo’s image proxies stay human, even seconds after delivery and without Accept-Language', () => {
     // As classified without the cloud lists: the proxy's own network adds nothing, not even a reason.
@@ -117,6 +148,24 @@ describe('what a cloud network never outweighs', () => {
 
   it('mail clients need not send Accept-Language: Apple Mail on a cloud VPN an hour later is a person', () => {
     expect(judge(hit('open', HOUR, { userAgent: APPLE_MAIL, headers: {}, networks: [AWS] }))).toEqual({ verdict: 'human', reasons: ['net:cloud-amazon'] });
+  });
+
+  it('Outlook naming itself on a cloud virtual desktop seconds after delivery is a person: haste is a fetcher’s sign, not a mail program’s', () => {
+    const outlook = 'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)';
+    expect(judge(hit('open', DELIVERED + 20_000, { userAgent: outlook, networks: [AWS] }))).toEqual({ verdict: 'human', reasons: ['net:cloud-amazon'] });
+    // A browser's claim from the same place, as soon, is still a scanner's.
+    expect(judge(hit('open', DELIVERED + 20_000, { networks: [AWS] })).verdict).toBe('bot');
+  });
+
+  it('a person’s open beside their own Office link probe (same address) stays human; beside a scanner’s click it is the scanner’s', () => {
+    const c = new HitClassifier<string>();
+    const home = { ip: '73.1.2.3', networks: [] };
+    const probe = c.observe('probe', hit('click', HOUR, { ...home, method: 'HEAD', userAgent: 'Microsoft Office Existence Discovery' }), msg(1));
+    expect(probe.judgement.verdict).toBe('bot');
+    expect(c.observe('open', hit('open', HOUR + 5_000, home), msg(1)).judgement).toEqual({ verdict: 'human', reasons: [] });
+    const scan = c.observe('scan', hit('click', HOUR, { ...home, ip: '73.9.9.9', headers: {}, userAgent: CHROME_96 }), msg(2));
+    expect(scan.judgement.verdict).toBe('bot');
+    expect(c.observe('scan-open', hit('open', HOUR + 5_000, { ...home, ip: '73.9.9.9' }), msg(2)).judgement).toEqual({ verdict: 'bot', reasons: ['burst:scanner-open'] });
   });
 
   it('a browser without Accept-Language off the cloud is one signal only', () => {

@@ -47,6 +47,8 @@ export interface UserAgentSignals {
   missing: boolean;
   /** Claims to be a web browser (Chrome, Edge, Firefox, Safari with its version), not a mail client or proxy. */
   browserClaim: boolean;
+  /** Names a desktop or app mail client (Outlook, Thunderbird, a mail app's web view): the reader's own program. */
+  namedMailClient: boolean;
 }
 
 /** Distinct user agents whose reading is remembered: the same few hundred strings make most traffic. */
@@ -70,6 +72,7 @@ function readFresh(userAgent: string): UserAgentSignals {
   const gmailProxy = GMAIL_IMAGE_PROXY.test(ua);
   const yahooProxy = YAHOO_MAIL_PROXY.test(ua);
   const gmailPrefetch = GMAIL_PREFETCH.test(ua);
+  const namedMailClient = OUTLOOK_DESKTOP.test(ua) || MAIL_CLIENT.test(ua);
   return {
     // The mail providers' own image proxies are people opening mail, whatever words their UA holds.
     selfNamedBot: !gmailProxy && !yahooProxy && SELF_NAMED_BOT.test(ua) && !BOT_LOOKALIKE_DEVICES.test(ua),
@@ -80,7 +83,8 @@ function readFresh(userAgent: string): UserAgentSignals {
     bareMozilla: BARE_MOZILLA.test(ua),
     outdatedBrowser: !gmailPrefetch && isOutdatedBrowser(ua),
     missing: ua === '',
-    browserClaim: !gmailProxy && !yahooProxy && !gmailPrefetch && BROWSER_CLAIM.test(ua) && !OUTLOOK_DESKTOP.test(ua) && !MAIL_CLIENT.test(ua),
+    browserClaim: !gmailProxy && !yahooProxy && !gmailPrefetch && BROWSER_CLAIM.test(ua) && !namedMailClient,
+    namedMailClient,
   };
 }
 
