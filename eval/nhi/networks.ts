@@ -42,7 +42,7 @@ const RANGES = {
   /** Browser-isolation vendors (Zscaler-like): real people's clicks are loaded from here. */
   isolation: ['165.225.0.0/17', '136.226.0.0/16', '147.161.128.0/17', '104.129.192.0/20'],
   /**
-   * Cloud and hosting space where scanners, sandboxes and HTTP scripts run: AWS, Azure and Google ranges
+   * Cloud and hosting space where scanners, sandboxes and HTTP scripts run: AWS, Azure, Google and DigitalOcean ranges
    * (on the shipped cloud lists) and OVH and Hetzner (on none).
    */
   cloud: [
