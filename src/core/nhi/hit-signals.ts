@@ -86,11 +86,15 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (prefetchHeader) s.machine.push('header:prefetch');
     if (ua.gmailPrefetch) s.machine.push('ua:gmail-prefetch');
     if (ua.missing) s.probableBot.push('ua:missing');
+    // Probable only: a delivery time may be reported late (a success DSN, a provider's delayed event),
+    // after a reader's prefetching or fast mail program already fetched the pixel.
     if (message.deliveredAt !== null && hit.at < message.deliveredAt) s.probableBot.push('timing:before-delivery');
     // A fetcher's haste: not the proxies' and prefetchers' (known), nor a mail program naming itself,
     // which is the reader's own (no scanner is reported sending one; an open mailbox shows new mail at once).
     const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch && !ua.namedMailClient;
-    const fromMachines = s.cloud.length > 0 || hit.networks.some((n) => n.kind === 'scanner' && n.scope !== 'clicks');
+    // Microsoft's mail servers (lists for clicks only) widen the window too, without counting as a
+    // signal: a probable network widens other windows, it does not decide (nhi.md).
+    const fromMachines = s.cloud.length > 0 || hit.networks.some((n) => n.kind === 'scanner');
     const fastOpenMs = fromMachines ? NETWORK_FAST_OPEN_MS : FAST_OPEN_MS;
     if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < fastOpenMs) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');

@@ -105,12 +105,18 @@ describe('scanner opens from the gateways’ own networks', () => {
     expect(judge(hit('open', HOUR, { ip: '2a01:111:f400::1', userAgent: null, networks: [EOP] })).verdict).toBe('bot');
   });
 
-  it('Outlook on the web from Exchange Online stays human: a current or old browser, no language, seconds after delivery', () => {
+  it('Outlook on the web from Exchange Online stays human: a current browser seconds after delivery, an old one later, no language', () => {
     const owa = { ip: '52.97.1.1', headers: {}, networks: [EXCHANGE] };
-    expect(judge(hit('open', DELIVERED + 20_000, owa))).toEqual({ verdict: 'human', reasons: [] });
-    expect(judge(hit('open', DELIVERED + 20_000, { ...owa, userAgent: CHROME_96 }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
+    expect(judge(hit('open', DELIVERED + 20_000, owa))).toEqual({ verdict: 'human', reasons: ['timing:fast-after-delivery'] });
+    expect(judge(hit('open', HOUR, { ...owa, userAgent: CHROME_96 }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
     // Outlook's own fetcher: a bare WebKit, not a browser's claim, however soon.
     expect(judge(hit('open', DELIVERED + 4_000, { ...owa, userAgent: OUTLOOK_FETCHER })).verdict).toBe('human');
+  });
+
+  it('Microsoft’s mail servers widen the fast-open window without weighing themselves: an old browser there within a minute is a gateway’s fetch', () => {
+    const eop = { ip: '104.47.35.92', headers: {}, networks: [EOP, EXCHANGE], userAgent: CHROME_96 };
+    expect(judge(hit('open', DELIVERED + 30_000, eop))).toEqual({ verdict: 'bot', reasons: ['timing:fast-after-delivery', 'ua:outdated-browser'] });
+    expect(judge(hit('open', DELIVERED + 30_000, { ...eop, ip: '73.1.2.3', networks: [], headers: { 'accept-language': 'en' } }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
   });
 
   it('from a gateway whose servers load no reader’s images, the open weighs with one more signal, and the fast window is a minute', () => {
