@@ -57,8 +57,8 @@ describe('mailsight lists show', () => {
     expect(await listsCommand(['show', '40.107.1.1'], {})).toBe(0);
     expect(out).toEqual([
       '40.107.1.1: in 2 of 17 lists',
-      '  microsoft-eop        scanner   clicks probable net:microsoft-eop',
-      '  microsoft-exchange   scanner   clicks probable net:microsoft-exchange',
+      '  microsoft-eop        scanner   clicks probable net:microsoft-eop  (reader images)',
+      '  microsoft-exchange   scanner   clicks probable net:microsoft-exchange  (reader images)',
     ]);
     out.length = 0;
     expect(await listsCommand(['show', '192.0.2.1'], {})).toBe(0);

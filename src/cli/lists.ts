@@ -76,6 +76,6 @@ async function show(args: string[], listDirs: readonly string[]): Promise<number
   for (const message of errors) console.error(`mailsight lists: ${message}`);
   const matches = new NetworkIndex(lists).matchAddress(address);
   console.log(`${formatIp(address)}: ${matches.length === 0 ? `in none of ${lists.length} lists` : `in ${matches.length} of ${lists.length} lists`}`);
-  for (const m of matches) console.log(`  ${m.name.padEnd(20)} ${m.kind.padEnd(9)} ${m.scope.padEnd(6)} ${m.strength.padEnd(8)} ${m.reason}`);
+  for (const m of matches) console.log(`  ${m.name.padEnd(20)} ${m.kind.padEnd(9)} ${m.scope.padEnd(6)} ${m.strength.padEnd(8)} ${m.reason}${m.readerImages ? '  (reader images)' : ''}`);
   return errors.length > 0 ? 1 : 0;
 }

@@ -40,7 +40,9 @@ describe('the shipped lists', () => {
       const gateway = lists.find((l) => l.name === name)!;
       expect([gateway.reason, gateway.kind, gateway.scope, gateway.strength], name).toEqual([`net:${name}`, 'scanner', 'both', 'probable']);
     }
+    // Outlook on the web loads readers' images from Microsoft's networks, and from no other listed one.
     for (const name of ['microsoft-eop', 'microsoft-exchange']) expect(lists.find((l) => l.name === name)!.scope, name).toBe('clicks');
+    expect(lists.filter((l) => l.readerImages).map((l) => l.name).sort()).toEqual(['cloud-azure', 'microsoft-eop', 'microsoft-exchange']);
     for (const cloud of lists.filter((l) => l.name.startsWith('cloud-'))) {
       expect([cloud.reason, cloud.kind, cloud.scope, cloud.strength]).toEqual([`net:${cloud.name}`, 'cloud', 'both', 'probable']);
       expect(cloud.source).toMatch(/2026-08-22/);
@@ -62,7 +64,7 @@ describe('the shipped lists', () => {
     expect(names(index, '8.8.8.8')).toEqual(['cloud-google']);
     expect(names(index, '2001:4860:4860::8888')).toEqual(['cloud-google']);
     // Exchange Online stays Microsoft's mail servers, apart from the Azure cloud list.
-    const eop = { name: 'microsoft-eop', reason: 'net:microsoft-eop', kind: 'scanner', scope: 'clicks', strength: 'probable' };
+    const eop = { name: 'microsoft-eop', reason: 'net:microsoft-eop', kind: 'scanner', scope: 'clicks', strength: 'probable', readerImages: true };
     const exchange = { ...eop, name: 'microsoft-exchange', reason: 'net:microsoft-exchange' };
     expect(index.match('40.92.0.1')).toEqual([eop, exchange]);
     expect(names(index, '2a01:111:f403:c000::1')).toEqual(['microsoft-eop', 'microsoft-exchange']);
@@ -70,11 +72,11 @@ describe('the shipped lists', () => {
     expect(names(index, '52.238.78.89')).toEqual(['cloud-azure']);
     expect(names(index, '52.97.1.1')).toEqual(['microsoft-exchange']);
     // Defender's scanners fetch from Azure outside Exchange Online (nhi.md); 20.36.0.0/14 is Azure.
-    expect(index.match('20.37.1.1')).toEqual([{ name: 'cloud-azure', reason: 'net:cloud-azure', kind: 'cloud', scope: 'both', strength: 'probable' }]);
+    expect(index.match('20.37.1.1')).toEqual([{ name: 'cloud-azure', reason: 'net:cloud-azure', kind: 'cloud', scope: 'both', strength: 'probable', readerImages: true }]);
     expect(names(index, '3.208.1.1')).toEqual(['cloud-amazon']);
     expect(names(index, '2600:1f18::1')).toEqual(['cloud-amazon']);
     expect(index.match('52.123.255.255')).toEqual([
-      { name: 'cloud-azure', reason: 'net:cloud-azure', kind: 'cloud', scope: 'both', strength: 'probable' },
+      { name: 'cloud-azure', reason: 'net:cloud-azure', kind: 'cloud', scope: 'both', strength: 'probable', readerImages: true },
       { name: 'microsoft-teams', reason: 'net:microsoft-teams', kind: 'previewer', scope: 'clicks', strength: 'probable' },
     ]);
     // The source's Vultr file holds the documentation ranges by mistake: they are left out.

@@ -59,10 +59,10 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     const applies = net.scope === 'both' || (isOpen ? net.scope === 'opens' : net.scope === 'clicks');
     if (net.kind === 'self') s.self.push(net.reason);
     if (!applies) {
-      // A gateway list for clicks only holds mail servers that also load a reader's images (Outlook on
-      // the web through Exchange Online), passing the reader's own user agent on. An open from there
-      // with none is no reader's: Defender's blank user agents come from 104.47.x (nhi.md).
-      if (isOpen && ua.missing && net.kind === 'scanner') s.probableBot.push(net.reason);
+      // Where a mail provider loads its readers' images (Outlook on the web through Exchange Online), the
+      // reader's own user agent is passed on: an open from there with none is no reader's, and the list
+      // weighs after all. Defender's blank user agents come from 104.47.x (nhi.md).
+      if (isOpen && ua.missing && net.readerImages) s.probableBot.push(net.reason);
       continue;
     }
     if (net.kind === 'scanner' || net.kind === 'previewer') (net.strength === 'certain' ? s.certainBot : s.probableBot).push(net.reason);
@@ -99,11 +99,11 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < fastOpenMs) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
     // A browser sends Accept-Language with every request, images included; a fetcher posing as one
-    // often forgets it. Mail clients are not browsers and need not send it; nor do the image fetches
-    // of mail servers that load images for readers (Outlook on the web loads them through Microsoft's
-    // mail servers, which pass the reader's user agent on but not their language: their lists are for
-    // clicks only) or of image proxies, so an address there says nothing by its missing header.
-    const readersRelay = hit.networks.some((n) => n.kind === 'proxy' || ((n.kind === 'scanner' || n.kind === 'previewer') && n.scope === 'clicks'));
+    // often forgets it. Mail clients are not browsers and need not send it; nor do image proxies, nor
+    // the networks a mail provider loads its readers' images from (Outlook on the web from Microsoft's,
+    // passing the reader's user agent on but not their language), so an address there says nothing
+    // by its missing header.
+    const readersRelay = hit.networks.some((n) => n.kind === 'proxy' || n.readerImages === true);
     if (ua.browserClaim && !readersRelay && !hit.headers['accept-language']) s.probableBot.push('header:no-accept-language');
   } else {
     if (hit.linkOrdinal === HONEYPOT_ORDINAL) s.certainBot.push('honeypot');

@@ -79,6 +79,26 @@ describe('parseNetworkList', () => {
   });
 });
 
+describe('reader-images', () => {
+  test('yes marks the list, and its matches, as where a mail provider loads its readers\' images; no or absent leaves it unmarked', () => {
+    const marked = parseNetworkList(`${HEADER}# reader-images: yes\n40.92.0.0/15\n`, 'x.txt');
+    expect(marked.readerImages).toBe(true);
+    expect(parseNetworkList(`${HEADER}# reader-images: no\n`, 'x.txt')).not.toHaveProperty('readerImages');
+    expect(parseNetworkList(HEADER, 'x.txt')).not.toHaveProperty('readerImages');
+    expect(new NetworkIndex([marked, list('other', ['40.92.0.0/16'])]).match('40.92.1.1')).toEqual([
+      { name: 'test-list', reason: 'net:test-list', kind: 'scanner', scope: 'clicks', strength: 'probable', readerImages: true },
+      { name: 'other', reason: 'net:other', kind: 'scanner', scope: 'clicks', strength: 'probable' },
+    ]);
+    expect(parseNetworkList(formatNetworkList(marked), 'y.txt')).toEqual(marked);
+  });
+
+  test('another value is refused, naming the line', () => {
+    const error = parseError(`${HEADER}# reader-images: maybe\n`);
+    expect(error.line).toBe(7);
+    expect(error.message).toBe("lists/test.txt:7: reader-images must be one of yes, no, not 'maybe'");
+  });
+});
+
 describe('networkListFromCidrs', () => {
   test('builds a list from configured entries', () => {
     expect(list('self', [' 198.51.100.0/24', '2001:db8:42::/48'], { kind: 'self', scope: 'both' }).ranges).toEqual([parseCidr('198.51.100.0/24'), parseCidr('2001:db8:42::/48')]);

@@ -40,6 +40,12 @@ export interface NetworkListHeader {
   readonly strength: MatchStrength;
   /** Where the ranges come from and when, free text. */
   readonly source: string | null;
+  /**
+   * A mail provider loads its readers' images from here (Outlook on the web from Microsoft's
+   * networks), passing on the reader's user agent but not their language: an open from here without
+   * Accept-Language says nothing, and one without a user agent is no reader's. Absent means no.
+   */
+  readonly readerImages?: boolean;
 }
 
 export interface NetworkList extends NetworkListHeader {
@@ -47,7 +53,7 @@ export interface NetworkList extends NetworkListHeader {
   readonly ranges: readonly IpRange[];
 }
 
-export type NetworkMatch = Readonly<Pick<NetworkList, 'name' | 'reason' | 'kind' | 'scope' | 'strength'>>;
+export type NetworkMatch = Readonly<Pick<NetworkList, 'name' | 'reason' | 'kind' | 'scope' | 'strength' | 'readerImages'>>;
 
 export class NetworkListError extends Error {
   override readonly name = 'NetworkListError';
@@ -64,8 +70,9 @@ export class NetworkListError extends Error {
 }
 
 const FIRST_LINE = '# mailsight network list';
-const HEADER_FIELD = /^#\s*(name|reason|kind|scope|strength|source)\s*:\s*(.*?)\s*$/;
-type HeaderField = 'name' | 'reason' | 'kind' | 'scope' | 'strength' | 'source';
+const HEADER_FIELD = /^#\s*(name|reason|kind|scope|strength|source|reader-images)\s*:\s*(.*?)\s*$/;
+type HeaderField = 'name' | 'reason' | 'kind' | 'scope' | 'strength' | 'source' | 'reader-images';
+const YES_NO = ['yes', 'no'] as const;
 type HeaderFields = { [K in HeaderField]?: string | null };
 const REQUIRED_FIELDS = ['name', 'reason', 'kind', 'scope', 'strength'] as const;
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -108,8 +115,8 @@ export function parseNetworkList(text: string, origin: string): NetworkList {
   }
   const problem = headerProblem(fields);
   if (problem !== null) throw new NetworkListError(origin, fieldLines.get(problem.field) ?? 1, problem.message);
-  const source = fields.source ?? '';
-  return { ...(fields as NetworkListHeader), source: source === '' ? null : source, ranges };
+  const { 'reader-images': readerImages, source, ...required } = fields;
+  return { ...(required as Omit<NetworkListHeader, 'source'>), source: source ? source : null, ...(readerImages === 'yes' ? { readerImages: true } : {}), ranges };
 }
 
 /**
@@ -142,6 +149,7 @@ export function formatNetworkList(list: NetworkList, notes: readonly string[] = 
     `# scope: ${list.scope}`,
     `# strength: ${list.strength}`,
     ...(list.source === null ? [] : [`# source: ${list.source}`]),
+    ...(list.readerImages ? ['# reader-images: yes'] : []),
     ...notes.map((note) => `# ${note}`),
   ];
   if (header.some((line) => /[\r\n]/.test(line))) throw new NetworkListError(list.name, null, 'header values and notes must be single lines');
@@ -226,7 +234,7 @@ class MatchSetInterner {
   private readonly matches: readonly NetworkMatch[];
 
   constructor(lists: readonly NetworkList[]) {
-    this.matches = lists.map(({ name, reason, kind, scope, strength }) => Object.freeze({ name, reason, kind, scope, strength }));
+    this.matches = lists.map(({ name, reason, kind, scope, strength, readerImages }) => Object.freeze({ name, reason, kind, scope, strength, ...(readerImages ? { readerImages } : {}) }));
   }
 
   /** The id of the set of lists whose count is positive. */
@@ -291,5 +299,6 @@ function headerProblem(fields: HeaderFields): { field: HeaderField; message: str
     return { field: 'name', message: `name must be 1-64 lower-case letters, digits, '.', '_' or '-' starting with a letter or digit, not '${fields.name ?? ''}'` };
   }
   if (!/^\S+$/.test(fields.reason ?? '')) return { field: 'reason', message: `reason must be one word such as net:${fields.name}, not '${fields.reason ?? ''}'` };
-  return oneOf('kind', NETWORK_KINDS) ?? oneOf('scope', NETWORK_SCOPES) ?? oneOf('strength', MATCH_STRENGTHS);
+  const readerImages = fields['reader-images'] === undefined ? null : oneOf('reader-images', YES_NO);
+  return oneOf('kind', NETWORK_KINDS) ?? oneOf('scope', NETWORK_SCOPES) ?? oneOf('strength', MATCH_STRENGTHS) ?? readerImages;
 }

@@ -17,15 +17,16 @@ const YAHOO_PROXY = 'YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-
 const GMAIL_PREFETCH = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0';
 
 const cloud = (provider: string): NetworkEvidence => ({ name: `cloud-${provider}`, reason: `net:cloud-${provider}`, kind: 'cloud', scope: 'both', strength: 'probable' });
-const AZURE = cloud('azure');
+/** As shipped: Outlook on the web loads readers' images from Microsoft's networks. */
+const AZURE: NetworkEvidence = { ...cloud('azure'), readerImages: true };
 const AWS = cloud('amazon');
 const GOOGLE = cloud('google');
 const gateway = (name: string, scope: NetworkEvidence['scope']): NetworkEvidence => ({ name, reason: `net:${name}`, kind: 'scanner', scope, strength: 'probable' });
 const BARRACUDA = gateway('barracuda', 'both');
 const PROOFPOINT = gateway('proofpoint', 'both');
 /** Microsoft's mail servers: Outlook on the web loads readers' images through them, so the lists are for clicks. */
-const EOP = gateway('microsoft-eop', 'clicks');
-const EXCHANGE = gateway('microsoft-exchange', 'clicks');
+const EOP: NetworkEvidence = { ...gateway('microsoft-eop', 'clicks'), readerImages: true };
+const EXCHANGE: NetworkEvidence = { ...gateway('microsoft-exchange', 'clicks'), readerImages: true };
 
 const SENT = 0;
 const DELIVERED = 2_000;
@@ -57,8 +58,10 @@ describe('scanner opens from cloud networks', () => {
     expect(judge(hit('open', HOUR, { userAgent: CHROME_96 }))).toEqual({ verdict: 'bot', reasons: ['ua:outdated-browser', 'net:cloud-azure'] });
   });
 
-  it('a current Chrome without Accept-Language from Azure is a bot, whenever it comes', () => {
-    expect(judge(hit('open', HOUR, { headers: {} }))).toEqual({ verdict: 'bot', reasons: ['header:no-accept-language', 'net:cloud-azure'] });
+  it('a current Chrome without Accept-Language from a cloud is a bot, whenever it comes; from Microsoft’s, where Outlook on the web loads images, only when hasty', () => {
+    expect(judge(hit('open', HOUR, { ip: '3.208.1.1', headers: {}, networks: [AWS] }))).toEqual({ verdict: 'bot', reasons: ['header:no-accept-language', 'net:cloud-amazon'] });
+    expect(judge(hit('open', HOUR, { headers: {} }))).toEqual({ verdict: 'human', reasons: ['net:cloud-azure'] });
+    expect(judge(hit('open', DELIVERED + 25_000, { headers: {} }))).toEqual({ verdict: 'bot', reasons: ['timing:fast-after-delivery', 'net:cloud-azure'] });
   });
 
   it('from the cloud the fast-open window widens to a minute (Defender: 20-30 s after send); elsewhere it stays 10 s', () => {
@@ -68,8 +71,7 @@ describe('scanner opens from cloud networks', () => {
   });
 
   it('Outlook on the web through Exchange Online (the reader’s user agent, no language) is no bot for the missing header', () => {
-    const exchange: NetworkEvidence = { name: 'microsoft-exchange', reason: 'net:microsoft-exchange', kind: 'scanner', scope: 'clicks', strength: 'probable' };
-    expect(judge(hit('open', HOUR, { ip: '52.97.1.1', userAgent: CHROME_96, headers: {}, networks: [exchange] }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
+    expect(judge(hit('open', HOUR, { ip: '52.97.1.1', userAgent: CHROME_96, headers: {}, networks: [EXCHANGE] }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
   });
 
   it('off the cloud, a browser without Accept-Language seconds after delivery is a bot', () => {
