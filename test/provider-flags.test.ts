@@ -5,13 +5,13 @@
  * the same message's nearest open hit: agreed, disagreed, unmatched. A hit arriving after the flag,
  * and a revision of the matched hit's verdict, move the figures; a full recount still agrees.
  */
-import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recount } from '../src/adapters/storage/recount.js';
 import * as R from '../src/adapters/http/api-responses.js';
 import { bounceToken } from '../src/core/verp.js';
 import { testDialects } from './support/databases.js';
-import { sendGridBatch } from './support/signed-webhooks.js';
+import { mailgunSigned, sendGridBatch } from './support/signed-webhooks.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const sendgrid = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -63,12 +63,7 @@ for (const dialect of await testDialects()) {
     }
 
     const sendgridPost = (batch: object[]) => s.app.inject({ method: 'POST', url: '/webhooks/sendgrid', ...sendGridBatch(batch, s.clock.now(), sendgrid.privateKey) });
-    function mailgunPost(eventData: object) {
-      const timestamp = String(Math.floor(s.clock.now() / 1000));
-      const nonce = randomBytes(25).toString('hex');
-      const signature = createHmac('sha256', MAILGUN_KEY).update(timestamp + nonce).digest('hex');
-      return s.app.inject({ method: 'POST', url: '/webhooks/mailgun', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ signature: { timestamp, token: nonce, signature }, 'event-data': eventData }) });
-    }
+    const mailgunPost = (eventData: object) => s.app.inject({ method: 'POST', url: '/webhooks/mailgun', ...mailgunSigned(eventData, s.clock.now(), MAILGUN_KEY) });
     const brevoPost = (event: object) =>
       s.app.inject({ method: 'POST', url: '/webhooks/brevo', headers: { authorization: `Bearer ${BREVO_TOKEN}`, 'content-type': 'application/json' }, payload: JSON.stringify(event) });
 
