@@ -5,13 +5,13 @@
  * the same message's nearest open hit: agreed, disagreed, unmatched. A hit arriving after the flag,
  * and a revision of the matched hit's verdict, move the figures; a full recount still agrees.
  */
-import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recount } from '../src/adapters/storage/recount.js';
 import * as R from '../src/adapters/http/api-responses.js';
 import { bounceToken } from '../src/core/verp.js';
 import { testDialects } from './support/databases.js';
-import { sendGridBatch } from './support/signed-webhooks.js';
+import { mailgunSigned, sendGridBatch } from './support/signed-webhooks.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const sendgrid = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -41,8 +41,8 @@ for (const dialect of await testDialects()) {
     afterAll(async () => s?.close());
 
     const token = (id: number) => bounceToken(s.services.keyring.current, id);
-    async function delivered(email: string) {
-      const m = (await s.api('POST', '/api/messages', { executionId, to: [email] })).body;
+    async function delivered(email: string, to = executionId) {
+      const m = (await s.api('POST', '/api/messages', { executionId: to, to: [email] })).body;
       await s.api('POST', `/api/messages/${m.id}/events`, { type: 'delivered', at: s.clock.now() });
       return m;
     }
@@ -50,21 +50,20 @@ for (const dialect of await testDialects()) {
     const hit = (m: any, ip: string, ua: string, extra: Record<string, string> = {}) =>
       s.app.inject({ method: 'GET', url: pixel(m), headers: { 'x-forwarded-for': ip, 'user-agent': ua, 'accept-language': 'en', ...extra } });
     const events = async (id: number) => (await s.api('GET', `/api/messages/${id}`)).body.events as { id: number; type: string; reason: string | null; verdict: string | null; reasons: string[]; at: number }[];
-    const report = async () => (await s.api('GET', `/api/campaigns/${campaignId}/report`)).body;
-    const flags = async () => Object.fromEntries(((await report()).providerFlags as { reason: string }[]).map(({ reason, ...rest }) => [reason, rest]));
-    async function recountAgrees() {
-      const result = await recount(s.storage.database.db, { campaignId, fix: false });
+    const report = async (of = campaignId) => (await s.api('GET', `/api/campaigns/${of}/report`)).body;
+    /** The report's flags of one series (opens unless said), by reason. */
+    const flags = async (series: 'opens' | 'clicks' = 'opens', of = campaignId) =>
+      Object.fromEntries(
+        ((await report(of)).providerFlags as { reason: string; series: string }[]).filter((f) => f.series === series).map(({ reason, series: _series, ...rest }) => [reason, rest]),
+      );
+    async function recountAgrees(of = campaignId) {
+      const result = await recount(s.storage.database.db, { campaignId: of, fix: false });
       expect(result.differences).toEqual([]);
       expect(result.factDifferences).toBe(0);
     }
 
     const sendgridPost = (batch: object[]) => s.app.inject({ method: 'POST', url: '/webhooks/sendgrid', ...sendGridBatch(batch, s.clock.now(), sendgrid.privateKey) });
-    function mailgunPost(eventData: object) {
-      const timestamp = String(Math.floor(s.clock.now() / 1000));
-      const nonce = randomBytes(25).toString('hex');
-      const signature = createHmac('sha256', MAILGUN_KEY).update(timestamp + nonce).digest('hex');
-      return s.app.inject({ method: 'POST', url: '/webhooks/mailgun', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ signature: { timestamp, token: nonce, signature }, 'event-data': eventData }) });
-    }
+    const mailgunPost = (eventData: object) => s.app.inject({ method: 'POST', url: '/webhooks/mailgun', ...mailgunSigned(eventData, s.clock.now(), MAILGUN_KEY) });
     const brevoPost = (event: object) =>
       s.app.inject({ method: 'POST', url: '/webhooks/brevo', headers: { authorization: `Bearer ${BREVO_TOKEN}`, 'content-type': 'application/json' }, payload: JSON.stringify(event) });
 
@@ -112,7 +111,7 @@ for (const dialect of await testDialects()) {
       expect((await events(m.id)).find((e) => e.type === 'provider_opened')!.reason).toBe('provider:mailgun-bot-generic');
       const r = await report();
       expect(R.CampaignReport.safeParse(r).success).toBe(true);
-      expect(r.providerFlags).toContainEqual({ reason: 'provider:mailgun-bot-generic', flagged: 1, agreed: 0, disagreed: 1, unmatched: 0 });
+      expect(r.providerFlags).toContainEqual({ reason: 'provider:mailgun-bot-generic', series: 'opens', flagged: 1, agreed: 0, disagreed: 1, unmatched: 0 });
       expect(r.providerFlagSummary).toContain('1 open flagged provider:mailgun-bot-generic: mailsight said machine or bot for 0, human for 1, and saw no open within 60 s of 0');
       await recountAgrees();
 
@@ -138,6 +137,58 @@ for (const dialect of await testDialects()) {
       const totals = (await report()).totals;
       expect(totals.byVerdict.machine.totalOpens).toBe(2);
       await recountAgrees();
+    });
+
+    it("Mailgun clicks: a bot flag is compared with the message's click hits, the honeypot's included, apart from its opens", async () => {
+      const flagged = (await s.api('POST', '/api/campaigns', { name: 'flagged clicks', tracking: { honeypot: true } })).body.id as number;
+      const execution = (await s.api('POST', `/api/campaigns/${flagged}/executions`, { subject: 'Hi', html: '<p><a href="https://shop.example/sale">Sale</a></p>' })).body.id as number;
+      const m = await delivered('clicker@corp.example', execution);
+      const click = async (url: string, ip: string, ua: string) => {
+        const response = await s.app.inject({ method: 'GET', url: new URL(url).pathname, headers: { 'x-forwarded-for': ip, 'user-agent': ua, 'accept-language': 'en' } });
+        expect(response.statusCode).toBeLessThan(400);
+      };
+      const mailgunClick = (id: string, at: number, url: string, bot: string | undefined) =>
+        mailgunPost({
+          event: 'clicked',
+          timestamp: at / 1000,
+          id,
+          recipient: 'clicker@corp.example',
+          'user-variables': { mailsight_token: token(m.id) },
+          ip: '40.94.1.2',
+          url,
+          'client-info': { 'user-agent': CHROME, ...(bot === undefined ? {} : { bot }) },
+        });
+      const link = (m.links as { ordinal: number; tracked: string }[]).find((l) => l.ordinal === 1)!.tracked;
+
+      // A reader clicks the link three hours after delivery; Mailgun calls its click a bot's a second later.
+      s.clock.advance(3 * 3_600_000);
+      await click(link, '198.51.100.20', CHROME);
+      expect((await events(m.id)).find((e) => e.type === 'clicked')!.verdict).toBe('human');
+      expect((await mailgunClick('mg-click-1', s.clock.now() + 1_000, link, 'generic')).statusCode).toBe(200);
+      // A flag two hours before any click, and an unflagged click: the first unmatched, the second counted nowhere.
+      expect((await mailgunClick('mg-click-2', s.clock.now() - 7_200_000, link, 'generic')).statusCode).toBe(200);
+      expect((await mailgunClick('mg-click-3', s.clock.now() + 2_000, link, '')).statusCode).toBe(200);
+      const provider = (await events(m.id)).filter((e) => e.type === 'provider_clicked');
+      expect(provider.map((e) => e.reason)).toEqual(['provider:mailgun-bot-generic', 'provider:mailgun-bot-generic', null]);
+      expect(await flags('clicks', flagged)).toEqual({ 'provider:mailgun-bot-generic': { flagged: 2, agreed: 0, disagreed: 1, unmatched: 1 } });
+      // A flagged click is no flagged open: the opens' figures hold nothing of this campaign.
+      expect(await flags('opens', flagged)).toEqual({});
+      await recountAgrees(flagged);
+
+      // Ten minutes on, a scanner follows the hidden honeypot link: Mailgun's flag arrives first and
+      // is unmatched, then mailsight's hit (a bot's, by the honeypot) lands 3 s away and it agrees.
+      s.clock.advance(10 * 60_000);
+      expect((await mailgunClick('mg-click-4', s.clock.now(), m.honeypotUrl, 'generic')).statusCode).toBe(200);
+      expect((await flags('clicks', flagged))['provider:mailgun-bot-generic']).toEqual({ flagged: 3, agreed: 0, disagreed: 1, unmatched: 2 });
+      s.clock.advance(3_000);
+      await click(m.honeypotUrl, '203.0.113.9', 'Mozilla/5.0');
+      expect((await events(m.id)).filter((e) => e.type === 'clicked').map((e) => e.verdict)).toEqual(['human', 'bot']);
+      expect((await flags('clicks', flagged))['provider:mailgun-bot-generic']).toEqual({ flagged: 3, agreed: 1, disagreed: 1, unmatched: 1 });
+
+      const r = await report(flagged);
+      expect(R.CampaignReport.safeParse(r).success).toBe(true);
+      expect(r.providerFlagSummary).toEqual(['3 clicks flagged provider:mailgun-bot-generic: mailsight said machine or bot for 1, human for 1, and saw no click within 60 s of 1']);
+      await recountAgrees(flagged);
     });
   });
 }

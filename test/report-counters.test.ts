@@ -1,8 +1,9 @@
 /**
  * The report counters against a full recount from the events, after mixed traffic through the real
  * server: deliveries reported late and twice, bounces hard and soft, complaints, one-click
- * unsubscribes, human opens and clicks, scanner bursts whose earlier verdicts are revised, on every
- * dialect, and through two nodes at once on PostgreSQL. Zero differences, and the report read from
+ * unsubscribes, human opens and clicks, scanner bursts whose earlier verdicts are revised, Mailgun's
+ * bot flags on opens and clicks posted before and after mailsight's hits, on every dialect, and
+ * through two nodes at once on PostgreSQL. Zero differences, and the report read from
  * the counters equals the SQL recount of the same figures. Then `recount` finds and fixes a counter
  * and a message's facts spoiled by hand.
  */
@@ -17,6 +18,8 @@ import { linkClicks, sumCounters, totalsFromCounters } from '../src/app/report-f
 import { createTestDatabase, postgresReachable, testDialects, type TestDatabase } from './support/databases.js';
 import { dialectEnv, startTestServer, type TestServer } from './support/server.js';
 import { mulberry32 } from '../src/core/seeded-random.js';
+import { bounceToken } from '../src/core/verp.js';
+import { mailgunSigned } from './support/signed-webhooks.js';
 
 const HTML = '<p><a href="https://shop.example/a">A</a> <a href="https://shop.example/b">B</a> <a href="https://shop.example/a">A again</a></p>';
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0 Safari/537.36';
@@ -28,13 +31,54 @@ interface Created {
   html: string;
   links: { tracked: string; part: string }[];
   unsubscribeUrl: string;
+  recipients: { to: string[] };
+}
+
+const MAILGUN_KEY = 'mailgun-signing-key-for-tests';
+const MAILGUN_ENV = { WEBHOOK_PROVIDERS: 'mailgun', WEBHOOK_MAILGUN_SIGNING_KEY: MAILGUN_KEY };
+/** Mailgun's client-info.bot as it comes: kinds, a plain true, and a person's empty one (no flag). */
+const MAILGUN_BOTS = ['generic', 'apple', true, ''] as const;
+
+/**
+ * Posts Mailgun's report of an open or a click of `m`, `offset` ms from now, with a bot flag; its own
+ * random generator, so that the rest of the traffic is what it was without it.
+ */
+interface ProviderReports {
+  random: () => number;
+  post(m: Created, event: 'opened' | 'clicked', offset: number, bot: (typeof MAILGUN_BOTS)[number]): Promise<void>;
+}
+
+/** ProviderReports through `inject` of a node whose clock is `now`, its ids tagged with `node`. */
+function mailgunReports(app: Mailsight['app'], keyring: Mailsight['services']['keyring'], now: () => number, seed: number, node: string): ProviderReports {
+  let n = 0;
+  return {
+    random: mulberry32(seed),
+    async post(m, event, offset, bot) {
+      const eventData = {
+        event,
+        timestamp: (now() + offset) / 1000,
+        id: `mg-${node}-${m.id}-${n++}`,
+        recipient: m.recipients.to[0],
+        'user-variables': { mailsight_token: bounceToken(keyring.current, m.id) },
+        ...(event === 'clicked' ? { url: m.links[0]!.tracked } : {}),
+        'client-info': { 'user-agent': CHROME, bot },
+      };
+      const response = await app.inject({ method: 'POST', url: '/webhooks/mailgun', ...mailgunSigned(eventData, now(), MAILGUN_KEY) });
+      expect(response.statusCode, response.body).toBe(200);
+    },
+  };
 }
 
 type Call = (method: 'GET' | 'POST', url: string, body?: unknown) => Promise<{ status: number; body: any }>;
 type Hit = (method: 'GET' | 'HEAD' | 'POST', url: string, headers: Record<string, string>, payload?: string) => Promise<number>;
 
 /** Mixed traffic for one message, chosen by a seeded random generator. */
-async function traffic(m: Created, random: () => number, api: Call, hit: Hit, advance: (ms: number) => void): Promise<void> {
+async function traffic(m: Created, random: () => number, api: Call, hit: Hit, advance: (ms: number) => void, provider?: ProviderReports): Promise<void> {
+  // Sometimes, Mailgun's report of the same open or click, `offset` ms from it, flagged or not.
+  const reported = async (event: 'opened' | 'clicked', offset: number) => {
+    if (provider === undefined || provider.random() < 0.5) return;
+    await provider.post(m, event, offset, MAILGUN_BOTS[Math.floor(provider.random() * MAILGUN_BOTS.length)]!);
+  };
   const human = { 'user-agent': CHROME, 'accept-language': 'en', 'x-forwarded-for': `198.51.100.${(m.id % 250) + 1}` };
   const pixel = path(/<img src="([^"]+)"/.exec(m.html)![1]!);
   const links = m.links.filter((l) => l.part === 'html').map((l) => path(l.tracked));
@@ -55,10 +99,14 @@ async function traffic(m: Created, random: () => number, api: Call, hit: Hit, ad
   if (random() < 0.6) {
     advance(60_000);
     await hit('GET', pixel, human);
+    await reported('opened', 1_500);
     if (random() < 0.3) await hit('GET', pixel, human);
   }
   if (random() < 0.3) {
     advance(120_000);
+    // The provider's report first, then mailsight's hit: the flag's figures move when the hit arrives.
+    await reported('clicked', 2_000);
+    await reported('clicked', -3 * 3_600_000);
     await hit('GET', links[Math.floor(random() * links.length)]!, human);
   }
   if (random() < 0.25) {
@@ -68,6 +116,7 @@ async function traffic(m: Created, random: () => number, api: Call, hit: Hit, ad
       await hit('GET', link, { 'user-agent': CHROME, 'x-forwarded-for': '203.0.113.9' });
       advance(40);
     }
+    await reported('clicked', -100);
   }
   if (random() < 0.05) await hit('HEAD', links[0]!, human);
   if (random() < 0.06) await hit('POST', path(m.unsubscribeUrl), { 'content-type': 'application/x-www-form-urlencoded' }, 'List-Unsubscribe=One-Click');
@@ -96,11 +145,11 @@ for (const dialect of await testDialects()) {
   describe(`report counters and the recount agree (${dialect})`, () => {
     let s: TestServer;
     beforeAll(async () => {
-      s = await startTestServer(dialect);
+      s = await startTestServer(dialect, MAILGUN_ENV);
     });
     afterAll(async () => s?.close());
 
-    it('after mixed traffic: revisions, late and repeated deliveries, bounces, unsubscribes, complaints', async () => {
+    it("after mixed traffic: revisions, late and repeated deliveries, bounces, unsubscribes, complaints, Mailgun's flags", async () => {
       const random = mulberry32(dialect === 'sqlite' ? 3 : 4);
       const campaign = await s.api('POST', '/api/campaigns', { name: 'replay', kind: 'recurring' });
       const messages: Created[] = [];
@@ -113,7 +162,8 @@ for (const dialect of await testDialects()) {
         }
       }
       const hit: Hit = async (method, url, headers, payload) => (await s.app.inject({ method, url, headers, ...(payload ? { payload } : {}) })).statusCode;
-      for (const m of messages) await traffic(m, random, s.api, hit, (ms) => s.clock.advance(ms));
+      const mailgun = mailgunReports(s.app, s.services.keyring, () => s.clock.now(), dialect === 'sqlite' ? 5 : 6, 'one');
+      for (const m of messages) await traffic(m, random, s.api, hit, (ms) => s.clock.advance(ms), mailgun);
       await expectCountersRight(s, campaign.body.id);
 
       const report = await s.api('GET', `/api/campaigns/${campaign.body.id}/report`);
@@ -124,6 +174,11 @@ for (const dialect of await testDialects()) {
       expect(report.body.totals.hardBounced).toBeGreaterThan(0);
       expect(report.body.totals.byVerdict.bot.totalClicks).toBeGreaterThan(0);
       expect(report.body.totals.byVerdict.human.uniqueOpens).toBeGreaterThan(0);
+      const flagged = report.body.providerFlags as { series: string; agreed: number; disagreed: number; unmatched: number }[];
+      const sum = (series: string, outcome: 'agreed' | 'disagreed' | 'unmatched') => flagged.filter((f) => f.series === series).reduce((n, f) => n + f[outcome], 0);
+      // Every outcome of a flagged click; the opens here are all people's, so their flags only disagree.
+      for (const outcome of ['agreed', 'disagreed', 'unmatched'] as const) expect(sum('clicks', outcome), outcome).toBeGreaterThan(0);
+      expect(sum('opens', 'disagreed')).toBeGreaterThan(0);
       expect(report.body.providers.map((p: { provider: string }) => p.provider)).toEqual(['gmail', 'microsoft', 'yahoo', 'apple', 'other']);
       expect(report.body.providers.reduce((n: number, p: { messages: number }) => n + p.messages, 0)).toBe(60);
       const executionReport = await s.api('GET', `/api/executions/${report.body.executions[1].execution.id}/report`);
@@ -160,7 +215,8 @@ describe.skipIf(!reachable)('report counters with two nodes writing at once on P
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    const config = (node: number) => Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...dialectEnv('postgres') }), database: database.config });
+    const config = (node: number) =>
+      Object.freeze({ ...loadConfig({ MX_LOOKUP: 'false', PUBLIC_URL: 'https://track.test', LOG_LEVEL: 'silent', NODE_ID: `node-${node}`, ...MAILGUN_ENV, ...dialectEnv('postgres') }), database: database.config });
     nodes = await Promise.all([0, 1].map((node) => build({ config: config(node), logger: pino({ level: 'silent' }) })));
   });
   afterAll(async () => {
@@ -188,7 +244,8 @@ describe.skipIf(!reachable)('report counters with two nodes writing at once on P
     await Promise.all(
       nodes.map(async (node, n) => {
         const random = mulberry32(20 + n);
-        for (const m of messages) await traffic(m, random, apiOf(node), hitOf(node), () => undefined);
+        const mailgun = mailgunReports(node.app, node.services.keyring, Date.now, 30 + n, `node-${n}`);
+        for (const m of messages) await traffic(m, random, apiOf(node), hitOf(node), () => undefined, mailgun);
       }),
     );
     await expectCountersRight(nodes[0]!, campaign.body.id);

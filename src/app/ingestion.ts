@@ -372,9 +372,9 @@ export class IngestionService {
       source: sourceOf(outcome.reporter),
       subtype: subtypeOf(outcome),
       recipient,
-      // A provider's machine or bot flag on an open is its reason (core/outcomes/provider-flags.ts):
-      // the report compares it with mailsight's verdict on the same open.
-      reason: bounce?.reason ?? (outcome.kind === 'opened' && isProviderFlag(outcome.flag) ? outcome.flag : null),
+      // A provider's machine or bot flag on an open or a click is its reason (core/outcomes/provider-flags.ts):
+      // the report compares it with mailsight's verdict on the same open or click.
+      reason: bounce?.reason ?? ((outcome.kind === 'opened' || outcome.kind === 'clicked') && isProviderFlag(outcome.flag) ? outcome.flag : null),
       detail,
       dedupeKey,
     };

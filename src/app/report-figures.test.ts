@@ -38,22 +38,29 @@ describe('nonHumanSummary', () => {
 });
 
 describe('provider flags', () => {
-  it('adds up each flag by outcome, and says it in one sentence per flag', () => {
+  it('adds up each flag by outcome, opens apart from clicks, and says it in one sentence per flag and series', () => {
     const c = counters([
       [counter.flagged('agreed', 'provider:sendgrid-machine-open'), 9],
       [counter.flagged('disagreed', 'provider:sendgrid-machine-open'), 2],
       [counter.flagged('unmatched', 'provider:sendgrid-machine-open'), 1],
       [counter.flagged('unmatched', 'provider:mailgun-bot-generic'), 1],
       [counter.flagged('agreed', 'provider:brevo-proxy-open'), 0],
+      [counter.flagged('agreed', 'provider:mailgun-bot-generic', 'clicks'), 2],
+      [counter.flagged('disagreed', 'provider:mailgun-bot-generic', 'clicks'), 1],
+      [counter.flagged('unmatched', 'provider:mailgun-bot', 'clicks'), 1],
       [counter.provider('gmail', 'messages'), 5],
     ]);
     const flags = providerFlagFigures(c);
     expect(flags).toEqual([
-      { reason: 'provider:mailgun-bot-generic', flagged: 1, agreed: 0, disagreed: 0, unmatched: 1 },
-      { reason: 'provider:sendgrid-machine-open', flagged: 12, agreed: 9, disagreed: 2, unmatched: 1 },
+      { reason: 'provider:mailgun-bot', series: 'clicks', flagged: 1, agreed: 0, disagreed: 0, unmatched: 1 },
+      { reason: 'provider:mailgun-bot-generic', series: 'opens', flagged: 1, agreed: 0, disagreed: 0, unmatched: 1 },
+      { reason: 'provider:mailgun-bot-generic', series: 'clicks', flagged: 3, agreed: 2, disagreed: 1, unmatched: 0 },
+      { reason: 'provider:sendgrid-machine-open', series: 'opens', flagged: 12, agreed: 9, disagreed: 2, unmatched: 1 },
     ]);
     expect(providerFlagSummary(flags)).toEqual([
+      '1 click flagged provider:mailgun-bot: mailsight said machine or bot for 0, human for 0, and saw no click within 60 s of 1',
       '1 open flagged provider:mailgun-bot-generic: mailsight said machine or bot for 0, human for 0, and saw no open within 60 s of 1',
+      '3 clicks flagged provider:mailgun-bot-generic: mailsight said machine or bot for 2, human for 1, and saw no click within 60 s of 0',
       '12 opens flagged provider:sendgrid-machine-open: mailsight said machine or bot for 9, human for 2, and saw no open within 60 s of 1',
     ]);
   });

@@ -4,7 +4,7 @@
  * since the send, and the figures of each mailbox provider. Pure: the store reads the counters, this
  * turns them into what the API, the CLI and the dashboard show.
  */
-import { counter, HOUR_MS, parseCounter, type HitSeries } from '../core/report-counters.js';
+import { counter, FLAGGED_KINDS, HOUR_MS, parseCounter, type HitSeries } from '../core/report-counters.js';
 import { OUTCOMES, OUTCOME_STATUSES, REASON_COUNT_NAMES, REASON_COUNTS, SCOPES, type ReasonCount, type Scope, type StatusKey } from '../core/message-status.js';
 import { deriveRates } from '../core/rates.js';
 import { linkClickCounts } from '../core/hot-clicks.js';
@@ -277,33 +277,41 @@ export function providerFigures(c: Counters): ProviderFigures[] {
   });
 }
 
-/** Opens one provider flag marked as a machine or a bot, by what mailsight said of the same open (core/outcomes/provider-flags.ts). */
+/** Opens (or clicks) one provider flag marked as a machine or a bot, by what mailsight said of the same open or click (core/outcomes/provider-flags.ts). */
 export interface ProviderFlagFigures extends Record<ProviderFlagOutcome, number> {
   /** The flag's reason: `provider:sendgrid-machine-open`, `provider:brevo-proxy-open`, `provider:mailgun-bot-<kind>`. */
   reason: string;
+  /** What the provider flagged, and the hits it is compared with: opens or clicks. */
+  series: HitSeries;
   flagged: number;
 }
 
-/** Each provider flag seen in the counters, by reason. */
+const FLAGGED_SERIES = new Map<string, HitSeries>(Object.entries(FLAGGED_KINDS).map(([series, kind]) => [kind, series as HitSeries]));
+
+/** Each provider flag seen in the counters, by reason, its opens before its clicks. */
 export function providerFlagFigures(c: Counters): ProviderFlagFigures[] {
   const found = new Map<string, ProviderFlagFigures>();
   for (const [name, value] of c) {
     const { kind, parts } = parseCounter(name);
-    if (kind !== 'flagged' || value === 0) continue;
+    const series = FLAGGED_SERIES.get(kind);
+    if (series === undefined || value === 0) continue;
     const [outcome, reason] = parts as [ProviderFlagOutcome, string];
     if (!PROVIDER_FLAG_OUTCOMES.includes(outcome)) continue;
-    let entry = found.get(reason);
-    if (!entry) found.set(reason, (entry = { reason, flagged: 0, agreed: 0, disagreed: 0, unmatched: 0 }));
+    const key = `${series}:${reason}`;
+    let entry = found.get(key);
+    if (!entry) found.set(key, (entry = { reason, series, flagged: 0, agreed: 0, disagreed: 0, unmatched: 0 }));
     entry[outcome] += value;
     entry.flagged += value;
   }
-  return [...found.values()].sort((a, b) => (a.reason < b.reason ? -1 : 1));
+  return [...found.values()].sort((a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : a.series === b.series ? 0 : a.series === 'opens' ? -1 : 1));
 }
 
-/** "12 opens flagged provider:sendgrid-machine-open: mailsight said machine or bot for 9, human for 2, and saw no open within 60 s of 1", one per flag. */
+const FLAGGED_WORDS: Record<HitSeries, { one: string; many: string }> = { opens: { one: 'open', many: 'opens' }, clicks: { one: 'click', many: 'clicks' } };
+
+/** "12 opens flagged provider:sendgrid-machine-open: mailsight said machine or bot for 9, human for 2, and saw no open within 60 s of 1", one per flag and series. */
 export function providerFlagSummary(flags: readonly ProviderFlagFigures[]): string[] {
-  return flags.map(
-    (f) =>
-      `${count(f.flagged)} ${f.flagged === 1 ? 'open' : 'opens'} flagged ${f.reason}: mailsight said machine or bot for ${count(f.agreed)}, human for ${count(f.disagreed)}, and saw no open within ${PROVIDER_FLAG_MATCH_MS / 1000} s of ${count(f.unmatched)}`,
-  );
+  return flags.map((f) => {
+    const words = FLAGGED_WORDS[f.series];
+    return `${count(f.flagged)} ${f.flagged === 1 ? words.one : words.many} flagged ${f.reason}: mailsight said machine or bot for ${count(f.agreed)}, human for ${count(f.disagreed)}, and saw no ${words.one} within ${PROVIDER_FLAG_MATCH_MS / 1000} s of ${count(f.unmatched)}`;
+  });
 }

@@ -29,8 +29,10 @@ import {
   type StatusEvent,
   type StatusKey,
 } from './message-status.js';
+import { PROBE_METHOD } from './events.js';
+import { HONEYPOT_ORDINAL } from './instrument/honeypot.js';
 import { MAILBOX_PROVIDERS, type MailboxProvider } from './mailbox-provider.js';
-import { compareProviderFlags, isProviderFlag, type ProviderFlagOutcome } from './outcomes/provider-flags.js';
+import { compareProviderFlags, isProviderFlag, type FlaggedEvent, type JudgedHit, type ProviderFlagOutcome } from './outcomes/provider-flags.js';
 
 /** The unique engagement facts of a message, per scope (message-status.ts EngagementFacts). */
 export const ENGAGEMENT_FACTS = ['opened', 'clicked', 'inferredOpen', 'unsubscribedOpen'] as const satisfies readonly (keyof EngagementFacts)[];
@@ -67,13 +69,19 @@ export const counter = {
   why: (series: HitSeries, verdict: string, reason: string) => `why:${series}:${verdict}:${reason}`,
   /** A figure of the messages to one mailbox provider; `status:<key>` figures too. */
   provider: (provider: MailboxProvider, figure: string) => `provider:${provider}:${figure}`,
-  /** Opens a provider flagged as a machine or a bot, by what mailsight said of them and the flag's reason (outcomes/provider-flags.ts). */
-  flagged: (outcome: ProviderFlagOutcome, reason: string) => `flagged:${outcome}:${reason}`,
+  /**
+   * Opens (or clicks) a provider flagged as a machine or a bot, by what mailsight said of them and the
+   * flag's reason (outcomes/provider-flags.ts). Opens keep the name they were first stored under.
+   */
+  flagged: (outcome: ProviderFlagOutcome, reason: string, series: HitSeries = 'opens') => `${FLAGGED_KINDS[series]}:${outcome}:${reason}`,
 };
+
+/** The counter kind of provider-flagged opens and of provider-flagged clicks. */
+export const FLAGGED_KINDS = { opens: 'flagged', clicks: 'flagged-clicks' } as const satisfies Record<HitSeries, string>;
 
 /** A counter name taken apart: its kind and its parts (the last part may hold colons: reasons do). */
 export function parseCounter(name: string): { kind: string; parts: string[] } {
-  const arity: Record<string, number> = { status: 1, reason: 2, fact: 2, hits: 2, link: 3, hour: 3, why: 3, provider: 2, flagged: 2 };
+  const arity: Record<string, number> = { status: 1, reason: 2, fact: 2, hits: 2, link: 3, hour: 3, why: 3, provider: 2, [FLAGGED_KINDS.opens]: 2, [FLAGGED_KINDS.clicks]: 2 };
   const colon = name.indexOf(':');
   if (colon < 0) return { kind: name, parts: [] };
   const kind = name.slice(0, colon);
@@ -125,8 +133,8 @@ export interface MessageState {
   /** Clicks per link occurrence and scope: `<ordinal>:<scope>` -> clicks. */
   links: Record<string, number>;
   /**
-   * Provider opens flagged as a machine or a bot (absent when none): their counters depend on the
-   * message's hits, so a write of hits to such a message tallies it from its events (countedHits).
+   * Provider opens and clicks flagged as a machine or a bot (absent when none): their counters depend
+   * on the message's hits, so a write of hits to such a message tallies it from its events (countedHits).
    */
   flagged?: number;
 }
@@ -247,32 +255,54 @@ export function stateOf(events: readonly TallyEvent[]): MessageState {
     if (REASON_EVIDENCE_NAMES.includes(name)) state.latest[name] = [deciding!.at, deciding!.id ?? 0, deciding!.reason ?? NO_REASON];
   }
   for (const e of events) addHit(state, e);
-  const flagged = events.filter(isFlaggedOpen).length;
+  const flagged = events.filter((e) => flaggedSeries(e) !== null).length;
   if (flagged > 0) state.flagged = flagged;
   return state;
 }
 
-const isFlaggedOpen = (e: TallyEvent): boolean => e.type === 'provider_opened' && isProviderFlag(e.reason);
+/** The series of mailsight's hits a provider event flagged with a reason is compared with; null for any other event. */
+function flaggedSeries(e: TallyEvent): HitSeries | null {
+  if (!isProviderFlag(e.reason)) return null;
+  return e.type === 'provider_opened' ? 'opens' : e.type === 'provider_clicked' ? 'clicks' : null;
+}
 
-/** Whether a state's counters need the message's events to move: it has provider-flagged opens. */
+/**
+ * The series of a hit a provider's flag is compared with: the report's opens and clicks, and clicks on
+ * the honeypot link too. A scanner that follows every link goes through the provider's redirect to
+ * the honeypot as to the others, and the provider reports that click: mailsight's bot verdict on it
+ * is the answer to compare with, though the report does not count it as a click.
+ */
+function comparedSeries(e: TallyEvent): HitSeries | null {
+  if (e.type === 'clicked' && e.linkOrdinal === HONEYPOT_ORDINAL && e.method !== PROBE_METHOD) return 'clicks';
+  return seriesOf(e);
+}
+
+/** Whether a state's counters need the message's events to move: it has provider-flagged opens or clicks. */
 export function needsEvents(state: MessageState): boolean {
   return (state.flagged ?? 0) > 0;
 }
 
 /**
- * The provider-flagged opens of a message, each counted by what mailsight said of the open hit
- * matched to it (outcomes/provider-flags.ts): a function of all the message's events, so only the
- * tallies taken from events count them.
+ * The provider-flagged opens and clicks of a message, each counted by what mailsight said of the hit
+ * of the same series matched to it (outcomes/provider-flags.ts): a function of all the message's
+ * events, so only the tallies taken from events count them.
  */
 export function flagCounters(events: readonly TallyEvent[], into: Map<string, number>): void {
-  const flagged: { at: number; reason: string }[] = [];
-  const opens: { at: number; verdict: string | null }[] = [];
+  const flagged: Record<HitSeries, FlaggedEvent[]> = { opens: [], clicks: [] };
+  const hits: Record<HitSeries, JudgedHit[]> = { opens: [], clicks: [] };
   for (const e of events) {
-    if (isFlaggedOpen(e)) flagged.push({ at: e.at, reason: e.reason! });
-    else if (passes(e, ENGAGEMENT_HITS.open)) opens.push({ at: e.at, verdict: e.verdict ?? null });
+    const flaggedAs = flaggedSeries(e);
+    if (flaggedAs !== null) {
+      flagged[flaggedAs].push({ at: e.at, reason: e.reason! });
+      continue;
+    }
+    const series = comparedSeries(e);
+    if (series !== null) hits[series].push({ at: e.at, verdict: e.verdict ?? null });
   }
-  if (flagged.length === 0) return;
-  for (const { reason, outcome } of compareProviderFlags(flagged, opens)) add(into, counter.flagged(outcome, reason));
+  for (const series of ['opens', 'clicks'] as const) {
+    if (flagged[series].length === 0) continue;
+    for (const { reason, outcome } of compareProviderFlags(flagged[series], hits[series])) add(into, counter.flagged(outcome, reason, series));
+  }
 }
 
 /** What a message's state decides: its status, reason, flags, and the names of the counters it counts 1 in. */
@@ -394,7 +424,7 @@ export function serializeState(state: MessageState): string {
   const links = Object.fromEntries(Object.keys(state.links).sort().map((k) => [k, state.links[k]]));
   const latest = Object.fromEntries(REASON_EVIDENCE_NAMES.filter((n) => state.latest[n]).map((n) => [n, state.latest[n]]));
   const evidence = NON_HIT_EVIDENCE.filter((n) => state.evidence.includes(n));
-  // Absent when none, so that the states of messages without flagged opens read as before.
+  // Absent when none, so that the states of messages without flagged opens or clicks read as before.
   return JSON.stringify(state.flagged ? { evidence, latest, scopes, links, flagged: state.flagged } : { evidence, latest, scopes, links });
 }
 

@@ -1,9 +1,10 @@
 /**
  * Provider webhook requests signed as the providers sign them, for tests that post them to a server:
  * an Amazon SNS Notification carrying an SES event (SignatureVersion 2, SHA256withRSA over SNS's
- * "Key\nValue\n" pairs), and a SendGrid Event Webhook batch (ECDSA P-256 over timestamp + body).
+ * "Key\nValue\n" pairs), a SendGrid Event Webhook batch (ECDSA P-256 over timestamp + body), and a
+ * Mailgun event (HMAC-SHA256 of timestamp + token, in the body beside the event).
  */
-import { sign, type KeyObject } from 'node:crypto';
+import { createHmac, randomBytes, sign, type KeyObject } from 'node:crypto';
 
 export interface SnsSigning {
   topicArn: string;
@@ -44,4 +45,12 @@ export function sendGridSigned(payload: string, at: number, key: KeyObject): { h
     headers: { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': signature, 'x-twilio-email-event-webhook-timestamp': timestamp },
     payload,
   };
+}
+
+/** A Mailgun webhook request for one event, signed at `at` (epoch ms) with a fresh token: its headers and body. */
+export function mailgunSigned(eventData: object, at: number, signingKey: string): { headers: Record<string, string>; payload: string } {
+  const timestamp = String(Math.floor(at / 1000));
+  const token = randomBytes(25).toString('hex');
+  const signature = createHmac('sha256', signingKey).update(timestamp + token).digest('hex');
+  return { headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ signature: { timestamp, token, signature }, 'event-data': eventData }) };
 }

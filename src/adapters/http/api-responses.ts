@@ -312,14 +312,15 @@ export const CampaignReport = z
         z
           .object({
             reason: z.string().describe('the flag: provider:sendgrid-machine-open, provider:brevo-proxy-open, provider:mailgun-bot-<kind>'),
+            series: z.enum(['opens', 'clicks']).describe('what the provider flagged: its opens (compared with open hits) or its clicks (compared with click hits)'),
             flagged: Count,
-            agreed: Count.describe("mailsight's verdict on the same open was machine or bot"),
-            disagreed: Count.describe("mailsight's verdict on the same open was human"),
-            unmatched: Count.describe('no open hit of the message within a minute of it'),
+            agreed: Count.describe("mailsight's verdict on the same open or click was machine or bot"),
+            disagreed: Count.describe("mailsight's verdict on the same open or click was human"),
+            unmatched: Count.describe('no open hit (for a click: no click hit) of the message within a minute of it'),
           })
           .strict(),
       )
-      .describe("opens the sending provider's webhook flagged as a machine or a bot, by flag, compared with mailsight's verdict on the same open"),
+      .describe("opens and clicks the sending provider's webhook flagged as a machine or a bot, by flag and series, compared with mailsight's verdict on the same open or click"),
     providerFlagSummary: z.array(z.string()).describe('the same in sentences'),
   })
   .strict();

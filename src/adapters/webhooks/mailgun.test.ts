@@ -210,6 +210,24 @@ describe('mailgun: events', () => {
     expect(mailgun().parse(signedRequest(noInfo)).outcomes[0]).toMatchObject({ machine: null, userAgent: null });
   });
 
+  it('clicked: client-info.bot flags the click as it flags an open; an empty or absent one flags nothing', () => {
+    const clicked = (bot: unknown) => {
+      const event = fixture('clicked');
+      const info = event['client-info'] as Record<string, unknown>;
+      if (bot === undefined) delete info['bot'];
+      else info['bot'] = bot;
+      return mailgun().parse(signedRequest(event)).outcomes[0]!;
+    };
+    expect(clicked('generic')).toMatchObject({ kind: 'clicked', url: 'https://example.com/landing?x=1', machine: true, flag: 'provider:mailgun-bot-generic' });
+    expect(clicked('apple')).toMatchObject({ kind: 'clicked', machine: true, flag: 'provider:mailgun-bot-apple' });
+    expect(clicked(true)).toMatchObject({ kind: 'clicked', machine: true, flag: 'provider:mailgun-bot' });
+    for (const person of ['', undefined, false]) {
+      const outcome = clicked(person);
+      expect(outcome).toMatchObject({ kind: 'clicked', machine: person === undefined ? null : false });
+      expect(outcome).not.toHaveProperty('flag');
+    }
+  });
+
   it('clicked, unsubscribed, complained', async () => {
     expect(await outcomesOf('clicked')).toMatchObject([{ kind: 'clicked', ...base('clicked', 8), url: 'https://example.com/landing?x=1', machine: false }]);
     expect(await outcomesOf('unsubscribed')).toEqual([{ kind: 'unsubscribed', ...base('unsubscribed', 9), detail: { event: 'unsubscribed', tags: ['newsletter'] } }]);

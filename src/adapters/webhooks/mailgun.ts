@@ -169,11 +169,8 @@ export function parseMailgunEvent(rawBody: Buffer): ReportedOutcome[] {
     }
     case 'failed':
       return [one(failure(read(Failed, raw, 'event-data')))];
-    case 'opened': {
-      const opened = read(Opened, raw, 'event-data');
-      const flag = mailgunBotFlag(opened['client-info']?.bot);
-      return [one({ kind: 'opened', ...tracking(opened), ...(flag === null ? {} : { flag }) })];
-    }
+    case 'opened':
+      return [one({ kind: 'opened', ...tracking(read(Opened, raw, 'event-data')) })];
     case 'clicked': {
       const clicked = read(Clicked, raw, 'event-data');
       return [one({ kind: 'clicked', url: clicked.url, ...tracking(clicked) })];
@@ -203,11 +200,15 @@ function failure(failed: z.infer<typeof Failed>): Pick<ReportedOutcome, 'kind' |
   return { kind: permanent ? 'bounced' : 'deferred', bounce, detail };
 }
 
-/** Mailgun's client-info.bot names the kind of machine ("apple", "gmail", "generic"), empty when it saw a person. */
-function tracking(event: z.infer<typeof Opened>): Pick<ReportedOutcome, 'machine' | 'userAgent' | 'ip'> {
+/**
+ * Opens and clicks alike: Mailgun's client-info.bot names the kind of machine ("apple", "gmail",
+ * "generic"), empty when it saw a person; a bot is also the outcome's flag (core/outcomes/provider-flags.ts).
+ */
+function tracking(event: z.infer<typeof Opened>): Pick<ReportedOutcome, 'machine' | 'userAgent' | 'ip' | 'flag'> {
   const bot = event['client-info']?.bot;
   const machine = bot === undefined || bot === null ? null : typeof bot === 'boolean' ? bot : bot !== '';
-  return { machine, userAgent: event['client-info']?.['user-agent'] ?? null, ip: event.ip ?? null };
+  const flag = mailgunBotFlag(bot);
+  return { machine, userAgent: event['client-info']?.['user-agent'] ?? null, ip: event.ip ?? null, ...(flag === null ? {} : { flag }) };
 }
 
 function eventName(value: string): MailgunEventName {

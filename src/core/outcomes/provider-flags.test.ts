@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareProviderFlags, isProviderFlag, mailgunBotFlag, PROVIDER_FLAG_MATCH_MS } from './provider-flags.js';
-import { counter, needsEvents, serializeState, stateOf, tallyMessage, type TallyEvent } from '../report-counters.js';
+import { counter, needsEvents, parseCounter, serializeState, stateOf, tallyMessage, type TallyEvent } from '../report-counters.js';
 
 const SG = 'provider:sendgrid-machine-open';
 const T = 1_800_000_000_000;
@@ -65,5 +65,45 @@ describe('provider flags in the report counters', () => {
     // A state without flagged opens is stored as it was before the field existed.
     expect(serializeState(plain)).not.toContain('flagged');
     expect([...tallyMessage([open(1, T, 'human')], 'other').counters.keys()].some((n) => n.startsWith('flagged:'))).toBe(false);
+  });
+
+  const click = (id: number, at: number, verdict: 'human' | 'machine' | 'bot', linkOrdinal = 1): TallyEvent => ({ id, type: 'clicked', at, verdict, reasons: [], source: 'redirect', linkOrdinal } as TallyEvent);
+  const flaggedClick = (id: number, at: number, reason: string | null): TallyEvent => ({ id, type: 'provider_clicked', at, reason, source: 'webhook' });
+  const MG = 'provider:mailgun-bot-generic';
+
+  it('compares a flagged click with click hits only, a flagged open with open hits only, each under its own counter', () => {
+    const events = [
+      open(1, T, 'human'),
+      click(2, T + 600_000, 'bot'),
+      click(3, T + 600_500, 'human', 2),
+      // A flagged click beside an open hit only: no click near it.
+      flaggedClick(4, T + 1_000, MG),
+      flaggedClick(5, T + 601_000, MG),
+      flaggedClick(6, T + 600_200, MG),
+      // A flagged open beside a click hit only.
+      flagged(7, T + 600_000, 'provider:mailgun-bot-apple'),
+      flaggedClick(8, T + 600_000, null),
+    ];
+    const counters = tallyMessage(events, 'other').counters;
+    const flags = Object.fromEntries([...counters].filter(([n]) => n.startsWith('flagged')));
+    // In time order: the click at +600.2 s takes the bot click 200 ms away; the one at +601 s takes the human click.
+    expect(flags).toEqual({
+      [counter.flagged('unmatched', MG, 'clicks')]: 1,
+      [counter.flagged('agreed', MG, 'clicks')]: 1,
+      [counter.flagged('disagreed', MG, 'clicks')]: 1,
+      [counter.flagged('unmatched', 'provider:mailgun-bot-apple')]: 1,
+    });
+    expect(counter.flagged('agreed', MG, 'clicks')).toBe(`flagged-clicks:agreed:${MG}`);
+    expect(counter.flagged('agreed', MG)).toBe(`flagged:agreed:${MG}`);
+    expect(parseCounter(counter.flagged('disagreed', MG, 'clicks'))).toEqual({ kind: 'flagged-clicks', parts: ['disagreed', MG] });
+    // Flagged clicks make the state need its events, as flagged opens do; an unflagged provider click does not.
+    expect(stateOf(events).flagged).toBe(4);
+    expect(needsEvents(stateOf([click(2, T, 'human'), flaggedClick(8, T, null)]))).toBe(false);
+  });
+
+  it("matches a flagged click to mailsight's hit on the honeypot link, which the report does not count as a click", () => {
+    const counters = tallyMessage([click(1, T, 'bot', 0), flaggedClick(2, T + 3_000, MG)], 'other').counters;
+    expect(counters.get(counter.flagged('agreed', MG, 'clicks'))).toBe(1);
+    expect(counters.get(counter.hits('clicks', 'all'))).toBeUndefined();
   });
 });

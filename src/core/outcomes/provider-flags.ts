@@ -1,9 +1,10 @@
 /**
- * Providers' own word on an open: SendGrid's `sg_machine_open`, Brevo's `proxy_open` (both for
- * prefetches such as Apple's) and Mailgun's `client-info.bot` ("apple", "gmail", "generic": the last
- * is the only provider flag for scanner opens, ../reference/nhi.md). A flagged provider open is
- * recorded with one of these reasons, and compared with mailsight's own verdict on the open hit of
- * the same message nearest in time: the report counts, per reason, how often the two agree.
+ * Providers' own word on an open or a click: SendGrid's `sg_machine_open`, Brevo's `proxy_open` (both
+ * for prefetches such as Apple's) and Mailgun's `client-info.bot` ("apple", "gmail", "generic": the
+ * last is the only provider flag for scanner opens, ../reference/nhi.md), which Mailgun gives on its
+ * clicks too. A flagged provider open or click is recorded with one of these reasons, and compared
+ * with mailsight's own verdict on the hit of the same kind (open or click) of the same message
+ * nearest in time: the report counts, per reason and kind, how often the two agree.
  */
 
 /** Every provider flag's reason starts so; the rest names the provider and its flag. */
@@ -35,33 +36,44 @@ export function isProviderFlag(reason: string | null | undefined): reason is str
  * How far apart a provider's flagged open and mailsight's open hit may be to be the same open, ms.
  * Both pixels are in the same message and fetched by the same rendering, within seconds of each
  * other; SendGrid gives its time to the second, and the two clocks are two machines'. A reader's
- * next open of the same message comes minutes later, rarely within a minute.
+ * next open of the same message comes minutes later, rarely within a minute. A click goes through
+ * both redirects (the provider's wraps mailsight's) one after the other: the same window holds.
  */
 export const PROVIDER_FLAG_MATCH_MS = 60_000;
 
-/** What mailsight said of the open a provider flagged: machine or bot too, human, or no open hit near it. */
+/** What mailsight said of the open or click a provider flagged: machine or bot too, human, or no hit of that kind near it. */
 export const PROVIDER_FLAG_OUTCOMES = ['agreed', 'disagreed', 'unmatched'] as const;
 export type ProviderFlagOutcome = (typeof PROVIDER_FLAG_OUTCOMES)[number];
 
-export interface FlaggedOpen {
+/** A provider open or click flagged with a reason. */
+export interface FlaggedEvent {
   at: number;
   reason: string;
 }
 
-export interface JudgedOpen {
+/** One of mailsight's own hits of the same kind (an open for a flagged open, a click for a flagged click). */
+export interface JudgedHit {
   at: number;
   /** mailsight's verdict on the hit; null when it has none. */
   verdict: string | null;
 }
 
 /**
- * Each flagged open of one message paired with at most one of its open hits, and what mailsight
- * said of it. The rule: flagged opens in time order each take the nearest open hit not taken yet
- * within PROVIDER_FLAG_MATCH_MS (the earlier on a tie); only hits judged machine, bot or human take
- * part (the sender's own opens and unjudged ones say nothing about the provider's flag). Agreed:
- * mailsight said machine or bot; disagreed: human; unmatched: no such hit.
+ * Each flagged provider event of one message paired with at most one of its hits of the same kind,
+ * and what mailsight said of it: called once for opens against open hits, once for clicks against
+ * click hits. The rule: flagged events in time order each take the nearest hit not taken yet within
+ * PROVIDER_FLAG_MATCH_MS (the earlier on a tie); only hits judged machine, bot or human take part
+ * (the sender's own hits and unjudged ones say nothing about the provider's flag). Agreed: mailsight
+ * said machine or bot; disagreed: human; unmatched: no such hit.
+ *
+ * Clicks are paired by time alone, not by link: when mailsight tracks a message's clicks, the URL
+ * the provider reports is the link as the provider was given it, mailsight's own click URL (the
+ * provider's redirect wraps ours), whose link occurrence is inside a signed token; the tally reads
+ * events by their stored columns only, without the provider's URL or the keyring. Two links of one
+ * message clicked within a minute of each other may be paired crosswise; each flag still meets a
+ * click of the same message at the same moment, which mailsight judged.
  */
-export function compareProviderFlags(flagged: readonly FlaggedOpen[], hits: readonly JudgedOpen[]): { reason: string; outcome: ProviderFlagOutcome }[] {
+export function compareProviderFlags(flagged: readonly FlaggedEvent[], hits: readonly JudgedHit[]): { reason: string; outcome: ProviderFlagOutcome }[] {
   const candidates = hits.filter((h) => h.verdict === 'machine' || h.verdict === 'bot' || h.verdict === 'human').sort((a, b) => a.at - b.at);
   const taken = new Set<number>();
   const ordered = [...flagged].sort((a, b) => a.at - b.at || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));

@@ -81,9 +81,9 @@ export interface ReportedOutcome {
   /** For provider-reported opens and clicks: the provider's own machine-open flag, when it has one. */
   machine?: boolean | null;
   /**
-   * For provider-reported opens the provider flagged as a machine or a bot: the reason it gives
-   * (core/outcomes/provider-flags.ts, `provider:sendgrid-machine-open`...). Recorded as the event's
-   * reason, and compared in the report with mailsight's verdict on the same open.
+   * For provider-reported opens and clicks the provider flagged as a machine or a bot: the reason it
+   * gives (core/outcomes/provider-flags.ts, `provider:sendgrid-machine-open`...). Recorded as the
+   * event's reason, and compared in the report with mailsight's verdict on the same open or click.
    */
   flag?: string | null;
   /** For provider-reported clicks. */

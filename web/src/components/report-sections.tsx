@@ -83,22 +83,24 @@ export function NonHuman({ report }: { report: CampaignReport }) {
           </ul>
           <ScrollTable label="Provider flags against mailsight's verdicts">
             <table>
-              <caption>Opens the provider flagged as a machine or a bot, against mailsight's verdict on the same open</caption>
+              <caption>Opens and clicks the provider flagged as a machine or a bot, against mailsight's verdict on the same open or click</caption>
               <thead>
                 <tr>
                   <th scope="col">Flag</th>
+                  <th scope="col">Flagged on</th>
                   <th scope="col" class="num">Flagged</th>
                   <th scope="col" class="num">Agreed</th>
                   <th scope="col" class="num">Disagreed (mailsight: human)</th>
-                  <th scope="col" class="num">No matching open</th>
+                  <th scope="col" class="num">No matching hit</th>
                 </tr>
               </thead>
               <tbody>
                 {report.providerFlags.map((f) => (
-                  <tr key={f.reason}>
+                  <tr key={`${f.series}-${f.reason}`}>
                     <td>
                       <code>{f.reason}</code>
                     </td>
+                    <td>{f.series}</td>
                     <td class="num">{count(f.flagged)}</td>
                     <td class="num">{count(f.agreed)}</td>
                     <td class="num">{count(f.disagreed)}</td>
