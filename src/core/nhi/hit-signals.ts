@@ -18,6 +18,11 @@ export const FAST_OPEN_MS = 10_000;
  * of their reads.
  */
 export const NETWORK_FAST_OPEN_MS = 60_000;
+/**
+ * An open this long before the reported delivery was made in transit: more than a late report or two
+ * clocks' disagreement explain (reports come seconds to a few minutes late).
+ */
+export const OPEN_IN_TRANSIT_MS = 5 * 60_000;
 
 const GATEWAY_REFERER = /safelinks\.protection\.outlook\.com|urldefense\.(com|proofpoint\.com)|linkprotect\.cudasvc\.com|protect-[a-z0-9-]*\.mimecast\.com/i;
 const PREFETCH_VALUE = /prefetch|preview|prerender/i;
@@ -86,9 +91,14 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (prefetchHeader) s.machine.push('header:prefetch');
     if (ua.gmailPrefetch) s.machine.push('ua:gmail-prefetch');
     if (ua.missing) s.probableBot.push('ua:missing');
-    // Probable only: a delivery time may be reported late (a success DSN, a provider's delayed event),
-    // after a reader's prefetching or fast mail program already fetched the pixel.
-    if (message.deliveredAt !== null && hit.at < message.deliveredAt) s.probableBot.push('timing:before-delivery');
+    // A delivery time may be reported late (a success DSN, a provider's delayed event), after a reader's
+    // prefetching or fast mail program already fetched the pixel: probable. Long before it, the message
+    // was still in transit, in a gateway's sandbox (nhi.md: hits hours before the 250 OK): certain,
+    // unless a prefetcher or an image proxy says otherwise (their own signals decide those).
+    if (message.deliveredAt !== null && hit.at < message.deliveredAt) {
+      const inTransit = message.deliveredAt - hit.at > OPEN_IN_TRANSIT_MS && s.machine.length === 0 && s.human.length === 0;
+      (inTransit ? s.certainBot : s.probableBot).push('timing:before-delivery');
+    }
     // A fetcher's haste: not the proxies' and prefetchers' (known), nor a mail program naming itself,
     // which is the reader's own (no scanner is reported sending one; an open mailbox shows new mail at once).
     const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch && !ua.namedMailClient;
