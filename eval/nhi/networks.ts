@@ -1,9 +1,10 @@
 /**
  * The networks that synthetic clients come from. Ranges that mailsight ships lists of (Microsoft EOP
  * and Exchange, Barracuda, Teams, Apple egress, the clouds, and the Proofpoint, Mimecast and Cisco
- * gateways' documented ranges) are drawn from the published ones; the others only look like the
- * networks they stand for (ISP, office, isolation vendors, small hosting providers), so that a
- * classifier cannot rely on them.
+ * gateways' ranges) are drawn from the published ones, or, for the three gateways, from the same
+ * ranges the shipped lists hold (so the evaluation cannot tell how complete those lists are); the others
+ * only look like the networks they stand for (ISP, office, isolation vendors, small hosting providers),
+ * so that a classifier cannot rely on them.
  */
 import { CidrSet, parseCidr, randomAddressIn, type Cidr } from './cidr.js';
 import type { Rng } from './prng.js';
@@ -33,7 +34,7 @@ const RANGES = {
     '3.24.133.128/25', '15.222.16.128/25', '35.157.190.224/27', '18.185.115.192/26', '18.184.203.224/27',
     '13.200.136.128/25', '35.176.92.96/27', '18.133.136.128/26', '18.133.136.96/27', '209.222.82.0/24',
   ],
-  /** Proofpoint's documented mail-server ranges (networks/proofpoint.txt holds them too). */
+  /** Proofpoint's mail-server ranges (networks/proofpoint.txt holds these and one more). */
   proofpoint: ['148.163.128.0/19', '67.231.144.0/20', '205.220.160.0/19'],
   /** Mimecast's documented ranges, in part (networks/mimecast.txt). */
   mimecast: ['205.139.110.0/24', '207.211.30.0/24', '170.10.128.0/21', '185.58.84.0/22'],

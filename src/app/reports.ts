@@ -70,7 +70,7 @@ export interface CampaignReport extends ReportFigures {
   nonHumanSummary: string[];
   timeline: Timeline;
   providers: ProviderFigures[];
-  /** Opens the sending providers flagged as machines or bots, and whether mailsight's verdict on the same open agreed; the same in sentences. */
+  /** Opens and clicks the sending providers flagged as machines or bots, and whether mailsight's verdict on the same open or click agreed; the same in sentences. */
   providerFlags: ProviderFlagFigures[];
   providerFlagSummary: string[];
   /** Each execution's own figures (one for a one-off campaign; a recurring campaign's every send). */

@@ -73,11 +73,20 @@ export function inHoneypotScan(e: ClassifiedHit<unknown>, o: ClassifiedHit<unkno
 
 /**
  * `e` is a pixel fetched from the IP of `o`, a bot's click on the same message, close to it: the
- * scanner's. Probes are left out: a person's Office probes a link from the person's own address just
- * before the person clicks it, and the person's open of the message is there too.
+ * scanner's. Office's link probes are left out: a person's Office probes a link from the person's own
+ * address just before the person clicks it, and the person's open of the message is there too. (A
+ * gateway's self-named or HEAD clicks still mark its pixel fetches.)
  */
 export function isScannerOpen(e: ClassifiedHit<unknown>, o: ClassifiedHit<unknown>): boolean {
-  return e.hit.kind === 'open' && e.hit.ip !== null && o.hit.kind !== 'open' && o.hit.ip === e.hit.ip && Math.abs(o.hit.at - e.hit.at) <= SCANNER_OPEN_WINDOW_MS && o.judgement.verdict === 'bot' && !isProbe(o);
+  return (
+    e.hit.kind === 'open' &&
+    e.hit.ip !== null &&
+    o.hit.kind !== 'open' &&
+    o.hit.ip === e.hit.ip &&
+    Math.abs(o.hit.at - e.hit.at) <= SCANNER_OPEN_WINDOW_MS &&
+    o.judgement.verdict === 'bot' &&
+    !o.signals.certainBot.includes('ua:office-discovery')
+  );
 }
 
 export function isLinkClick(o: ClassifiedHit<unknown>): boolean {

@@ -12,17 +12,12 @@ export const FAST_CLICK_MS = 60_000;
 /** A pixel fetched this soon after delivery by a browser is typical of scanners (median ~9 s). */
 export const FAST_OPEN_MS = 10_000;
 /**
- * From a cloud or gateway network that speaks about opens the window is wider: a probable network
- * widens other windows (nhi.md), and Defender's opens from Azure come 20-30 s after send. People
- * reading from there (a virtual desktop, a VPN) open this soon only on a notification, a few percent
- * of their reads.
+ * From a cloud or gateway network the window is wider: a probable network widens other windows
+ * (nhi.md), and Defender's opens from Azure come 20-30 s after send. People reading from there (a
+ * virtual desktop, a VPN, Outlook on the web) open this soon only on a notification, a few percent of
+ * their reads.
  */
 export const NETWORK_FAST_OPEN_MS = 60_000;
-/**
- * An open this long before the reported delivery was made in transit: more than a late report or two
- * clocks' disagreement explain (reports come seconds to a few minutes late).
- */
-export const OPEN_IN_TRANSIT_MS = 5 * 60_000;
 
 const GATEWAY_REFERER = /safelinks\.protection\.outlook\.com|urldefense\.(com|proofpoint\.com)|linkprotect\.cudasvc\.com|protect-[a-z0-9-]*\.mimecast\.com/i;
 const PREFETCH_VALUE = /prefetch|preview|prerender/i;
@@ -41,7 +36,8 @@ export interface HitSignals {
    * Cloud or hosting networks the address is in (`net:cloud-*`): probable, weighed with the others by
    * the classifier, but kept apart because they say where the hit came from, not how it behaved: a
    * company's VPN or virtual desktop in the cloud must not make its colleagues' clicks look like a
-   * machine's to the burst rules (showsMachine), nor widen their windows.
+   * machine's to the burst rules (showsMachine), nor widen their cross-recipient windows (an open's
+   * fast-open window does widen: fromCloudOrGateway).
    */
   readonly cloud: readonly string[];
 }
@@ -53,6 +49,15 @@ export function hitSignals(hit: HitFacts, message: MessageFacts): HitSignals {
   const found = collectSignals(hit, message);
   const kept = (reasons: string[]) => (reasons.length === 0 ? NONE : reasons);
   return { self: kept(found.self), certainBot: kept(found.certainBot), probableBot: kept(found.probableBot), machine: kept(found.machine), human: kept(found.human), cloud: kept(found.cloud) };
+}
+
+/**
+ * Whether an open's window for haste widens: its address is in a cloud (not a mail provider's image
+ * proxy's) or on a gateway's list, even one for clicks only. Microsoft's mail servers widen it without
+ * counting as a signal themselves: a probable network widens other windows, it does not decide (nhi.md).
+ */
+function fromCloudOrGateway(hit: HitFacts, found: { cloud: readonly string[] }): boolean {
+  return found.cloud.length > 0 || hit.networks.some((n) => n.kind === 'scanner');
 }
 
 function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof HitSignals]: string[] } {
@@ -91,21 +96,14 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (prefetchHeader) s.machine.push('header:prefetch');
     if (ua.gmailPrefetch) s.machine.push('ua:gmail-prefetch');
     if (ua.missing) s.probableBot.push('ua:missing');
-    // A delivery time may be reported late (a success DSN, a provider's delayed event), after a reader's
-    // prefetching or fast mail program already fetched the pixel: probable. Long before it, the message
-    // was still in transit, in a gateway's sandbox (nhi.md: hits hours before the 250 OK): certain,
-    // unless a prefetcher or an image proxy says otherwise (their own signals decide those).
-    if (message.deliveredAt !== null && hit.at < message.deliveredAt) {
-      const inTransit = message.deliveredAt - hit.at > OPEN_IN_TRANSIT_MS && s.machine.length === 0 && s.human.length === 0;
-      (inTransit ? s.certainBot : s.probableBot).push('timing:before-delivery');
-    }
+    // Probable only, however long before: a delivery time may be reported late (a success DSN stored
+    // with the time it was read, an archive imported later), after the reader's prefetching or fast
+    // mail program already fetched the pixel.
+    if (message.deliveredAt !== null && hit.at < message.deliveredAt) s.probableBot.push('timing:before-delivery');
     // A fetcher's haste: not the proxies' and prefetchers' (known), nor a mail program naming itself,
     // which is the reader's own (no scanner is reported sending one; an open mailbox shows new mail at once).
     const browserLike = !ua.gmailProxy && !ua.yahooProxy && !ua.bareMozilla && !ua.gmailPrefetch && !ua.namedMailClient;
-    // Microsoft's mail servers (lists for clicks only) widen the window too, without counting as a
-    // signal: a probable network widens other windows, it does not decide (nhi.md).
-    const fromMachines = s.cloud.length > 0 || hit.networks.some((n) => n.kind === 'scanner');
-    const fastOpenMs = fromMachines ? NETWORK_FAST_OPEN_MS : FAST_OPEN_MS;
+    const fastOpenMs = fromCloudOrGateway(hit, s) ? NETWORK_FAST_OPEN_MS : FAST_OPEN_MS;
     if (browserLike && reference !== null && hit.at >= reference && hit.at - reference < fastOpenMs) s.probableBot.push('timing:fast-after-delivery');
     if (ua.outdatedBrowser) s.probableBot.push('ua:outdated-browser');
     // A browser sends Accept-Language with every request, images included; a fetcher posing as one

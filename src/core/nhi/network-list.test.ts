@@ -92,10 +92,13 @@ describe('reader-images', () => {
     expect(parseNetworkList(formatNetworkList(marked), 'y.txt')).toEqual(marked);
   });
 
-  test('another value is refused, naming the line', () => {
+  test('another value is refused, naming the line; so is yes on a kind other than scanner or cloud', () => {
     const error = parseError(`${HEADER}# reader-images: maybe\n`);
     expect(error.line).toBe(7);
     expect(error.message).toBe("lists/test.txt:7: reader-images must be one of yes, no, not 'maybe'");
+    const proxy = parseError(`${HEADER.replace('kind: scanner', 'kind: proxy')}# reader-images: yes\n`);
+    expect(proxy.message).toBe("lists/test.txt:7: reader-images: yes is for lists of kind scanner or cloud, not 'proxy'");
+    expect(parseNetworkList(`${HEADER.replace('kind: scanner', 'kind: cloud')}# reader-images: yes\n`, 'x.txt').readerImages).toBe(true);
   });
 });
 

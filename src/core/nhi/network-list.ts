@@ -299,6 +299,17 @@ function headerProblem(fields: HeaderFields): { field: HeaderField; message: str
     return { field: 'name', message: `name must be 1-64 lower-case letters, digits, '.', '_' or '-' starting with a letter or digit, not '${fields.name ?? ''}'` };
   }
   if (!/^\S+$/.test(fields.reason ?? '')) return { field: 'reason', message: `reason must be one word such as net:${fields.name}, not '${fields.reason ?? ''}'` };
-  const readerImages = fields['reader-images'] === undefined ? null : oneOf('reader-images', YES_NO);
+  const readerImages = fields['reader-images'] === undefined ? null : (oneOf('reader-images', YES_NO) ?? readerImagesKind(fields));
   return oneOf('kind', NETWORK_KINDS) ?? oneOf('scope', NETWORK_SCOPES) ?? oneOf('strength', MATCH_STRENGTHS) ?? readerImages;
+}
+
+/**
+ * Only a mail provider's servers or its cloud load its readers' images for them: a prefetcher, an image
+ * proxy, a previewer or the sender's own network marked so would say something the classifier does not weigh.
+ */
+const READER_IMAGE_KINDS: readonly NetworkKind[] = ['scanner', 'cloud'];
+
+function readerImagesKind(fields: HeaderFields): { field: HeaderField; message: string } | null {
+  if (fields['reader-images'] !== 'yes' || READER_IMAGE_KINDS.includes(fields.kind as NetworkKind)) return null;
+  return { field: 'reader-images', message: `reader-images: yes is for lists of kind ${READER_IMAGE_KINDS.join(' or ')}, not '${fields.kind ?? ''}'` };
 }
