@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, dashboardForFile, type DashboardServer, humanClick, isTrackingUrl, pageLoaded, recordRequests, signInWithForm } from '../support/browser.js';
+import { providerFlagSummary, type ProviderFlagFigures } from '../../src/app/report-figures.js';
 
 const available = chromiumAvailable();
 
@@ -156,6 +157,33 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     const line = await hits.getByRole('listitem').first().textContent();
     expect(line).toMatch(/^Clicked/);
     expect(line).toContain(target!.email);
+  });
+
+  it("shows what the sending provider flagged, opens and clicks apart, with mailsight's answer to each", async () => {
+    // The demo sends through its own SMTP sink, which flags nothing: the report is the server's, with
+    // the flags a Mailgun account would have added (the figures behind them are tested through the API
+    // in test/provider-flags.test.ts); the sentences are the server's own function's.
+    const flags: ProviderFlagFigures[] = [
+      { reason: 'provider:mailgun-bot-generic', series: 'opens', flagged: 3, agreed: 2, disagreed: 1, unmatched: 0 },
+      { reason: 'provider:mailgun-bot-generic', series: 'clicks', flagged: 2, agreed: 1, disagreed: 0, unmatched: 1 },
+    ];
+    const sentences = providerFlagSummary(flags);
+    const pattern = `**/api/campaigns/${campaignId}/report*`;
+    await page.route(pattern, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), providerFlags: flags, providerFlagSummary: sentences } });
+    });
+    await page.goto(`${server.base}/campaigns/${campaignId}`);
+    await pageLoaded(page);
+    expect(await page.getByRole('heading', { name: 'What the sending provider flagged' }).count()).toBe(1);
+    for (const sentence of sentences) expect(await page.getByText(sentence, { exact: true }).count(), sentence).toBe(1);
+    expect(sentences[1]).toMatch(/^2 clicks flagged provider:mailgun-bot-generic: mailsight said machine or bot for 1, human for 0, and saw no click within 60 s of 1$/);
+    const table = page.getByRole('table', { name: /^Opens and clicks the provider flagged/ });
+    const rows = table.getByRole('row');
+    expect(await rows.count()).toBe(3);
+    expect((await rows.nth(1).getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['provider:mailgun-bot-generic', 'opens', '3', '2', '1', '0']);
+    expect((await rows.nth(2).getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['provider:mailgun-bot-generic', 'clicks', '2', '1', '0', '1']);
+    await page.unroute(pattern);
   });
 });
 

@@ -83,7 +83,7 @@ export function NonHuman({ report }: { report: CampaignReport }) {
           </ul>
           <ScrollTable label="Provider flags against mailsight's verdicts">
             <table>
-              <caption>Opens and clicks the provider flagged as a machine or a bot, against mailsight's verdict on the same open or click</caption>
+              <caption class="visually-hidden">Opens and clicks the provider flagged as a machine or a bot, against mailsight's verdict on the same open or click</caption>
               <thead>
                 <tr>
                   <th scope="col">Flag</th>
