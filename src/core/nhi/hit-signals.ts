@@ -70,9 +70,10 @@ function collectSignals(hit: HitFacts, message: MessageFacts): { [K in keyof Hit
     if (net.kind === 'self') s.self.push(net.reason);
     if (!applies) {
       // Where a mail provider loads its readers' images (Outlook on the web through Exchange Online), the
-      // reader's own user agent is passed on: an open from there with none is no reader's, and the list
-      // weighs after all. Defender's blank user agents come from 104.47.x (nhi.md).
-      if (isOpen && ua.missing && net.readerImages) s.probableBot.push(net.reason);
+      // reader's own browser's user agent is passed on: an open from there naming no browser is no
+      // reader's, and the list weighs after all. Defender's blank user agents come from 104.47.x, and
+      // Outlook's image fetcher sends a bare WebKit one (nhi.md).
+      if (isOpen && ua.namesNoBrowser && net.readerImages) s.probableBot.push(net.reason);
       continue;
     }
     if (net.kind === 'scanner' || net.kind === 'previewer') (net.strength === 'certain' ? s.certainBot : s.probableBot).push(net.reason);

@@ -42,8 +42,9 @@ export interface NetworkListHeader {
   readonly source: string | null;
   /**
    * A mail provider loads its readers' images from here (Outlook on the web from Microsoft's
-   * networks), passing on the reader's user agent but not their language: an open from here without
-   * Accept-Language says nothing, and one without a user agent is no reader's. Absent means no.
+   * networks), passing on the reader's browser's user agent but not their language: an open from here
+   * without Accept-Language says nothing, and one whose user agent names no browser (blank, bare) is no
+   * reader's. Absent means no.
    */
   readonly readerImages?: boolean;
 }

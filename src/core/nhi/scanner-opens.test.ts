@@ -107,12 +107,18 @@ describe('scanner opens from the gateways’ own networks', () => {
     expect(judge(hit('open', HOUR, { ip: '2a01:111:f400::1', userAgent: null, networks: [EOP] })).verdict).toBe('bot');
   });
 
+  it('Outlook’s bare WebKit fetcher from Exchange Online within a minute of delivery is a bot; an hour later, or Outlook naming itself, is not decided by the network', () => {
+    const fetcher = { ip: '52.97.1.1', userAgent: OUTLOOK_FETCHER, headers: {}, networks: [EXCHANGE] };
+    expect(judge(hit('open', DELIVERED + 30_000, fetcher))).toEqual({ verdict: 'bot', reasons: ['net:microsoft-exchange', 'timing:fast-after-delivery'] });
+    expect(judge(hit('open', HOUR, fetcher))).toEqual({ verdict: 'human', reasons: ['net:microsoft-exchange'] });
+    const outlook = 'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)';
+    expect(judge(hit('open', DELIVERED + 30_000, { ...fetcher, userAgent: outlook }))).toEqual({ verdict: 'human', reasons: [] });
+  });
+
   it('Outlook on the web from Exchange Online stays human: a current browser seconds after delivery, an old one later, no language', () => {
     const owa = { ip: '52.97.1.1', headers: {}, networks: [EXCHANGE] };
     expect(judge(hit('open', DELIVERED + 20_000, owa))).toEqual({ verdict: 'human', reasons: ['timing:fast-after-delivery'] });
     expect(judge(hit('open', HOUR, { ...owa, userAgent: CHROME_96 }))).toEqual({ verdict: 'human', reasons: ['ua:outdated-browser'] });
-    // Outlook's own fetcher: a bare WebKit, not a browser's claim, however soon.
-    expect(judge(hit('open', DELIVERED + 4_000, { ...owa, userAgent: OUTLOOK_FETCHER })).verdict).toBe('human');
   });
 
   it('Microsoft’s mail servers widen the fast-open window without weighing themselves: an old browser there within a minute is a gateway’s fetch', () => {

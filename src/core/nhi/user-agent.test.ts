@@ -75,4 +75,17 @@ describe('readUserAgent', () => {
     ];
     for (const ua of notClaims) expect(readUserAgent(ua).browserClaim, ua).toBe(false);
   });
+
+  it('tells a user agent that names no browser and no device (blank, bare Mozilla, bare WebKit) from every other', () => {
+    const named = ['', 'Mozilla/5.0', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/605.1.15 (KHTML, like Gecko)', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)'];
+    for (const ua of named) expect(readUserAgent(ua).namesNoBrowser, ua).toBe(true);
+    const others = [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148',
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+      'Mozilla/5.0 (Windows NT 10.0; WOW64; Trident/7.0; rv:11.0) like Gecko',
+      'Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)',
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/605.1.15 (KHTML, like Gecko) Edge/18',
+    ];
+    for (const ua of others) expect(readUserAgent(ua).namesNoBrowser, ua).toBe(false);
+  });
 });

@@ -49,6 +49,11 @@ export interface UserAgentSignals {
   browserClaim: boolean;
   /** Names a desktop or app mail client (Outlook, Thunderbird, a mail app's web view): the reader's own program. */
   namedMailClient: boolean;
+  /**
+   * Names no browser and no device: blank, `Mozilla/5.0` alone, or a WebKit engine with nothing after
+   * it (Outlook's image fetcher; Apple Mail on a Mac says the same). No reader's browser sends one.
+   */
+  namesNoBrowser: boolean;
 }
 
 /** Distinct user agents whose reading is remembered: the same few hundred strings make most traffic. */
@@ -85,6 +90,7 @@ function readFresh(userAgent: string): UserAgentSignals {
     missing: ua === '',
     browserClaim: !gmailProxy && !yahooProxy && !gmailPrefetch && BROWSER_CLAIM.test(ua) && !namedMailClient,
     namedMailClient,
+    namesNoBrowser: ua === '' || BARE_MOZILLA.test(ua) || BARE_WEBKIT.test(ua),
   };
 }
 
@@ -93,6 +99,8 @@ function readFresh(userAgent: string): UserAgentSignals {
  * Outlook's image fetcher send a bare `AppleWebKit/605.1.15 (KHTML, like Gecko)` without one: not a claim.
  */
 const BROWSER_CLAIM = /^Mozilla\/5\.0 \(.*(?:Chrome|CriOS|Firefox|FxiOS|Version)\/\d+/;
+/** A WebKit engine and nothing after it: no browser, no version, no device model. */
+const BARE_WEBKIT = /^Mozilla\/5\.0 \([^)]*\) AppleWebKit\/[\d.]+ \(KHTML, like Gecko\)$/;
 /** Mail clients that embed a browser engine and name themselves (Thunderbird, webviews of mail apps). */
 const MAIL_CLIENT = /Thunderbird|; wv\)|Mail\/\d/i;
 
