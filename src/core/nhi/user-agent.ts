@@ -78,6 +78,8 @@ function readFresh(userAgent: string): UserAgentSignals {
   const yahooProxy = YAHOO_MAIL_PROXY.test(ua);
   const gmailPrefetch = GMAIL_PREFETCH.test(ua);
   const namedMailClient = OUTLOOK_DESKTOP.test(ua) || MAIL_CLIENT.test(ua);
+  const bareMozilla = BARE_MOZILLA.test(ua);
+  const missing = ua === '';
   return {
     // The mail providers' own image proxies are people opening mail, whatever words their UA holds.
     selfNamedBot: !gmailProxy && !yahooProxy && SELF_NAMED_BOT.test(ua) && !BOT_LOOKALIKE_DEVICES.test(ua),
@@ -85,12 +87,12 @@ function readFresh(userAgent: string): UserAgentSignals {
     gmailProxy,
     yahooProxy,
     gmailPrefetch,
-    bareMozilla: BARE_MOZILLA.test(ua),
+    bareMozilla,
     outdatedBrowser: !gmailPrefetch && isOutdatedBrowser(ua),
-    missing: ua === '',
+    missing,
     browserClaim: !gmailProxy && !yahooProxy && !gmailPrefetch && BROWSER_CLAIM.test(ua) && !namedMailClient,
     namedMailClient,
-    namesNoBrowser: ua === '' || BARE_MOZILLA.test(ua) || BARE_WEBKIT.test(ua),
+    namesNoBrowser: missing || bareMozilla || BARE_WEBKIT.test(ua),
   };
 }
 
